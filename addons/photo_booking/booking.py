@@ -1,0 +1,1070 @@
+"Bookings: the hold → confirmed → done life of a photo shoot."
+import datetime as dt
+import uuid
+from collections import defaultdict
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sql import Literal, Null
+from sql.operators import Equal
+
+from trytond import backend
+from trytond.i18n import gettext
+from trytond.model import (
+    Check, Exclude, Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.model.exceptions import SQLConstraintError
+from trytond.pool import Pool
+from trytond.pyson import Bool, Eval, If
+from trytond.sql.functions import TSRange
+from trytond.sql.operators import RangeOverlap
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from . import availability, policy, pricing
+from .exceptions import (
+    BookingError, BookingValidationError, CancellationError,
+    HoldExpiredError, LateCancellationWarning, SlotTakenError)
+
+ACTIVE_STATES = ('hold', 'requested', 'confirmed')
+STATES = [
+    ('hold', "Held"),
+    ('requested', "Awaiting Approval"),
+    ('confirmed', "Confirmed"),
+    ('done', "Done"),
+    ('no_show', "No-show"),
+    ('cancelled', "Cancelled"),
+    ]
+SOURCES = [
+    ('web', "Web portal"),
+    ('telegram', "Telegram"),
+    ('backoffice', "Back office"),
+    ('api', "API"),
+    ]
+CANCELLERS = [
+    (None, ""),
+    ('client', "Client"),
+    ('photographer', "Photographer"),
+    ('studio', "Studio"),
+    ('system', "System"),
+    ]
+# (text, background) per state in the staff calendar.
+CALENDAR_COLORS = {
+    'hold': ('#5f4b00', '#fff3c4'),
+    'requested': ('#7a3e00', '#ffd8a8'),
+    'confirmed': ('#ffffff', '#2f7d32'),
+    'done': ('#ffffff', '#5c6bc0'),
+    'no_show': ('#ffffff', '#8d6e63'),
+    'cancelled': ('#555555', '#e0e0e0'),
+    }
+OVERLAP_MESSAGES = (
+    'photo_booking.msg_booking_slot_taken',
+    'photo_booking.msg_booking_room_taken',
+    'photo_booking.msg_equipment_unit_unique',
+    )
+# Read the surrounding days too: a local day spans two UTC dates and
+# buffers reach over midnight.
+WINDOW_MARGIN = dt.timedelta(days=1)
+
+
+def utc_now():
+    "The current instant as Tryton stores it: naive UTC."
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def aware(value):
+    return value.replace(tzinfo=dt.timezone.utc)
+
+
+def naive(value):
+    return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def serialise_writes():
+    """Take SQLite's write lock now, before the reads that decide a booking.
+
+    Python's sqlite3 only opens a transaction at the first write, so the
+    reads before it are not isolated from concurrent writers. PostgreSQL
+    needs nothing: its exclusion constraints decide.
+    """
+    transaction = Transaction()
+    if backend.name == 'sqlite' and not transaction.readonly:
+        connection = transaction.connection
+        if not connection.in_transaction:
+            connection.execute('BEGIN IMMEDIATE')
+
+
+def overlap_exclude(table, *columns, where):
+    return Exclude(table,
+        *((c, Equal) for c in columns),
+        (TSRange(table.busy_start, table.busy_end, '[)'), RangeOverlap),
+        where=where)
+
+
+class Booking(Workflow, ModelSQL, ModelView):
+    "Photo Booking"
+    __name__ = 'photo.booking'
+    _rec_name = 'number'
+    _states_fixed = {'readonly': Eval('state') != 'hold'}
+
+    number = fields.Char("Number", readonly=True)
+    token = fields.Char(
+        "Token", readonly=True,
+        help="Opaque identifier used in public links.")
+    client = fields.Many2One(
+        'party.party', "Client", required=True, ondelete='RESTRICT',
+        states=_states_fixed)
+    email = fields.Char("Email", states=_states_fixed)
+    phone = fields.Char("Phone", states=_states_fixed)
+    photographer = fields.Many2One(
+        'photo.photographer', "Photographer", required=True,
+        ondelete='RESTRICT', states=_states_fixed)
+    service = fields.Many2One(
+        'photo.service', "Service", required=True, ondelete='RESTRICT',
+        states=_states_fixed)
+    studio = fields.Many2One(
+        'photo.studio', "Studio", ondelete='RESTRICT',
+        states=_states_fixed,
+        help="Leave empty for an on-location shoot.")
+    room = fields.Many2One(
+        'photo.studio.room', "Room", ondelete='RESTRICT',
+        domain=[If(Eval('studio'), ('studio', '=', Eval('studio', -1)), ())],
+        states={
+            'readonly': Eval('state') != 'hold',
+            'invisible': ~Eval('studio'),
+            })
+    location = fields.Char(
+        "Location", states={
+            'readonly': Eval('state') != 'hold',
+            'invisible': Bool(Eval('studio')),
+            },
+        help="The address of an on-location shoot.")
+    equipment_lines = fields.One2Many(
+        'photo.booking.equipment_line', 'booking', "Equipment",
+        states=_states_fixed)
+    start = fields.DateTime("Start", required=True, states=_states_fixed)
+    end = fields.DateTime(
+        "End", required=True, states=_states_fixed,
+        domain=[('end', '>', Eval('start'))])
+    busy_start = fields.DateTime(
+        "Blocked From", readonly=True,
+        help="Start minus the service's preparation buffer.")
+    busy_end = fields.DateTime(
+        "Blocked Until", readonly=True,
+        help="End plus the service's buffer after the shoot.")
+    timezone = fields.Function(
+        fields.Char("Time Zone"), 'on_change_with_timezone')
+    source = fields.Selection(SOURCES, "Source", required=True, readonly=True)
+    price = fields.Numeric(
+        "Price", digits=(16, 2), required=True, states=_states_fixed)
+    currency = fields.Many2One(
+        'currency.currency', "Currency", required=True,
+        states=_states_fixed)
+    notes = fields.Text("Notes")
+    web_user = fields.Many2One(
+        'web.user', "Web User", ondelete='SET NULL', readonly=True)
+    state = fields.Selection(
+        STATES, "State", readonly=True, required=True, sort=False)
+    hold_expires = fields.DateTime(
+        "Hold Expires", readonly=True,
+        states={'invisible': Eval('state') != 'hold'})
+    cancelled_by = fields.Selection(
+        CANCELLERS, "Cancelled By", readonly=True,
+        states={'invisible': Eval('state') != 'cancelled'})
+    cancelled_at = fields.DateTime(
+        "Cancelled At", readonly=True,
+        states={'invisible': Eval('state') != 'cancelled'})
+    cancel_reason = fields.Text(
+        "Cancellation Reason", readonly=True,
+        states={'invisible': Eval('state') != 'cancelled'})
+    cancellation_fee = fields.Numeric(
+        "Cancellation Fee", digits=(16, 2), readonly=True,
+        states={'invisible': Eval('state') != 'cancelled'})
+    history = fields.One2Many(
+        'photo.booking.log', 'booking', "History", readonly=True)
+    calendar_title = fields.Function(
+        fields.Char("Title"), 'get_calendar_title')
+    calendar_color = fields.Function(
+        fields.Char("Color"), 'get_calendar_colors')
+    calendar_background = fields.Function(
+        fields.Char("Background"), 'get_calendar_colors')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        active = t.state.in_(ACTIVE_STATES)
+        cls._sql_constraints += [
+            ('end_after_start', Check(t, t.end > t.start),
+                'photo_booking.msg_booking_end_after_start'),
+            ('token_unique', Unique(t, t.token),
+                'photo_booking.msg_booking_token_unique'),
+            ('photographer_overlap',
+                overlap_exclude(t, t.photographer, where=active),
+                'photo_booking.msg_booking_slot_taken'),
+            ('room_overlap',
+                overlap_exclude(t, t.room, where=active & (t.room != Null)),
+                'photo_booking.msg_booking_room_taken'),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.state, Index.Equality(cardinality='low')),
+                    where=t.state.in_(['hold', 'requested'])),
+                Index(t, (t.client, Index.Range())),
+                Index(t, (t.start, Index.Range(order='DESC'))),
+                })
+        cls._order = [('start', 'DESC'), ('id', 'DESC')]
+        cls._transitions |= {
+            ('hold', 'requested'),
+            ('hold', 'confirmed'),
+            ('hold', 'cancelled'),
+            ('requested', 'confirmed'),
+            ('requested', 'cancelled'),
+            ('confirmed', 'done'),
+            ('confirmed', 'no_show'),
+            ('confirmed', 'cancelled'),
+            }
+        cls._buttons.update({
+                'submit': {
+                    'invisible': Eval('state') != 'hold',
+                    'depends': ['state'],
+                    },
+                'approve': {
+                    'invisible': Eval('state') != 'requested',
+                    'depends': ['state'],
+                    },
+                'do': {
+                    'invisible': Eval('state') != 'confirmed',
+                    'depends': ['state'],
+                    },
+                'no_show': {
+                    'invisible': Eval('state') != 'confirmed',
+                    'depends': ['state'],
+                    },
+                'cancel_wizard': {
+                    'invisible': ~Eval('state').in_(list(ACTIVE_STATES)),
+                    'depends': ['state'],
+                    },
+                'reschedule_wizard': {
+                    'invisible': ~Eval('state').in_(list(ACTIVE_STATES)),
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def __register__(cls, module):
+        ensure_btree_gist()
+        super().__register__(module)
+
+    @classmethod
+    def default_state(cls):
+        return 'hold'
+
+    @classmethod
+    def default_source(cls):
+        return 'backoffice'
+
+    @classmethod
+    def default_currency(cls):
+        return Pool().get('photo.service').default_currency()
+
+    @fields.depends('studio', 'photographer')
+    def on_change_with_timezone(self, name=None):
+        if self.studio:
+            return self.studio.timezone
+        if self.photographer:
+            return self.photographer.timezone
+
+    def get_calendar_title(self, name):
+        return ' · '.join(filter(None, [
+                    self.service.rec_name, self.client.rec_name,
+                    self.photographer.rec_name,
+                    self.room.name if self.room else self.location]))
+
+    def get_calendar_colors(self, name):
+        foreground, background = CALENDAR_COLORS[self.state]
+        return foreground if name == 'calendar_color' else background
+
+    @property
+    def tzinfo(self):
+        return ZoneInfo(self.timezone or 'UTC')
+
+    @fields.depends('service', 'start', 'photographer', 'studio',
+        methods=['_set_price'])
+    def on_change_service(self):
+        if self.service and self.start:
+            self.end = self.start + self.service.duration
+        if self.service and not self.studio and self.photographer:
+            studios = self.photographer.studios
+            if self.service.needs_room and len(studios) == 1:
+                self.studio, = studios
+        self._set_price()
+
+    @fields.depends('service', 'start')
+    def on_change_start(self):
+        if self.service and self.start:
+            self.end = self.start + self.service.duration
+
+    @fields.depends('photographer', methods=['_set_price'])
+    def on_change_photographer(self):
+        self._set_price()
+
+    @fields.depends('service', 'photographer', 'equipment_lines')
+    def _set_price(self):
+        if self.service:
+            self.price = self.compute_price()
+            self.currency = self.service.currency
+
+    def compute_price(self):
+        offer = self.photographer.offer(self.service) if self.photographer \
+            else None
+        extras = [(line.equipment.unit_price, 1)
+            for line in (self.equipment_lines or [])
+            if line.extra and line.equipment and line.equipment.unit_price]
+        return pricing.booking_price(
+            self.service.price, offer.price if offer else None, extras)
+
+    # --- storage ----------------------------------------------------------
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        pool = Pool()
+        Service = pool.get('photo.service')
+        values = super().preprocess_values(mode, values)
+        if mode == 'create':
+            values.setdefault('token', uuid.uuid4().hex)
+        if values.keys() & {'start', 'end', 'service'} and mode == 'create':
+            service = Service(values['service'])
+            if values.get('start') and not values.get('end'):
+                values['end'] = values['start'] + service.duration
+            values['busy_start'] = values['start'] - service.buffer_before
+            values['busy_end'] = values['end'] + service.buffer_after
+        return values
+
+    @classmethod
+    def create(cls, vlist):
+        pool = Pool()
+        Configuration = pool.get('photo.configuration')
+        serialise_writes()
+        config = Configuration(1)
+        vlist = [v.copy() for v in vlist]
+        for values in vlist:
+            if not values.get('number'):
+                values['number'] = config.booking_sequence.get()
+            if values.get('state', 'hold') == 'hold' and not values.get(
+                    'hold_expires'):
+                values['hold_expires'] = utc_now() + config.hold_duration
+        bookings = super().create(vlist)
+        cls._log(bookings, from_state=None)
+        return bookings
+
+    @classmethod
+    def write(cls, *args):
+        pool = Pool()
+        Line = pool.get('photo.booking.equipment_line')
+        serialise_writes()
+        actions = iter(args)
+        state_changes = []
+        retimed = []
+        for records, values in zip(actions, actions):
+            if 'state' in values:
+                state_changes.extend(
+                    (r, r.state) for r in records if r.state != values['state'])
+            if values.keys() & {'start', 'end'}:
+                retimed.extend(
+                    (r, r.start, r.end) for r in records)
+        super().write(*args)
+        moved = [r for r, start, end in retimed
+            if (r.start, r.end) != (start, end)]
+        if moved:
+            cls._update_busy_range(moved)
+        for booking, old_state in state_changes:
+            cls._log([booking], from_state=old_state)
+        for booking, old_start, old_end in retimed:
+            if (booking.start, booking.end) != (old_start, old_end):
+                cls._log([booking], from_state=booking.state,
+                    old_start=old_start, old_end=old_end)
+        touched = {r for r, _ in state_changes} | set(moved)
+        if touched:
+            Line.sync(list(touched))
+
+    @classmethod
+    def _update_busy_range(cls, bookings):
+        to_write = []
+        for booking in bookings:
+            to_write.extend(([booking], {
+                        'busy_start': (
+                            booking.start - booking.service.buffer_before),
+                        'busy_end': booking.end + booking.service.buffer_after,
+                        }))
+        super().write(*to_write)
+
+    @classmethod
+    def _log(cls, bookings, from_state, old_start=None, old_end=None):
+        Log = Pool().get('photo.booking.log')
+        Log.save([Log(
+                    booking=b, from_state=from_state, to_state=b.state,
+                    old_start=old_start, old_end=old_end,
+                    new_start=b.start if old_start else None,
+                    new_end=b.end if old_end else None)
+                for b in bookings])
+
+    @classmethod
+    def check_modification(cls, mode, bookings, values=None, external=False):
+        super().check_modification(
+            mode, bookings, values=values, external=external)
+        if mode == 'delete':
+            for booking in bookings:
+                if booking.state in ACTIVE_STATES:
+                    raise BookingError(gettext(
+                            'photo_booking.msg_booking_delete_active',
+                            booking=booking.rec_name))
+
+    @classmethod
+    def validate_fields(cls, bookings, field_names):
+        super().validate_fields(bookings, field_names)
+        if field_names & {
+                'photographer', 'service', 'studio', 'room', 'location'}:
+            for booking in bookings:
+                booking.check_setting()
+
+    def check_setting(self):
+        "Check the photographer offers the service where it happens."
+        if not self.photographer.offer(self.service):
+            raise BookingValidationError(gettext(
+                    'photo_booking.msg_booking_service_not_offered',
+                    photographer=self.photographer.rec_name,
+                    service=self.service.rec_name))
+        if self.studio:
+            if self.studio not in self.photographer.studios:
+                raise BookingValidationError(gettext(
+                        'photo_booking.msg_booking_studio_not_served',
+                        photographer=self.photographer.rec_name,
+                        studio=self.studio.rec_name))
+            if self.service.needs_room and not self.room:
+                raise BookingValidationError(gettext(
+                        'photo_booking.msg_booking_room_required',
+                        service=self.service.rec_name))
+        else:
+            if self.service.needs_room:
+                raise BookingValidationError(gettext(
+                        'photo_booking.msg_booking_room_required',
+                        service=self.service.rec_name))
+            if not self.photographer.on_location:
+                raise BookingValidationError(gettext(
+                        'photo_booking.msg_booking_no_on_location',
+                        photographer=self.photographer.rec_name))
+            if not self.location:
+                raise BookingValidationError(gettext(
+                        'photo_booking.msg_booking_location_required'))
+
+    # --- availability -----------------------------------------------------
+
+    @classmethod
+    def available_slots(
+            cls, service, day_from, day_to, studio=None, photographers=None,
+            now=None, exclude=()):
+        """Bookable slots of service at studio (None: on location).
+
+        photographers defaults to every active photographer offering the
+        service there; with several, each start time is given to the least
+        busy one. exclude lists bookings to ignore (the one being moved).
+        Reads one range query per kind of resource.
+        """
+        pool = Pool()
+        Photographer = pool.get('photo.photographer')
+        now = now or utc_now()
+        if photographers is None:
+            domain = [('services.service', '=', service.id)]
+            if studio:
+                domain.append(('studios', '=', studio.id))
+            else:
+                domain.append(('on_location', '=', True))
+            photographers = Photographer.search(domain)
+        photographers = [p for p in photographers if p.offer(service)]
+        if not photographers:
+            return []
+        tz = ZoneInfo(
+            studio.timezone if studio else photographers[0].timezone)
+        window = (
+            dt.datetime.combine(day_from, dt.time(0), tz) - WINDOW_MARGIN,
+            dt.datetime.combine(day_to, dt.time(0), tz) + 2 * WINDOW_MARGIN)
+        window = tuple(naive(w) for w in window)
+        exclude_ids = [b.id for b in exclude]
+
+        busy = cls._busy_intervals(
+            'photographer', [p.id for p in photographers], window, exclude_ids)
+        Busy = pool.get('photo.photographer.busy')
+        for photographer_id, interval in Busy.intervals(
+                [p.id for p in photographers], window):
+            busy[photographer_id].append(interval)
+        fixed = cls._fixed_slots(photographers, studio, window)
+
+        rooms = None
+        equipment = ()
+        if studio and service.needs_room:
+            studio_rooms = [r for r in studio.rooms if r.active]
+            room_busy = cls._busy_intervals(
+                'room', [r.id for r in studio_rooms], window, exclude_ids)
+            rooms = [availability.Room(r.id, tuple(sorted(room_busy[r.id])))
+                for r in studio_rooms]
+        if studio:
+            equipment = cls._equipment_needs(
+                service, studio, window, exclude_ids)
+
+        candidates = [availability.Photographer(
+                p.id, p.schedule(studio, day_from, day_to),
+                tuple(sorted(busy[p.id])), tuple(fixed[p.id]))
+            for p in photographers]
+        # One notice/horizon for the query: the most permissive; each slot
+        # is then checked against its own photographer below.
+        query = availability.SlotQuery(
+            tz=tz, day_from=day_from, day_to=day_to,
+            duration=service.duration,
+            step=min(p.slot_step for p in photographers),
+            now=aware(now),
+            buffer_before=service.buffer_before,
+            buffer_after=service.buffer_after,
+            min_notice=min(p.min_notice for p in photographers),
+            horizon=dt.timedelta(
+                days=max(p.horizon_days for p in photographers)))
+        studio_hours = studio.schedule() if studio else None
+        if len(candidates) == 1:
+            slots = availability.available_slots(
+                query, candidates[0], studio_hours, rooms, equipment)
+        else:
+            slots = availability.any_photographer_slots(
+                query, candidates, studio_hours, rooms, equipment)
+        by_id = {p.id: p for p in photographers}
+        return [s for s in slots
+            if by_id[s.photographer].accepts_start(s.start, aware(now))]
+
+    @classmethod
+    def _busy_intervals(cls, column, ids, window, exclude_ids):
+        "Busy ranges of active bookings per photographer or room."
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        result = defaultdict(list)
+        if not ids:
+            return result
+        resource = getattr(table, column)
+        where = (resource.in_(ids)
+            & table.state.in_(ACTIVE_STATES)
+            & RangeOverlap(
+                TSRange(table.busy_start, table.busy_end, '[)'),
+                TSRange(*window, '[)'))
+            & ((table.state != 'hold') | (table.hold_expires == Null)
+                | (table.hold_expires > utc_now())))
+        if exclude_ids:
+            where &= ~table.id.in_(exclude_ids)
+        cursor.execute(*table.select(
+                resource, table.busy_start, table.busy_end, where=where))
+        for key, start, end in cursor:
+            result[key].append(availability.Interval(aware(start), aware(end)))
+        return result
+
+    @classmethod
+    def _fixed_slots(cls, photographers, studio, window):
+        FixedSlot = Pool().get('photo.photographer.fixed_slot')
+        result = defaultdict(list)
+        for slot in FixedSlot.search([
+                    ('photographer', 'in', [p.id for p in photographers]),
+                    ('studio', '=', studio.id if studio else None),
+                    ('end', '>', window[0]),
+                    ('start', '<', window[1]),
+                    ], order=[('start', 'ASC')]):
+            result[slot.photographer.id].append(slot.to_interval())
+        return result
+
+    @classmethod
+    def _equipment_needs(cls, service, studio, window, exclude_ids):
+        Line = Pool().get('photo.booking.equipment_line')
+        needed = {e.equipment: e.quantity for e in service.equipment
+            if e.equipment.studio == studio and e.equipment.active}
+        if not needed:
+            return ()
+        usage = Line.usage([e.id for e in needed], window, exclude_ids)
+        return tuple(availability.EquipmentNeed(
+                e.id, e.quantity, quantity, tuple(usage[e.id]))
+            for e, quantity in needed.items())
+
+    # --- client operations ------------------------------------------------
+
+    @classmethod
+    def create_hold(
+            cls, service, start, client, studio=None, photographer=None,
+            location=None, email=None, phone=None, notes=None, source='api',
+            web_user=None, now=None):
+        """Hold start for the client if it is still bookable.
+
+        The engine's answer is checked again inside the write lock, and the
+        exclusion constraints decide any race left.
+        """
+        serialise_writes()
+        now = now or utc_now()
+        cls.release_expired_holds(now=now)
+        if start.tzinfo:
+            start = naive(start)
+        slot = cls._find_slot(
+            service, start, studio,
+            [photographer] if photographer else None, now)
+        Photographer = Pool().get('photo.photographer')
+        booking = cls(
+            service=service, start=start, end=start + service.duration,
+            client=client, studio=studio,
+            photographer=Photographer(slot.photographer),
+            room=slot.room, location=location, email=email, phone=phone,
+            notes=notes, source=source, web_user=web_user, state='hold',
+            currency=service.currency, equipment_lines=[])
+        booking.price = booking.compute_price()
+        with overlap_as_slot_taken():
+            booking.save()
+            if studio:
+                Line = Pool().get('photo.booking.equipment_line')
+                Line.allocate(booking)
+        return booking
+
+    @classmethod
+    def _find_slot(cls, service, start, studio, photographers, now,
+            exclude=()):
+        "The engine's slot starting at start (naive UTC) or SlotTakenError."
+        Photographer = Pool().get('photo.photographer')
+        if studio:
+            tz = ZoneInfo(studio.timezone)
+        elif photographers:
+            tz = ZoneInfo(photographers[0].timezone)
+        else:
+            tz = ZoneInfo(Photographer.default_timezone())
+        local_start = aware(start).astimezone(tz)
+        day = local_start.date()
+        slots = cls.available_slots(
+            service, day, day, studio=studio, photographers=photographers,
+            now=now, exclude=exclude)
+        slot = next((s for s in slots if naive(s.start) == start), None)
+        if not slot:
+            raise SlotTakenError(gettext(
+                    'photo_booking.msg_booking_not_available',
+                    start=local_start.strftime('%Y-%m-%d %H:%M %Z'),
+                    service=service.rec_name,
+                    photographer=', '.join(
+                        p.rec_name for p in photographers or [])
+                    or '—'))
+        return slot
+
+    @classmethod
+    @ModelView.button
+    def submit(cls, bookings):
+        "Confirm held bookings or, for manual photographers, request them."
+        now = utc_now()
+        for booking in bookings:
+            if booking.state == 'hold' and booking.hold_expires \
+                    and booking.hold_expires <= now \
+                    and booking.source != 'backoffice':
+                raise HoldExpiredError(gettext(
+                        'photo_booking.msg_booking_hold_expired'))
+        cls.request([b for b in bookings
+                if b.photographer.confirmation == 'manual'
+                and b.source != 'backoffice'])
+        cls.confirm([b for b in bookings
+                if b.photographer.confirmation == 'auto'
+                or b.source == 'backoffice'])
+
+    @classmethod
+    @Workflow.transition('requested')
+    def request(cls, bookings):
+        cls.write(bookings, {'hold_expires': None})
+
+    @classmethod
+    @Workflow.transition('confirmed')
+    def confirm(cls, bookings):
+        cls.write(bookings, {'hold_expires': None})
+
+    @classmethod
+    @ModelView.button
+    def approve(cls, bookings):
+        "The photographer accepts requested bookings."
+        cls.confirm([b for b in bookings if b.state == 'requested'])
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('done')
+    def do(cls, bookings):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('no_show')
+    def no_show(cls, bookings):
+        pass
+
+    @classmethod
+    @Workflow.transition('cancelled')
+    def cancel(cls, bookings, by='studio', reason=None, now=None):
+        """Cancel bookings; the client pays the fee of the policy.
+
+        A photographer or studio cancelling never charges the client."""
+        now = now or utc_now()
+        to_write = []
+        for booking in bookings:
+            fee = booking.quote_cancellation(by=by, now=now).fee
+            to_write.extend(([booking], {
+                        'cancelled_by': by,
+                        'cancelled_at': now,
+                        'cancel_reason': reason,
+                        'cancellation_fee': fee,
+                        'hold_expires': None,
+                        }))
+        if to_write:
+            cls.write(*to_write)
+
+    def quote_cancellation(self, by='client', now=None, paid=None):
+        "What cancelling now would cost: shown before the client confirms."
+        now = now or utc_now()
+        if self.state == 'hold':
+            return policy.CancellationQuote(Decimal(0), paid or Decimal(0))
+        return policy.quote_cancellation(
+            self.price, paid if paid is not None else Decimal(0),
+            aware(self.start), aware(now), self.service.cancel_rule,
+            by_client=(by == 'client'))
+
+    @classmethod
+    def cancel_by_client(cls, booking, reason=None, now=None):
+        pool = Pool()
+        Warning = pool.get('res.user.warning')
+        now = now or utc_now()
+        if booking.state not in ACTIVE_STATES:
+            raise CancellationError(gettext(
+                    'photo_booking.msg_booking_not_cancellable',
+                    booking=booking.rec_name))
+        quote = booking.quote_cancellation(by='client', now=now)
+        if quote.fee:
+            key = Warning.format('late_cancel', [booking])
+            if Warning.check(key):
+                raise LateCancellationWarning(key, gettext(
+                        'photo_booking.msg_booking_late_cancellation',
+                        booking=booking.rec_name,
+                        fee=f'{quote.fee} {booking.currency.code}'))
+        cls.cancel([booking], by='client', reason=reason, now=now)
+        return quote
+
+    @classmethod
+    def reschedule(cls, booking, start, photographer=None, now=None):
+        """Move booking to start, keeping its number, payments and history.
+
+        Runs in one transaction: the old time is freed only if the new one
+        can be taken."""
+        pool = Pool()
+        Line = pool.get('photo.booking.equipment_line')
+        serialise_writes()
+        now = now or utc_now()
+        if start.tzinfo:
+            start = naive(start)
+        if (booking.state not in ACTIVE_STATES
+                or booking.start <= now):
+            raise BookingError(gettext(
+                    'photo_booking.msg_booking_not_reschedulable',
+                    booking=booking.rec_name))
+        photographer = photographer or booking.photographer
+        slot = cls._find_slot(
+            booking.service, start, booking.studio, [photographer], now,
+            exclude=[booking])
+        values = {
+            'start': start,
+            'end': start + booking.service.duration,
+            'photographer': photographer.id,
+            'room': slot.room,
+            }
+        if booking.state == 'hold':
+            config = pool.get('photo.configuration')(1)
+            values['hold_expires'] = now + config.hold_duration
+        with overlap_as_slot_taken():
+            Line.delete(booking.equipment_lines)
+            cls.write([booking], values)
+            if booking.studio:
+                Line.allocate(booking)
+        return booking
+
+    # --- back office ------------------------------------------------------
+
+    @classmethod
+    @ModelView.button_action('photo_booking.wizard_booking_cancel')
+    def cancel_wizard(cls, bookings):
+        pass
+
+    @classmethod
+    @ModelView.button_action('photo_booking.wizard_booking_reschedule')
+    def reschedule_wizard(cls, bookings):
+        pass
+
+    @classmethod
+    def release_expired_holds(cls, now=None):
+        "Cron: free the time of holds the client did not complete."
+        now = now or utc_now()
+        expired = cls.search([
+                ('state', '=', 'hold'),
+                ('hold_expires', '<=', now),
+                ])
+        if expired:
+            cls.cancel(expired, by='system', reason=gettext(
+                    'photo_booking.msg_booking_hold_released'), now=now)
+        return expired
+
+
+class overlap_as_slot_taken:
+    "Turn an overlap constraint violation into the user's 'time taken' error."
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type and issubclass(exc_type, SQLConstraintError):
+            messages = {gettext(m) for m in OVERLAP_MESSAGES}
+            if exc.message in messages:
+                raise SlotTakenError(exc.message) from exc
+        return False
+
+
+def ensure_btree_gist():
+    """Let PostgreSQL enforce the overlap exclusions natively.
+
+    Without btree_gist, Tryton silently falls back to a table lock and a
+    Python check; creating it here makes every install take the fast path.
+    """
+    transaction = Transaction()
+    database = transaction.database
+    if backend.name != 'postgresql' or database.has_extension('btree_gist'):
+        return
+    cursor = transaction.connection.cursor()
+    cursor.execute('CREATE EXTENSION IF NOT EXISTS btree_gist')
+    # has_extension caches per database and reads on another connection,
+    # which cannot see this uncommitted extension yet.
+    database._extensions[database.name]['btree_gist'] = True
+
+
+class EquipmentLine(ModelSQL, ModelView):
+    "Booking Equipment Unit"
+    __name__ = 'photo.booking.equipment_line'
+    booking = fields.Many2One(
+        'photo.booking', "Booking", required=True, ondelete='CASCADE')
+    equipment = fields.Many2One(
+        'photo.equipment', "Equipment", required=True, ondelete='RESTRICT')
+    unit = fields.Integer(
+        "Unit", readonly=True,
+        help="Which of the studio's identical units is reserved.")
+    extra = fields.Boolean(
+        "Extra", help="Rented on top of the service, at its rental price.")
+    busy_start = fields.DateTime("Blocked From", readonly=True)
+    busy_end = fields.DateTime("Blocked Until", readonly=True)
+    active = fields.Boolean("Active", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('unit_overlap',
+                overlap_exclude(t, t.equipment, t.unit,
+                    where=t.active == Literal(True)),
+                'photo_booking.msg_equipment_unit_unique'),
+            ]
+        cls._sql_indexes.add(Index(t, (t.booking, Index.Range())))
+
+    @classmethod
+    def __register__(cls, module):
+        ensure_btree_gist()
+        super().__register__(module)
+
+    @classmethod
+    def default_active(cls):
+        return False
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        values = super().preprocess_values(mode, values)
+        if mode == 'create' and values.get('booking'):
+            booking = Booking(values['booking'])
+            values.update(cls._booking_values(booking))
+            if not values.get('unit'):
+                values['unit'] = cls._free_unit(
+                    pool.get('photo.equipment')(values['equipment']),
+                    booking, taken=())
+        return values
+
+    @staticmethod
+    def _booking_values(booking):
+        return {
+            'busy_start': booking.busy_start,
+            'busy_end': booking.busy_end,
+            'active': booking.state in ACTIVE_STATES,
+            }
+
+    @classmethod
+    def sync(cls, bookings):
+        "Copy the bookings' blocked range and state onto their units."
+        to_write = []
+        for booking in bookings:
+            if booking.equipment_lines:
+                to_write.extend(
+                    (list(booking.equipment_lines),
+                        cls._booking_values(booking)))
+        if to_write:
+            cls.write(*to_write)
+
+    @classmethod
+    def usage(cls, equipment_ids, window, exclude_booking_ids=()):
+        "Busy units per equipment within window, one row per unit."
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        where = (table.equipment.in_(equipment_ids)
+            & (table.active == Literal(True))
+            & RangeOverlap(
+                TSRange(table.busy_start, table.busy_end, '[)'),
+                TSRange(*window, '[)')))
+        if exclude_booking_ids:
+            where &= ~table.booking.in_(exclude_booking_ids)
+        cursor.execute(*table.select(
+                table.equipment, table.busy_start, table.busy_end,
+                where=where))
+        result = defaultdict(list)
+        for equipment, start, end in cursor:
+            result[equipment].append(
+                availability.Busy(aware(start), aware(end), 1))
+        return result
+
+    @classmethod
+    def _free_unit(cls, equipment, booking, taken):
+        "The lowest unit number free over the booking's blocked range."
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(table.unit,
+                where=(table.equipment == equipment.id)
+                & (table.active == Literal(True))
+                & (table.booking != booking.id)
+                & RangeOverlap(
+                    TSRange(table.busy_start, table.busy_end, '[)'),
+                    TSRange(booking.busy_start, booking.busy_end, '[)'))))
+        used = {unit for unit, in cursor} | set(taken)
+        return next(
+            (u for u in range(1, equipment.quantity + 1) if u not in used),
+            # None of them is free: the exclusion constraint reports it.
+            1)
+
+    @classmethod
+    def allocate(cls, booking):
+        "Reserve the service's default equipment kept at the booking's studio."
+        lines = []
+        taken = defaultdict(set)
+        for need in booking.service.equipment:
+            equipment = need.equipment
+            if equipment.studio != booking.studio or not equipment.active:
+                continue
+            for _ in range(need.quantity):
+                unit = cls._free_unit(equipment, booking, taken[equipment])
+                taken[equipment].add(unit)
+                lines.append(cls(
+                        booking=booking, equipment=equipment, unit=unit,
+                        extra=False, **cls._booking_values(booking)))
+        cls.save(lines)
+        return lines
+
+
+class BookingLog(ModelSQL, ModelView):
+    "Booking History"
+    __name__ = 'photo.booking.log'
+    booking = fields.Many2One(
+        'photo.booking', "Booking", required=True, ondelete='CASCADE')
+    date = fields.Function(fields.DateTime("Date"), 'get_date')
+    user = fields.Function(
+        fields.Many2One('res.user', "User"), 'get_user')
+    from_state = fields.Selection(
+        [(None, "")] + STATES, "From", readonly=True, sort=False)
+    to_state = fields.Selection(STATES, "To", readonly=True, sort=False)
+    old_start = fields.DateTime("Old Start", readonly=True)
+    old_end = fields.DateTime("Old End", readonly=True)
+    new_start = fields.DateTime("New Start", readonly=True)
+    new_end = fields.DateTime("New End", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.booking, Index.Range())))
+        cls._order.insert(0, ('id', 'ASC'))
+
+    def get_date(self, name):
+        return self.create_date.replace(microsecond=0)
+
+    def get_user(self, name):
+        return self.create_uid.id
+
+
+class CancelStart(ModelView):
+    "Cancel Booking"
+    __name__ = 'photo.booking.cancel.start'
+    cancelled_by = fields.Selection(
+        CANCELLERS[1:-1], "Cancelled By", required=True)
+    reason = fields.Text("Reason")
+    fee = fields.Numeric("Fee", digits=(16, 2), readonly=True)
+    booking = fields.Many2One('photo.booking', "Booking", readonly=True)
+
+    @fields.depends('cancelled_by', 'booking')
+    def on_change_with_fee(self):
+        if self.booking and self.cancelled_by:
+            return self.booking.quote_cancellation(by=self.cancelled_by).fee
+
+
+class CancelBooking(Wizard):
+    "Cancel Booking"
+    __name__ = 'photo.booking.cancel'
+    start = StateView('photo.booking.cancel.start',
+        'photo_booking.booking_cancel_start_view_form', [
+            Button("Back", 'end', 'tryton-cancel'),
+            Button("Cancel Booking", 'cancel', 'tryton-ok', default=True),
+            ])
+    cancel = StateTransition()
+
+    def default_start(self, fields):
+        return {
+            'booking': self.record.id,
+            'cancelled_by': 'studio',
+            'fee': self.record.quote_cancellation(by='studio').fee,
+            }
+
+    def transition_cancel(self):
+        self.model.cancel(
+            [self.record], by=self.start.cancelled_by,
+            reason=self.start.reason)
+        return 'end'
+
+
+class RescheduleStart(ModelView):
+    "Reschedule Booking"
+    __name__ = 'photo.booking.reschedule.start'
+    booking = fields.Many2One('photo.booking', "Booking", readonly=True)
+    start = fields.DateTime("New Start", required=True)
+    photographer = fields.Many2One(
+        'photo.photographer', "Photographer", required=True)
+
+
+class RescheduleBooking(Wizard):
+    "Reschedule Booking"
+    __name__ = 'photo.booking.reschedule'
+    start = StateView('photo.booking.reschedule.start',
+        'photo_booking.booking_reschedule_start_view_form', [
+            Button("Back", 'end', 'tryton-cancel'),
+            Button("Reschedule", 'reschedule', 'tryton-ok', default=True),
+            ])
+    reschedule = StateTransition()
+
+    def default_start(self, fields):
+        return {
+            'booking': self.record.id,
+            'start': self.record.start,
+            'photographer': self.record.photographer.id,
+            }
+
+    def transition_reschedule(self):
+        self.model.reschedule(
+            self.record, self.start.start,
+            photographer=self.start.photographer)
+        return 'end'

@@ -1,0 +1,31 @@
+# One class per kind of failure a user can meet; texts live in message.xml.
+from trytond.exceptions import UserError, UserWarning
+from trytond.model.exceptions import ValidationError
+
+
+class BookingError(UserError):
+    "A booking request that cannot be honoured as asked."
+
+
+class SlotTakenError(BookingError):
+    "The time is no longer free for the photographer, room or equipment."
+
+
+class BookingValidationError(ValidationError):
+    pass
+
+
+class HoldExpiredError(BookingError):
+    pass
+
+
+class CancellationError(BookingError):
+    pass
+
+
+class LateCancellationWarning(UserWarning):
+    pass
+
+
+class ReviewError(UserError):
+    pass

@@ -1,0 +1,42 @@
+from trytond.pool import PoolMeta
+from trytond.transaction import Transaction
+
+# Models whose record rules compare with the current user: photographers
+# see and act on their own bookings and schedule only.
+USER_RULE_MODELS = {
+    'photo.booking',
+    'photo.booking.equipment_line',
+    'photo.photographer',
+    'photo.photographer.working_hours',
+    'photo.photographer.exception',
+    'photo.photographer.fixed_slot',
+    'photo.photographer.busy',
+    }
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('photo.booking|release_expired_holds', "Release Expired Holds"))
+
+
+class Rule(metaclass=PoolMeta):
+    __name__ = 'ir.rule'
+
+    @classmethod
+    def _get_context(cls, model_name):
+        context = super()._get_context(model_name)
+        if model_name in USER_RULE_MODELS:
+            context['user_id'] = Transaction().user
+        return context
+
+    @classmethod
+    def _get_cache_key(cls, model_names):
+        key = super()._get_cache_key(model_names)
+        if model_names & USER_RULE_MODELS:
+            key = (*key, Transaction().user)
+        return key

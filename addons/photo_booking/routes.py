@@ -1,0 +1,1 @@
+"""JSON API and portal routes (filled in by the API work)."""
