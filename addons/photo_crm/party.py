@@ -1,0 +1,42 @@
+"Clients seen through their bookings."
+from decimal import Decimal
+
+from sql.aggregate import Count, Max, Sum
+
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+    photo_bookings = fields.One2Many(
+        'photo.booking', 'client', "Photo Bookings", readonly=True)
+    photo_booking_count = fields.Function(
+        fields.Integer("Shoots"), 'get_photo_figures')
+    photo_last_shoot = fields.Function(
+        fields.DateTime("Last Shoot"), 'get_photo_figures')
+    photo_revenue = fields.Function(
+        fields.Numeric("Revenue", digits=(16, 2)), 'get_photo_figures')
+
+    @classmethod
+    def get_photo_figures(cls, parties, names):
+        "Done shoots per client in one grouped query."
+        booking = Pool().get('photo.booking').__table__()
+        cursor = Transaction().connection.cursor()
+        ids = [p.id for p in parties]
+        result = {
+            'photo_booking_count': dict.fromkeys(ids, 0),
+            'photo_last_shoot': dict.fromkeys(ids),
+            'photo_revenue': dict.fromkeys(ids, Decimal(0)),
+            }
+        cursor.execute(*booking.select(
+                booking.client, Count(booking.id), Max(booking.start),
+                Sum(booking.price),
+                where=booking.client.in_(ids) & (booking.state == 'done'),
+                group_by=[booking.client]))
+        for client, count, last, revenue in cursor:
+            result['photo_booking_count'][client] = count
+            result['photo_last_shoot'][client] = last
+            result['photo_revenue'][client] = Decimal(str(revenue or 0))
+        return {n: result[n] for n in names}
