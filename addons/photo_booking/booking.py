@@ -853,7 +853,9 @@ class EquipmentLine(ModelSQL, ModelView):
         "Extra", help="Rented on top of the service, at its rental price.")
     busy_start = fields.DateTime("Blocked From", readonly=True)
     busy_end = fields.DateTime("Blocked Until", readonly=True)
-    active = fields.Boolean("Active", readonly=True)
+    blocking = fields.Boolean(
+        "Blocking", readonly=True,
+        help="Whether the unit is held: the booking is still active.")
 
     @classmethod
     def __setup__(cls):
@@ -862,7 +864,7 @@ class EquipmentLine(ModelSQL, ModelView):
         cls._sql_constraints += [
             ('unit_overlap',
                 overlap_exclude(t, t.equipment, t.unit,
-                    where=t.active == Literal(True)),
+                    where=t.blocking == Literal(True)),
                 'photo_booking.msg_equipment_unit_unique'),
             ]
         cls._sql_indexes.add(Index(t, (t.booking, Index.Range())))
@@ -873,7 +875,7 @@ class EquipmentLine(ModelSQL, ModelView):
         super().__register__(module)
 
     @classmethod
-    def default_active(cls):
+    def default_blocking(cls):
         return False
 
     @classmethod
@@ -895,7 +897,7 @@ class EquipmentLine(ModelSQL, ModelView):
         return {
             'busy_start': booking.busy_start,
             'busy_end': booking.busy_end,
-            'active': booking.state in ACTIVE_STATES,
+            'blocking': booking.state in ACTIVE_STATES,
             }
 
     @classmethod
@@ -916,7 +918,7 @@ class EquipmentLine(ModelSQL, ModelView):
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         where = (table.equipment.in_(equipment_ids)
-            & (table.active == Literal(True))
+            & (table.blocking == Literal(True))
             & RangeOverlap(
                 TSRange(table.busy_start, table.busy_end, '[)'),
                 TSRange(*window, '[)')))
@@ -938,7 +940,7 @@ class EquipmentLine(ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         cursor.execute(*table.select(table.unit,
                 where=(table.equipment == equipment.id)
-                & (table.active == Literal(True))
+                & (table.blocking == Literal(True))
                 & (table.booking != booking.id)
                 & RangeOverlap(
                     TSRange(table.busy_start, table.busy_end, '[)'),

@@ -10,6 +10,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from . import availability
+from .service import check_price
 from .studio import timezones
 
 
@@ -174,6 +175,11 @@ class PhotographerService(ModelSQL, ModelView):
         cls._sql_constraints += [
             ('service_unique', Unique(t, t.photographer, t.service),
                 'photo_booking.msg_photographer_service_unique'),
-            ('price_positive', Check(t, t.price >= 0),
-                'photo_booking.msg_price_positive'),
             ]
+
+    @classmethod
+    def validate_fields(cls, lines, field_names):
+        super().validate_fields(lines, field_names)
+        if 'price' in field_names:
+            for line in lines:
+                check_price(line.price)

@@ -68,6 +68,8 @@ class Review(ModelSQL, ModelView):
         "A client reviews their own finished shoot."
         if booking.client != client:
             raise ReviewError(gettext('photo_booking.msg_review_not_client'))
+        if booking.state != 'done':
+            raise ReviewError(gettext('photo_booking.msg_review_not_done'))
         review = cls(booking=booking, rating=rating, comment=comment)
         review.on_change_booking()
         review.save()

@@ -54,19 +54,6 @@ class Service(sequence_ordered(), DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        t = cls.__table__()
-        cls._sql_constraints += [
-            ('price_positive', Check(t, t.price >= 0),
-                'photo_booking.msg_price_positive'),
-            ('prepayment_percent_range',
-                Check(t, (t.prepayment_percent >= 0)
-                    & (t.prepayment_percent <= 100)),
-                'photo_booking.msg_percent_range'),
-            ('cancellation_fee_percent_range',
-                Check(t, (t.cancellation_fee_percent >= 0)
-                    & (t.cancellation_fee_percent <= 100)),
-                'photo_booking.msg_percent_range'),
-            ]
 
     @classmethod
     def default_kind(cls):
@@ -114,11 +101,27 @@ class Service(sequence_ordered(), DeactivableMixin, ModelSQL, ModelView):
                 if service.duration <= dt.timedelta(0):
                     raise BookingValidationError(gettext(
                             'photo_booking.msg_service_duration_positive'))
+        # Numeric checks in Python: SQLite stores Decimal as text and
+        # cannot compare it in a CHECK.
+        for service in services:
+            check_price(service.price)
+            for percent in [
+                    service.prepayment_percent,
+                    service.cancellation_fee_percent]:
+                if not 0 <= percent <= 100:
+                    raise BookingValidationError(
+                        gettext('photo_booking.msg_percent_range'))
 
     @property
     def cancel_rule(self):
         return policy.CancelRule(
             self.free_cancellation, self.cancellation_fee_percent)
+
+
+def check_price(price):
+    if price is not None and price < 0:
+        raise BookingValidationError(
+            gettext('photo_booking.msg_price_positive'))
 
 
 class ServiceEquipment(ModelSQL, ModelView):

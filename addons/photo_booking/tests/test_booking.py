@@ -1,0 +1,199 @@
+"What a client and the studio see happen to a booking."
+import datetime as dt
+from decimal import Decimal
+
+from trytond.exceptions import UserError
+from trytond.model.exceptions import ValidationError
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+from trytond.modules.photo_booking.exceptions import HoldExpiredError, SlotTakenError
+from trytond.modules.photo_booking.tests.tools import create_world, local, tomorrow
+
+
+class BookingTestCase(ModuleTestCase):
+    "Bookings from hold to done"
+    module = 'photo_booking'
+
+    @with_transaction()
+    def test_hold_then_confirm(self):
+        "A held free slot confirms at once for an automatic photographer"
+        Booking = Pool().get('photo.booking')
+        w = create_world()
+        start = local(w.studio, tomorrow(), 11)
+
+        booking = Booking.create_hold(w.service, start, w.client, w.studio)
+
+        self.assertEqual(booking.state, 'hold')
+        self.assertEqual(booking.end - booking.start, dt.timedelta(hours=1))
+        self.assertEqual(booking.price, Decimal('5000'))
+        self.assertIn(booking.room, w.rooms)
+        self.assertEqual(len(booking.equipment_lines), 1)
+        self.assertTrue(booking.number.startswith('B'))
+        Booking.submit([booking])
+        self.assertEqual(booking.state, 'confirmed')
+        self.assertEqual(
+            [(h.from_state, h.to_state) for h in booking.history],
+            [(None, 'hold'), ('hold', 'confirmed')])
+
+    @with_transaction()
+    def test_manual_photographer_requests(self):
+        "A manual photographer must approve the request"
+        Booking = Pool().get('photo.booking')
+        w = create_world(confirmation='manual')
+        booking = Booking.create_hold(
+            w.service, local(w.studio, tomorrow(), 11), w.client, w.studio)
+
+        Booking.submit([booking])
+        self.assertEqual(booking.state, 'requested')
+        Booking.approve([booking])
+        self.assertEqual(booking.state, 'confirmed')
+
+    @with_transaction()
+    def test_slot_taken(self):
+        "The same photographer cannot be booked twice at one time"
+        Booking = Pool().get('photo.booking')
+        w = create_world()
+        start = local(w.studio, tomorrow(), 11)
+        Booking.create_hold(w.service, start, w.client, w.studio)
+
+        with self.assertRaises(SlotTakenError):
+            Booking.create_hold(w.service, start, w.client, w.studio)
+
+    @with_transaction()
+    def test_direct_overlap_rejected_by_constraint(self):
+        "Even bypassing the engine, the database refuses an overlap"
+        Booking = Pool().get('photo.booking')
+        w = create_world()
+        start = local(w.studio, tomorrow(), 11)
+        values = {
+            'client': w.client.id, 'photographer': w.photographer.id,
+            'service': w.service.id, 'studio': w.studio.id,
+            'price': Decimal(1), 'currency': w.currency.id,
+            }
+        Booking.create([{**values, 'start': start, 'room': w.rooms[0].id}])
+
+        with self.assertRaises(ValidationError):
+            Booking.create([{
+                        **values, 'room': w.rooms[1].id,
+                        'start': start + dt.timedelta(minutes=30)}])
+
+    @with_transaction()
+    def test_outside_working_hours(self):
+        "A time outside the photographer's hours is refused"
+        Booking = Pool().get('photo.booking')
+        w = create_world()
+        with self.assertRaises(SlotTakenError):
+            Booking.create_hold(
+                w.service, local(w.studio, tomorrow(), 7), w.client, w.studio)
+
+    @with_transaction()
+    def test_expired_hold_frees_the_time(self):
+        "An expired hold no longer blocks and cannot be confirmed"
+        Booking = Pool().get('photo.booking')
+        w = create_world()
+        start = local(w.studio, tomorrow(), 11)
+        booking = Booking.create_hold(w.service, start, w.client, w.studio)
+        Booking.write([booking], {
+                'hold_expires': dt.datetime.utcnow() - dt.timedelta(minutes=1),
+                'source': 'web'})
+
+        with self.assertRaises(HoldExpiredError):
+            Booking.submit([booking])
+        other = Booking.create_hold(w.service, start, w.client, w.studio)
+        self.assertEqual(other.state, 'hold')
+        self.assertEqual(booking.state, 'cancelled')
+        self.assertEqual(booking.cancelled_by, 'system')
+
+    @with_transaction()
+    def test_late_cancellation_fee(self):
+        "Cancelling less than a day before costs half the price"
+        Booking = Pool().get('photo.booking')
+        w = create_world()
+        start = local(w.studio, tomorrow(), 11)
+        booking = Booking.create_hold(w.service, start, w.client, w.studio)
+        Booking.submit([booking])
+
+        quote = booking.quote_cancellation(now=start - dt.timedelta(hours=3))
+        self.assertEqual(quote.fee, Decimal('2500.00'))
+        with Transaction().set_context(_skip_warnings=True):
+            Booking.cancel_by_client(
+                booking, reason="ill", now=start - dt.timedelta(hours=3))
+        self.assertEqual(booking.state, 'cancelled')
+        self.assertEqual(booking.cancellation_fee, Decimal('2500.00'))
+        self.assertFalse(booking.equipment_lines[0].blocking)
+        # The time is free again
+        Booking.create_hold(w.service, start, w.client, w.studio)
+
+    @with_transaction()
+    def test_reschedule_keeps_number_and_history(self):
+        "Rescheduling moves the booking and frees the old time"
+        Booking = Pool().get('photo.booking')
+        w = create_world()
+        old = local(w.studio, tomorrow(), 11)
+        new = local(w.studio, tomorrow(2), 15)
+        booking = Booking.create_hold(w.service, old, w.client, w.studio)
+        Booking.submit([booking])
+        number = booking.number
+
+        Booking.reschedule(booking, new)
+
+        self.assertEqual((booking.start, booking.number), (new, number))
+        self.assertEqual(booking.history[-1].old_start, old)
+        self.assertEqual(booking.history[-1].new_start, new)
+        self.assertEqual(booking.equipment_lines[0].busy_start, new)
+        Booking.create_hold(w.service, old, w.client, w.studio)
+
+    @with_transaction()
+    def test_equipment_of_one_unit(self):
+        "Two photographers cannot share the only light at one time"
+        Booking = Pool().get('photo.booking')
+        w = create_world(photographers=2)
+        start = local(w.studio, tomorrow(), 11)
+        first = Booking.create_hold(
+            w.service, start, w.client, w.studio,
+            photographer=w.photographers[0])
+
+        with self.assertRaises(SlotTakenError):
+            Booking.create_hold(
+                w.service, start, w.client, w.studio,
+                photographer=w.photographers[1])
+        self.assertEqual(first.equipment_lines[0].unit, 1)
+
+    @with_transaction()
+    def test_any_photographer(self):
+        "Any photographer: the free one is chosen"
+        Booking = Pool().get('photo.booking')
+        w = create_world(photographers=2, equipment_quantity=2)
+        start = local(w.studio, tomorrow(), 11)
+        first = Booking.create_hold(w.service, start, w.client, w.studio)
+        second = Booking.create_hold(w.service, start, w.client, w.studio)
+
+        self.assertNotEqual(first.photographer, second.photographer)
+        self.assertNotEqual(first.room, second.room)
+        self.assertEqual(
+            {first.equipment_lines[0].unit, second.equipment_lines[0].unit},
+            {1, 2})
+
+    @with_transaction()
+    def test_review_only_after_done(self):
+        "Only the client of a done shoot reviews it, once"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Review = pool.get('photo.review')
+        w = create_world()
+        booking = Booking.create_hold(
+            w.service, local(w.studio, tomorrow(), 11), w.client, w.studio)
+        Booking.submit([booking])
+        with self.assertRaises(UserError):
+            Review.leave(booking, w.client, 5)
+
+        Booking.do([booking])
+        Review.leave(booking, w.client, 4, "Lovely")
+        self.assertEqual(w.photographer.rating, Decimal('4.00'))
+        with self.assertRaises(UserError):
+            Review.leave(booking, w.client, 5)
+
+
+del ModuleTestCase

@@ -1,0 +1,110 @@
+"Build a small studio world inside a test transaction."
+import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
+
+from trytond.pool import Pool
+
+WEEKDAYS = range(7)
+
+
+def get_currency(code='RUB'):
+    Currency = Pool().get('currency.currency')
+    currencies = Currency.search([('code', '=', code)], limit=1)
+    if currencies:
+        return currencies[0]
+    currency, = Currency.create([{
+                'name': code, 'code': code, 'symbol': code,
+                'digits': 2, 'rounding': Decimal('0.01'),
+                }])
+    return currency
+
+
+def create_product(name):
+    pool = Pool()
+    Template = pool.get('product.template')
+    Uom = pool.get('product.uom')
+    unit, = Uom.search([('name', '=', 'Unit')])
+    template, = Template.create([{
+                'name': name, 'type': 'service',
+                'default_uom': unit.id,
+                'products': [('create', [{}])],
+                }])
+    return template.products[0]
+
+
+def create_world(
+        timezone='Europe/Moscow', opening=(dt.time(9), dt.time(21)),
+        working=(dt.time(10), dt.time(19)), rooms=2, equipment_quantity=1,
+        confirmation='auto', min_notice=dt.timedelta(0),
+        step=dt.timedelta(hours=1), duration=dt.timedelta(hours=1),
+        buffer_after=dt.timedelta(0), photographers=1):
+    """A studio open every day with rooms, a light of equipment_quantity,
+    a one-hour portrait service needing the light, and photographers
+    working there every day."""
+    pool = Pool()
+    Studio = pool.get('photo.studio')
+    Service = pool.get('photo.service')
+    Photographer = pool.get('photo.photographer')
+    Party = pool.get('party.party')
+
+    currency = get_currency()
+    studio, = Studio.create([{
+                'name': "Loft", 'city': "Moscow", 'timezone': timezone,
+                'opening_hours': [('create', [{
+                                'weekday': str(d), 'start_time': opening[0],
+                                'end_time': opening[1]}
+                            for d in WEEKDAYS])],
+                'rooms': [('create', [{'name': f"Hall {i + 1}"}
+                            for i in range(rooms)])],
+                'equipment': [('create', [{
+                                'name': "Profoto B10", 'kind': 'light',
+                                'quantity': equipment_quantity,
+                                'unit_price': Decimal('500')}])],
+                }])
+    light, = studio.equipment
+    service, = Service.create([{
+                'name': "Portrait", 'product': create_product("Portrait").id,
+                'duration': duration, 'price': Decimal('5000'),
+                'currency': currency.id,
+                'buffer_before': dt.timedelta(0),
+                'buffer_after': buffer_after,
+                'free_cancellation': dt.timedelta(hours=24),
+                'cancellation_fee_percent': Decimal(50),
+                'equipment': [('create', [{
+                                'equipment': light.id, 'quantity': 1}])],
+                }])
+    created = []
+    for i in range(photographers):
+        party, = Party.create([{'name': f"Photographer {i + 1}"}])
+        photographer, = Photographer.create([{
+                    'party': party.id, 'name': party.name,
+                    'studios': [('add', [studio.id])],
+                    'services': [('create', [{'service': service.id}])],
+                    'confirmation': confirmation,
+                    'min_notice': min_notice,
+                    'slot_step': step,
+                    'working_hours': [('create', [{
+                                    'studio': studio.id, 'weekday': str(d),
+                                    'start_time': working[0],
+                                    'end_time': working[1]}
+                                for d in WEEKDAYS])],
+                    }])
+        created.append(photographer)
+    client, = Party.create([{'name': "Anna Client"}])
+    return SimpleNamespace(
+        studio=studio, rooms=list(studio.rooms), light=light,
+        service=service, photographer=created[0], photographers=created,
+        client=client, currency=currency)
+
+
+def local(studio, day, hour, minute=0):
+    "A naive UTC datetime for a wall-clock time at the studio."
+    from zoneinfo import ZoneInfo
+    moment = dt.datetime.combine(
+        day, dt.time(hour, minute), ZoneInfo(studio.timezone))
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def tomorrow(days=1):
+    return dt.date.today() + dt.timedelta(days=days)
