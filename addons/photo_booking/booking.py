@@ -17,6 +17,7 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.sql.functions import TSRange
 from trytond.sql.operators import RangeOverlap
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
@@ -64,6 +65,9 @@ OVERLAP_MESSAGES = (
 # Read the surrounding days too: a local day spans two UTC dates and
 # buffers reach over midnight.
 WINDOW_MARGIN = dt.timedelta(days=1)
+# Tryton emulates the overlap exclusions on SQLite with one OR clause per
+# created record; SQLite's parser overflows at about 90 of them.
+CREATE_CHUNK = 50
 
 
 def utc_now():
@@ -352,7 +356,9 @@ class Booking(Workflow, ModelSQL, ModelView):
             if values.get('state', 'hold') == 'hold' and not values.get(
                     'hold_expires'):
                 values['hold_expires'] = utc_now() + config.hold_duration
-        bookings = super().create(vlist)
+        bookings = []
+        for sub_vlist in grouped_slice(vlist, CREATE_CHUNK):
+            bookings.extend(super().create(list(sub_vlist)))
         cls._log(bookings, from_state=None)
         return bookings
 
