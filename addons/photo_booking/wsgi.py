@@ -6,9 +6,11 @@ ADMIN_PREFIX = '/admin'
 class SaoUnderAdmin:
     """Send sao's calls back to trytond's own routes.
 
-    sao builds its RPC URLs relative to its page ('demo/rpc/', './rpc/'),
-    so served from /admin/ it posts to /admin/demo/rpc/. Static files are
-    only ever fetched with GET, so every other method loses the prefix.
+    sao builds its URLs relative to its page ('demo/rpc/', './rpc/'), so
+    served from /admin/ it posts to /admin/demo/rpc/. Static files are only
+    ever fetched with GET, so every other method loses the prefix, and the
+    session cookie trytond sets for /demo is moved to /admin/demo where the
+    browser will send it back.
     """
 
     def __init__(self, app):
@@ -16,7 +18,15 @@ class SaoUnderAdmin:
 
     def __call__(self, environ, start_response):
         path = environ.get('PATH_INFO', '')
-        if (environ['REQUEST_METHOD'] not in {'GET', 'HEAD'}
-                and path.startswith(ADMIN_PREFIX + '/')):
-            environ['PATH_INFO'] = path[len(ADMIN_PREFIX):]
-        return self.app(environ, start_response)
+        if (environ['REQUEST_METHOD'] in {'GET', 'HEAD'}
+                or not path.startswith(ADMIN_PREFIX + '/')):
+            return self.app(environ, start_response)
+        environ['PATH_INFO'] = path[len(ADMIN_PREFIX):]
+
+        def start_admin_response(status, headers, exc_info=None):
+            headers = [
+                (name, value.replace('Path=/', f'Path={ADMIN_PREFIX}/'))
+                if name.lower() == 'set-cookie' else (name, value)
+                for name, value in headers]
+            return start_response(status, headers, exc_info)
+        return self.app(environ, start_admin_response)
