@@ -1,1 +1,329 @@
-"""JSON API and portal routes (filled in by the API work)."""
+"""The versioned JSON API of photo_booking (portal, Telegram bot, apps).
+
+Every route: @app.route, @with_pool, our @json_api (outside the
+transaction: maps errors once it has rolled back), @with_transaction()
+(read-only for GET) and @localised (the client's language). Routes run as
+root, so portal data is filtered by token or web user here; the staff
+route runs as the user of its application key, with access rules.
+The OpenAPI document (openapi.py) lists exactly these routes.
+"""
+import datetime as dt
+from http import HTTPStatus
+from zoneinfo import ZoneInfo
+
+from trytond.i18n import gettext
+from trytond.protocols.wrappers import (
+    user_application, with_pool, with_transaction)
+from trytond.transaction import Transaction
+from trytond.wsgi import app
+
+from . import api, openapi
+from .api import PREFIX, ApiError, json_api, localised
+from .booking import ACTIVE_STATES
+
+
+@app.route(f'{PREFIX}/services', methods=['GET'])
+@with_pool
+@json_api
+@with_transaction()
+@localised
+def services(request, pool):
+    Service = pool.get('photo.service')
+    return api.services_json(pool, Service.search([]))
+
+
+@app.route(f'{PREFIX}/photographers', methods=['GET'])
+@with_pool
+@json_api
+@with_transaction()
+@localised
+def photographers(request, pool):
+    Photographer = pool.get('photo.photographer')
+    return api.photographers_json(pool, Photographer.search([]))
+
+
+@app.route(f'{PREFIX}/studios', methods=['GET'])
+@with_pool
+@json_api
+@with_transaction()
+@localised
+def studios(request, pool):
+    Studio = pool.get('photo.studio')
+    return api.studios_json(pool, Studio.search([]))
+
+
+@app.route(f'{PREFIX}/availability', methods=['GET'])
+@with_pool
+@json_api
+@with_transaction()
+@localised
+def availability(request, pool):
+    Booking = pool.get('photo.booking')
+    args = api.query_args(request)
+    service, studio, photographer = _setting(pool, args)
+    photographers = [photographer] if photographer else None
+    tz = ZoneInfo(api.timezone_of(studio, photographers))
+    today = dt.datetime.now(tz).date()
+    day_from, day_to = args.period(today)
+    slots = Booking.available_slots(
+        service, day_from, day_to, studio=studio,
+        photographers=photographers)
+    next_available = None
+    if not slots:
+        next_available = api.next_available_day(
+            pool, service, max(day_to + dt.timedelta(days=1), today),
+            studio, photographers, tz)
+    return {
+        'timezone': str(tz),
+        'slots': [api.slot_json(s, tz) for s in slots],
+        'next_available': (
+            next_available.isoformat() if next_available else None),
+        }
+
+
+def _setting(pool, params):
+    "The service, studio and photographer (None: any) a request names."
+    service = params.record('service', pool.get('photo.service'),
+        required=True)
+    studio = params.record('studio', pool.get('photo.studio'))
+    photographer = None
+    if params.get('photographer') != 'any':
+        photographer = params.record(
+            'photographer', pool.get('photo.photographer'))
+    if service.needs_room and not studio:
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            gettext('photo_booking.msg_booking_room_required',
+                service=service.rec_name),
+            field=params.prefix + 'studio')
+    return service, studio, photographer
+
+
+@app.route(f'{PREFIX}/holds', methods=['POST'])
+@with_pool
+@json_api
+@with_transaction()
+@localised
+def create_hold(request, pool):
+    Booking = pool.get('photo.booking')
+    body = api.json_body(request)
+    user = api.web_user(pool, request, required=False)
+    service, studio, photographer = _setting(pool, body)
+    start = body.instant('start', required=True)
+    location = body.text('location', length=api.NAME_LENGTH)
+    if not studio and not location:
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            gettext('photo_booking.msg_booking_location_required'),
+            field='location')
+    client = body.object('client', required=not (user and user.party))
+    name = client.text(
+        'name', required=not (user and user.party), length=api.NAME_LENGTH)
+    email = client.email('email', required=not (user and user.party))
+    phone = client.text('phone', length=50)
+    notes = body.text('notes')
+    source = body.choice('source', api.PUBLIC_SOURCES, default='api')
+    if user and user.party:
+        party = user.party
+        email = email or user.email
+    else:
+        party = api.client_party(pool, name, email, phone)
+    search = api.SlotSearch(
+        service.id, studio.id if studio else None,
+        (photographer.id,) if photographer else None, start)
+    with api.slot_conflict(search):
+        booking = Booking.create_hold(
+            service, start, party, studio=studio, photographer=photographer,
+            location=None if studio else location, email=email, phone=phone,
+            notes=notes, source=source, web_user=user)
+    return api.booking_json(pool, booking), HTTPStatus.CREATED
+
+
+@app.route(f'{PREFIX}/bookings/<token>', methods=['GET'])
+@with_pool
+@json_api
+@with_transaction()
+@localised
+def booking(request, pool, token):
+    booking = api.booking_by_token(pool, token)
+    return api.booking_json(pool, booking, history=True)
+
+
+@app.route(f'{PREFIX}/bookings/<token>/confirm', methods=['POST'])
+@with_pool
+@json_api
+@with_transaction()
+@localised
+def confirm(request, pool, token):
+    "Confirm a hold (requested for manual photographers); replays are no-ops."
+    Booking = pool.get('photo.booking')
+    booking = api.booking_by_token(pool, token)
+    if booking.state not in ACTIVE_STATES:
+        raise ApiError(
+            HTTPStatus.CONFLICT,
+            gettext('photo_booking.msg_booking_not_confirmable',
+                booking=booking.rec_name))
+    if booking.state == 'hold':
+        Booking.submit([booking])
+    return api.booking_json(pool, booking)
+
+
+@app.route(f'{PREFIX}/bookings/<token>/cancellation', methods=['GET'])
+@with_pool
+@json_api
+@with_transaction()
+@localised
+def cancellation(request, pool, token):
+    "What cancelling now would cost, shown before the client confirms."
+    booking = api.booking_by_token(pool, token)
+    _check_cancellable(booking)
+    return api.quote_json(
+        booking.quote_cancellation(by='client'), booking.currency.code)
+
+
+def _check_cancellable(booking):
+    if booking.state not in ACTIVE_STATES:
+        raise ApiError(
+            HTTPStatus.CONFLICT,
+            gettext('photo_booking.msg_booking_not_cancellable',
+                booking=booking.rec_name))
+
+
+@app.route(f'{PREFIX}/bookings/<token>/cancel', methods=['POST'])
+@with_pool
+@json_api
+@with_transaction()
+@localised
+def cancel(request, pool, token):
+    "Cancel; a late cancellation needs accept_fee, else 409 with the quote."
+    Booking = pool.get('photo.booking')
+    body = api.json_body(request)
+    reason = body.text('reason')
+    accept_fee = body.boolean('accept_fee')
+    booking = api.booking_by_token(pool, token)
+    _check_cancellable(booking)
+    quote = booking.quote_cancellation(by='client')
+    currency = booking.currency.code
+    if quote.fee and not accept_fee:
+        raise ApiError(
+            HTTPStatus.CONFLICT,
+            gettext('photo_booking.msg_booking_late_cancellation',
+                booking=booking.rec_name,
+                fee=f'{api.money(quote.fee)} {currency}'),
+            field='accept_fee', quote=api.quote_json(quote, currency))
+    with Transaction().set_context(_skip_warnings=accept_fee):
+        quote = Booking.cancel_by_client(booking, reason=reason)
+    result = api.booking_json(pool, booking)
+    result['quote'] = api.quote_json(quote, currency)
+    return result
+
+
+@app.route(f'{PREFIX}/bookings/<token>/reschedule', methods=['POST'])
+@with_pool
+@json_api
+@with_transaction()
+@localised
+def reschedule(request, pool, token):
+    Booking = pool.get('photo.booking')
+    body = api.json_body(request)
+    start = body.instant('start', required=True)
+    photographer = body.record(
+        'photographer', pool.get('photo.photographer'))
+    booking = api.booking_by_token(pool, token)
+    search = api.SlotSearch(
+        booking.service.id, booking.studio.id if booking.studio else None,
+        ((photographer or booking.photographer).id,), start,
+        exclude=(booking.id,))
+    with api.slot_conflict(search):
+        Booking.reschedule(booking, start, photographer=photographer)
+    return api.booking_json(pool, booking)
+
+
+@app.route(f'{PREFIX}/session', methods=['POST'])
+@with_pool
+@json_api
+@with_transaction()
+@localised
+def login(request, pool):
+    "A portal session for a web user's email and password."
+    User = pool.get('web.user')
+    body = api.json_body(request)
+    email = body.text('email', required=True, length=api.NAME_LENGTH)
+    password = body.text('password', required=True, length=api.NAME_LENGTH)
+    user = User.authenticate(email, password)
+    if not user:
+        # Returned, not raised: the failed attempt must be committed.
+        return {'error': gettext('photo_booking.msg_api_login_failed')}, \
+            HTTPStatus.UNAUTHORIZED
+    return {'session': user.new_session()}
+
+
+@app.route(f'{PREFIX}/session', methods=['DELETE'])
+@with_pool
+@json_api
+@with_transaction()
+@localised
+def logout(request, pool):
+    Session = pool.get('web.user.session')
+    key = api.bearer_token(request)
+    if not key:
+        raise ApiError(
+            HTTPStatus.UNAUTHORIZED,
+            gettext('photo_booking.msg_api_session_required'))
+    Session.remove(key)
+    return None, HTTPStatus.NO_CONTENT
+
+
+@app.route(f'{PREFIX}/me/bookings', methods=['GET'])
+@with_pool
+@json_api
+@with_transaction()
+@localised
+def my_bookings(request, pool):
+    "The signed-in client's bookings, newest first."
+    Booking = pool.get('photo.booking')
+    user = api.web_user(pool, request)
+    domain = [('web_user', '=', user.id)]
+    if user.party:
+        domain = ['OR', domain[0], ('client', '=', user.party.id)]
+    bookings = Booking.search(domain, limit=api.LIST_LIMIT)
+    return api.bookings_json(pool, bookings)
+
+
+@app.route(f'{PREFIX}/staff/bookings', methods=['GET'])
+@with_pool
+@json_api
+@with_transaction()
+@user_application('photo_booking')
+@localised
+def staff_bookings(request, pool):
+    """Bookings over from..to: a photographer's own, else everybody's.
+
+    Runs as the user of the application key, with access rules."""
+    Booking = pool.get('photo.booking')
+    Photographer = pool.get('photo.photographer')
+    own = Photographer.search([('user', '=', Transaction().user)])
+    tz = ZoneInfo(api.timezone_of(None, own))
+    args = api.query_args(request)
+    day_from, day_to = args.period(
+        dt.datetime.now(tz).date(), default_days=6)
+    domain = [
+        ('start', '<', api.day_start(day_to + dt.timedelta(days=1), tz)),
+        ('end', '>', api.day_start(day_from, tz)),
+        ]
+    if own:
+        domain.append(('photographer', 'in', [p.id for p in own]))
+    bookings = Booking.search(
+        domain, order=[('start', 'ASC'), ('id', 'ASC')],
+        limit=api.LIST_LIMIT)
+    return api.bookings_json(pool, bookings, staff=True)
+
+
+@app.route(f'{PREFIX}/openapi.json', methods=['GET'])
+@with_pool
+@json_api
+@with_transaction()
+@localised
+def openapi_document(request, pool):
+    return openapi.document(
+        PREFIX.replace('<database_name>', pool.database_name))

@@ -1,0 +1,711 @@
+"""The JSON API's plumbing: parse requests, map errors, serialise records.
+
+Routes stay thin: they parse with `Params`, call a model method and return
+what a serialiser built. `json_api` sits outside the transaction, so every
+error it maps has already been rolled back.
+"""
+import datetime as dt
+import json
+import logging
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import wraps
+from http import HTTPStatus
+from zoneinfo import ZoneInfo
+
+from werkzeug.exceptions import HTTPException
+
+from trytond import backend
+from trytond.exceptions import RateLimitException, UserError, UserWarning
+from trytond.i18n import gettext
+from trytond.model.exceptions import ValidationError
+from trytond.protocols.wrappers import Response
+from trytond.tools import escape_wildcard
+from trytond.transaction import Transaction
+
+from .booking import OVERLAP_MESSAGES
+from .exceptions import BookingError, HoldExpiredError, SlotTakenError
+
+logger = logging.getLogger(__name__)
+
+PREFIX = '/<database_name>/photo_booking/api/v1'
+LANGUAGES = ('ru', 'en')
+DEFAULT_LANGUAGE = 'ru'
+MAX_RANGE_DAYS = 62
+ALTERNATIVES = 5
+# How far the alternatives and the next available day are looked for.
+ALTERNATIVES_DAYS = 14
+NEXT_AVAILABLE_CHUNK_DAYS = 31
+PUBLIC_SOURCES = ('web', 'telegram', 'api')
+EMAIL_RE = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
+TEXT_LENGTH = 2000
+NAME_LENGTH = 200
+LIST_LIMIT = 500
+
+
+class ApiError(Exception):
+    "A request the API refuses as sent: its status and JSON body."
+
+    def __init__(self, status, message, field=None, **extra):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+        self.extra = extra
+
+    def to_json(self):
+        body = {'error': self.message}
+        if self.field:
+            body['field'] = self.field
+        body.update(self.extra)
+        return body
+
+
+@dataclass(frozen=True)
+class SlotSearch:
+    "Where to look for alternatives when the asked time is taken."
+    service: int
+    studio: int | None
+    photographers: tuple[int, ...] | None
+    start: dt.datetime  # naive UTC, as stored
+    exclude: tuple[int, ...] = ()
+
+
+class SlotConflict(Exception):
+    "The asked time is taken; alternatives are searched after the rollback."
+
+    def __init__(self, detail, search):
+        super().__init__(detail)
+        self.detail = detail
+        self.search = search
+
+
+class slot_conflict:
+    """Turn SlotTakenError (and overlap constraints) into SlotConflict.
+
+    Used around the model call of a route that takes a time.
+    """
+
+    def __init__(self, search):
+        self.search = search
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type and (issubclass(exc_type, SlotTakenError)
+                or is_overlap(exc)):
+            raise SlotConflict(exc.message, self.search) from exc
+        return False
+
+
+def is_overlap(exc):
+    return (isinstance(exc, ValidationError)
+        and exc.message in {gettext(m) for m in OVERLAP_MESSAGES})
+
+
+# --- language ---------------------------------------------------------------
+
+def client_language(request):
+    "The language asked by Accept-Language among ours, Russian by default."
+    return request.accept_languages.best_match(
+        LANGUAGES, default=DEFAULT_LANGUAGE)
+
+
+def localised(func):
+    "Inside the transaction: messages and names in the client's language."
+    @wraps(func)
+    def wrapper(request, *args, **kwargs):
+        with Transaction().set_context(language=client_language(request)):
+            return func(request, *args, **kwargs)
+    return wrapper
+
+
+# --- errors -----------------------------------------------------------------
+
+def json_api(func):
+    """Serialise the result as JSON and map errors to statuses and bodies.
+
+    Place between @with_pool and @with_transaction: the transaction has been
+    rolled back when an error gets here.
+    """
+    @wraps(func)
+    def wrapper(request, pool, *args, **kwargs):
+        language = client_language(request)
+        status = HTTPStatus.OK
+        try:
+            result = func(request, pool, *args, **kwargs)
+        except ApiError as e:
+            status, body = e.status, e.to_json()
+        except SlotConflict as e:
+            status, body = HTTPStatus.CONFLICT, slot_taken_body(
+                pool, e.search, e.detail, language)
+        except HoldExpiredError as e:
+            status, body = HTTPStatus.GONE, {'error': e.message}
+        except SlotTakenError as e:
+            status, body = HTTPStatus.CONFLICT, {
+                'error': e.message, 'alternatives': []}
+        except BookingError as e:
+            status, body = HTTPStatus.CONFLICT, {'error': e.message}
+        except ValidationError as e:
+            if is_overlap_message(pool, e, language):
+                status, body = HTTPStatus.CONFLICT, {
+                    'error': e.message, 'alternatives': []}
+            else:
+                status = HTTPStatus.UNPROCESSABLE_ENTITY
+                body = {'error': e.message}
+        except UserError as e:
+            status, body = HTTPStatus.BAD_REQUEST, {'error': e.message}
+        except UserWarning as e:
+            status, body = HTTPStatus.CONFLICT, {'error': e.message}
+        except RateLimitException:
+            status = HTTPStatus.TOO_MANY_REQUESTS
+            body = {'error': status.phrase}
+        except HTTPException as e:
+            status = HTTPStatus(e.code)
+            body = {'error': str(getattr(e, 'message', None)
+                    or e.description or status.phrase)}
+        except backend.DatabaseOperationalError:
+            # with_transaction has retried already.
+            logger.warning("Database busy for %s", request, exc_info=True)
+            status = HTTPStatus.SERVICE_UNAVAILABLE
+            body = {'error': status.phrase}
+        else:
+            if isinstance(result, Response):
+                result.headers['Content-Language'] = language
+                return result
+            if isinstance(result, tuple):
+                body, status = result
+            else:
+                body = result
+        return json_response(body, status, language)
+    return wrapper
+
+
+def json_response(body, status=HTTPStatus.OK, language=None):
+    if body is None:
+        response = Response(status=status)
+    else:
+        response = Response(
+            json.dumps(body, ensure_ascii=False, separators=(',', ':')),
+            status=status, content_type='application/json')
+    if language:
+        response.headers['Content-Language'] = language
+    return response
+
+
+def is_overlap_message(pool, exc, language):
+    with Transaction().start(
+            pool.database_name, 0, readonly=True,
+            context={'language': language}):
+        return is_overlap(exc)
+
+
+def slot_taken_body(pool, search, detail, language):
+    "The 409 body: the message and the next free slots, read afresh."
+    with Transaction().start(
+            pool.database_name, 0, readonly=True,
+            context={'language': language}):
+        return {
+            'error': gettext('photo_booking.msg_booking_slot_taken'),
+            'detail': detail,
+            'alternatives': alternatives(pool, search),
+            }
+
+
+def alternatives(pool, search, limit=ALTERNATIVES):
+    "The first free slots from the asked start on."
+    Booking = pool.get('photo.booking')
+    Service = pool.get('photo.service')
+    Studio = pool.get('photo.studio')
+    Photographer = pool.get('photo.photographer')
+    service = Service(search.service)
+    studio = Studio(search.studio) if search.studio else None
+    photographers = ([Photographer(p) for p in search.photographers]
+        if search.photographers else None)
+    tz = ZoneInfo(timezone_of(studio, photographers))
+    day = aware(search.start).astimezone(tz).date()
+    slots = Booking.available_slots(
+        service, day, day + dt.timedelta(days=ALTERNATIVES_DAYS - 1),
+        studio=studio, photographers=photographers,
+        exclude=[Booking(b) for b in search.exclude])
+    start = aware(search.start)
+    return [slot_json(s, tz) for s in slots if s.start >= start][:limit]
+
+
+def next_available_day(pool, service, day_from, studio, photographers, tz):
+    "The first local day from day_from with a slot, up to the horizon."
+    Booking = pool.get('photo.booking')
+    Photographer = pool.get('photo.photographer')
+    candidates = photographers or Photographer.search(
+        [('services.service', '=', service.id)])
+    if not candidates:
+        return None
+    last = dt.datetime.now(tz).date() + dt.timedelta(
+        days=max(p.horizon_days for p in candidates))
+    while day_from <= last:
+        day_to = min(
+            day_from + dt.timedelta(days=NEXT_AVAILABLE_CHUNK_DAYS - 1), last)
+        slots = Booking.available_slots(
+            service, day_from, day_to, studio=studio,
+            photographers=photographers)
+        if slots:
+            return min(s.start for s in slots).astimezone(tz).date()
+        day_from = day_to + dt.timedelta(days=1)
+    return None
+
+
+# --- parsing ----------------------------------------------------------------
+
+def json_body(request):
+    "The request's JSON object; an empty body is an empty object."
+    data = request.get_data(cache=True)
+    if not data.strip():
+        return Params({})
+    try:
+        value = json.loads(data)
+    except ValueError:
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            gettext('photo_booking.msg_api_invalid_json'))
+    if not isinstance(value, dict):
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            gettext('photo_booking.msg_api_json_object'))
+    return Params(value)
+
+
+def query_args(request):
+    return Params(request.args.to_dict())
+
+
+class Params:
+    "Typed access to a JSON object or the query string; errors name the field."
+
+    def __init__(self, values, prefix=''):
+        self.values = values
+        self.prefix = prefix
+
+    def _name(self, name):
+        return self.prefix + name
+
+    def _error(self, name, message_id, **values):
+        field = self._name(name)
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            gettext(f'photo_booking.{message_id}', field=field, **values),
+            field=field)
+
+    def get(self, name, required=False):
+        value = self.values.get(name)
+        if value is None or value == '':
+            if required:
+                self._error(name, 'msg_api_field_required')
+            return None
+        return value
+
+    def object(self, name, required=False):
+        value = self.get(name, required=required)
+        if value is None:
+            return Params({}, prefix=self._name(name) + '.')
+        if not isinstance(value, dict):
+            self._error(name, 'msg_api_invalid_object')
+        return Params(value, prefix=self._name(name) + '.')
+
+    def integer(self, name, required=False):
+        value = self.get(name, required=required)
+        if value is None:
+            return None
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) \
+                or value <= 0:
+            self._error(name, 'msg_api_invalid_id')
+        return value
+
+    def text(self, name, required=False, length=TEXT_LENGTH):
+        value = self.get(name, required=required)
+        if value is None:
+            return None
+        if not isinstance(value, str) or len(value) > length:
+            self._error(name, 'msg_api_invalid_text', length=length)
+        value = value.strip()
+        if required and not value:
+            self._error(name, 'msg_api_field_required')
+        return value or None
+
+    def boolean(self, name, default=False):
+        value = self.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self._error(name, 'msg_api_invalid_boolean')
+        return value
+
+    def choice(self, name, choices, default=None):
+        value = self.get(name)
+        if value is None:
+            return default
+        if value not in choices:
+            self._error(
+                name, 'msg_api_invalid_choice', choices=', '.join(choices))
+        return value
+
+    def email(self, name, required=False):
+        value = self.text(name, required=required, length=NAME_LENGTH)
+        if value is not None and not EMAIL_RE.match(value):
+            self._error(name, 'msg_api_invalid_email')
+        return value.lower() if value else value
+
+    def date(self, name, default=None):
+        value = self.get(name)
+        if value is None:
+            return default
+        try:
+            if not isinstance(value, str) or len(value) != 10:
+                raise ValueError
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self._error(name, 'msg_api_invalid_date')
+
+    def instant(self, name, required=False):
+        "An ISO 8601 date and time with its offset, as naive UTC."
+        value = self.get(name, required=required)
+        if value is None:
+            return None
+        try:
+            if not isinstance(value, str):
+                raise ValueError
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            self._error(name, 'msg_api_invalid_datetime')
+        return naive(moment)
+
+    def record(self, name, Model, required=False, domain=None):
+        "The active record of Model whose id is given, or a 400."
+        id_ = self.integer(name, required=required)
+        if id_ is None:
+            return None
+        records = Model.search(
+            [('id', '=', id_)] + (domain or []), limit=1, order=[])
+        if not records:
+            self._error(name, 'msg_api_unknown_record', value=id_)
+        return records[0]
+
+    def period(self, default_from, default_days=0):
+        "The from/to days, checked to be in order and not too long."
+        day_from = self.date('from', default=default_from)
+        day_to = self.date(
+            'to', default=day_from + dt.timedelta(days=default_days))
+        if day_to < day_from:
+            raise ApiError(
+                HTTPStatus.BAD_REQUEST,
+                gettext('photo_booking.msg_api_period_reversed'),
+                field=self._name('to'))
+        if (day_to - day_from).days + 1 > MAX_RANGE_DAYS:
+            raise ApiError(
+                HTTPStatus.BAD_REQUEST,
+                gettext('photo_booking.msg_api_period_too_long',
+                    days=MAX_RANGE_DAYS),
+                field=self._name('to'))
+        return day_from, day_to
+
+
+def bearer_token(request):
+    "The token of an `Authorization: Bearer <token>` header, or None."
+    authorization = request.authorization
+    if authorization is None or authorization.type != 'bearer':
+        return None
+    return authorization.token or None
+
+
+def web_user(pool, request, required=True):
+    "The portal user of the bearer session, or 401."
+    Session = pool.get('web.user.session')
+    key = bearer_token(request)
+    user = Session.get_user(key) if key else None
+    if not user and (required or key):
+        raise ApiError(
+            HTTPStatus.UNAUTHORIZED,
+            gettext('photo_booking.msg_api_session_required'))
+    return user
+
+
+def booking_by_token(pool, token):
+    "The booking of a public token, or 404."
+    Booking = pool.get('photo.booking')
+    bookings = Booking.search([('token', '=', token)], limit=1, order=[])
+    if not bookings:
+        raise ApiError(
+            HTTPStatus.NOT_FOUND,
+            gettext('photo_booking.msg_api_booking_not_found'))
+    return bookings[0]
+
+
+def client_party(pool, name, email, phone):
+    """The party of the client's email, created with its contacts if new.
+
+    A known party gets the phone it did not have yet."""
+    Party = pool.get('party.party')
+    Contact = pool.get('party.contact_mechanism')
+    contacts = Contact.search([
+            ('type', '=', 'email'),
+            ('value', 'ilike', escape_wildcard(email)),
+            ], limit=1, order=[('id', 'ASC')])
+    if contacts:
+        party = contacts[0].party
+        if phone and not Contact.search([
+                    ('party', '=', party.id),
+                    ('type', 'in', ['phone', 'mobile']),
+                    ('value', '=', phone),
+                    ], limit=1, order=[]):
+            Contact.create([{
+                        'party': party.id, 'type': 'phone', 'value': phone}])
+        return party
+    mechanisms = [{'type': 'email', 'value': email}]
+    if phone:
+        mechanisms.append({'type': 'phone', 'value': phone})
+    party, = Party.create([{
+                'name': name,
+                'contact_mechanisms': [('create', mechanisms)],
+                }])
+    return party
+
+
+# --- serialisers ------------------------------------------------------------
+
+def utc(value):
+    return value.replace(tzinfo=dt.timezone.utc)
+
+
+def aware(value):
+    return value if value.tzinfo else utc(value)
+
+
+def naive(value):
+    return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def day_start(day, tz):
+    "Local midnight of day in tz, as naive UTC."
+    return naive(dt.datetime.combine(day, dt.time(0), tz))
+
+
+def instant(value, tz):
+    "A stored naive UTC (or aware) datetime as ISO 8601 in tz."
+    if value is None:
+        return None
+    return aware(value).astimezone(tz).isoformat()
+
+
+def money(value):
+    if value is None:
+        return None
+    return str(Decimal(value).quantize(Decimal('0.01')))
+
+
+def minutes(delta):
+    return int(delta.total_seconds() // 60)
+
+
+def timezone_of(studio, photographers=None):
+    "The zone a studio's (or an on-location shoot's) times are shown in."
+    if studio:
+        return studio.timezone
+    if photographers:
+        return photographers[0].timezone
+    return 'Europe/Moscow'
+
+
+def slot_json(slot, tz):
+    return {
+        'start': instant(slot.start, tz),
+        'end': instant(slot.end, tz),
+        'photographer': slot.photographer,
+        'room': slot.room,
+        }
+
+
+def by_id(rows):
+    return {r['id']: r for r in rows}
+
+
+def services_json(pool, services):
+    Service = pool.get('photo.service')
+    rows = Service.read([s.id for s in services], [
+            'name', 'kind', 'description', 'duration', 'price',
+            'currency.code', 'prepayment_percent', 'needs_room'])
+    rows = by_id(rows)
+    return [{
+            'id': s.id,
+            'name': rows[s.id]['name'],
+            'kind': rows[s.id]['kind'],
+            'description': rows[s.id]['description'],
+            'duration_minutes': minutes(rows[s.id]['duration']),
+            'price': money(rows[s.id]['price']),
+            'currency': rows[s.id]['currency.']['code'],
+            'prepayment_percent': str(rows[s.id]['prepayment_percent']),
+            'needs_room': bool(rows[s.id]['needs_room']),
+            } for s in services]
+
+
+def photographers_json(pool, photographers):
+    Photographer = pool.get('photo.photographer')
+    Line = pool.get('photo.photographer.service')
+    rows = by_id(Photographer.read([p.id for p in photographers], [
+                'name', 'bio', 'rating', 'review_count', 'studios',
+                'services', 'on_location']))
+    lines = by_id(Line.read(
+            [i for r in rows.values() for i in r['services']],
+            ['service', 'service.active', 'service.price', 'price']))
+    result = []
+    for photographer in photographers:
+        row = rows[photographer.id]
+        offers = [lines[i] for i in row['services']]
+        result.append({
+                'id': photographer.id,
+                'name': row['name'],
+                'bio': row['bio'],
+                'rating': (str(row['rating'])
+                    if row['rating'] is not None else None),
+                'review_count': row['review_count'],
+                'studios': sorted(row['studios']),
+                'services': [{
+                        'service': o['service'],
+                        'price': money(
+                            o['price'] if o['price'] is not None
+                            else o['service.']['price']),
+                        } for o in offers if o['service.']['active']],
+                'on_location': bool(row['on_location']),
+                })
+    return result
+
+
+def studios_json(pool, studios):
+    Studio = pool.get('photo.studio')
+    Room = pool.get('photo.studio.room')
+    Equipment = pool.get('photo.equipment')
+    rows = by_id(Studio.read([s.id for s in studios], [
+                'name', 'street', 'city', 'latitude', 'longitude',
+                'timezone', 'rooms', 'equipment']))
+    rooms = by_id(Room.read(
+            [i for r in rows.values() for i in r['rooms']],
+            ['name', 'area']))
+    equipment = by_id(Equipment.read(
+            [i for r in rows.values() for i in r['equipment']],
+            ['name', 'kind', 'quantity', 'unit_price']))
+    result = []
+    for studio in studios:
+        row = rows[studio.id]
+        result.append({
+                'id': studio.id,
+                'name': row['name'],
+                'address': ', '.join(
+                    filter(None, [row['street'], row['city']])),
+                'city': row['city'],
+                'latitude': (str(row['latitude'])
+                    if row['latitude'] is not None else None),
+                'longitude': (str(row['longitude'])
+                    if row['longitude'] is not None else None),
+                'timezone': row['timezone'],
+                'rooms': [{
+                        'id': i,
+                        'name': rooms[i]['name'],
+                        'area': rooms[i]['area'],
+                        } for i in row['rooms'] if i in rooms],
+                'equipment': [{
+                        'id': i,
+                        'name': equipment[i]['name'],
+                        'kind': equipment[i]['kind'],
+                        'quantity': equipment[i]['quantity'],
+                        'unit_price': money(equipment[i]['unit_price']),
+                        } for i in row['equipment'] if i in equipment],
+                })
+    return result
+
+
+BOOKING_FIELDS = [
+    'token', 'number', 'state', 'start', 'end', 'hold_expires', 'price',
+    'currency.code', 'service.name', 'photographer.name',
+    'photographer.timezone', 'studio.name', 'studio.timezone', 'room.name',
+    'location', 'notes', 'cancelled_by', 'cancellation_fee',
+    'history']
+STAFF_FIELDS = ['client.name', 'email', 'phone', 'source']
+
+
+def _named(row, name):
+    value = row.get(name + '.')
+    if not value:
+        return None
+    return {'id': value['id'], 'name': value['name']}
+
+
+def bookings_json(pool, bookings, history=False, staff=False):
+    "Bookings as the portal shows them: by token, in their own time zone."
+    Booking = pool.get('photo.booking')
+    Log = pool.get('photo.booking.log')
+    fields = BOOKING_FIELDS + (STAFF_FIELDS if staff else [])
+    rows = by_id(Booking.read([b.id for b in bookings], fields))
+    logs = {}
+    if history:
+        logs = by_id(Log.read(
+                [i for r in rows.values() for i in r['history']],
+                ['create_date', 'from_state', 'to_state', 'old_start',
+                    'new_start']))
+    result = []
+    for booking in bookings:
+        row = rows[booking.id]
+        tz = ZoneInfo(
+            (row['studio.'] or {}).get('timezone')
+            or row['photographer.']['timezone'])
+        value = {
+            'token': row['token'],
+            'number': row['number'],
+            'state': row['state'],
+            'start': instant(row['start'], tz),
+            'end': instant(row['end'], tz),
+            'timezone': str(tz),
+            'hold_expires': instant(row['hold_expires'], tz),
+            'price': money(row['price']),
+            'currency': row['currency.']['code'],
+            'service': _named(row, 'service'),
+            'photographer': _named(row, 'photographer'),
+            'studio': _named(row, 'studio'),
+            'room': _named(row, 'room'),
+            'location': row['location'],
+            'notes': row['notes'],
+            'cancelled_by': row['cancelled_by'],
+            'cancellation_fee': money(row['cancellation_fee']),
+            }
+        if staff:
+            value['client'] = {
+                'name': row['client.']['name'],
+                'email': row['email'],
+                'phone': row['phone'],
+                }
+            value['source'] = row['source']
+        if history:
+            value['history'] = [{
+                    'date': instant(logs[i]['create_date'], tz),
+                    'from_state': logs[i]['from_state'],
+                    'to_state': logs[i]['to_state'],
+                    'old_start': instant(logs[i]['old_start'], tz),
+                    'new_start': instant(logs[i]['new_start'], tz),
+                    } for i in sorted(row['history'])]
+        result.append(value)
+    return result
+
+
+def booking_json(pool, booking, history=False):
+    return bookings_json(pool, [booking], history=history)[0]
+
+
+def quote_json(quote, currency):
+    return {
+        'fee': money(quote.fee),
+        'refund': money(quote.refund),
+        'currency': currency,
+        }

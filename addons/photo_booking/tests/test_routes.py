@@ -1,0 +1,436 @@
+"The JSON API over HTTP, as the portal, the bot and staff apps use it."
+import datetime as dt
+import json
+import time
+from http import HTTPStatus
+from statistics import median
+from zoneinfo import ZoneInfo
+
+from trytond.pool import Pool
+from trytond.tests.test_tryton import RouteTestCase
+from trytond.transaction import Transaction
+
+from trytond.modules.photo_booking.tests.tools import create_world
+
+API = 'photo_booking/api/v1'
+MOSCOW = ZoneInfo('Europe/Moscow')
+PASSWORD = 'Correct-Horse-7-Battery'
+
+
+def moscow(days, hour):
+    "ISO 8601 of hour o'clock in Moscow, days from today."
+    day = dt.datetime.now(MOSCOW).date() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, dt.time(hour), MOSCOW).isoformat()
+
+
+def day(days):
+    return (dt.datetime.now(MOSCOW).date()
+        + dt.timedelta(days=days)).isoformat()
+
+
+class PhotoBookingRouteTestCase(RouteTestCase):
+    "JSON API routes"
+    module = 'photo_booking'
+
+    @classmethod
+    def setUpDatabase(cls):
+        pool = Pool()
+        User = pool.get('res.user')
+        Application = pool.get('res.user.application')
+        WebUser = pool.get('web.user')
+        ModelData = pool.get('ir.model.data')
+
+        w = create_world(photographers=2, equipment_quantity=2)
+        anna, bob = w.photographers
+        bob.confirmation = 'manual'
+        bob.save()
+        staff, = User.create([{
+                    'name': "Anna Photographer", 'login': 'anna',
+                    'groups': [('add', [ModelData.get_id(
+                                    'photo_booking', 'group_photographer')])],
+                    }])
+        anna.user = staff
+        anna.save()
+        admin, = User.search([('login', '=', 'admin')])
+        keys = Application.create([
+                {'user': admin.id, 'application': 'photo_booking'},
+                {'user': staff.id, 'application': 'photo_booking'},
+                {'user': admin.id, 'application': 'rest'},
+                ])
+        cls.manager_key, cls.anna_key, cls.rest_key = [k.key for k in keys]
+        WebUser.create([{
+                    'email': 'client@example.com', 'password': PASSWORD,
+                    'party': w.client.id,
+                    }])
+        cls.service = w.service.id
+        cls.studio = w.studio.id
+        cls.rooms = [r.id for r in w.rooms]
+        cls.anna, cls.bob = anna.id, bob.id
+
+    def url(self, path):
+        return f'{self.db_name}/{API}/{path}'
+
+    def get(self, path, **kwargs):
+        return self.client().get(self.url(path), **kwargs)
+
+    def post(self, path, body=None, **kwargs):
+        if body is not None:
+            kwargs['json'] = body
+        return self.client().post(self.url(path), **kwargs)
+
+    def hold(self, start, photographer=None, email='guest@example.com',
+            headers=None, **extra):
+        body = {
+            'service': self.service, 'studio': self.studio,
+            'photographer': photographer or self.anna, 'start': start,
+            'client': {
+                'name': "Guest", 'email': email, 'phone': '+79990001122'},
+            'source': 'web', **extra}
+        return self.post('holds', body, headers=headers or {})
+
+    def assertError(self, response, status, field=None):
+        self.assertEqual(response.status_code, status, response.data)
+        self.assertTrue(response.json['error'])
+        if field:
+            self.assertEqual(response.json.get('field'), field)
+
+    def test_catalogue(self):
+        "Services, photographers and studios for the booking form"
+        services = self.get('services', headers={'Accept-Language': 'en'})
+        photographers = self.get('photographers')
+        studios = self.get('studios')
+
+        self.assertEqual(services.status_code, HTTPStatus.OK)
+        self.assertEqual(services.headers['Content-Language'], 'en')
+        self.assertEqual(photographers.headers['Content-Language'], 'ru')
+        self.assertEqual(services.json, [{
+                    'id': self.service, 'name': "Portrait",
+                    'kind': 'service', 'description': None,
+                    'duration_minutes': 60, 'price': '5000.00',
+                    'currency': 'RUB', 'prepayment_percent': '0',
+                    'needs_room': True}])
+        anna = next(p for p in photographers.json if p['id'] == self.anna)
+        self.assertEqual(anna['studios'], [self.studio])
+        self.assertEqual(
+            anna['services'], [{'service': self.service, 'price': '5000.00'}])
+        self.assertEqual((anna['rating'], anna['review_count']), (None, 0))
+        studio, = studios.json
+        self.assertEqual(studio['timezone'], 'Europe/Moscow')
+        self.assertEqual(studio['address'], 'Moscow')
+        self.assertEqual(
+            [r['id'] for r in studio['rooms']], self.rooms)
+        self.assertEqual(studio['equipment'][0]['unit_price'], '500.00')
+
+    def test_availability(self):
+        "Free slots of a day, in the studio's time zone"
+        response = self.get('availability', query_string={
+                'service': self.service, 'studio': self.studio,
+                'photographer': 'any', 'from': day(20), 'to': day(20)})
+
+        self.assertEqual(response.status_code, HTTPStatus.OK, response.data)
+        result = response.json
+        self.assertEqual(result['timezone'], 'Europe/Moscow')
+        self.assertIsNone(result['next_available'])
+        self.assertEqual(
+            [s['start'] for s in result['slots']],
+            [moscow(20, h) for h in range(10, 19)])
+        self.assertEqual(result['slots'][0]['end'], moscow(20, 11))
+        self.assertIn(result['slots'][0]['photographer'],
+            {self.anna, self.bob})
+        self.assertIn(result['slots'][0]['room'], self.rooms)
+
+    def test_availability_next_available(self):
+        "A period without slots tells the next day that has some"
+        response = self.get('availability', query_string={
+                'service': self.service, 'studio': self.studio,
+                'photographer': self.anna, 'from': day(-10), 'to': day(-9)})
+
+        self.assertEqual(response.status_code, HTTPStatus.OK, response.data)
+        self.assertEqual(response.json['slots'], [])
+        self.assertIn(response.json['next_available'], {day(0), day(1)})
+
+    def test_availability_bad_input(self):
+        "Bad dates, unknown ids and long periods are 400 with the field"
+        for query, field in [
+                ({'from': '2030-13-01'}, 'from'),
+                ({'to': 'tomorrow'}, 'to'),
+                ({'service': 999999}, 'service'),
+                ({'service': 'portrait'}, 'service'),
+                ({'photographer': 999999}, 'photographer'),
+                ({'from': day(1), 'to': day(70)}, 'to'),
+                ({'from': day(5), 'to': day(1)}, 'to'),
+                ({'studio': None}, 'studio'),
+                ]:
+            with self.subTest(query=query):
+                args = {'service': self.service, 'studio': self.studio,
+                    'from': day(1), 'to': day(2), **query}
+                response = self.get('availability', query_string={
+                        k: v for k, v in args.items() if v is not None})
+                self.assertError(response, HTTPStatus.BAD_REQUEST, field)
+
+    def test_hold_confirm_cancel_with_fee(self):
+        "A late cancellation shows its fee and needs accept_fee"
+        now = dt.datetime.now(MOSCOW)
+        slots = self.get('availability', query_string={
+                'service': self.service, 'studio': self.studio,
+                'photographer': self.anna,
+                'from': day(0), 'to': day(1)}).json['slots']
+        start = next(s['start'] for s in slots
+            if now + dt.timedelta(hours=1)
+            < dt.datetime.fromisoformat(s['start'])
+            < now + dt.timedelta(hours=23))
+        utc_start = dt.datetime.fromisoformat(start).astimezone(
+            dt.timezone.utc).isoformat()
+
+        held = self.hold(utc_start)
+        self.assertEqual(held.status_code, HTTPStatus.CREATED, held.data)
+        booking = held.json
+        self.assertEqual(booking['state'], 'hold')
+        self.assertEqual(booking['start'], start)
+        self.assertEqual((booking['price'], booking['currency']),
+            ('5000.00', 'RUB'))
+        self.assertTrue(booking['hold_expires'])
+        self.assertEqual(booking['photographer']['id'], self.anna)
+        self.assertIn(booking['room']['id'], self.rooms)
+        token = booking['token']
+
+        confirmed = self.post(f'bookings/{token}/confirm')
+        self.assertEqual(confirmed.status_code, HTTPStatus.OK)
+        self.assertEqual(confirmed.json['state'], 'confirmed')
+        self.assertIsNone(confirmed.json['hold_expires'])
+        replay = self.post(f'bookings/{token}/confirm')
+        self.assertEqual(replay.json['state'], 'confirmed')
+
+        quote = self.get(f'bookings/{token}/cancellation')
+        self.assertEqual(quote.json,
+            {'fee': '2500.00', 'refund': '0.00', 'currency': 'RUB'})
+
+        refused = self.post(f'bookings/{token}/cancel', {'reason': "Ill"})
+        self.assertError(refused, HTTPStatus.CONFLICT, 'accept_fee')
+        self.assertEqual(refused.json['quote'], quote.json)
+        self.assertEqual(
+            self.get(f'bookings/{token}').json['state'], 'confirmed')
+
+        cancelled = self.post(
+            f'bookings/{token}/cancel', {'reason': "Ill", 'accept_fee': True})
+        self.assertEqual(cancelled.status_code, HTTPStatus.OK, cancelled.data)
+        self.assertEqual(cancelled.json['state'], 'cancelled')
+        self.assertEqual(cancelled.json['cancellation_fee'], '2500.00')
+        self.assertEqual(cancelled.json['quote']['fee'], '2500.00')
+
+        shown = self.get(f'bookings/{token}')
+        self.assertEqual(
+            [(h['from_state'], h['to_state']) for h in shown.json['history']],
+            [(None, 'hold'), ('hold', 'confirmed'),
+                ('confirmed', 'cancelled')])
+        again = self.post(
+            f'bookings/{token}/cancel', {'accept_fee': True})
+        self.assertError(again, HTTPStatus.CONFLICT)
+        self.assertError(
+            self.post(f'bookings/{token}/confirm'), HTTPStatus.CONFLICT)
+
+    def test_free_cancellation(self):
+        "Cancelling days ahead needs no acceptance and costs nothing"
+        token = self.hold(moscow(30, 10)).json['token']
+        self.post(f'bookings/{token}/confirm')
+
+        response = self.post(f'bookings/{token}/cancel')
+
+        self.assertEqual(response.status_code, HTTPStatus.OK, response.data)
+        self.assertEqual(response.json['state'], 'cancelled')
+        self.assertEqual(response.json['quote']['fee'], '0.00')
+
+    def test_manual_photographer_requests(self):
+        "Confirming with a manual photographer makes a request"
+        token = self.hold(moscow(31, 10), photographer=self.bob).json['token']
+
+        response = self.post(f'bookings/{token}/confirm')
+
+        self.assertEqual(response.json['state'], 'requested')
+
+    def test_reschedule(self):
+        "A booking moves to a free time, keeping its number"
+        booking = self.hold(moscow(21, 11)).json
+        token = booking['token']
+        self.post(f'bookings/{token}/confirm')
+
+        moved = self.post(f'bookings/{token}/reschedule',
+            {'start': moscow(21, 15)})
+
+        self.assertEqual(moved.status_code, HTTPStatus.OK, moved.data)
+        self.assertEqual(moved.json['start'], moscow(21, 15))
+        self.assertEqual(moved.json['number'], booking['number'])
+        history = self.get(f'bookings/{token}').json['history']
+        self.assertEqual(history[-1]['old_start'], moscow(21, 11))
+        self.assertEqual(history[-1]['new_start'], moscow(21, 15))
+        # The old time is free again
+        self.assertEqual(
+            self.hold(moscow(21, 11)).status_code, HTTPStatus.CREATED)
+
+        other = self.hold(moscow(21, 16)).json['token']
+        taken = self.post(f'bookings/{other}/reschedule',
+            {'start': moscow(21, 15)})
+        self.assertError(taken, HTTPStatus.CONFLICT)
+        self.assertEqual(
+            taken.json['alternatives'][0]['start'], moscow(21, 16))
+
+    def test_taken_slot(self):
+        "A taken time is a 409 with the next free ones, and writes nothing"
+        self.assertEqual(
+            self.hold(moscow(22, 11)).status_code, HTTPStatus.CREATED)
+
+        response = self.hold(
+            moscow(22, 11), email='someone.new@example.com',
+            headers={'Accept-Language': 'en'})
+
+        self.assertError(response, HTTPStatus.CONFLICT)
+        self.assertEqual(
+            response.json['error'], "This time is no longer available.")
+        self.assertEqual(
+            [s['start'] for s in response.json['alternatives']],
+            [moscow(22, h) for h in range(12, 17)])
+        self.assertEqual(
+            {s['photographer'] for s in response.json['alternatives']},
+            {self.anna})
+        with Transaction().start(self.db_name, 0, readonly=True):
+            Contact = Pool().get('party.contact_mechanism')
+            self.assertFalse(Contact.search(
+                    [('value', '=', 'someone.new@example.com')]))
+
+    def test_hold_bad_input(self):
+        "Malformed or invalid holds are 400 with the field at fault"
+        start = moscow(23, 11)
+        client = {'name': "Guest", 'email': 'guest@example.com'}
+        base = {'service': self.service, 'studio': self.studio,
+            'start': start, 'client': client}
+        for body, field in [
+                ({**base, 'start': None}, 'start'),
+                ({**base, 'start': '2030-05-01T10:00:00'}, 'start'),
+                ({**base, 'start': 'soon'}, 'start'),
+                ({**base, 'service': 999999}, 'service'),
+                ({**base, 'studio': None}, 'studio'),
+                ({**base, 'client': None}, 'client'),
+                ({**base, 'client': 'Guest'}, 'client'),
+                ({**base, 'client': {**client, 'email': 'nope'}},
+                    'client.email'),
+                ({**base, 'client': {'email': 'guest@example.com'}},
+                    'client.name'),
+                ({**base, 'source': 'backoffice'}, 'source'),
+                ({**base, 'notes': 42}, 'notes'),
+                ]:
+            with self.subTest(body=body):
+                response = self.post(
+                    'holds', {k: v for k, v in body.items() if v is not None})
+                self.assertError(response, HTTPStatus.BAD_REQUEST, field)
+        for data in ['{"service": ', '[1, 2]', '\xff']:
+            with self.subTest(data=data):
+                response = self.client().post(
+                    self.url('holds'), data=data,
+                    content_type='application/json')
+                self.assertError(response, HTTPStatus.BAD_REQUEST)
+
+    def test_unknown_token(self):
+        "An unknown token is a 404 on every booking route"
+        for method, path in [
+                ('get', 'bookings/nope'),
+                ('get', 'bookings/nope/cancellation'),
+                ('post', 'bookings/nope/confirm'),
+                ('post', 'bookings/nope/cancel'),
+                ]:
+            with self.subTest(path=path):
+                response = getattr(self.client(), method)(self.url(path))
+                self.assertError(response, HTTPStatus.NOT_FOUND)
+        response = self.post(
+            'bookings/nope/reschedule', {'start': moscow(24, 11)})
+        self.assertError(response, HTTPStatus.NOT_FOUND)
+
+    def test_web_user_session(self):
+        "A signed-in client books and finds the booking in their list"
+        wrong = self.post('session',
+            {'email': 'nobody@example.com', 'password': 'wrong password'})
+        self.assertError(wrong, HTTPStatus.UNAUTHORIZED)
+
+        session = self.post('session',
+            {'email': 'client@example.com', 'password': PASSWORD})
+        self.assertEqual(session.status_code, HTTPStatus.OK, session.data)
+        headers = {'Authorization': f"Bearer {session.json['session']}"}
+
+        held = self.post('holds', {
+                'service': self.service, 'studio': self.studio,
+                'photographer': self.anna, 'start': moscow(25, 12)},
+            headers=headers)
+        self.assertEqual(held.status_code, HTTPStatus.CREATED, held.data)
+        guest = self.hold(moscow(25, 14)).json['token']
+
+        mine = self.get('me/bookings', headers=headers)
+        self.assertEqual(mine.status_code, HTTPStatus.OK)
+        tokens = [b['token'] for b in mine.json]
+        self.assertIn(held.json['token'], tokens)
+        self.assertNotIn(guest, tokens)
+
+        self.assertError(self.get('me/bookings'), HTTPStatus.UNAUTHORIZED)
+        self.assertError(
+            self.get('me/bookings', headers={'Authorization': 'Bearer nope'}),
+            HTTPStatus.UNAUTHORIZED)
+        bye = self.client().delete(self.url('session'), headers=headers)
+        self.assertEqual(bye.status_code, HTTPStatus.NO_CONTENT)
+        self.assertError(
+            self.get('me/bookings', headers=headers), HTTPStatus.UNAUTHORIZED)
+
+    def test_staff_bookings(self):
+        "Staff list bookings with an application key: photographers their own"
+        anna = self.hold(moscow(26, 10)).json['token']
+        bob = self.hold(moscow(26, 11), photographer=self.bob).json['token']
+        period = {'from': day(26), 'to': day(26)}
+
+        def tokens(key):
+            response = self.get('staff/bookings', query_string=period,
+                headers={'Authorization': f'Bearer {key}'})
+            self.assertEqual(response.status_code, HTTPStatus.OK,
+                response.data)
+            return [b['token'] for b in response.json]
+
+        self.assertEqual(tokens(self.manager_key), [anna, bob])
+        self.assertEqual(tokens(self.anna_key), [anna])
+        listed = self.get('staff/bookings', query_string=period,
+            headers={'Authorization': f'Bearer {self.manager_key}'}).json
+        self.assertEqual(listed[0]['client']['email'], 'guest@example.com')
+        for headers in [{}, {'Authorization': 'Bearer nope'},
+                {'Authorization': f'Bearer {self.rest_key}'}]:
+            with self.subTest(headers=headers):
+                self.assertError(
+                    self.get('staff/bookings', headers=headers),
+                    HTTPStatus.UNAUTHORIZED)
+        self.assertError(
+            self.get('staff/bookings', query_string={'from': 'x'},
+                headers={'Authorization': f'Bearer {self.manager_key}'}),
+            HTTPStatus.BAD_REQUEST, 'from')
+
+    def test_openapi_served(self):
+        "The OpenAPI document is served with the database's server URL"
+        response = self.get('openapi.json')
+
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        document = json.loads(response.data)
+        self.assertTrue(document['openapi'].startswith('3.0'))
+        self.assertEqual(
+            document['servers'], [{'url': f'/{self.db_name}/{API}'}])
+        self.assertIn('/holds', document['paths'])
+
+    def test_availability_speed(self):
+        "The availability of a week answers in a few milliseconds"
+        client = self.client()
+        query = {'service': self.service, 'studio': self.studio,
+            'photographer': 'any', 'from': day(40), 'to': day(46)}
+        timings = []
+        for _ in range(30):
+            started = time.perf_counter()
+            response = client.get(self.url('availability'),
+                query_string=query)
+            timings.append(time.perf_counter() - started)
+            self.assertEqual(response.status_code, HTTPStatus.OK)
+        # The target is 10 ms; the bound leaves room for slow CI machines.
+        self.assertLess(median(timings), 0.1, timings)
+
+
+del RouteTestCase
