@@ -1,1 +1,1 @@
-
+from . import routes  # noqa: F401

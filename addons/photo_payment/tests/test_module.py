@@ -1,9 +1,416 @@
-from trytond.tests.test_tryton import ModuleTestCase
+"Prepayments, refunds and gateway trouble against the local fakes."
+import datetime as dt
+import json
+from decimal import Decimal
+
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+from trytond.modules.photo_payment.exceptions import RefundError
+
+from .tools import (
+    configure, create_gateways, create_paid_world, hold, local, start_fakes,
+    tomorrow)
 
 
 class PhotoPaymentTestCase(ModuleTestCase):
     "Test photo_payment module"
     module = 'photo_payment'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        start_fakes(cls)
+
+    def setUp(self):
+        super().setUp()
+        configure(self)
+
+    def intents(self, payment):
+        "How many PaymentIntents Stripe holds for payment."
+        return len([i for i in self.stripe.intents.values()
+                if i['metadata'].get('transaction')
+                == payment.idempotency_key])
+
+    def pay_with(self, gateway):
+        return Transaction().set_context(photo_payment_gateway=gateway.id)
+
+    @with_transaction()
+    def test_no_prepayment_confirms_as_before(self):
+        "A service without prepayment confirms at once, nothing to pay"
+        Booking = Pool().get('photo.booking')
+        create_gateways()
+        world = create_paid_world(percent=Decimal(0))
+        booking = hold(world)
+
+        Booking.submit([booking])
+
+        self.assertEqual(booking.state, 'confirmed')
+        self.assertEqual(booking.transactions, ())
+        self.assertEqual(booking.prepayment, Decimal('0.00'))
+
+    @with_transaction()
+    def test_stripe_prepayment_confirms(self):
+        "Paying the Stripe prepayment confirms the booking by itself"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Payment = pool.get('photo.payment.transaction')
+        stripe_gateway, _ = create_gateways()
+        world = create_paid_world()
+        booking = hold(world)
+
+        with self.pay_with(stripe_gateway):
+            Booking.submit([booking])
+
+        self.assertEqual(booking.state, 'hold')
+        self.assertAlmostEqual(
+            booking.hold_expires,
+            dt.datetime.utcnow() + dt.timedelta(minutes=30),
+            delta=dt.timedelta(minutes=1))
+        payment, = booking.transactions
+        self.assertEqual(
+            (payment.kind, payment.state, payment.amount,
+                payment.currency.code),
+            ('payment', 'pending', Decimal('1500.00'), 'RUB'))
+        intent = self.stripe.intents[payment.gateway_id]
+        self.assertEqual((intent['amount'], intent['currency']),
+            (150000, 'rub'))
+        self.assertEqual(intent['metadata']['booking'], booking.number)
+        self.assertEqual(payment.action_url, intent['client_secret'])
+        _, _, headers, _ = self.stripe.calls('POST', '/v1/payment_intents')[-1]
+        self.assertEqual(
+            headers['Idempotency-Key'],
+            f'payment_intent-{payment.idempotency_key}')
+
+        self.stripe.succeed(payment.gateway_id)
+        Payment.reconcile()
+
+        self.assertEqual(payment.state, 'succeeded')
+        self.assertEqual(booking.state, 'confirmed')
+        self.assertIsNone(booking.hold_expires)
+        self.assertEqual(booking.amount_paid, Decimal('1500.00'))
+
+        # Submitting or reconciling again changes nothing
+        Booking.submit([booking])
+        Payment.reconcile()
+        self.assertEqual(len(booking.transactions), 1)
+        self.assertEqual(self.intents(payment), 1)
+
+    @with_transaction()
+    def test_manual_photographer_requested_once_paid(self):
+        "A paid booking of a manual photographer waits for approval"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Payment = pool.get('photo.payment.transaction')
+        stripe_gateway, _ = create_gateways()
+        world = create_paid_world(confirmation='manual')
+        booking = hold(world)
+        with self.pay_with(stripe_gateway):
+            Booking.submit([booking])
+        payment, = booking.transactions
+
+        self.stripe.succeed(payment.gateway_id)
+        Payment.reconcile()
+
+        self.assertEqual(booking.state, 'requested')
+
+    @with_transaction()
+    def test_payment_failure_frees_slot(self):
+        "A failed payment releases the booking and its time"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Payment = pool.get('photo.payment.transaction')
+        stripe_gateway, _ = create_gateways()
+        world = create_paid_world()
+        booking = hold(world)
+        with self.pay_with(stripe_gateway):
+            Booking.submit([booking])
+        payment, = booking.transactions
+
+        self.stripe.fail(payment.gateway_id)
+        Payment.reconcile()
+
+        self.assertEqual(payment.state, 'failed')
+        self.assertEqual(payment.error, "Your card was declined.")
+        self.assertEqual(booking.state, 'cancelled')
+        self.assertEqual(booking.cancelled_by, 'system')
+        again = hold(world)
+        self.assertEqual(again.start, booking.start)
+
+    @with_transaction()
+    def test_expired_hold_released(self):
+        "A hold whose payment timeout passed is released by the cron"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        stripe_gateway, _ = create_gateways()
+        world = create_paid_world()
+        booking = hold(world)
+        with self.pay_with(stripe_gateway):
+            Booking.submit([booking])
+        payment, = booking.transactions
+
+        Booking.release_expired_holds(
+            now=booking.hold_expires + dt.timedelta(seconds=1))
+
+        self.assertEqual(booking.state, 'cancelled')
+        self.assertEqual(payment.state, 'cancelled')
+
+    @with_transaction()
+    def test_paid_after_release_is_refunded(self):
+        "A payment arriving after the hold was released is given back"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Payment = pool.get('photo.payment.transaction')
+        stripe_gateway, _ = create_gateways()
+        world = create_paid_world()
+        booking = hold(world)
+        with self.pay_with(stripe_gateway):
+            Booking.submit([booking])
+        payment, = booking.transactions
+        Booking.release_expired_holds(
+            now=booking.hold_expires + dt.timedelta(seconds=1))
+
+        # The client paid just before the release: the webhook arrives late
+        self.stripe.succeed(payment.gateway_id)
+        Payment.apply_status([payment], 'succeeded')
+
+        refund, = payment.refunds
+        self.assertEqual((refund.state, refund.amount),
+            ('succeeded', Decimal('1500.00')))
+        self.assertEqual(payment.state, 'refunded')
+        self.assertEqual(booking.state, 'cancelled')
+
+    @with_transaction()
+    def test_yookassa_prepayment_confirms(self):
+        "A YooKassa payment redirects, captures and sends a 54-FZ receipt"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Payment = pool.get('photo.payment.transaction')
+        _, yookassa_gateway = create_gateways()
+        world = create_paid_world()
+        booking = hold(world)
+
+        with self.pay_with(yookassa_gateway):
+            Booking.submit([booking])
+
+        payment, = booking.transactions
+        remote = self.yookassa.payments[payment.gateway_id]
+        self.assertEqual(remote['amount'],
+            {'value': '1500.00', 'currency': 'RUB'})
+        self.assertIs(remote['capture'] if 'capture' in remote else True,
+            True)
+        self.assertTrue(booking.payment_url.startswith('https://yoomoney.ru/'))
+        _, _, headers, body = self.yookassa.calls('POST', '/v3/payments')[-1]
+        sent = json.loads(body)
+        self.assertIs(sent['capture'], True)
+        self.assertEqual(sent['confirmation'], {
+                'type': 'redirect',
+                'return_url': 'https://studio.example.com/paid'})
+        self.assertEqual(
+            headers['Idempotence-Key'],
+            f'payment-{payment.idempotency_key}')
+        item, = sent['receipt']['items']
+        self.assertEqual(sent['receipt']['customer'], {
+                'email': 'anna@example.com', 'phone': '79260001122'})
+        self.assertEqual(item['payment_mode'], 'partial_prepayment')
+        self.assertEqual(item['payment_subject'], 'service')
+        self.assertEqual(item['amount'],
+            {'value': '1500.00', 'currency': 'RUB'})
+        self.assertEqual(item['vat_code'], 1)
+
+        self.yookassa.succeed(payment.gateway_id)
+        Payment.reconcile()
+
+        self.assertEqual(booking.state, 'confirmed')
+
+    @with_transaction()
+    def test_gateway_timeout_retried(self):
+        "A timeout is retried with the same key: one payment, booking kept"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Notification = pool.get('res.notification')
+        stripe_gateway, _ = create_gateways()
+        world = create_paid_world()
+        booking = hold(world)
+        self.stripe.slow_next = 1
+        self.stripe.fail_next = 1
+
+        with self.pay_with(stripe_gateway):
+            Booking.submit([booking])
+
+        payment, = booking.transactions
+        self.assertEqual(payment.state, 'pending')
+        self.assertTrue(payment.gateway_id)
+        self.assertEqual(booking.state, 'hold')
+        keys = {h['Idempotency-Key'] for _, _, h, _ in
+            self.stripe.calls('POST', '/v1/payment_intents')[-3:]}
+        self.assertEqual(keys, {f'payment_intent-{payment.idempotency_key}'})
+        self.assertEqual(self.intents(payment), 1)
+        self.assertEqual(Notification.search([], count=True), 0)
+
+    @with_transaction()
+    def test_gateway_down_alerts_and_reconciles(self):
+        "A gateway down after every retry keeps the hold and alerts managers"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Payment = pool.get('photo.payment.transaction')
+        Notification = pool.get('res.notification')
+        stripe_gateway, _ = create_gateways()
+        world = create_paid_world()
+        booking = hold(world)
+        self.stripe.fail_next = 3
+
+        with self.pay_with(stripe_gateway):
+            Booking.submit([booking])
+
+        payment, = booking.transactions
+        self.assertEqual(
+            (payment.state, payment.gateway_id, payment.attempts),
+            ('pending', None, 1))
+        self.assertEqual(booking.state, 'hold')
+        notification, = Notification.search([])
+        self.assertIn(booking.number, notification.description)
+
+        Payment.reconcile()
+        self.assertTrue(payment.gateway_id)
+        self.stripe.succeed(payment.gateway_id)
+        Payment.reconcile()
+        self.assertEqual(booking.state, 'confirmed')
+        self.assertEqual(self.intents(payment), 1)
+
+    def _paid_booking(self, gateway, percent=Decimal(100)):
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Payment = pool.get('photo.payment.transaction')
+        world = create_paid_world(percent=percent)
+        booking = hold(world)
+        with self.pay_with(gateway):
+            Booking.submit([booking])
+        payment, = booking.transactions
+        if gateway.kind == 'stripe':
+            self.stripe.succeed(payment.gateway_id)
+        else:
+            self.yookassa.succeed(payment.gateway_id)
+        Payment.reconcile([payment])
+        self.assertEqual(booking.state, 'confirmed')
+        return booking, payment
+
+    @with_transaction()
+    def test_late_client_cancel_partial_refund(self):
+        "A late client cancellation keeps the fee and refunds the rest"
+        Booking = Pool().get('photo.booking')
+        stripe_gateway, _ = create_gateways()
+        booking, payment = self._paid_booking(stripe_gateway)
+
+        with Transaction().set_context(_skip_warnings=True):
+            quote = Booking.cancel_by_client(
+                booking, now=booking.start - dt.timedelta(hours=2))
+
+        self.assertEqual(quote.fee, Decimal('2500.00'))
+        refund, = payment.refunds
+        self.assertEqual((refund.kind, refund.state, refund.amount),
+            ('refund', 'succeeded', Decimal('2500.00')))
+        self.assertEqual(
+            self.stripe.refunds[refund.gateway_id]['amount'], 250000)
+        self.assertEqual(payment.state, 'succeeded')
+        self.assertEqual(booking.amount_paid, Decimal('2500.00'))
+        self.assertEqual(booking.cancellation_fee, Decimal('2500.00'))
+
+    @with_transaction()
+    def test_early_client_cancel_full_refund(self):
+        "A client cancelling in time gets everything back"
+        Booking = Pool().get('photo.booking')
+        stripe_gateway, _ = create_gateways()
+        booking, payment = self._paid_booking(stripe_gateway)
+
+        Booking.cancel_by_client(
+            booking, now=booking.start - dt.timedelta(days=3))
+
+        self.assertEqual(payment.state, 'refunded')
+        self.assertEqual(payment.refunded_amount, Decimal('5000.00'))
+
+    @with_transaction()
+    def test_studio_cancel_full_refund_yookassa(self):
+        "The studio cancelling refunds the whole prepayment, with a receipt"
+        Booking = Pool().get('photo.booking')
+        _, yookassa_gateway = create_gateways()
+        booking, payment = self._paid_booking(
+            yookassa_gateway, percent=Decimal(30))
+
+        Booking.cancel([booking], by='photographer', reason="Ill")
+
+        refund, = payment.refunds
+        self.assertEqual(refund.amount, Decimal('1500.00'))
+        self.assertEqual(payment.state, 'refunded')
+        remote = self.yookassa.refunds[refund.gateway_id]
+        self.assertEqual(remote['amount'],
+            {'value': '1500.00', 'currency': 'RUB'})
+        item, = remote['receipt']['items']
+        self.assertEqual(item['payment_mode'], 'partial_prepayment')
+        self.assertEqual(refund.reason, "Ill")
+
+    @with_transaction()
+    def test_manual_partial_refund(self):
+        "A manager refunds part of a payment, never more than is left"
+        pool = Pool()
+        Payment = pool.get('photo.payment.transaction')
+        Refund = pool.get('photo.payment.refund', type='wizard')
+        stripe_gateway, _ = create_gateways()
+        booking, payment = self._paid_booking(stripe_gateway)
+
+        session_id, _, _ = Refund.create()
+        wizard = Refund(session_id)
+        with Transaction().set_context(
+                active_model=Payment.__name__, active_id=payment.id,
+                active_ids=[payment.id]):
+            defaults = wizard.default_start(None)
+            self.assertEqual(defaults['refundable'], Decimal('5000.00'))
+            wizard.start.amount = Decimal('1000')
+            wizard.start.reason = "Retouching was late"
+            wizard.transition_refund()
+
+        refund, = payment.refunds
+        self.assertEqual((refund.amount, refund.reason, refund.state),
+            (Decimal('1000'), "Retouching was late", 'succeeded'))
+        self.assertEqual(payment.refundable, Decimal('4000.00'))
+        with self.assertRaises(RefundError):
+            Payment.refund(payment, Decimal('4000.01'), "Too much")
+        Payment.refund(payment, Decimal('4000'), "The rest")
+        self.assertEqual(payment.state, 'refunded')
+
+    @with_transaction()
+    def test_webhook_ledger_unique(self):
+        "An event is recorded once per gateway"
+        pool = Pool()
+        Event = pool.get('photo.payment.event')
+        stripe_gateway, yookassa_gateway = create_gateways()
+        calls = []
+
+        def handler():
+            calls.append(1)
+            return True
+        for _ in range(2):
+            stripe_gateway.handle_event('evt_1', 'x', handler)
+        yookassa_gateway.handle_event('evt_1', 'x', handler)
+
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(Event.search([], count=True), 2)
+
+    @with_transaction()
+    def test_missing_secret(self):
+        "A gateway without its secret in the configuration says which key"
+        from trytond.modules.photo_payment.exceptions import (
+            GatewayConfigurationError)
+        Booking = Pool().get('photo.booking')
+        configure(self, stripe_secret_key='')
+        stripe_gateway, _ = create_gateways()
+        world = create_paid_world()
+        booking = hold(world)
+        with self.pay_with(stripe_gateway), \
+                self.assertRaisesRegex(
+                    GatewayConfigurationError, 'stripe_secret_key'):
+            Booking.submit([booking])
 
 
 del ModuleTestCase

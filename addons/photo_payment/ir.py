@@ -1,0 +1,12 @@
+from trytond.pool import PoolMeta
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('photo.payment.transaction|reconcile',
+                "Reconcile Pending Payments"))
