@@ -1,2 +1,3 @@
 # Importing routes registers the HTTP API on trytond's WSGI application.
 from . import routes  # noqa: F401
+from . import portal  # noqa: F401

@@ -1,0 +1,1099 @@
+"""Client web portal: catalogue, booking flow, accounts and cabinet.
+
+Served at the site root (see portal_web.portal_database); every page is
+server-rendered and calls the model methods directly.
+"""
+import calendar
+import datetime as dt
+import json
+import math
+import mimetypes
+import os
+import re
+from decimal import Decimal
+from email.message import EmailMessage
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import trytond.config as config
+from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
+from trytond.sendmail import send_message_transactional
+from trytond.transaction import Transaction
+
+from . import portal_security as security
+from .booking import utc_now
+from .exceptions import HoldExpiredError, SlotTakenError
+from .portal_web import (
+    STATIC, BadInput, Unavailable, env, local_time, redirect_to, render,
+    route)
+
+ACTIVE = ('hold', 'requested', 'confirmed')
+EMAIL_RE = re.compile(r'^[^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+$')
+PHONE_RE = re.compile(r'^\+?[0-9][0-9 ()\-]{5,19}$')
+GUEST_PARTY = "[web guest]"
+# A few big cities for "nearest studio" by a typed city name.
+CITIES = {
+    'moscow': (55.7558, 37.6173), 'москва': (55.7558, 37.6173),
+    'saint petersburg': (59.9343, 30.3351), 'st petersburg': (59.9343, 30.3351),
+    'санкт-петербург': (59.9343, 30.3351), 'петербург': (59.9343, 30.3351),
+    'kazan': (55.7961, 49.1064), 'казань': (55.7961, 49.1064),
+    'novosibirsk': (55.0084, 82.9357), 'новосибирск': (55.0084, 82.9357),
+    'yekaterinburg': (56.8389, 60.6057), 'екатеринбург': (56.8389, 60.6057),
+    'nizhny novgorod': (56.2965, 43.9361),
+    'нижний новгород': (56.2965, 43.9361),
+    'sochi': (43.5855, 39.7231), 'сочи': (43.5855, 39.7231),
+    'berlin': (52.52, 13.405), 'берлин': (52.52, 13.405),
+    }
+
+
+# --- small helpers -----------------------------------------------------------
+
+def money(amount, currency):
+    if amount is None:
+        return ''
+    amount = Decimal(amount).quantize(Decimal('0.01'))
+    text = f'{amount:,.2f}'.replace(',', '\u202f')
+    if text.endswith('.00'):
+        text = text[:-3]
+    return f'{text} {currency.symbol or currency.code}'
+
+
+def tz_label(tz_name):
+    return tz_name
+
+
+def when(moment, tz_name):
+    "A stored naive-UTC datetime shown in the studio's time zone, named."
+    local = local_time(moment, ZoneInfo(tz_name))
+    return f"{local:%d.%m.%Y %H:%M} ({tz_name})"
+
+
+def form_int(form, name):
+    try:
+        return int(form.get(name, ''))
+    except ValueError:
+        return None
+
+
+def get_record(pool, model, record_id, domain=None):
+    "An active catalogue record by id or None."
+    Model = pool.get(model)
+    if record_id is None:
+        return None
+    records = Model.search([('id', '=', record_id)] + (domain or []), limit=1)
+    return records[0] if records else None
+
+
+def booking_by_token(pool, token, user=None):
+    Booking = pool.get('photo.booking')
+    if not re.fullmatch(r'[0-9a-f]{32}', token or ''):
+        raise exceptions.NotFound()
+    domain = [('token', '=', token)]
+    if user is not None:
+        domain.append(('web_user', '=', user.id))
+    bookings = Booking.search(domain, limit=1)
+    if not bookings:
+        raise exceptions.NotFound()
+    return bookings[0]
+
+
+def require_user(visit):
+    if not visit.user:
+        raise _LoginRequired()
+
+
+class _LoginRequired(exceptions.HTTPException):
+    code = 303
+
+    def get_response(self, environ=None, scope=None):
+        response = Response('', status=303)
+        response.headers['Location'] = '/account/login'
+        return response
+
+
+def check_rate(visit, kind):
+    if not security.allow(kind, visit.address, database=_database()):
+        raise BadInput(visit.gettext(
+                "Too many attempts. Please wait a few minutes."),
+            HTTPStatus.TOO_MANY_REQUESTS)
+
+
+def check_honeypot(visit):
+    if visit.request.form.get('website'):
+        raise BadInput(visit.gettext(
+                "We could not accept this form. Please try again."))
+
+
+def _database():
+    from .portal_web import portal_database
+    return portal_database()
+
+
+def studio_view(studio):
+    lat, lon = studio.latitude, studio.longitude
+    map_url = None
+    if lat is not None and lon is not None:
+        map_url = ('https://www.openstreetmap.org/?'
+            + urlencode({'mlat': lat, 'mlon': lon})
+            + f'#map=16/{lat}/{lon}')
+    return {
+        'record': studio,
+        'map_url': map_url,
+        'equipment': [e for e in studio.equipment if e.active],
+        }
+
+
+# --- catalogue ---------------------------------------------------------------
+
+def catalogue(pool):
+    Service = pool.get('photo.service')
+    Photographer = pool.get('photo.photographer')
+    Studio = pool.get('photo.studio')
+    Review = pool.get('photo.review')
+    services = Service.search([])
+    photographers = Photographer.search([])
+    reviews = {}
+    if photographers:
+        for review in Review.search([
+                    ('photographer', 'in', [p.id for p in photographers]),
+                    ('published', '=', True),
+                    ], limit=50):
+            reviews.setdefault(review.photographer.id, [])
+            if len(reviews[review.photographer.id]) < 3:
+                reviews[review.photographer.id].append(review)
+    return services, photographers, reviews, Studio.search([])
+
+
+@route('/')
+def home(visit, pool):
+    services, photographers, reviews, studios = catalogue(pool)
+    return render(visit, 'home.html', services=services,
+        photographers=photographers, reviews=reviews,
+        studios=[studio_view(s) for s in studios], money=money)
+
+
+@route('/media/photographer/<int:photographer_id>')
+def photographer_photo(visit, pool, photographer_id):
+    photographer = get_record(pool, 'photo.photographer', photographer_id)
+    if not photographer or not photographer.photo:
+        raise exceptions.NotFound()
+    data = bytes(photographer.photo)
+    mimetype = 'image/jpeg'
+    if data.startswith(b'\x89PNG'):
+        mimetype = 'image/png'
+    elif data[:4] == b'RIFF':
+        mimetype = 'image/webp'
+    elif data.lstrip().startswith(b'<svg') or data.startswith(b'<?xml'):
+        mimetype = 'image/svg+xml'
+    response = Response(data, mimetype=mimetype)
+    response.headers['Cache-Control'] = 'public, max-age=3600'
+    return response
+
+
+def haversine(a, b):
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    return 6371 * 2 * math.asin(math.sqrt(h))
+
+
+@route('/studios')
+def studios(visit, pool):
+    Studio = pool.get('photo.studio')
+    _ = visit.gettext
+    args = visit.request.args
+    origin, message = None, None
+    city = (args.get('city') or '').strip()[:100]
+    try:
+        if args.get('lat') and args.get('lon'):
+            origin = (float(args['lat']), float(args['lon']))
+            if not (-90 <= origin[0] <= 90 and -180 <= origin[1] <= 180):
+                raise ValueError
+    except ValueError:
+        raise BadInput(_("The location is not valid."))
+    records = Studio.search([])
+    if not origin and city:
+        matching = [s for s in records
+            if s.city and s.city.lower() == city.lower()
+            and s.latitude is not None]
+        if matching:
+            origin = (
+                sum(float(s.latitude) for s in matching) / len(matching),
+                sum(float(s.longitude) for s in matching) / len(matching))
+        elif city.lower() in CITIES:
+            origin = CITIES[city.lower()]
+        else:
+            message = _("We do not know this city; all studios are shown.")
+    views = [studio_view(s) for s in records]
+    if origin:
+        for view in views:
+            s = view['record']
+            view['distance'] = (
+                haversine(origin, (float(s.latitude), float(s.longitude)))
+                if s.latitude is not None and s.longitude is not None
+                else None)
+        views.sort(key=lambda v: (
+                v['distance'] is None, v['distance'] or 0))
+    return render(visit, 'studios.html', studios=views, city=city,
+        origin=origin, message=message)
+
+
+@route('/legal/<code>')
+def legal(visit, pool, code):
+    page = pool.get('photo.legal.page').get_page(code)
+    if not page:
+        raise exceptions.NotFound()
+    return render(visit, 'legal.html', page=page)
+
+
+# --- booking flow ------------------------------------------------------------
+
+class Choice:
+    "What the visitor picked so far, parsed and checked."
+
+    def __init__(self, pool, args):
+        self.service = get_record(
+            pool, 'photo.service', form_int(args, 'service'))
+        self.any = args.get('photographer') == 'any'
+        self.photographer = None if self.any else get_record(
+            pool, 'photo.photographer', form_int(args, 'photographer'))
+        self.studio = get_record(
+            pool, 'photo.studio', form_int(args, 'studio'))
+        if self.photographer and self.service \
+                and not self.photographer.offer(self.service):
+            self.photographer = None
+        if self.studio and self.photographer \
+                and self.studio not in self.photographer.studios:
+            self.studio = None
+
+    @property
+    def photographers(self):
+        return [self.photographer] if self.photographer else None
+
+    def args(self, **extra):
+        args = {}
+        if self.service:
+            args['service'] = self.service.id
+        if self.any:
+            args['photographer'] = 'any'
+        elif self.photographer:
+            args['photographer'] = self.photographer.id
+        if self.studio:
+            args['studio'] = self.studio.id
+        args.update(extra)
+        return args
+
+    def url(self, **extra):
+        return '/book?' + urlencode(self.args(**extra))
+
+
+def offering(pool, service, studio=None):
+    Photographer = pool.get('photo.photographer')
+    domain = [('services.service', '=', service.id)]
+    if studio:
+        domain.append(('studios', '=', studio.id))
+    return Photographer.search(domain)
+
+
+def parse_month(value, today):
+    try:
+        year, month = map(int, (value or '').split('-'))
+        first = dt.date(year, month, 1)
+    except ValueError:
+        return today.replace(day=1)
+    return max(first, today.replace(day=1))
+
+
+def parse_day(value):
+    try:
+        return dt.date.fromisoformat(value or '')
+    except ValueError:
+        return None
+
+
+def picker(pool, visit, service, studio, photographers, exclude=()):
+    """The month calendar and, for a chosen day, its free times."""
+    Booking = pool.get('photo.booking')
+    args = visit.request.args
+    tz = ZoneInfo(studio.timezone)
+    today = dt.datetime.now(tz).date()
+    month = parse_month(args.get('month'), today)
+    day = parse_day(args.get('day'))
+    if day and day < today:
+        day = None
+    if day:
+        month = day.replace(day=1)
+    last = month.replace(
+        day=calendar.monthrange(month.year, month.month)[1])
+    free = {}
+    slots = Booking.available_slots(
+        service, max(month, today), last, studio=studio,
+        photographers=photographers, exclude=exclude)
+    for slot in slots:
+        local = slot.start.astimezone(tz)
+        free.setdefault(local.date(), []).append((local, slot))
+    weeks = calendar.Calendar().monthdatescalendar(month.year, month.month)
+    previous = (month - dt.timedelta(days=1)).replace(day=1)
+    return {
+        'tz': studio.timezone,
+        'month': month,
+        'weeks': weeks,
+        'free': free,
+        'today': today,
+        'day': day,
+        'times': free.get(day, []) if day else [],
+        'previous': previous if previous >= today.replace(day=1) else None,
+        'next': last + dt.timedelta(days=1),
+        }
+
+
+@route('/book')
+def book(visit, pool):
+    choice = Choice(pool, visit.request.args)
+    context = {'choice': choice, 'money': money}
+    if not choice.service:
+        context['services'] = pool.get('photo.service').search([])
+        return render(visit, 'book_service.html', **context)
+    if not choice.photographer and not choice.any:
+        context['photographers'] = offering(pool, choice.service)
+        return render(visit, 'book_photographer.html', **context)
+    if not choice.studio:
+        if choice.photographer:
+            studios = [s for s in choice.photographer.studios if s.active]
+        else:
+            studios = sorted({s for p in offering(pool, choice.service)
+                    for s in p.studios if s.active}, key=lambda s: s.name)
+        if len(studios) == 1:
+            return redirect_to('/book', choice.args(studio=studios[0].id))
+        context['studios'] = [studio_view(s) for s in studios]
+        return render(visit, 'book_studio.html', **context)
+    context['picker'] = picker(
+        pool, visit, choice.service, choice.studio, choice.photographers)
+    context['price'] = money(choice.service.price, choice.service.currency)
+    return render(visit, 'book_time.html', **context)
+
+
+def parse_start(value):
+    try:
+        return dt.datetime.strptime(value or '', '%Y-%m-%dT%H:%M')
+    except ValueError:
+        return None
+
+
+def guest_party(pool):
+    Party = pool.get('party.party')
+    parties = Party.search([('name', '=', GUEST_PARTY)], limit=1)
+    if parties:
+        return parties[0]
+    party, = Party.create([{'name': GUEST_PARTY}])
+    return party
+
+
+@route('/book/hold', methods=['POST'])
+def hold(visit, pool):
+    Booking = pool.get('photo.booking')
+    _ = visit.gettext
+    form = visit.request.form
+    check_rate(visit, 'booking')
+    check_honeypot(visit)
+    choice = Choice(pool, form)
+    start = parse_start(form.get('start'))
+    if not choice.service or not choice.studio or not start \
+            or not (choice.photographer or choice.any):
+        raise BadInput(_("Please choose a service, a studio and a time."))
+    client = (visit.user.party if visit.user and visit.user.party
+        else guest_party(pool))
+    query = choice.args(start=form.get('start'))
+    try:
+        booking = Booking.create_hold(
+            choice.service, start, client, studio=choice.studio,
+            photographer=choice.photographer, source='web',
+            web_user=visit.user)
+    except SlotTakenError:
+        raise Unavailable(_("Sorry, this time has just been taken."), query)
+    return redirect_to(f'/book/details/{booking.token}')
+
+
+def alternatives_page(visit, pool, message, query):
+    "The nearest free times around the one the visitor could not get."
+    Booking = pool.get('photo.booking')
+    choice = Choice(pool, query)
+    start = parse_start(query.get('start'))
+    alternatives = []
+    if choice.service and choice.studio and start:
+        tz = ZoneInfo(choice.studio.timezone)
+        wanted = start.replace(tzinfo=dt.timezone.utc)
+        today = dt.datetime.now(tz).date()
+        day = max(wanted.astimezone(tz).date(), today)
+        slots = Booking.available_slots(
+            choice.service, max(today, day - dt.timedelta(days=1)),
+            day + dt.timedelta(days=7), studio=choice.studio,
+            photographers=choice.photographers)
+        slots.sort(key=lambda s: abs(s.start - wanted))
+        alternatives = [(s.start.astimezone(tz), s) for s in slots[:6]]
+        alternatives.sort(key=lambda a: a[0])
+    return render(visit, 'taken.html', message=message, choice=choice,
+        alternatives=alternatives,
+        tz=choice.studio.timezone if choice.studio else None,
+        action=query.get('action', '/book/hold'),
+        back=query.get('back') or choice.url())
+
+
+def hold_or_404(pool, token):
+    booking = booking_by_token(pool, token)
+    if booking.state != 'hold':
+        raise _Redirect(f'/booking/{booking.token}')
+    return booking
+
+
+class _Redirect(exceptions.HTTPException):
+    code = 303
+
+    def __init__(self, location):
+        super().__init__()
+        self.location = location
+
+    def get_response(self, environ=None, scope=None):
+        response = Response('', status=303)
+        response.headers['Location'] = self.location
+        return response
+
+
+def booking_view(booking):
+    tz = booking.timezone or 'UTC'
+    return {
+        'record': booking,
+        'when': when(booking.start, tz),
+        'start': local_time(booking.start, ZoneInfo(tz)),
+        'end': local_time(booking.end, ZoneInfo(tz)),
+        'tz': tz,
+        'price': money(booking.price, booking.currency),
+        }
+
+
+@route('/book/details/<token>')
+def details(visit, pool, token):
+    booking = hold_or_404(pool, token)
+    values = {}
+    if visit.user:
+        values = {
+            'name': visit.user.party.name if visit.user.party else '',
+            'email': visit.user.email,
+            'phone': visit.user.party.phone if visit.user.party else '',
+            }
+    return render(visit, 'book_details.html', booking=booking_view(booking),
+        values=values, errors={})
+
+
+def validate_contact(visit, form, consent=True):
+    _ = visit.gettext
+    values = {
+        'name': (form.get('name') or '').strip(),
+        'email': (form.get('email') or '').strip().lower(),
+        'phone': (form.get('phone') or '').strip(),
+        'comment': (form.get('comment') or '').strip(),
+        }
+    errors = {}
+    if not 1 <= len(values['name']) <= 100:
+        errors['name'] = _("Give your name (up to 100 characters).")
+    if len(values['email']) > 200 or not EMAIL_RE.match(values['email']):
+        errors['email'] = _("Give a valid email address.")
+    if not PHONE_RE.match(values['phone']):
+        errors['phone'] = _("Give a phone number with digits only, "
+            "like +7 900 123-45-67.")
+    if len(values['comment']) > 2000:
+        errors['comment'] = _("The comment is too long.")
+    if consent and form.get('consent') != 'yes':
+        errors['consent'] = _(
+            "Please agree to the processing of your personal data.")
+    return values, errors
+
+
+def contact_party(pool, name, email, phone):
+    Party = pool.get('party.party')
+    party, = Party.create([{
+                'name': name,
+                'contact_mechanisms': [('create', [
+                            {'type': 'email', 'value': email},
+                            {'type': 'phone', 'value': phone},
+                            ])],
+                }])
+    return party
+
+
+@route('/book/details/<token>', methods=['POST'])
+def details_post(visit, pool, token):
+    Booking = pool.get('photo.booking')
+    User = pool.get('web.user')
+    _ = visit.gettext
+    booking = hold_or_404(pool, token)
+    check_honeypot(visit)
+    values, errors = validate_contact(visit, visit.request.form)
+    if errors:
+        return render(visit, 'book_details.html',
+            status=HTTPStatus.BAD_REQUEST, booking=booking_view(booking),
+            values=values, errors=errors)
+    user = visit.user
+    if not user:
+        users = User.search([
+                ('email', '=', values['email']),
+                ('email_valid', '=', True),
+                ], limit=1)
+        user = users[0] if users else None
+    if visit.user and visit.user.party:
+        client = visit.user.party
+    else:
+        client = contact_party(
+            pool, values['name'], values['email'], values['phone'])
+    Booking.write([booking], {
+            'client': client.id,
+            'email': values['email'],
+            'phone': values['phone'],
+            'notes': values['comment'] or None,
+            'web_user': user.id if user else None,
+            })
+    try:
+        Booking.submit([booking])
+    except HoldExpiredError:
+        raise Unavailable(_(
+                "The time was held for you for a limited time only and "
+                "has been released. Please choose a time again."),
+            Choice_args(booking))
+    send_booking_mail(visit, booking)
+    return redirect_to(f'/booking/{booking.token}')
+
+
+def Choice_args(booking):
+    return {
+        'service': booking.service.id,
+        'photographer': booking.photographer.id,
+        'studio': booking.studio.id if booking.studio else '',
+        'start': booking.start.strftime('%Y-%m-%dT%H:%M'),
+        }
+
+
+def google_calendar_url(booking):
+    fmt = '%Y%m%dT%H%M%SZ'
+    location = (booking.studio.address or booking.studio.name
+        if booking.studio else booking.location or '')
+    return 'https://calendar.google.com/calendar/render?' + urlencode({
+            'action': 'TEMPLATE',
+            'text': f'{booking.service.name} — {booking.photographer.name}',
+            'dates': f'{booking.start:{fmt}}/{booking.end:{fmt}}',
+            'details': f'{booking.number}',
+            'location': location,
+            'ctz': booking.timezone or 'UTC',
+            })
+
+
+def ics_escape(text):
+    return (text or '').replace('\\', '\\\\').replace(';', '\\;').replace(
+        ',', '\\,').replace('\n', '\\n')
+
+
+def ics(booking, host):
+    fmt = '%Y%m%dT%H%M%SZ'
+    location = (booking.studio.address or booking.studio.name
+        if booking.studio else booking.location or '')
+    now = dt.datetime.now(dt.timezone.utc)
+    lines = [
+        'BEGIN:VCALENDAR', 'VERSION:2.0',
+        'PRODID:-//photo_booking//portal//EN', 'METHOD:PUBLISH',
+        'BEGIN:VEVENT',
+        f'UID:{booking.token}@{host}',
+        f'DTSTAMP:{now:{fmt}}',
+        f'DTSTART:{booking.start:{fmt}}',
+        f'DTEND:{booking.end:{fmt}}',
+        'SUMMARY:' + ics_escape(
+            f'{booking.service.name} — {booking.photographer.name}'),
+        'LOCATION:' + ics_escape(location),
+        'DESCRIPTION:' + ics_escape(f'{booking.number}'),
+        'STATUS:' + (
+            'CANCELLED' if booking.state == 'cancelled' else 'CONFIRMED'),
+        'END:VEVENT', 'END:VCALENDAR', '']
+    return '\r\n'.join(lines)
+
+
+@route('/booking/<token>')
+def confirmation(visit, pool, token):
+    booking = booking_by_token(pool, token)
+    if booking.state == 'hold':
+        return redirect_to(f'/book/details/{booking.token}')
+    return render(visit, 'confirmation.html', booking=booking_view(booking),
+        google_url=google_calendar_url(booking))
+
+
+@route('/booking/<token>.ics')
+def booking_ics(visit, pool, token):
+    booking = booking_by_token(pool, token)
+    response = Response(
+        ics(booking, visit.request.host.split(':')[0]),
+        mimetype='text/calendar')
+    response.headers['Content-Disposition'] = (
+        f'attachment; filename="booking-{booking.number}.ics"')
+    return response
+
+
+# --- mail --------------------------------------------------------------------
+
+def send_mail(visit, to, template, **context):
+    _ = visit.gettext
+    message = EmailMessage()
+    body = env.get_template(template).render(
+        _=_, base_url=visit.request.host_url.rstrip('/'), **context)
+    subject, _sep, text = body.partition('\n')
+    message['From'] = config.get('email', 'from')
+    message['To'] = to
+    message['Subject'] = subject.strip()
+    message.set_content(text.strip() + '\n')
+    send_message_transactional(message)
+
+
+def send_booking_mail(visit, booking):
+    if booking.email:
+        send_mail(visit, booking.email, 'mail_booking.txt',
+            booking=booking_view(booking))
+
+
+# --- accounts ----------------------------------------------------------------
+
+def attach_guest_bookings(pool, user):
+    "Bookings made as a guest with the account's email join the account."
+    Booking = pool.get('photo.booking')
+    bookings = Booking.search([
+            ('email', '=', user.email),
+            ('web_user', '=', None),
+            ])
+    if bookings:
+        Booking.write(bookings, {'web_user': user.id})
+    return bookings
+
+
+@route('/account/signup')
+def signup(visit, pool):
+    return render(visit, 'signup.html', values={}, errors={})
+
+
+@route('/account/signup', methods=['POST'])
+def signup_post(visit, pool):
+    User = pool.get('web.user')
+    Party = pool.get('party.party')
+    _ = visit.gettext
+    form = visit.request.form
+    check_rate(visit, 'signup')
+    check_honeypot(visit)
+    values, errors = validate_contact(visit, form)
+    password = form.get('password') or ''
+    if not 8 <= len(password) <= 200:
+        errors['password'] = _("The password needs at least 8 characters.")
+    if not errors.get('email') and User.search(
+            [('email', '=', values['email'])], limit=1):
+        errors['email'] = _(
+            "An account with this email already exists. Log in or reset "
+            "the password.")
+    if errors:
+        return render(visit, 'signup.html', status=HTTPStatus.BAD_REQUEST,
+            values=values, errors=errors)
+    party, = Party.create([{
+                'name': values['name'],
+                'contact_mechanisms': [('create', [
+                            {'type': 'email', 'value': values['email']},
+                            {'type': 'phone', 'value': values['phone']},
+                            ])],
+                }])
+    user = User(email=values['email'], party=party)
+    user.password = password
+    user.set_email_token()
+    user.save()
+    send_mail(visit, user.email, 'mail_verify.txt', user=user)
+    visit.login(user.new_session())
+    return redirect_to('/account', {'notice': 'verify'})
+
+
+@route('/account/verify', readonly=False)
+def verify(visit, pool):
+    User = pool.get('web.user')
+    token = visit.request.args.get('token') or ''
+    users = User.validate_email_token([token]) if token else []
+    if not users:
+        raise BadInput(visit.gettext(
+                "This link is not valid or has already been used."))
+    for user in users:
+        attach_guest_bookings(pool, user)
+    return redirect_to('/account', {'notice': 'verified'})
+
+
+@route('/account/login')
+def login(visit, pool):
+    return render(visit, 'login.html', email='', error=None)
+
+
+@route('/account/login', methods=['POST'])
+def login_post(visit, pool):
+    User = pool.get('web.user')
+    _ = visit.gettext
+    check_rate(visit, 'login')
+    email = (visit.request.form.get('email') or '').strip().lower()[:200]
+    password = visit.request.form.get('password') or ''
+    user = User.authenticate(email, password) if email and password else None
+    if not user:
+        return render(visit, 'login.html', status=HTTPStatus.BAD_REQUEST,
+            email=email, error=_("Wrong email or password."))
+    visit.login(user.new_session())
+    return redirect_to('/account')
+
+
+@route('/account/logout', methods=['POST'])
+def logout(visit, pool):
+    Session = pool.get('web.user.session')
+    if visit.session_key:
+        Session.remove(visit.session_key)
+    visit.logout()
+    return redirect_to('/')
+
+
+@route('/account/reset')
+def reset(visit, pool):
+    return render(visit, 'reset.html', sent=False)
+
+
+@route('/account/reset', methods=['POST'])
+def reset_post(visit, pool):
+    User = pool.get('web.user')
+    check_rate(visit, 'reset')
+    check_honeypot(visit)
+    email = (visit.request.form.get('email') or '').strip().lower()[:200]
+    users = User.search([('email', '=', email)], limit=1) if email else []
+    now = dt.datetime.now()
+    for user in users:
+        # As web.user.reset_password: no new token while one is valid.
+        if user.reset_password_token_expire \
+                and user.reset_password_token_expire > now:
+            continue
+        user.set_reset_password_token()
+        user.save()
+        send_mail(visit, user.email, 'mail_reset.txt', user=user)
+    # Same answer whether the account exists or not.
+    return render(visit, 'reset.html', sent=True)
+
+
+@route('/account/reset/confirm')
+def reset_confirm(visit, pool):
+    args = visit.request.args
+    return render(visit, 'reset_confirm.html', email=args.get('email', ''),
+        token=args.get('token', ''), error=None)
+
+
+@route('/account/reset/confirm', methods=['POST'])
+def reset_confirm_post(visit, pool):
+    User = pool.get('web.user')
+    _ = visit.gettext
+    form = visit.request.form
+    email = (form.get('email') or '').strip().lower()[:200]
+    token = (form.get('token') or '')[:200]
+    password = form.get('password') or ''
+    error = None
+    if not 8 <= len(password) <= 200:
+        error = _("The password needs at least 8 characters.")
+    elif not email or not token \
+            or not User.set_password_token(email, token, password):
+        error = _("This link is not valid or has expired. "
+            "Ask for a new one.")
+    if error:
+        return render(visit, 'reset_confirm.html',
+            status=HTTPStatus.BAD_REQUEST, email=email, token=token,
+            error=error)
+    return redirect_to('/account/login', {'notice': 'password'})
+
+
+# --- cabinet -----------------------------------------------------------------
+
+def my_bookings(pool, user):
+    Booking = pool.get('photo.booking')
+    return Booking.search([
+            ('web_user', '=', user.id),
+            ('state', '!=', 'hold'),
+            ['OR',
+                ('state', '!=', 'cancelled'),
+                ('cancelled_by', '!=', 'system')],
+            ], order=[('start', 'ASC')])
+
+
+@route('/account')
+def cabinet(visit, pool):
+    require_user(visit)
+    Booking = pool.get('photo.booking')
+    Review = pool.get('photo.review')
+    now = utc_now()
+    bookings = my_bookings(pool, visit.user)
+    reviewed = {r.booking.id for r in Review.search([
+                ('booking', 'in', [b.id for b in bookings])])}
+    upcoming = [booking_view(b) for b in bookings
+        if b.state in ACTIVE and b.end >= now]
+    past = [booking_view(b) for b in reversed(bookings)
+        if not (b.state in ACTIVE and b.end >= now)]
+    del Booking
+    return render(visit, 'cabinet.html', upcoming=upcoming, past=past,
+        reviewed=reviewed, notice=visit.request.args.get('notice'))
+
+
+@route('/account/booking/<token>/cancel')
+def cancel(visit, pool, token):
+    require_user(visit)
+    booking = booking_by_token(pool, token, visit.user)
+    if booking.state not in ACTIVE:
+        raise BadInput(visit.gettext("This booking can no longer be "
+                "cancelled."))
+    quote = booking.quote_cancellation(by='client')
+    return render(visit, 'cancel.html', booking=booking_view(booking),
+        fee=money(quote.fee, booking.currency), has_fee=bool(quote.fee),
+        fee_raw=str(quote.fee))
+
+
+@route('/account/booking/<token>/cancel', methods=['POST'])
+def cancel_post(visit, pool, token):
+    require_user(visit)
+    Booking = pool.get('photo.booking')
+    booking = booking_by_token(pool, token, visit.user)
+    quote = booking.quote_cancellation(by='client')
+    shown = visit.request.form.get('fee') or ''
+    if shown != str(quote.fee):
+        # The fee changed since the page was shown: show it again.
+        return redirect_to(f'/account/booking/{booking.token}/cancel')
+    with Transaction().set_context(_skip_warnings=True):
+        Booking.cancel_by_client(booking)
+    return redirect_to('/account', {'notice': 'cancelled'})
+
+
+@route('/account/booking/<token>/reschedule')
+def reschedule(visit, pool, token):
+    require_user(visit)
+    booking = booking_by_token(pool, token, visit.user)
+    if booking.state not in ACTIVE or not booking.studio:
+        raise BadInput(visit.gettext(
+                "This booking can no longer be rescheduled."))
+    return render(visit, 'reschedule.html', booking=booking_view(booking),
+        picker=picker(pool, visit, booking.service, booking.studio,
+            [booking.photographer], exclude=[booking]))
+
+
+@route('/account/booking/<token>/reschedule', methods=['POST'])
+def reschedule_post(visit, pool, token):
+    require_user(visit)
+    Booking = pool.get('photo.booking')
+    _ = visit.gettext
+    booking = booking_by_token(pool, token, visit.user)
+    start = parse_start(visit.request.form.get('start'))
+    if not start:
+        raise BadInput(_("Please choose a time."))
+    try:
+        Booking.reschedule(booking, start)
+    except SlotTakenError:
+        query = Choice_args(booking)
+        query.update({
+                'start': start.strftime('%Y-%m-%dT%H:%M'),
+                'action': f'/account/booking/{booking.token}/reschedule',
+                'back': f'/account/booking/{booking.token}/reschedule',
+                })
+        raise Unavailable(_("Sorry, this time has just been taken."), query)
+    return redirect_to('/account', {'notice': 'rescheduled'})
+
+
+@route('/account/booking/<token>/review', methods=['POST'])
+def review_post(visit, pool, token):
+    require_user(visit)
+    Review = pool.get('photo.review')
+    _ = visit.gettext
+    booking = booking_by_token(pool, token, visit.user)
+    rating = form_int(visit.request.form, 'rating')
+    comment = (visit.request.form.get('comment') or '').strip()
+    if rating not in range(1, 6):
+        raise BadInput(_("Choose a rating from 1 to 5."))
+    if len(comment) > 2000:
+        raise BadInput(_("The comment is too long."))
+    if Review.search([('booking', '=', booking.id)], limit=1):
+        raise BadInput(_("You have already reviewed this shoot."))
+    Review.leave(booking, booking.client, rating, comment or None)
+    return redirect_to('/account', {'notice': 'reviewed'})
+
+
+@route('/account/profile')
+def profile(visit, pool):
+    require_user(visit)
+    party = visit.user.party
+    return render(visit, 'profile.html', values={
+            'name': party.name if party else '',
+            'phone': party.phone if party else '',
+            'email': visit.user.email,
+            }, errors={})
+
+
+@route('/account/profile', methods=['POST'])
+def profile_post(visit, pool):
+    require_user(visit)
+    ContactMechanism = pool.get('party.contact_mechanism')
+    user = visit.user
+    form = visit.request.form.copy()
+    form['email'] = user.email
+    values, errors = validate_contact(visit, form, consent=False)
+    if errors:
+        return render(visit, 'profile.html', status=HTTPStatus.BAD_REQUEST,
+            values=values, errors=errors)
+    party = user.party
+    party.name = values['name']
+    party.save()
+    phones = [c for c in party.contact_mechanisms if c.type == 'phone']
+    if phones:
+        ContactMechanism.write(phones[:1], {'value': values['phone']})
+    else:
+        ContactMechanism.create([{
+                    'party': party.id, 'type': 'phone',
+                    'value': values['phone']}])
+    return redirect_to('/account', {'notice': 'profile'})
+
+
+@route('/account/data.json')
+def my_data(visit, pool):
+    require_user(visit)
+    Review = pool.get('photo.review')
+    user = visit.user
+    party = user.party
+    bookings = pool.get('photo.booking').search([
+            ('web_user', '=', user.id)], order=[('start', 'ASC')])
+    data = {
+        'account': {'email': user.email, 'email_valid': user.email_valid},
+        'party': {
+            'name': party.name if party else None,
+            'contacts': [{'type': c.type, 'value': c.value}
+                for c in (party.contact_mechanisms if party else [])],
+            },
+        'bookings': [{
+                'number': b.number, 'state': b.state,
+                'service': b.service.name,
+                'photographer': b.photographer.name,
+                'studio': b.studio.name if b.studio else None,
+                'start': b.start.isoformat() + 'Z',
+                'end': b.end.isoformat() + 'Z',
+                'price': str(b.price), 'currency': b.currency.code,
+                'email': b.email, 'phone': b.phone, 'notes': b.notes,
+                'cancellation_fee': (str(b.cancellation_fee)
+                    if b.cancellation_fee is not None else None),
+                } for b in bookings],
+        'reviews': [{
+                'booking': r.booking.number, 'rating': r.rating,
+                'comment': r.comment}
+            for r in Review.search([('booking', 'in', [
+                                b.id for b in bookings])])],
+        }
+    response = Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype='application/json')
+    response.headers['Content-Disposition'] = (
+        'attachment; filename="my-data.json"')
+    response.headers['Cache-Control'] = 'no-store'
+    return response
+
+
+@route('/account/delete', methods=['POST'])
+def delete_account(visit, pool):
+    """Anonymise the client: bookings keep prices and fees, not contacts."""
+    require_user(visit)
+    Booking = pool.get('photo.booking')
+    User = pool.get('web.user')
+    Party = pool.get('party.party')
+    ContactMechanism = pool.get('party.contact_mechanism')
+    _ = visit.gettext
+    user = visit.user
+    if visit.request.form.get('confirm') != 'yes':
+        raise BadInput(_("Tick the box to confirm deleting your account."))
+    now = utc_now()
+    bookings = Booking.search([('web_user', '=', user.id)])
+    if any(b.state in ACTIVE and b.end >= now for b in bookings):
+        raise BadInput(_("Cancel your upcoming bookings before deleting "
+                "the account."))
+    party = user.party
+    if bookings:
+        Booking.write(bookings, {
+                'email': None, 'phone': None, 'notes': None,
+                'web_user': None})
+    User.delete([user])
+    if party:
+        ContactMechanism.delete(list(party.contact_mechanisms))
+        Party.write([party], {'name': _("Deleted client")})
+    visit.logout()
+    return redirect_to('/', {'notice': 'deleted'})
+
+
+# --- PWA and static files ------------------------------------------------------
+
+@route('/manifest.webmanifest')
+def manifest(visit, pool):
+    _ = visit.gettext
+    data = {
+        'name': _("Photo studio booking"),
+        'short_name': _("Photo booking"),
+        'lang': visit.lang,
+        'start_url': '/?source=pwa',
+        'scope': '/',
+        'display': 'standalone',
+        'background_color': '#ffffff',
+        'theme_color': '#1f2937',
+        'icons': [
+            {'src': '/static/icons/icon-192.png', 'sizes': '192x192',
+                'type': 'image/png'},
+            {'src': '/static/icons/icon-512.png', 'sizes': '512x512',
+                'type': 'image/png', 'purpose': 'any maskable'},
+            {'src': '/static/icons/icon.svg', 'sizes': 'any',
+                'type': 'image/svg+xml'},
+            ],
+        }
+    response = Response(json.dumps(data, ensure_ascii=False),
+        mimetype='application/manifest+json')
+    response.headers['Cache-Control'] = 'public, max-age=3600'
+    return response
+
+
+@route('/offline')
+def offline(visit, pool):
+    return render(visit, 'offline.html')
+
+
+def static_response(path, extra_headers=None):
+    full = os.path.normpath(os.path.join(STATIC, path))
+    if not full.startswith(STATIC + os.sep) or not os.path.isfile(full):
+        raise exceptions.NotFound()
+    with open(full, 'rb') as file:
+        data = file.read()
+    mimetype = mimetypes.guess_type(full)[0] or 'application/octet-stream'
+    if full.endswith('.js'):
+        mimetype = 'text/javascript'
+    response = Response(data, mimetype=mimetype)
+    response.headers['Cache-Control'] = 'public, max-age=300'
+    for key, value in (extra_headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _static(request, path):
+    from .portal_web import SECURITY_HEADERS
+    try:
+        response = static_response(path)
+    except exceptions.NotFound as e:
+        return e
+    for key, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(key, value)
+    return response
+
+
+def _service_worker(request):
+    return static_response('sw.js', {
+            'Service-Worker-Allowed': '/', 'Cache-Control': 'no-cache'})
+
+
+def _register_static():
+    from trytond.wsgi import app
+    app.route('/static/<path:path>', methods=['GET'])(_static)
+    app.route('/sw.js', methods=['GET'])(_service_worker)
+
+
+_register_static()

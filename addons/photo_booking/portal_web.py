@@ -1,0 +1,246 @@
+"""Portal plumbing: the visit (language, cookies, CSRF), rendering and the
+route decorator that maps our errors to friendly pages.
+
+Routes live in portal.py; they parse, call model methods and render.
+"""
+import datetime as dt
+import logging
+import os
+from functools import wraps
+from urllib.parse import urlencode
+
+import jinja2
+
+import trytond.config as config
+from trytond.exceptions import RateLimitException, UserError, UserWarning
+from trytond.pool import Pool
+from trytond.protocols.wrappers import (
+    HTTPStatus, Response, exceptions, with_transaction)
+from trytond.transaction import Transaction
+from trytond.wsgi import app
+
+from . import portal_security as security
+from .portal_i18n import (
+    LANGUAGES, STATE_LABELS, month_name, translator, weekday_names)
+
+logger = logging.getLogger(__name__)
+
+HERE = os.path.dirname(__file__)
+TEMPLATES = os.path.join(HERE, 'templates')
+STATIC = os.path.join(HERE, 'static')
+
+SID_COOKIE = 'pb_sid'
+LANG_COOKIE = 'pb_lang'
+USER_COOKIE = 'pb_session'
+DEFAULT_LANGUAGE = 'ru'
+
+env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=jinja2.select_autoescape(['html', 'xml']),
+    trim_blocks=True, lstrip_blocks=True)
+
+SECURITY_HEADERS = {
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'same-origin',
+    'Content-Security-Policy': (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        "script-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+    }
+
+
+def portal_database():
+    "The database the portal serves, read at call time."
+    return config.get('photo_booking', 'portal_database', default='demo')
+
+
+class BadInput(Exception):
+    "Input the visitor can fix: a 400 page with the message."
+
+    def __init__(self, message, status=HTTPStatus.BAD_REQUEST):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class Unavailable(Exception):
+    """The chosen time cannot be had: show the nearest alternatives.
+
+    Raised inside the transaction so it rolls back; the page is rendered
+    in a fresh read-only one."""
+
+    def __init__(self, message, query):
+        super().__init__(message)
+        self.message = message
+        self.query = query
+
+
+class Visit:
+    "One request as the portal sees it."
+
+    def __init__(self, request):
+        self.request = request
+        self.sid = request.cookies.get(SID_COOKIE) or ''
+        self.new_sid = None
+        if not (16 <= len(self.sid) <= 64):
+            self.sid = self.new_sid = security.new_session_id()
+        asked = request.args.get('lang')
+        self.set_lang = asked if asked in LANGUAGES else None
+        lang = self.set_lang or request.cookies.get(LANG_COOKIE)
+        self.lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+        self.gettext = translator(self.lang)
+        self.session_key = request.cookies.get(USER_COOKIE)
+        self.user = None
+        self.user_cookie = None  # (value, max_age) to set; '' to remove
+
+    @property
+    def csrf(self):
+        return security.csrf_token(self.sid)
+
+    @property
+    def address(self):
+        return self.request.remote_addr or 'unknown'
+
+    def load_user(self, pool):
+        if not self.session_key:
+            return
+        User = pool.get('web.user')
+        user = User.get_user(self.session_key)
+        if user and user.active:
+            self.user = user
+
+    def login(self, key):
+        self.user_cookie = (key, int(
+                    config.getint('session', 'web_timeout',
+                        default=30 * 24 * 60 * 60)))
+
+    def logout(self):
+        self.user = None
+        self.user_cookie = ('', 0)
+
+    def finish(self, response):
+        secure = self.request.is_secure
+        if self.new_sid:
+            response.set_cookie(
+                SID_COOKIE, self.new_sid, httponly=True, samesite='Lax',
+                secure=secure, path='/')
+        if self.set_lang:
+            response.set_cookie(
+                LANG_COOKIE, self.set_lang, max_age=365 * 24 * 3600,
+                samesite='Lax', secure=secure, path='/')
+        if self.user_cookie is not None:
+            value, max_age = self.user_cookie
+            response.set_cookie(
+                USER_COOKIE, value, max_age=max_age, httponly=True,
+                samesite='Lax', secure=secure, path='/')
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        return response
+
+
+def lang_url(request, lang):
+    args = request.args.to_dict()
+    args['lang'] = lang
+    return request.path + '?' + urlencode(args)
+
+
+def render(visit, template, status=HTTPStatus.OK, **context):
+    request = visit.request
+    context.update(
+        _=visit.gettext, lang=visit.lang, csrf=visit.csrf, user=visit.user,
+        request=request, lang_url=lambda code: lang_url(request, code),
+        month_name=lambda month: month_name(visit.lang, month),
+        weekday_names=weekday_names(visit.lang), state_labels=STATE_LABELS)
+    body = env.get_template(template).render(**context)
+    response = Response(body, status=int(status), mimetype='text/html')
+    response.headers['Cache-Control'] = 'no-store'
+    return response
+
+
+def redirect_to(location, args=None):
+    if args:
+        location += '?' + urlencode(args)
+    response = Response('', status=303)
+    response.headers['Location'] = location
+    return response
+
+
+def _pool(database):
+    database_list = Pool.database_list()
+    if database not in database_list:
+        with Transaction().start(None, 0, readonly=True) as transaction:
+            if database not in transaction.database.list():
+                raise exceptions.NotFound()
+        pool = Pool(database)
+        with Transaction().start(database, 0, readonly=True):
+            pool.init()
+    return Pool(database)
+
+
+def _run(visit, func, kwargs, readonly):
+    pool = _pool(portal_database())
+
+    @with_transaction(readonly=readonly)
+    def run(request, pool):
+        with Transaction().set_context(language=visit.lang):
+            visit.load_user(pool)
+            return func(visit, pool, **kwargs)
+    return run(visit.request, pool)
+
+
+def error_page(visit, message, status=HTTPStatus.BAD_REQUEST):
+    return render(visit, 'error.html', status=status, message=message)
+
+
+def route(path, methods=('GET',), readonly=None, csrf=True):
+    """Declare a portal page on trytond's WSGI application.
+
+    The handler gets (visit, pool, **url_args) inside a transaction as
+    root; forms are checked for the CSRF token first."""
+    def decorator(func):
+        @wraps(func)
+        def endpoint(request, **kwargs):
+            visit = Visit(request)
+            _ = visit.gettext
+            try:
+                if request.method == 'POST' and csrf:
+                    if not security.check_csrf(
+                            request.cookies.get(SID_COOKIE),
+                            request.form.get('csrf')):
+                        raise BadInput(_(
+                                "Your session has expired. Go back, "
+                                "reload the page and try again."),
+                            HTTPStatus.BAD_REQUEST)
+                response = _run(visit, func, kwargs, readonly)
+            except BadInput as e:
+                response = error_page(visit, e.message, e.status)
+            except Unavailable as e:
+                from .portal import alternatives_page
+                response = _run(visit, alternatives_page,
+                    {'message': e.message, 'query': e.query}, True)
+                response.status_code = HTTPStatus.CONFLICT
+            except RateLimitException:
+                response = error_page(visit, _(
+                        "Too many attempts. Please wait a few minutes."),
+                    HTTPStatus.TOO_MANY_REQUESTS)
+            except (UserError, UserWarning) as e:
+                response = error_page(visit, e.message)
+            except exceptions.NotFound:
+                response = error_page(
+                    visit, _("This page does not exist."),
+                    HTTPStatus.NOT_FOUND)
+            except exceptions.HTTPException as e:
+                response = e.get_response(request.environ)
+            if isinstance(response, str):
+                response = Response(response, mimetype='text/html')
+            return visit.finish(response)
+        app.route(path, methods=list(methods))(endpoint)
+        return func
+    return decorator
+
+
+def local_time(moment, tz):
+    "A naive-UTC or aware datetime as an aware one in tz."
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(tz)
