@@ -1,0 +1,187 @@
+"""A live portal for Playwright: a temporary SQLite database filled with a
+small studio world, served by trytond's WSGI app in a thread, and Debian's
+Chromium.
+
+trytond reads its configuration when first imported, so this file sets
+TRYTOND_CONFIG before anything imports trytond.
+"""
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+from decimal import Decimal
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+SCREENSHOTS = os.path.join(ROOT, 'test-output', 'screenshots')
+CHROMIUM = '/usr/bin/chromium'
+CHROMIUM_ARGS = [
+    '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run']
+PHONE = {'width': 390, 'height': 844}
+DESKTOP = {'width': 1280, 'height': 900}
+
+WORKDIR = tempfile.mkdtemp(prefix='photo-portal-')
+DATABASE = 'portal_' + uuid.uuid4().hex[:8]
+CONFIG = os.path.join(WORKDIR, 'trytond.conf')
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+SMTP_PORT = _free_port()
+with open(CONFIG, 'w') as f:
+    f.write(f"""[database]
+uri = sqlite://
+path = {WORKDIR}
+[session]
+super_pwd =
+[email]
+uri = smtp://127.0.0.1:{SMTP_PORT}
+from = studio@example.com
+[photo_booking]
+portal_database = {DATABASE}
+rate_limit_booking = 1000/60
+rate_limit_signup = 1000/60
+rate_limit_login = 1000/60
+""")
+os.environ['TRYTOND_CONFIG'] = CONFIG
+os.environ.pop('TRYTOND_DATABASE_URI', None)
+
+
+def _create_database():
+    open(os.path.join(WORKDIR, DATABASE + '.sqlite'), 'w').close()
+    env = dict(os.environ)
+    passfile = os.path.join(WORKDIR, 'admin.pass')
+    with open(passfile, 'w') as f:
+        f.write('admin-' + uuid.uuid4().hex + '\n')
+    env['TRYTONPASSFILE'] = passfile
+    subprocess.run([
+            os.path.join(os.path.dirname(sys.executable), 'trytond-admin'),
+            '-c', CONFIG, '-d', DATABASE, '-u', 'photo_booking',
+            '--activate-dependencies', '--email', 'admin@example.com'],
+        check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def _seed():
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    from trytond.modules.photo_booking.tests.tools import create_world
+
+    pool = Pool(DATABASE)
+    pool.init()
+    with Transaction().start(DATABASE, 0):
+        w = create_world(photographers=2)
+        w.studio.street = "Tverskaya 1"
+        w.studio.latitude = Decimal('55.7600')
+        w.studio.longitude = Decimal('37.6100')
+        w.studio.save()
+        anna, bob = w.photographers
+        anna.name, anna.bio = "Anna Lens", "Portraits in natural light."
+        anna.save()
+        bob.name, bob.bio = "Boris Flash", "Studio fashion and family."
+        bob.save()
+        return {'service': w.service.id, 'studio': w.studio.id,
+            'anna': anna.id, 'bob': bob.id}
+
+
+@pytest.fixture(scope='session')
+def portal():
+    "The base URL of a running portal and the ids of its world."
+    from werkzeug.serving import make_server
+
+    _create_database()
+    ids = _seed()
+    from trytond.wsgi import app
+    server = make_server('127.0.0.1', 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {'url': f'http://127.0.0.1:{server.server_port}', **ids}
+    server.shutdown()
+    shutil.rmtree(WORKDIR, ignore_errors=True)
+
+
+@pytest.fixture(scope='session')
+def smtp():
+    from aiosmtpd.controller import Controller
+    messages = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            messages.append(envelope.content)
+            return '250 OK'
+    controller = Controller(Handler(), hostname='127.0.0.1', port=SMTP_PORT)
+    controller.start()
+    yield messages
+    controller.stop()
+
+
+@pytest.fixture(scope='session')
+def browser():
+    from playwright.sync_api import sync_playwright
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _page(browser, viewport, **extra):
+    context = browser.new_context(
+        viewport=viewport, locale='ru-RU', **extra)
+    context.set_default_timeout(15000)
+    return context, context.new_page()
+
+
+@pytest.fixture
+def phone_page(browser, portal, smtp):
+    context, page = _page(
+        browser, PHONE, is_mobile=True, has_touch=True,
+        device_scale_factor=2)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop_page(browser, portal, smtp):
+    context, page = _page(browser, DESKTOP)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def new_phone_context(browser, portal, smtp):
+    contexts = []
+
+    def make():
+        context, page = _page(
+            browser, PHONE, is_mobile=True, has_touch=True)
+        contexts.append(context)
+        return page
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def shot(request):
+    "shot(page, step): save a screenshot named after the test and step."
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+
+    def take(page, step):
+        name = f'{request.node.name}-{step}.png'
+        page.screenshot(path=os.path.join(SCREENSHOTS, name), full_page=True)
+        return name
+    return take

@@ -1,0 +1,164 @@
+"The client portal in a real Chromium: phone first, then desktop."
+import re
+
+from playwright.sync_api import expect
+
+
+def start_booking(page, portal, shot, prefix=''):
+    "Home → service → any photographer → first free day; returns the page."
+    page.goto(portal['url'] + '/')
+    expect(page.get_by_role('heading', name='Запишитесь на фотосъёмку за минуту')).to_be_visible()
+    shot(page, f'{prefix}01-home')
+    page.get_by_role('link', name='Записаться на съёмку').first.click()
+    expect(page.get_by_role('heading', name='Выберите услугу')).to_be_visible()
+    shot(page, f'{prefix}02-service')
+    page.get_by_role('link', name=re.compile('Portrait')).click()
+    expect(page.get_by_role('heading', name='Выберите фотографа')).to_be_visible()
+    shot(page, f'{prefix}03-photographer')
+
+
+def pick_first_day(page, shot, prefix=''):
+    expect(page.get_by_role('heading', name='Выберите дату и время')).to_be_visible()
+    shot(page, f'{prefix}04-calendar')
+    free = page.locator('td.free a')
+    if not free.count():
+        page.get_by_role('link', name='Следующий месяц').click()
+    page.locator('td.free a').first.click()
+    expect(page.locator('button.time').first).to_be_visible()
+    shot(page, f'{prefix}05-times')
+
+
+def test_guest_books_on_phone(phone_page, portal, shot, smtp):
+    page = phone_page
+    start_booking(page, portal, shot)
+    page.get_by_role('link', name=re.compile('Любой свободный')).click()
+    # The only studio is chosen at once.
+    pick_first_day(page, shot)
+    expect(page.get_by_text('Europe/Moscow').first).to_be_visible()
+    time_label = page.locator('button.time').first.inner_text()
+    page.locator('button.time').first.click()
+    expect(page.get_by_role('heading', name='Ваши данные')).to_be_visible()
+    shot(page, '06-details')
+    # Server-side validation: nothing filled in.
+    page.get_by_role('button', name='Записаться').click()
+    expect(page.get_by_text('Укажите корректный адрес почты.')).to_be_visible()
+    shot(page, '07-details-errors')
+    page.get_by_label('Имя').fill('<script>alert(1)</script> Анна')
+    page.get_by_label('Телефон').fill('+7 900 123-45-67')
+    page.get_by_label('Эл. почта').fill('anna@example.com')
+    page.get_by_label('Комментарий').fill('Возьму с собой собаку')
+    page.locator('input[name=consent]').check()
+    dialogs = []
+    page.on('dialog', lambda dialog: (dialogs.append(dialog), dialog.dismiss()))
+    page.get_by_role('button', name='Записаться').click()
+    expect(page.get_by_role('heading', name='Запись подтверждена')).to_be_visible()
+    expect(page.get_by_text(f'{time_label} (Europe/Moscow)')).to_be_visible()
+    expect(page.get_by_role('link', name='Скачать .ics')).to_be_visible()
+    google = page.get_by_role('link', name='Добавить в Google Календарь')
+    assert 'calendar.google.com' in google.get_attribute('href')
+    shot(page, '08-confirmed')
+    with page.expect_download() as download:
+        page.get_by_role('link', name='Скачать .ics').click()
+    assert download.value.suggested_filename.endswith('.ics')
+    assert not dialogs
+    # Phone layout: nothing wider than the screen.
+    width = page.evaluate('document.documentElement.scrollWidth')
+    assert width <= 390
+
+
+def test_taken_slot_race(new_phone_context, portal, shot):
+    first, second = new_phone_context(), new_phone_context()
+    url = (f"{portal['url']}/book?service={portal['service']}"
+        f"&photographer={portal['bob']}&studio={portal['studio']}")
+    for page in (first, second):
+        page.goto(url)
+        page.locator('td.free a').first.click()
+        expect(page.locator('button.time').first).to_be_visible()
+    shot(second, '01-both-see-the-time')
+    wanted = first.locator('button.time').first.inner_text()
+    day = re.search(r'day=(\d{4})-(\d\d)-(\d\d)', second.url)
+    first.get_by_role('button', name=wanted, exact=True).click()
+    expect(first.get_by_role('heading', name='Ваши данные')).to_be_visible()
+    shot(first, '02-first-holds')
+    second.get_by_role('button', name=wanted, exact=True).click()
+    expect(second.get_by_role(
+            'heading', name='Извините, это время только что заняли.')).to_be_visible()
+    expect(second.get_by_text('Ближайшее свободное время')).to_be_visible()
+    shot(second, '03-second-sees-alternatives')
+    alternatives = second.locator('.alt')
+    assert alternatives.count() >= 1
+    taken = f'{day.group(3)}.{day.group(2)} {wanted}'
+    offered = [' '.join(alternatives.nth(i).inner_text().split())
+        for i in range(alternatives.count())]
+    assert taken not in offered, offered
+    alternatives = second.locator('button.time')
+    alternatives.first.click()
+    expect(second.get_by_role('heading', name='Ваши данные')).to_be_visible()
+    shot(second, '04-second-holds-alternative')
+
+
+def test_desktop_in_english(desktop_page, portal, shot):
+    page = desktop_page
+    page.goto(portal['url'] + '/?lang=en')
+    expect(page.get_by_role('heading', name='Services')).to_be_visible()
+    expect(page.get_by_text('Portraits in natural light.')).to_be_visible()
+    expect(page.get_by_text('5\u202f000 RUB').first).to_be_visible()
+    expect(page.get_by_role('link', name='Show on the map')).to_be_visible()
+    shot(page, '01-home')
+    page.get_by_role('link', name='Find the nearest studio').click()
+    page.get_by_label('City').fill('Moscow')
+    page.get_by_role('button', name='Search').click()
+    expect(page.get_by_text(re.compile(r'km away'))).to_be_visible()
+    shot(page, '02-nearest-studio')
+    page.get_by_role('link', name='Privacy policy').click()
+    expect(page.get_by_role('heading', name='Privacy Policy')).to_be_visible()
+    shot(page, '03-privacy')
+    page.goto(portal['url'] + '/?lang=ru')
+    expect(page.get_by_role('heading', name='Услуги')).to_be_visible()
+
+
+def test_account_cabinet(desktop_page, portal, shot, smtp):
+    page = desktop_page
+    page.goto(portal['url'] + '/account/signup?lang=en')
+    page.get_by_label('Name').fill('Maria Client')
+    page.get_by_label('Phone').fill('+79001234567')
+    page.get_by_label('Email').fill('maria@example.com')
+    page.get_by_label('Password').fill('Correct-Horse-7')
+    page.locator('input[name=consent]').check()
+    shot(page, '01-signup')
+    page.get_by_role('button', name='Sign up').click()
+    expect(page.get_by_role('heading', name='My bookings')).to_be_visible()
+    shot(page, '02-cabinet-empty')
+    page.goto(f"{portal['url']}/book?service={portal['service']}"
+        f"&photographer={portal['anna']}&studio={portal['studio']}")
+    page.locator('td.free a').last.click()
+    page.locator('button.time').last.click()
+    expect(page.get_by_label('Email')).to_have_value('maria@example.com')
+    page.locator('input[name=consent]').check()
+    page.get_by_role('button', name='Book').click()
+    expect(page.get_by_role('heading', name='Booking confirmed')).to_be_visible()
+    page.get_by_role('link', name='My bookings').click()
+    expect(page.get_by_text('Confirmed')).to_be_visible()
+    shot(page, '03-cabinet-booking')
+    page.get_by_role('link', name='Cancel').click()
+    expect(page.get_by_role('heading', name='Cancel the booking?')).to_be_visible()
+    shot(page, '04-cancel-fee')
+    page.get_by_role('button', name='Yes, cancel the booking').click()
+    expect(page.get_by_text('The booking has been cancelled.')).to_be_visible()
+    shot(page, '05-cancelled')
+
+
+def test_pwa_offline(phone_page, portal, shot):
+    page = phone_page
+    page.goto(portal['url'] + '/')
+    manifest = page.evaluate(
+        "fetch('/manifest.webmanifest').then(r => r.json())")
+    assert manifest['display'] == 'standalone'
+    page.evaluate('navigator.serviceWorker.ready.then(() => true)')
+    page.reload()
+    page.wait_for_function('navigator.serviceWorker.controller !== null')
+    page.context.set_offline(True)
+    page.goto(portal['url'] + '/studios')
+    expect(page.get_by_role('heading', name='Нет соединения')).to_be_visible()
+    shot(page, '01-offline')
+    page.context.set_offline(False)
