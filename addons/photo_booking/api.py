@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from trytond import backend
 from trytond.exceptions import RateLimitException, UserError, UserWarning
 from trytond.i18n import gettext
-from trytond.model.exceptions import ValidationError
+from trytond.model.exceptions import AccessError, ValidationError
 from trytond.protocols.wrappers import Response
 from trytond.tools import escape_wildcard
 from trytond.transaction import Transaction
@@ -384,16 +384,20 @@ class Params:
             self._error(name, 'msg_api_invalid_datetime')
         return naive(moment)
 
-    def record(self, name, Model, required=False, domain=None):
+    def record(self, name, Model, required=False):
         "The active record of Model whose id is given, or a 400."
         id_ = self.integer(name, required=required)
         if id_ is None:
             return None
-        records = Model.search(
-            [('id', '=', id_)] + (domain or []), limit=1, order=[])
-        if not records:
+        record = Model(id_)
+        try:
+            # One read that also loads the fields the caller will use.
+            exists = getattr(record, 'active', True)
+        except AccessError:
+            exists = False
+        if not exists:
             self._error(name, 'msg_api_unknown_record', value=id_)
-        return records[0]
+        return record
 
     def period(self, default_from, default_days=0):
         "The from/to days, checked to be in order and not too long."
