@@ -195,5 +195,39 @@ class BookingTestCase(ModuleTestCase):
         with self.assertRaises(UserError):
             Review.leave(booking, w.client, 5)
 
+    @with_transaction()
+    def test_photographer_sees_own_bookings_only(self):
+        "A photographer's user sees and confirms only their own bookings"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        w = create_world(photographers=2, equipment_quantity=2)
+        group = ModelData.get_id('photo_booking', 'group_photographer')
+        anna, boris = User.create([
+                {'login': 'anna', 'name': "Anna", 'groups': [('add', [group])]},
+                {'login': 'boris', 'name': "Boris",
+                    'groups': [('add', [group])]},
+                ])
+        w.photographers[0].user = anna
+        w.photographers[1].user = boris
+        pool.get('photo.photographer').save(w.photographers)
+        start = local(w.studio, tomorrow(), 11)
+        mine = Booking.create_hold(
+            w.service, start, w.client, w.studio,
+            photographer=w.photographers[0])
+        theirs = Booking.create_hold(
+            w.service, start, w.client, w.studio,
+            photographer=w.photographers[1])
+
+        with Transaction().set_user(anna.id), \
+                Transaction().set_context(_check_access=True):
+            self.assertEqual(Booking.search([]), [mine])
+            Booking.submit([Booking(mine.id)])
+            with self.assertRaises(UserError):
+                Booking.submit([Booking(theirs.id)])
+        self.assertEqual(Booking(mine.id).state, 'confirmed')
+        self.assertEqual(Booking(theirs.id).state, 'hold')
+
 
 del ModuleTestCase
