@@ -21,9 +21,17 @@ def array(schema):
     return {'type': 'array', 'items': schema}
 
 
+def null(schema):
+    "schema, also accepting null (an enum must list it, OpenAPI 3.0.3)."
+    schema = {**schema, 'nullable': True}
+    if 'enum' in schema:
+        schema['enum'] = [*schema['enum'], None]
+    return schema
+
+
 def obj(properties, required=(), nullable=(), **extra):
     properties = {
-        k: ({**v, 'nullable': True} if k in nullable else v)
+        k: (null(v) if k in nullable else v)
         for k, v in properties.items()}
     schema = {'type': 'object', 'properties': properties}
     if required:
@@ -319,7 +327,7 @@ PATHS = {
                     'description': "A fee applies and `accept_fee` is not "
                     "true, or the booking can no longer be cancelled.",
                     'content': {'application/json': {
-                            'schema': {'oneOf': [
+                            'schema': {'anyOf': [
                                     ref('FeeRequired'), ref('Error')]}}}}},
             [BAD_REQUEST, NOT_FOUND],
             parameters=[TOKEN], body='CancelRequest')},

@@ -48,7 +48,8 @@ class OpenAPITestCase(unittest.TestCase):
     def test_valid_with_server(self):
         "The document served for a database is valid too"
         doc = document('/demo/photo_booking/api/v1')
-        self.assertEqual(doc['servers'], [{'url': '/demo/photo_booking/api/v1'}])
+        self.assertEqual(
+            doc['servers'], [{'url': '/demo/photo_booking/api/v1'}])
         validate(doc)
 
     def test_server_template(self):

@@ -5,17 +5,20 @@ from http import HTTPStatus
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
+from openapi_schema_validator import OAS30Validator
 from sql import Query
 
 from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction
 
+from trytond.modules.photo_booking.openapi import document
 from trytond.modules.photo_booking.tests.tools import create_world
 
 API = 'photo_booking/api/v1'
 MOSCOW = ZoneInfo('Europe/Moscow')
 PASSWORD = 'Correct-Horse-7-Battery'
+DOCUMENT = document()
 
 
 def moscow(days, hour):
@@ -95,6 +98,19 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         if field:
             self.assertEqual(response.json.get('field'), field)
 
+    def assertDocumented(self, response, path, method='get'):
+        "The response's status and body are as the OpenAPI document says."
+        components = DOCUMENT['components']
+        responses = DOCUMENT['paths'][path][method]['responses']
+        self.assertIn(str(response.status_code), responses)
+        spec = responses[str(response.status_code)]
+        if '$ref' in spec:
+            spec = components['responses'][spec['$ref'].rsplit('/', 1)[1]]
+        schema = spec['content']['application/json']['schema']
+        OAS30Validator(
+            {'allOf': [schema], 'components': components}).validate(
+            response.json)
+
     def test_catalogue(self):
         "Services, photographers and studios for the booking form"
         services = self.get('services', headers={'Accept-Language': 'en'})
@@ -102,6 +118,9 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         studios = self.get('studios')
 
         self.assertEqual(services.status_code, HTTPStatus.OK)
+        self.assertDocumented(services, '/services')
+        self.assertDocumented(photographers, '/photographers')
+        self.assertDocumented(studios, '/studios')
         self.assertEqual(services.headers['Content-Language'], 'en')
         self.assertEqual(photographers.headers['Content-Language'], 'ru')
         self.assertEqual(services.json, [{
@@ -129,6 +148,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
                 'photographer': 'any', 'from': day(20), 'to': day(20)})
 
         self.assertEqual(response.status_code, HTTPStatus.OK, response.data)
+        self.assertDocumented(response, '/availability')
         result = response.json
         self.assertEqual(result['timezone'], 'Europe/Moscow')
         self.assertIsNone(result['next_available'])
@@ -147,6 +167,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
                 'photographer': self.anna, 'from': day(-10), 'to': day(-9)})
 
         self.assertEqual(response.status_code, HTTPStatus.OK, response.data)
+        self.assertDocumented(response, '/availability')
         self.assertEqual(response.json['slots'], [])
         self.assertIn(response.json['next_available'], {day(0), day(1)})
 
@@ -168,6 +189,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
                 response = self.get('availability', query_string={
                         k: v for k, v in args.items() if v is not None})
                 self.assertError(response, HTTPStatus.BAD_REQUEST, field)
+                self.assertDocumented(response, '/availability')
 
     def test_hold_confirm_cancel_with_fee(self):
         "A late cancellation shows its fee and needs accept_fee"
@@ -185,6 +207,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
 
         held = self.hold(utc_start)
         self.assertEqual(held.status_code, HTTPStatus.CREATED, held.data)
+        self.assertDocumented(held, '/holds', 'post')
         booking = held.json
         self.assertEqual(booking['state'], 'hold')
         self.assertEqual(booking['start'], start)
@@ -198,6 +221,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         confirmed = self.post(f'bookings/{token}/confirm')
         self.assertEqual(confirmed.status_code, HTTPStatus.OK)
         self.assertEqual(confirmed.json['state'], 'confirmed')
+        self.assertDocumented(confirmed, '/bookings/{token}/confirm', 'post')
         self.assertIsNone(confirmed.json['hold_expires'])
         replay = self.post(f'bookings/{token}/confirm')
         self.assertEqual(replay.json['state'], 'confirmed')
@@ -205,10 +229,12 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         quote = self.get(f'bookings/{token}/cancellation')
         self.assertEqual(quote.json,
             {'fee': '2500.00', 'refund': '0.00', 'currency': 'RUB'})
+        self.assertDocumented(quote, '/bookings/{token}/cancellation')
 
         refused = self.post(f'bookings/{token}/cancel', {'reason': "Ill"})
         self.assertError(refused, HTTPStatus.CONFLICT, 'accept_fee')
         self.assertEqual(refused.json['quote'], quote.json)
+        self.assertDocumented(refused, '/bookings/{token}/cancel', 'post')
         self.assertEqual(
             self.get(f'bookings/{token}').json['state'], 'confirmed')
 
@@ -218,8 +244,10 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         self.assertEqual(cancelled.json['state'], 'cancelled')
         self.assertEqual(cancelled.json['cancellation_fee'], '2500.00')
         self.assertEqual(cancelled.json['quote']['fee'], '2500.00')
+        self.assertDocumented(cancelled, '/bookings/{token}/cancel', 'post')
 
         shown = self.get(f'bookings/{token}')
+        self.assertDocumented(shown, '/bookings/{token}')
         self.assertEqual(
             [(h['from_state'], h['to_state']) for h in shown.json['history']],
             [(None, 'hold'), ('hold', 'confirmed'),
@@ -262,6 +290,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         response = self.post(f'bookings/{token}/confirm')
 
         self.assertError(response, HTTPStatus.GONE)
+        self.assertDocumented(response, '/bookings/{token}/confirm', 'post')
         self.assertEqual(self.get(f'bookings/{token}').json['state'], 'hold')
 
     def test_reschedule(self):
@@ -274,6 +303,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
             {'start': moscow(21, 15)})
 
         self.assertEqual(moved.status_code, HTTPStatus.OK, moved.data)
+        self.assertDocumented(moved, '/bookings/{token}/reschedule', 'post')
         self.assertEqual(moved.json['start'], moscow(21, 15))
         self.assertEqual(moved.json['number'], booking['number'])
         history = self.get(f'bookings/{token}').json['history']
@@ -287,6 +317,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         taken = self.post(f'bookings/{other}/reschedule',
             {'start': moscow(21, 15)})
         self.assertError(taken, HTTPStatus.CONFLICT)
+        self.assertDocumented(taken, '/bookings/{token}/reschedule', 'post')
         self.assertEqual(
             taken.json['alternatives'][0]['start'], moscow(21, 16))
 
@@ -300,6 +331,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
             headers={'Accept-Language': 'en'})
 
         self.assertError(response, HTTPStatus.CONFLICT)
+        self.assertDocumented(response, '/holds', 'post')
         self.assertEqual(
             response.json['error'], "This time is no longer available.")
         self.assertEqual(
@@ -338,6 +370,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
                 response = self.post(
                     'holds', {k: v for k, v in body.items() if v is not None})
                 self.assertError(response, HTTPStatus.BAD_REQUEST, field)
+                self.assertDocumented(response, '/holds', 'post')
         for data in ['{"service": ', '[1, 2]', '\xff']:
             with self.subTest(data=data):
                 response = self.client().post(
@@ -356,6 +389,8 @@ class PhotoBookingRouteTestCase(RouteTestCase):
             with self.subTest(path=path):
                 response = getattr(self.client(), method)(self.url(path))
                 self.assertError(response, HTTPStatus.NOT_FOUND)
+                self.assertDocumented(
+                    response, '/' + path.replace('nope', '{token}'), method)
         response = self.post(
             'bookings/nope/reschedule', {'start': moscow(24, 11)})
         self.assertError(response, HTTPStatus.NOT_FOUND)
@@ -365,10 +400,12 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         wrong = self.post('session',
             {'email': 'nobody@example.com', 'password': 'wrong password'})
         self.assertError(wrong, HTTPStatus.UNAUTHORIZED)
+        self.assertDocumented(wrong, '/session', 'post')
 
         session = self.post('session',
             {'email': 'client@example.com', 'password': PASSWORD})
         self.assertEqual(session.status_code, HTTPStatus.OK, session.data)
+        self.assertDocumented(session, '/session', 'post')
         headers = {'Authorization': f"Bearer {session.json['session']}"}
 
         held = self.post('holds', {
@@ -380,6 +417,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
 
         mine = self.get('me/bookings', headers=headers)
         self.assertEqual(mine.status_code, HTTPStatus.OK)
+        self.assertDocumented(mine, '/me/bookings')
         tokens = [b['token'] for b in mine.json]
         self.assertIn(held.json['token'], tokens)
         self.assertNotIn(guest, tokens)
@@ -404,6 +442,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
                 headers={'Authorization': f'Bearer {key}'})
             self.assertEqual(response.status_code, HTTPStatus.OK,
                 response.data)
+            self.assertDocumented(response, '/staff/bookings')
             return [b['token'] for b in response.json]
 
         self.assertEqual(tokens(self.manager_key), [anna, bob])
