@@ -91,18 +91,24 @@ class slot_conflict:
         self.search = search
 
     def __enter__(self):
+        # Read the texts now: a violation on PostgreSQL aborts the
+        # transaction, which then cannot read ir.message.
+        self.overlaps = overlap_messages()
         return self
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type and (issubclass(exc_type, SlotTakenError)
-                or is_overlap(exc)):
+                or is_overlap(exc, self.overlaps)):
             raise SlotConflict(exc.message, self.search) from exc
         return False
 
 
-def is_overlap(exc):
-    return (isinstance(exc, ValidationError)
-        and exc.message in {gettext(m) for m in OVERLAP_MESSAGES})
+def overlap_messages():
+    return {gettext(m) for m in OVERLAP_MESSAGES}
+
+
+def is_overlap(exc, messages):
+    return isinstance(exc, ValidationError) and exc.message in messages
 
 
 # --- language ---------------------------------------------------------------
@@ -144,14 +150,14 @@ def json_api(func):
         except HoldExpiredError as e:
             status, body = HTTPStatus.GONE, {'error': e.message}
         except SlotTakenError as e:
-            status, body = HTTPStatus.CONFLICT, {
-                'error': e.message, 'alternatives': []}
+            status, body = HTTPStatus.CONFLICT, slot_taken_body(
+                pool, None, e.message, language)
         except BookingError as e:
             status, body = HTTPStatus.CONFLICT, {'error': e.message}
         except ValidationError as e:
             if is_overlap_message(pool, e, language):
-                status, body = HTTPStatus.CONFLICT, {
-                    'error': e.message, 'alternatives': []}
+                status, body = HTTPStatus.CONFLICT, slot_taken_body(
+                    pool, None, e.message, language)
             else:
                 status = HTTPStatus.UNPROCESSABLE_ENTITY
                 body = {'error': e.message}
@@ -161,7 +167,9 @@ def json_api(func):
             status, body = HTTPStatus.CONFLICT, {'error': e.message}
         except RateLimitException:
             status = HTTPStatus.TOO_MANY_REQUESTS
-            body = {'error': status.phrase}
+            body = {'error': translated(
+                    pool, 'photo_booking.msg_api_too_many_attempts',
+                    language)}
         except HTTPException as e:
             status = HTTPStatus(e.code)
             body = {'error': str(getattr(e, 'message', None)
@@ -195,22 +203,30 @@ def json_response(body, status=HTTPStatus.OK, language=None):
     return response
 
 
+def after_rollback(pool, language):
+    "A fresh read-only transaction to finish an error's body."
+    return Transaction().start(
+        pool.database_name, 0, readonly=True,
+        context={'language': language})
+
+
+def translated(pool, message_id, language):
+    with after_rollback(pool, language):
+        return gettext(message_id)
+
+
 def is_overlap_message(pool, exc, language):
-    with Transaction().start(
-            pool.database_name, 0, readonly=True,
-            context={'language': language}):
-        return is_overlap(exc)
+    with after_rollback(pool, language):
+        return is_overlap(exc, overlap_messages())
 
 
 def slot_taken_body(pool, search, detail, language):
     "The 409 body: the message and the next free slots, read afresh."
-    with Transaction().start(
-            pool.database_name, 0, readonly=True,
-            context={'language': language}):
+    with after_rollback(pool, language):
         return {
             'error': gettext('photo_booking.msg_booking_slot_taken'),
             'detail': detail,
-            'alternatives': alternatives(pool, search),
+            'alternatives': alternatives(pool, search) if search else [],
             }
 
 

@@ -1,6 +1,8 @@
 "The JSON API over HTTP, as the portal, the bot and staff apps use it."
 import datetime as dt
 import json
+import unittest
+from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
@@ -8,6 +10,7 @@ from zoneinfo import ZoneInfo
 from openapi_schema_validator import OAS30Validator
 from sql import Query
 
+from trytond import backend
 from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction
@@ -344,6 +347,34 @@ class PhotoBookingRouteTestCase(RouteTestCase):
             Contact = Pool().get('party.contact_mechanism')
             self.assertFalse(Contact.search(
                     [('value', '=', 'someone.new@example.com')]))
+
+    @unittest.skipIf(backend.name == 'sqlite',
+        "an in-memory SQLite database has a single connection")
+    def test_concurrent_holds(self):
+        "Clients racing for one time: one gets it, the others a 409"
+        start = moscow(33, 11)
+        with ThreadPoolExecutor(max_workers=4) as executor:
+            responses = list(executor.map(
+                    lambda i: self.hold(start, email=f'racer{i}@example.com'),
+                    range(4)))
+
+        statuses = sorted(r.status_code for r in responses)
+        self.assertEqual(statuses, [HTTPStatus.CREATED] + [
+                HTTPStatus.CONFLICT] * 3, [r.data for r in responses])
+        for response in responses:
+            self.assertDocumented(response, '/holds', 'post')
+
+    def test_language(self):
+        "Messages follow Accept-Language: Russian unless English is asked"
+        for header, language in [
+                (None, 'ru'), ('en-US,en;q=0.9', 'en'), ('de, en;q=0.5', 'en'),
+                ('ru-RU', 'ru'), ('fr', 'ru')]:
+            with self.subTest(header=header):
+                response = self.get('bookings/nope', headers={
+                        'Accept-Language': header} if header else {})
+                self.assertEqual(
+                    response.headers['Content-Language'], language)
+                self.assertError(response, HTTPStatus.NOT_FOUND)
 
     def test_hold_bad_input(self):
         "Malformed or invalid holds are 400 with the field at fault"
