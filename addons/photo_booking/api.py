@@ -340,13 +340,14 @@ class Params:
             self._error(name, 'msg_api_invalid_id')
         return value
 
-    def text(self, name, required=False, length=TEXT_LENGTH):
+    def text(self, name, required=False, length=TEXT_LENGTH, strip=True):
         value = self.get(name, required=required)
         if value is None:
             return None
         if not isinstance(value, str) or len(value) > length:
             self._error(name, 'msg_api_invalid_text', length=length)
-        value = value.strip()
+        if strip:
+            value = value.strip()
         if required and not value:
             self._error(name, 'msg_api_field_required')
         return value or None

@@ -227,8 +227,8 @@ PARAMETERS = {
         'description': "First day (local); today by default."},
     'To': {
         'name': 'to', 'in': 'query', 'required': False, 'schema': DATE,
-        'description': "Last day (local), at most "
-        f"{MAX_RANGE_DAYS} days after `from`."},
+        'description': "Last day (local), `from` by default (the staff "
+        f"list: a week); the period is at most {MAX_RANGE_DAYS} days long."},
     }
 
 

@@ -249,7 +249,8 @@ def login(request, pool):
     User = pool.get('web.user')
     body = api.json_body(request)
     email = body.text('email', required=True, length=api.NAME_LENGTH)
-    password = body.text('password', required=True, length=api.NAME_LENGTH)
+    password = body.text(
+        'password', required=True, length=api.NAME_LENGTH, strip=False)
     user = User.authenticate(email, password)
     if not user:
         # Returned, not raised: the failed attempt must be committed.
