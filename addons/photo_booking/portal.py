@@ -10,10 +10,13 @@ import math
 import mimetypes
 import os
 import re
+import time
 from decimal import Decimal
 from email.message import EmailMessage
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
+
+from sql.aggregate import Max
 
 import trytond.config as config
 from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
@@ -31,6 +34,7 @@ ACTIVE = ('hold', 'requested', 'confirmed')
 EMAIL_RE = re.compile(r'^[^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+$')
 PHONE_RE = re.compile(r'^\+?[0-9][0-9 ()\-]{5,19}$')
 GUEST_PARTY = "[web guest]"
+HOLD_COOKIE = 'pb_hold'
 # A few big cities for "nearest studio" by a typed city name.
 CITIES = {
     'moscow': (55.7558, 37.6173), 'москва': (55.7558, 37.6173),
@@ -311,6 +315,42 @@ def parse_day(value):
         return None
 
 
+# Days with free time per month, kept briefly and dropped as soon as any
+# booking is created or changed (the version is part of the key).
+FREE_DAYS_TTL = 60
+_free_days = {}
+
+
+def bookings_version(pool):
+    Booking = pool.get('photo.booking')
+    table = Booking.__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*table.select(
+            Max(table.id), Max(table.write_date), Max(table.create_date)))
+    return tuple(str(v) for v in cursor.fetchone())
+
+
+def free_days(pool, service, studio, photographers, first, last, exclude):
+    "The local dates between first and last with at least one free slot."
+    Booking = pool.get('photo.booking')
+    key = (Transaction().database.name, service.id, studio.id,
+        tuple(p.id for p in photographers) if photographers else None,
+        first, last, tuple(b.id for b in exclude), bookings_version(pool))
+    now = time.monotonic()
+    cached = _free_days.get(key)
+    if cached and cached[0] > now:
+        return cached[1]
+    tz = ZoneInfo(studio.timezone)
+    days = frozenset(slot.start.astimezone(tz).date()
+        for slot in Booking.available_slots(
+            service, first, last, studio=studio,
+            photographers=photographers, exclude=exclude))
+    if len(_free_days) > 1000:
+        _free_days.clear()
+    _free_days[key] = (now + FREE_DAYS_TTL, days)
+    return days
+
+
 def picker(pool, visit, service, studio, photographers, exclude=()):
     """The month calendar and, for a chosen day, its free times."""
     Booking = pool.get('photo.booking')
@@ -325,13 +365,15 @@ def picker(pool, visit, service, studio, photographers, exclude=()):
         month = day.replace(day=1)
     last = month.replace(
         day=calendar.monthrange(month.year, month.month)[1])
-    free = {}
-    slots = Booking.available_slots(
-        service, max(month, today), last, studio=studio,
-        photographers=photographers, exclude=exclude)
-    for slot in slots:
-        local = slot.start.astimezone(tz)
-        free.setdefault(local.date(), []).append((local, slot))
+    free = free_days(pool, service, studio, photographers,
+        max(month, today), last, exclude)
+    times = []
+    if day and day in free:
+        # Always live: the hold re-checks anyway, but show no stale time.
+        times = [(slot.start.astimezone(tz), slot)
+            for slot in Booking.available_slots(
+                service, day, day, studio=studio,
+                photographers=photographers, exclude=exclude)]
     weeks = calendar.Calendar().monthdatescalendar(month.year, month.month)
     previous = (month - dt.timedelta(days=1)).replace(day=1)
     return {
@@ -341,7 +383,7 @@ def picker(pool, visit, service, studio, photographers, exclude=()):
         'free': free,
         'today': today,
         'day': day,
-        'times': free.get(day, []) if day else [],
+        'times': times,
         'previous': previous if previous >= today.replace(day=1) else None,
         'next': last + dt.timedelta(days=1),
         }
@@ -404,6 +446,7 @@ def hold(visit, pool):
     client = (visit.user.party if visit.user and visit.user.party
         else guest_party(pool))
     query = choice.args(start=form.get('start'))
+    release_previous_hold(visit, pool)
     try:
         booking = Booking.create_hold(
             choice.service, start, client, studio=choice.studio,
@@ -411,7 +454,19 @@ def hold(visit, pool):
             web_user=visit.user)
     except SlotTakenError:
         raise Unavailable(_("Sorry, this time has just been taken."), query)
+    visit.extra_cookies[HOLD_COOKIE] = booking.token
     return redirect_to(f'/book/details/{booking.token}')
+
+
+def release_previous_hold(visit, pool):
+    "A visitor who goes back and picks again gives up the earlier hold."
+    Booking = pool.get('photo.booking')
+    token = visit.request.cookies.get(HOLD_COOKIE) or ''
+    if not re.fullmatch(r'[0-9a-f]{32}', token):
+        return
+    holds = Booking.search([('token', '=', token), ('state', '=', 'hold')])
+    if holds:
+        Booking.cancel(holds, by='client', reason='Replaced on the portal')
 
 
 def alternatives_page(visit, pool, message, query):
@@ -468,6 +523,9 @@ def booking_view(booking):
         'end': local_time(booking.end, ZoneInfo(tz)),
         'tz': tz,
         'price': money(booking.price, booking.currency),
+        'hold_until': (
+            f"{local_time(booking.hold_expires, ZoneInfo(tz)):%H:%M} ({tz})"
+            if booking.hold_expires else ''),
         }
 
 

@@ -92,6 +92,7 @@ class Visit:
         self.session_key = request.cookies.get(USER_COOKIE)
         self.user = None
         self.user_cookie = None  # (value, max_age) to set; '' to remove
+        self.extra_cookies = {}  # short-lived, http-only: name -> value
 
     @property
     def csrf(self):
@@ -133,6 +134,10 @@ class Visit:
             response.set_cookie(
                 USER_COOKIE, value, max_age=max_age, httponly=True,
                 samesite='Lax', secure=secure, path='/')
+        for name, value in self.extra_cookies.items():
+            response.set_cookie(
+                name, value, max_age=3600, httponly=True, samesite='Lax',
+                secure=secure, path='/')
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         return response

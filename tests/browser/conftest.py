@@ -98,12 +98,17 @@ def _seed():
 @pytest.fixture(scope='session')
 def portal():
     "The base URL of a running portal and the ids of its world."
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs):
+            pass
 
     _create_database()
     ids = _seed()
     from trytond.wsgi import app
-    server = make_server('127.0.0.1', 0, app, threaded=True)
+    server = make_server(
+        '127.0.0.1', 0, app, threaded=True, request_handler=Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield {'url': f'http://127.0.0.1:{server.server_port}', **ids}

@@ -327,6 +327,39 @@ class PortalTestCase(RouteTestCase):
         self.assertIn(utc_start(4, 12), html)
         self.assertNotIn(f'value="{start}"', html)
 
+    def test_back_and_pick_again(self):
+        "Picking another time gives up the visitor's earlier hold"
+        client, other = self.client(), self.client()
+        start = utc_start(4, 15)
+        self.assertEqual(self.hold(client, start).status_code,
+            HTTPStatus.SEE_OTHER)
+        # The same time again, after going back: not taken by oneself.
+        self.assertEqual(self.hold(client, start).status_code,
+            HTTPStatus.SEE_OTHER)
+        self.assertEqual(self.hold(client, utc_start(4, 16)).status_code,
+            HTTPStatus.SEE_OTHER)
+        self.assertEqual(self.hold(other, start).status_code,
+            HTTPStatus.SEE_OTHER)
+
+    def test_hold_expired(self):
+        "Details sent after the hold expired offer other times"
+        client = self.client()
+        details = self.hold(client, utc_start(4, 17)).headers['Location']
+        with Transaction().start(DB_NAME, 0):
+            Booking = Pool().get('photo.booking')
+            booking, = Booking.search(
+                [('token', '=', details.rsplit('/', 1)[1])])
+            Booking.write([booking], {
+                    'hold_expires': dt.datetime(2020, 1, 1)})
+        response = client.post(details + '?lang=en', data={
+                'csrf': self.csrf(client, details), 'name': 'Late',
+                'phone': '+7 900 000-00-00', 'email': 'late@example.com',
+                'consent': 'yes'})
+        self.assertEqual(response.status_code, HTTPStatus.CONFLICT)
+        html = response.get_data(as_text=True)
+        self.assertIn('has been released', html)
+        self.assertIn('The nearest free times', html)
+
     def test_csrf_required(self):
         "A form without the session's token is refused"
         client = self.client()
@@ -472,6 +505,43 @@ class PortalTestCase(RouteTestCase):
             self.assertFalse(Pool().get('web.user').search([
                         ('email', '=', 'olga@example.com')]))
 
+    def test_review_and_profile(self):
+        "A client reviews a done shoot and edits the profile"
+        client = self.client()
+        self.signup(client, 'petr@example.com', name="Petr")
+        token = self.book(client, utc_start(8, 10),
+            email='petr@example.com').rsplit('/', 1)[1]
+        with Transaction().start(DB_NAME, 0):
+            Booking = Pool().get('photo.booking')
+            booking, = Booking.search([('token', '=', token)])
+            Booking.write([booking], {
+                    'start': dt.datetime(2025, 1, 1, 9),
+                    'end': dt.datetime(2025, 1, 1, 10)})
+            Booking.do([booking])
+        html = client.get('/account?lang=en').get_data(as_text=True)
+        self.assertIn('Leave a review', html)
+        data = {'csrf': self.csrf(client, '/account'), 'rating': '4',
+            'comment': 'Nice <b>light</b>'}
+        response = client.post(f'/account/booking/{token}/review', data=data)
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        response = client.post(f'/account/booking/{token}/review', data=data)
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        response = client.post(
+            f'/account/booking/{token}/review', data=dict(data, rating='9'))
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+
+        response = client.post('/account/profile', data={
+                'csrf': self.csrf(client, '/account'), 'name': 'Petr I.',
+                'phone': '+7 911 111-11-11'})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        html = client.get('/account/profile').get_data(as_text=True)
+        self.assertIn('Petr I.', html)
+        self.assertIn('+7 911 111-11-11', html)
+        response = client.post('/account/profile', data={
+                'csrf': self.csrf(client, '/account'), 'name': '',
+                'phone': 'x'})
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+
     def test_late_cancel_shows_fee(self):
         "A late cancellation shows its fee before the client confirms"
         client = self.client()
@@ -545,6 +615,20 @@ class SecurityTestCase(__import__('unittest').TestCase):
         counter = portal_security.RedisCounter('redis://127.0.0.1:1/0')
         self.assertIsNone(counter.hit('k', 60))
         self.assertIsNone(counter.hit('k', 60))
+
+    def test_redis_counter(self):
+        "With Redis reachable the limit is shared through it"
+        import redis
+        url = 'redis://127.0.0.1:6379/0'
+        try:
+            redis.Redis.from_url(url, socket_timeout=0.2).ping()
+        except redis.RedisError:
+            self.skipTest("no Redis at 127.0.0.1:6379")
+        counter = portal_security.RedisCounter(url)
+        key = f'photo_booking:test:{uuid.uuid4().hex}'
+        self.assertEqual([counter.hit(key, 60) for _ in range(3)], [1, 2, 3])
+        self.assertLessEqual(
+            redis.Redis.from_url(url).ttl(key), 60)
 
     def test_parse_limit(self):
         self.assertEqual(portal_security.parse_limit('5/60', '1/1'), (5, 60))
