@@ -10,7 +10,7 @@ from trytond.transaction import Transaction
 from trytond.modules.photo_payment.exceptions import RefundError
 
 from .tools import (
-    configure, create_gateways, create_paid_world, hold, local, start_fakes,
+    configure, create_accounting, create_gateways, create_paid_world, hold, local, start_fakes,
     tomorrow)
 
 
@@ -378,6 +378,45 @@ class PhotoPaymentTestCase(ModuleTestCase):
             Payment.refund(payment, Decimal('4000.01'), "Too much")
         Payment.refund(payment, Decimal('4000'), "The rest")
         self.assertEqual(payment.state, 'refunded')
+
+    @with_transaction()
+    def test_accounting(self):
+        "A paid booking is a posted, paid invoice; a refund a credit note"
+        from trytond.modules.company.tests import set_company
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Payment = pool.get('photo.payment.transaction')
+        gateways = create_gateways()
+        world = create_paid_world(percent=Decimal(100))
+        company = create_accounting(world, gateways)
+        with set_company(company):
+            booking = hold(world)
+            with self.pay_with(gateways[0]):
+                Booking.submit([booking])
+            payment, = booking.transactions
+            self.stripe.succeed(payment.gateway_id)
+            Payment.reconcile()
+
+            self.assertEqual(booking.state, 'confirmed')
+            invoice = payment.invoice
+            self.assertEqual(
+                (invoice.type, invoice.state, invoice.total_amount,
+                    invoice.party, invoice.reference),
+                ('out', 'paid', Decimal('5000.00'), world.client,
+                    booking.number))
+            self.assertEqual(invoice.lines[0].product, world.service.product)
+            Payment.create_invoices([payment])
+            self.assertEqual(payment.invoice, invoice)
+
+            with Transaction().set_context(_skip_warnings=True):
+                Booking.cancel_by_client(
+                    booking, now=booking.start - dt.timedelta(hours=2))
+
+            refund, = payment.refunds
+            credit_note = refund.invoice
+            self.assertEqual(
+                (credit_note.state, credit_note.total_amount),
+                ('paid', Decimal('-2500.00')))
 
     @with_transaction()
     def test_webhook_ledger_unique(self):

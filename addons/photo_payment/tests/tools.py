@@ -86,3 +86,57 @@ def hold(world, day=None, hour=11, email='anna@example.com', source='web'):
 
 
 __all__ = ['create_world', 'local', 'tomorrow', 'dt']
+
+
+def create_accounting(world, gateways):
+    """A company in the world's currency with a minimal chart, this year's
+    fiscal year with invoice sequences, and the gateways' payment method.
+
+    Call inside set_company(company) for the returned company."""
+    from trytond.modules.account.tests import create_chart, get_fiscalyear
+    from trytond.modules.account_invoice.tests import set_invoice_sequences
+    from trytond.modules.company.tests import create_company, set_company
+    pool = Pool()
+    Account = pool.get('account.account')
+    Journal = pool.get('account.journal')
+    FiscalYear = pool.get('account.fiscalyear')
+    PaymentMethod = pool.get('account.invoice.payment.method')
+    Category = pool.get('product.category')
+    Gateway = pool.get('photo.payment.gateway')
+    Party = pool.get('party.party')
+
+    company = create_company("Loft Studio", currency=world.currency)
+    with set_company(company):
+        create_chart(company)
+        fiscalyear = set_invoice_sequences(get_fiscalyear(company))
+        fiscalyear.save()
+        FiscalYear.create_period([fiscalyear])
+        revenue, = Account.search([
+                ('type.revenue', '=', True),
+                ('closed', '!=', True),
+                ('company', '=', company.id),
+                ], limit=1)
+        cash, = Account.search([
+                ('name', 'ilike', 'Cash%'),
+                ('type', '!=', None),
+                ('party_required', '=', False),
+                ('closed', '!=', True),
+                ('company', '=', company.id),
+                ], limit=1)
+        journal, = Journal.search([('type', '=', 'cash')], limit=1)
+        method = PaymentMethod(
+            name="Gateway", company=company, journal=journal,
+            credit_account=cash, debit_account=cash)
+        method.save()
+        category = Category(
+            name="Shoots", accounting=True, account_revenue=revenue)
+        category.save()
+        template = world.service.product.template
+        template.account_category = category
+        template.save()
+        Party.write([world.client], {'addresses': [('create', [{}])]})
+        Gateway.write(list(gateways), {
+                'company': company.id,
+                'payment_method': method.id,
+                })
+    return company
