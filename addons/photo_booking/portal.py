@@ -359,8 +359,9 @@ def picker(pool, visit, service, studio, photographers, exclude=()):
     today = dt.datetime.now(tz).date()
     month = parse_month(args.get('month'), today)
     day = parse_day(args.get('day'))
-    if day and day < today:
+    if day and not today <= day <= today + MAX_AHEAD:
         day = None
+    month = min(month, (today + MAX_AHEAD).replace(day=1))
     if day:
         month = day.replace(day=1)
     last = month.replace(
@@ -415,11 +416,20 @@ def book(visit, pool):
     return render(visit, 'book_time.html', **context)
 
 
+# Nothing is bookable further ahead; also keeps dates clear of overflow.
+MAX_AHEAD = dt.timedelta(days=400)
+
+
 def parse_start(value):
+    "A form's naive-UTC start, or None if malformed or far off."
     try:
-        return dt.datetime.strptime(value or '', '%Y-%m-%dT%H:%M')
+        start = dt.datetime.strptime(value or '', '%Y-%m-%dT%H:%M')
     except ValueError:
         return None
+    now = utc_now()
+    if not now - dt.timedelta(days=1) <= start <= now + MAX_AHEAD:
+        return None
+    return start
 
 
 def guest_party(pool):

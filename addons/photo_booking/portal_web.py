@@ -111,6 +111,8 @@ class Visit:
             self.user = user
 
     def login(self, key):
+        # A new session id, so a token planted before login is worthless.
+        self.sid = self.new_sid = security.new_session_id()
         self.user_cookie = (key, int(
                     config.getint('session', 'web_timeout',
                         default=30 * 24 * 60 * 60)))

@@ -88,6 +88,9 @@ def _seed():
         w.studio.save()
         anna, bob = w.photographers
         anna.name, anna.bio = "Anna Lens", "Portraits in natural light."
+        with open(os.path.join(ROOT, 'addons', 'photo_booking', 'static',
+                    'icons', 'icon-192.png'), 'rb') as photo:
+            anna.photo = photo.read()
         anna.save()
         bob.name, bob.bio = "Boris Flash", "Studio fashion and family."
         bob.save()

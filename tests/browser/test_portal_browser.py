@@ -102,6 +102,9 @@ def test_desktop_in_english(desktop_page, portal, shot):
     page.goto(portal['url'] + '/?lang=en')
     expect(page.get_by_role('heading', name='Services')).to_be_visible()
     expect(page.get_by_text('Portraits in natural light.')).to_be_visible()
+    expect(page.get_by_role('img', name='Anna Lens')).to_be_visible()
+    assert page.get_by_role('img', name='Anna Lens').evaluate(
+        'img => img.naturalWidth') == 192
     expect(page.get_by_text('5\u202f000 RUB').first).to_be_visible()
     expect(page.get_by_role('link', name='Show on the map')).to_be_visible()
     shot(page, '01-home')

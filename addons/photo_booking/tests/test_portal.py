@@ -392,11 +392,29 @@ class PortalTestCase(RouteTestCase):
             response = client.post('/book/hold', data=data)
             self.assertIn(response.status_code, {
                     HTTPStatus.BAD_REQUEST, HTTPStatus.CONFLICT}, data)
-        for path in ['/book?service=abc&studio=-1&month=13-99',
+        for data in [
+                {'service': self.service, 'studio': self.studio,
+                    'photographer': 'any', 'start': '9999-12-31T23:00'},
+                {'service': self.service, 'studio': self.studio,
+                    'photographer': self.anna, 'start': '0001-01-01T00:00'},
+                ]:
+            data['csrf'] = self.csrf(client)
+            response = client.post('/book/hold', data=data)
+            self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        base = (f'/book?service={self.service}&photographer=any'
+            f'&studio={self.studio}')
+        for path in [base + '&day=9999-12-31', base + '&month=9999-12',
+                base + '&day=0001-01-01', base + '&month=0001-01',
+                '/studios?lat=nan&lon=1', '/studios?lat=1e400&lon=1',
+                '/studios?city=' + 'x' * 5000,
+                '/legal/' + 'x' * 300, '/media/photographer/999999',
+                '/static/nothing.css',
+                '/book?service=abc&studio=-1&month=13-99',
                 '/booking/nope', '/booking/' + 'a' * 32,
                 '/book/details/xyz']:
             self.assertIn(client.get(path).status_code,
-                {HTTPStatus.OK, HTTPStatus.NOT_FOUND}, path)
+                {HTTPStatus.OK, HTTPStatus.NOT_FOUND,
+                    HTTPStatus.BAD_REQUEST}, path)
 
     def test_rate_limit(self):
         "Too many booking attempts from one address are refused"
