@@ -1079,15 +1079,19 @@ def delete_account(visit, pool):
     if any(b.state in ACTIVE and b.end >= now for b in bookings):
         raise BadInput(_("Cancel your upcoming bookings before deleting "
                 "the account."))
-    party = user.party
+    # The account's party and the parties made for its guest bookings.
+    parties = {b.client for b in bookings} | (
+        {user.party} if user.party else set())
+    parties = [p for p in parties if p.name != GUEST_PARTY]
     if bookings:
         Booking.write(bookings, {
                 'email': None, 'phone': None, 'notes': None,
                 'web_user': None})
     User.delete([user])
-    if party:
-        ContactMechanism.delete(list(party.contact_mechanisms))
-        Party.write([party], {'name': _("Deleted client")})
+    if parties:
+        ContactMechanism.delete(
+            [c for p in parties for c in p.contact_mechanisms])
+        Party.write(parties, {'name': _("Deleted client")})
     visit.logout()
     return redirect_to('/', {'notice': 'deleted'})
 

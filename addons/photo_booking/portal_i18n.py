@@ -184,6 +184,7 @@ RU = {
     'Done': 'Проведена',
     'No-show': 'Неявка',
     'Cancelled': 'Отменена',
+    'Choose another time': 'Выбрать другое время',
 }
 
 

@@ -445,6 +445,32 @@ class PortalTestCase(RouteTestCase):
         self.assertIn('10:00 (Europe/Moscow)', html)
         self.assertIn('Confirmed', html)
 
+    def test_delete_anonymises_guest_bookings(self):
+        "Deleting the account erases the contacts given as a guest too"
+        guest = self.client()
+        token = self.book(guest, utc_start(9, 10), email='vera@example.com',
+            name="Vera Guest").rsplit('/', 1)[1]
+        self.smtp.wait(1)
+        self.smtp.messages.clear()
+        client = self.client()
+        self.signup(client, 'vera@example.com', name="Vera")
+        self.verify(client)
+        html = client.get(
+            f'/account/booking/{token}/cancel?lang=en').get_data(as_text=True)
+        fee = re.search(r'name="fee" value="([^"]*)"', html).group(1)
+        client.post(f'/account/booking/{token}/cancel', data={
+                'csrf': self.csrf(client, '/account'), 'fee': fee})
+        response = client.post('/account/delete', data={
+                'csrf': self.csrf(client, '/account'), 'confirm': 'yes'})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        with Transaction().start(DB_NAME, 0):
+            booking, = Pool().get('photo.booking').search(
+                [('token', '=', token)])
+            self.assertEqual(booking.state, 'cancelled')
+            self.assertNotEqual(booking.client.name, "Vera Guest")
+            self.assertFalse(booking.client.contact_mechanisms)
+            self.assertIsNone(booking.phone)
+
     def test_login_logout_and_reset(self):
         "Log in, log out, reset a forgotten password"
         client = self.client()
