@@ -818,12 +818,14 @@ class overlap_as_slot_taken:
     "Turn an overlap constraint violation into the user's 'time taken' error."
 
     def __enter__(self):
+        # Read the texts now: on PostgreSQL the violation aborts the
+        # transaction, which then cannot read ir.message any more.
+        self.messages = {gettext(m) for m in OVERLAP_MESSAGES}
         return self
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type and issubclass(exc_type, SQLConstraintError):
-            messages = {gettext(m) for m in OVERLAP_MESSAGES}
-            if exc.message in messages:
+            if exc.message in self.messages:
                 raise SlotTakenError(exc.message) from exc
         return False
 

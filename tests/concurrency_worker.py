@@ -1,0 +1,196 @@
+"""Child-process side of the concurrency tests.
+
+Each worker is a separate process with its own trytond configuration,
+pool and database connection. Workers loop over the rounds of every
+scenario of a plan; a shared barrier releases them all at the same
+instant for each attempt, so one worker pool serves hundreds of rounds.
+"""
+import datetime as dt
+import time
+import traceback
+
+from tryton_db import TrytonDB
+
+# Working hours of create_world: 10:00-19:00, one-hour slots.
+FIRST_HOUR, SLOTS_PER_DAY = 10, 9
+BARRIER_TIMEOUT = 120
+
+
+def slot_start(studio_tz, day_offset, index):
+    "Naive UTC start of the index-th one-hour slot from day_offset on."
+    from zoneinfo import ZoneInfo
+    day = dt.date.today() + dt.timedelta(
+        days=day_offset + index // SLOTS_PER_DAY)
+    moment = dt.datetime.combine(
+        day, dt.time(FIRST_HOUR + index % SLOTS_PER_DAY),
+        ZoneInfo(studio_tz))
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _init(db):
+    db.configure()
+    from trytond.pool import Pool
+    Pool(db.name).init()
+
+
+def build_worlds(db, specs, queue):
+    "Create one studio world per spec; put {name: ids} on the queue."
+    try:
+        _init(db)
+        from trytond.pool import Pool
+        from trytond.transaction import Transaction
+        from trytond.modules.photo_booking.tests.tools import create_world
+        worlds = {}
+        with Transaction().start(db.name, 0) as transaction:
+            Service = Pool().get('photo.service')
+            for name, spec in specs.items():
+                spec = dict(spec)
+                needs_room = spec.pop('needs_room', True)
+                with_equipment = spec.pop('with_equipment', True)
+                w = create_world(**spec)
+                Service.write([w.service], {'needs_room': needs_room})
+                if not with_equipment:
+                    Service.write([w.service], {
+                            'equipment': [('delete', [
+                                        e.id for e in w.service.equipment])]})
+                worlds[name] = {
+                    'service': w.service.id, 'studio': w.studio.id,
+                    'tz': w.studio.timezone, 'client': w.client.id,
+                    'photographers': [p.id for p in w.photographers],
+                    'rooms': [r.id for r in w.rooms],
+                    'light': w.light.id, 'currency': w.currency.id,
+                    }
+            transaction.commit()
+        queue.put(('ok', worlds))
+    except Exception:
+        queue.put(('error', traceback.format_exc()))
+
+
+def sqlstate(exc):
+    "The SQLSTATE behind exc ('23P01'...), or 'emulated' (no database error)."
+    while exc is not None:
+        if getattr(exc, 'sqlstate', None):
+            return exc.sqlstate
+        exc = exc.__cause__
+    return 'emulated'
+
+
+def attempt_hold(db, world, photographer, start, barrier):
+    """Try to hold start as Tryton's dispatcher would: retrying the whole
+    transaction on DatabaseOperationalError (deadlock, serialisation,
+    lock timeout). Returns (outcome, detail, retries)."""
+    from trytond import backend
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    from trytond.modules.photo_booking.exceptions import SlotTakenError
+
+    retries = []
+    waited = False
+    while True:
+        try:
+            with Transaction().start(db.name, 0) as transaction:
+                pool = Pool()
+                Booking = pool.get('photo.booking')
+                service = pool.get('photo.service')(world['service'])
+                studio = pool.get('photo.studio')(world['studio'])
+                client = pool.get('party.party')(world['client'])
+                photographer = pool.get('photo.photographer')(photographer)
+                if not waited:
+                    barrier.wait(BARRIER_TIMEOUT)
+                    waited = True
+                try:
+                    booking = Booking.create_hold(
+                        service, start, client, studio=studio,
+                        photographer=photographer)
+                    number = booking.number
+                    transaction.commit()
+                except SlotTakenError as exc:
+                    # Raised by the engine's re-check or, for a race it
+                    # lost, by the database's exclusion constraint.
+                    if not exc.__cause__:
+                        return 'taken-engine', '', retries
+                    return 'taken-constraint', sqlstate(exc), retries
+            return 'won', number, retries
+        except backend.DatabaseOperationalError as exc:
+            retries.append(type(exc).__name__ + ': ' + str(exc).split('\n')[0])
+            if len(retries) > 10:
+                return 'error', traceback.format_exc(), retries
+        except Exception:
+            return 'error', traceback.format_exc(), retries
+
+
+def run_worker(db, index, barrier, plan, queue):
+    """Run every round of every scenario of plan as client index.
+
+    plan: list of dicts {name, world, rounds, day_offset, mode}; mode
+    'same' makes all clients want the same start (photographer w % n),
+    'distinct' gives each client its own start."""
+    started = time.monotonic()
+    try:
+        _init(db)
+    except Exception:
+        queue.put(('fatal', index, traceback.format_exc()))
+        barrier.abort()
+        return
+    queue.put(('ready', index, time.monotonic() - started))
+    for scenario in plan:
+        world = scenario['world']
+        photographers = world['photographers']
+        clients = scenario['clients']
+        started = time.monotonic()
+        for round_ in range(scenario['rounds']):
+            if index >= clients:
+                # Not in this scenario: just keep the rounds in step.
+                try:
+                    barrier.wait(BARRIER_TIMEOUT)
+                except Exception:
+                    queue.put(('fatal', index, traceback.format_exc()))
+                    return
+                continue
+            if scenario['mode'] == 'same':
+                start = slot_start(world['tz'], scenario['day_offset'], round_)
+                photographer = photographers[index % len(photographers)]
+            else:
+                start = slot_start(
+                    world['tz'], scenario['day_offset'],
+                    round_ * clients + index)
+                photographer = photographers[0]
+            try:
+                outcome, detail, retries = attempt_hold(
+                    db, world, photographer, start, barrier)
+            except Exception:
+                # A broken barrier: some other worker died.
+                queue.put(('fatal', index, traceback.format_exc()))
+                return
+            queue.put((scenario['name'], round_, index, outcome, detail,
+                    retries))
+        if index == 0:
+            queue.put(('timing', index, scenario['name'],
+                    time.monotonic() - started))
+    queue.put(('done', index, None))
+
+
+def bulk_create(db, world, count, queue):
+    "Create count non-overlapping bookings with one Booking.create call."
+    try:
+        _init(db)
+        from decimal import Decimal
+        from trytond.pool import Pool
+        from trytond.transaction import Transaction
+        with Transaction().start(db.name, 0) as transaction:
+            Booking = Pool().get('photo.booking')
+            values = [{
+                    'client': world['client'],
+                    'photographer': world['photographers'][0],
+                    'service': world['service'], 'studio': world['studio'],
+                    'room': world['rooms'][0],
+                    'start': slot_start(world['tz'], 200, i),
+                    'price': Decimal(1), 'currency': world['currency'],
+                    'source': 'backoffice',
+                    } for i in range(count)]
+            bookings = Booking.create(values)
+            numbers = [b.number for b in bookings]
+            transaction.commit()
+        queue.put(('ok', numbers))
+    except Exception:
+        queue.put(('error', traceback.format_exc()))

@@ -1,0 +1,169 @@
+"""Throw-away Tryton databases for the concurrency tests and benchmarks.
+
+Everything touching trytond runs in child processes: trytond's config and
+backend are process-wide, and each backend needs its own.
+
+Installing photo_booking takes 30-60 s on PostgreSQL, so the first
+install is kept as a template keyed by the module's model sources (a PostgreSQL
+template database photo_tmpl_<hash>, an SQLite file in the temp dir) and
+each test database is a fresh, uniquely named copy of it.
+PHOTO_DB_CACHE=0 installs from scratch every time.
+"""
+import glob
+import hashlib
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import uuid
+
+PG_URI = os.environ.get(
+    'PHOTO_PG_URI', 'postgresql://postgres@127.0.0.1:5432/')
+MODULE = 'photo_booking'
+VENV_BIN = os.path.dirname(sys.executable)
+USE_CACHE = os.environ.get('PHOTO_DB_CACHE', '1') != '0'
+SQLITE_CACHE = os.path.join(tempfile.gettempdir(), 'photo-db-cache')
+
+
+def module_hash():
+    """Digest of what an install depends on: trytond, the manifest, the XML
+    and the files declaring models (the [register] section)."""
+    import configparser
+    from importlib.metadata import version
+    root = os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        'addons', MODULE)
+    manifest = configparser.ConfigParser()
+    manifest.read(os.path.join(root, 'tryton.cfg'))
+    files = {'tryton.cfg'}
+    for section in manifest.sections():
+        if section.startswith('register'):
+            for value in manifest[section].values():
+                files |= {f'{name.split(".")[0]}.py'
+                    for name in value.split()}
+    files |= {os.path.relpath(p, root) for pattern in ('*.xml', 'view/*.xml')
+        for p in glob.glob(os.path.join(root, pattern))}
+    digest = hashlib.sha1(version('trytond').encode())
+    for name in sorted(files):
+        digest.update(name.encode())
+        with open(os.path.join(root, name), 'rb') as f:
+            digest.update(f.read())
+    return digest.hexdigest()[:12]
+
+
+def _pg(sql, database='postgres'):
+    import psycopg
+    with psycopg.connect(PG_URI + database, autocommit=True) as c:
+        cursor = c.execute(sql)
+        return cursor.fetchall() if cursor.description else None
+
+
+class TrytonDB:
+    "A database with photo_booking activated, dropped by drop()."
+
+    def __init__(self, backend, workdir=None):
+        assert backend in ('postgresql', 'sqlite')
+        self.backend = backend
+        self.workdir = workdir or tempfile.mkdtemp(prefix='photo-db-')
+        self.name = f'photo_{backend[:2]}_{uuid.uuid4().hex[:10]}'
+        self.uri = PG_URI if backend == 'postgresql' else 'sqlite://'
+        self.path = self.workdir
+        self.config_file = os.path.join(self.workdir, 'trytond.conf')
+        with open(self.config_file, 'w') as f:
+            f.write(
+                f'[database]\nuri = {self.uri}\npath = {self.path}\n')
+
+    @property
+    def sqlite_file(self):
+        return os.path.join(self.path, self.name + '.sqlite')
+
+    def configure(self):
+        "Point this process's trytond at the database (before Pool use)."
+        from trytond.config import config
+        config.set('database', 'uri', self.uri)
+        config.set('database', 'path', self.path)
+
+    def create(self):
+        if not USE_CACHE:
+            self._install()
+            return self
+        template = f'photo_tmpl_{module_hash()}'
+        if self.backend == 'postgresql':
+            existing = {name for name, in _pg(
+                    "SELECT datname FROM pg_database "
+                    "WHERE datname LIKE 'photo_tmpl_%'")}
+            if template not in existing:
+                self._install()
+                try:
+                    _pg(f'CREATE DATABASE "{template}" TEMPLATE "{self.name}"')
+                except Exception:
+                    pass  # a concurrent run made it, or the copy was busy
+                for stale in existing - {template}:
+                    try:
+                        _pg(f'DROP DATABASE IF EXISTS "{stale}"')
+                    except Exception:
+                        pass  # being copied by another run: next time
+                return self
+            _pg(f'CREATE DATABASE "{self.name}" TEMPLATE "{template}"')
+        else:
+            cached = os.path.join(SQLITE_CACHE, template + '.sqlite')
+            if not os.path.exists(cached):
+                self._install()
+                os.makedirs(SQLITE_CACHE, exist_ok=True)
+                partial = f'{cached}.{uuid.uuid4().hex}'
+                self._sqlite_copy(self.sqlite_file, partial)
+                os.replace(partial, cached)
+                return self
+            self._sqlite_copy(cached, self.sqlite_file)
+        return self
+
+    @staticmethod
+    def _sqlite_copy(source, target):
+        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+        src.close()
+        dst.close()
+
+    def _install(self):
+        env = dict(os.environ)
+        env['TRYTOND_CONFIG'] = self.config_file
+        passfile = os.path.join(self.workdir, 'admin.pass')
+        with open(passfile, 'w') as f:
+            f.write('admin-' + uuid.uuid4().hex + '\n')
+        env['TRYTONPASSFILE'] = passfile
+        if self.backend == 'postgresql':
+            _pg(f'CREATE DATABASE "{self.name}"')
+            # Installing is hundreds of small commits: don't wait for the
+            # disk while it runs (reset below).
+            _pg(f'ALTER DATABASE "{self.name}" SET synchronous_commit = off')
+        else:
+            sqlite3.connect(self.sqlite_file).close()
+        subprocess.run([
+                os.path.join(VENV_BIN, 'trytond-admin'),
+                '-c', self.config_file, '-d', self.name,
+                '-u', MODULE, '--activate-dependencies',
+                '--email', 'admin@example.com'],
+            check=True, env=env, stdout=subprocess.DEVNULL)
+        os.remove(passfile)
+        if self.backend == 'postgresql':
+            _pg(f'ALTER DATABASE "{self.name}" RESET synchronous_commit')
+
+    def connect(self):
+        "A plain DB-API connection (no trytond) for audits and bulk loads."
+        if self.backend == 'postgresql':
+            import psycopg
+            return psycopg.connect(PG_URI + self.name)
+        return sqlite3.connect(self.sqlite_file, timeout=30)
+
+    def drop(self):
+        if self.backend == 'postgresql':
+            _pg(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        else:
+            for suffix in ('', '-wal', '-shm'):
+                try:
+                    os.remove(self.sqlite_file + suffix)
+                except FileNotFoundError:
+                    pass
+        shutil.rmtree(self.workdir, ignore_errors=True)
