@@ -1,0 +1,6 @@
+"""Benchmarks of photo_booking on PostgreSQL: figures printed, nothing asserted.
+
+    .venv/bin/python -m bench                # everything, one fresh database each
+    .venv/bin/python -m bench.availability   # available_slots, in process and HTTP
+    .venv/bin/python -m bench.booking        # hold creation, HTTP
+"""

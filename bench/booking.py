@@ -1,0 +1,138 @@
+"""Benchmark booking creation: a hold with validation, constraints, commit.
+
+    .venv/bin/python -m bench.booking
+
+Over HTTP (gunicorn, 2 workers, trytond.application:app):
+POST /<db>/photo_booking/api/v1/holds for free slots of 40 photographers
+(a studio service without room or equipment), each client a returning
+customer (its party exists after its first hold). Reports p50/p95 at 1
+client, p95 at 8 concurrent clients, sustained holds/s at 8 clients for
+60 s, and POST .../bookings/<token>/confirm. In process, the same hold
+through Booking.create_hold + commit shows what HTTP adds.
+Targets: p50 <= 8 ms, p95 <= 15 ms at 1 client, p95 <= 50 ms at 8,
+>= 300 bookings/s.
+"""
+import datetime as dt
+import threading
+import time
+from zoneinfo import ZoneInfo
+
+from bench.common import (
+    build_world, database, http_server, percentile, progress,
+    run_concurrently, summary)
+
+PHOTOGRAPHERS = 40
+DAYS = 85
+RUNS = 200
+CONCURRENT = 8
+CONCURRENT_RUNS = 40  # per client
+SUSTAINED = 60  # seconds
+IN_PROCESS_RUNS = 200
+
+
+class Slots:
+    "Free (photographer, local start) pairs, handed out once each."
+
+    def __init__(self, world):
+        tz = ZoneInfo(world['tz'])
+        first = dt.date.today() + dt.timedelta(days=2)
+        self._slots = (
+            (photographer, dt.datetime.combine(
+                    first + dt.timedelta(days=d), dt.time(h), tz))
+            for d in range(DAYS) for h in range(10, 19)
+            for photographer in world['photographers'])
+        self._lock = threading.Lock()
+
+    def take(self):
+        with self._lock:
+            return next(self._slots)
+
+
+def in_process(db, world, slots):
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    samples = []
+    for i in range(IN_PROCESS_RUNS + 10):
+        photographer, start = slots.take()
+        started = time.perf_counter()
+        with Transaction().start(db.name, 0) as transaction:
+            pool = Pool()
+            Booking = pool.get('photo.booking')
+            Booking.create_hold(
+                pool.get('photo.service')(world['plain_service']), start,
+                pool.get('party.party')(world['client']),
+                studio=pool.get('photo.studio')(world['studio']),
+                photographer=pool.get('photo.photographer')(photographer))
+            transaction.commit()
+        if i >= 10:
+            samples.append(time.perf_counter() - started)
+    progress(f"in process, Booking.create_hold + commit, 1 client: "
+        f"{summary(samples)}")
+
+
+def over_http(db, world, slots):
+    with http_server(db) as client:
+        def hold(index, i):
+            photographer, start = slots.take()
+            status, body, elapsed = client.request('POST', '/holds', {
+                    'service': world['plain_service'],
+                    'studio': world['studio'],
+                    'photographer': photographer,
+                    'start': start.isoformat(),
+                    'client': {
+                        'name': f"Bench Client {index}",
+                        'email': f"bench{index}@example.com",
+                        'phone': f"+7900000{index:04d}"},
+                    })
+            return status, body, elapsed
+
+        def check(results, label):
+            failed = [(s, b) for s, b, _ in results if s != 201]
+            if failed:
+                progress(f"{label}: {len(failed)} of {len(results)} "
+                    f"failed, first: {failed[0]}")
+            return [e for s, _, e in results if s == 201]
+
+        for index in range(CONCURRENT):  # parties exist, workers warm
+            for _ in range(3):
+                check([hold(index, 0)], "warm-up")
+        one = check(run_concurrently(1, hold, count=RUNS), "1 client")
+        progress(f"HTTP POST /holds, 1 client: {summary(one)} "
+            "(targets p50 <= 8 ms, p95 <= 15 ms)")
+
+        def hold_then_confirm(index, i):
+            status, body, _ = hold(index, i)
+            assert status == 201, body
+            status, body, elapsed = client.request(
+                'POST', f"/bookings/{body['token']}/confirm", {})
+            return status, body, elapsed
+        confirms = run_concurrently(1, hold_then_confirm, count=50)
+        confirms = [e for s, b, e in confirms if s == 200]
+        progress(f"HTTP POST /bookings/<token>/confirm, 1 client: "
+            f"{summary(confirms)}")
+        many = check(run_concurrently(
+                CONCURRENT, hold, count=CONCURRENT_RUNS),
+            f"{CONCURRENT} clients")
+        progress(f"HTTP POST /holds, {CONCURRENT} clients: {summary(many)}"
+            f"; p95={percentile(many, 0.95):.1f}ms (target <= 50 ms)")
+        progress(f"sustained: {CONCURRENT} clients for {SUSTAINED}s")
+        started = time.monotonic()
+        results = run_concurrently(CONCURRENT, hold, duration=SUSTAINED)
+        elapsed = time.monotonic() - started
+        ok = check(results, "sustained")
+        progress(f"HTTP sustained: {len(ok)} holds in {elapsed:.1f}s = "
+            f"{len(ok) / elapsed:.1f} bookings/s at {CONCURRENT} clients "
+            f"({summary(ok)}; target >= 300/s)")
+
+
+def main():
+    with database() as db:
+        progress(f"building a studio with {PHOTOGRAPHERS} photographers")
+        world = build_world(db, photographers=PHOTOGRAPHERS)
+        slots = Slots(world)
+        in_process(db, world, slots)
+        over_http(db, world, slots)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,219 @@
+"""Shared pieces of the benchmarks: database, data, timing, HTTP server."""
+import contextlib
+import datetime as dt
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from zoneinfo import ZoneInfo
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, 'tests'))
+
+from tryton_db import TrytonDB  # noqa: E402
+
+STARTED = time.monotonic()
+WORKERS = 2
+
+
+def progress(message):
+    print(f"[{time.monotonic() - STARTED:6.1f}s] {message}", flush=True)
+
+
+def summary(samples, unit='ms'):
+    "p50/p95/mean/max of samples in seconds, printed in ms."
+    ms = sorted(s * 1000 for s in samples)
+    p95 = ms[min(len(ms) - 1, int(round(0.95 * len(ms))) - 1)]
+    return (f"n={len(ms)} p50={statistics.median(ms):.1f}{unit} "
+        f"p95={p95:.1f}{unit} mean={statistics.fmean(ms):.1f}{unit} "
+        f"max={ms[-1]:.1f}{unit}")
+
+
+def percentile(samples, q):
+    ms = sorted(s * 1000 for s in samples)
+    return ms[min(len(ms) - 1, int(round(q * len(ms))) - 1)]
+
+
+@contextlib.contextmanager
+def database():
+    "A fresh PostgreSQL database with photo_booking, this process on it."
+    progress("creating a fresh PostgreSQL database with photo_booking")
+    db = TrytonDB('postgresql').create()
+    try:
+        db.configure()
+        from trytond.pool import Pool
+        Pool(db.name).init()
+        progress(f"database {db.name} ready")
+        yield db
+    finally:
+        from trytond import backend
+        backend.Database(db.name).close()
+        db.drop()
+        progress(f"database {db.name} dropped")
+
+
+def build_world(db, photographers=1, horizon_days=90):
+    """create_world plus a plain service (no room, no equipment) offered by
+    every photographer. Returns a dict of ids."""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    from trytond.modules.photo_booking.tests.tools import create_world
+    with Transaction().start(db.name, 0) as transaction:
+        pool = Pool()
+        Service = pool.get('photo.service')
+        Photographer = pool.get('photo.photographer')
+        w = create_world(photographers=photographers)
+        plain, = Service.copy([w.service], default={
+                'name': "Portrait (no room)", 'needs_room': False,
+                'equipment': None})
+        Photographer.write(w.photographers, {
+                'horizon_days': horizon_days,
+                'services': [('create', [{'service': plain.id}])]})
+        transaction.commit()
+        return {
+            'studio': w.studio.id, 'tz': w.studio.timezone,
+            'full_service': w.service.id, 'plain_service': plain.id,
+            'photographers': [p.id for p in w.photographers],
+            'rooms': [r.id for r in w.rooms], 'light': w.light.id,
+            'client': w.client.id, 'currency': w.currency.id,
+            }
+
+
+def local_start(tz, day, hour):
+    "Naive UTC datetime of hour:00 on day at the studio."
+    moment = dt.datetime.combine(day, dt.time(hour), ZoneInfo(tz))
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def copy_bookings(db, rows, lines=()):
+    """COPY bookings straight into photo_booking (busy range = start/end,
+    services have no buffers); lines: (booking index, equipment, unit)."""
+    import uuid
+    columns = ['number', 'token', 'client', 'photographer', 'service',
+        'studio', 'room', 'start', '"end"', 'busy_start', 'busy_end',
+        'source', 'price', 'currency', 'state', 'create_uid', 'create_date']
+    now = dt.datetime.utcnow()
+    with db.connect() as connection:
+        cursor = connection.cursor()
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM photo_booking")
+        first_id, = cursor.fetchone()
+        with cursor.copy(
+                f"COPY photo_booking ({', '.join(columns)}) FROM STDIN") as copy:
+            for i, r in enumerate(rows):
+                copy.write_row((
+                        f"L{first_id + i + 1:07d}", uuid.uuid4().hex,
+                        r['client'], r['photographer'], r['service'],
+                        r['studio'], r.get('room'), r['start'], r['end'],
+                        r['start'], r['end'], 'backoffice', 5000,
+                        r['currency'], r['state'], 0, now))
+        if lines:
+            cursor.execute(
+                "SELECT id, start, \"end\", state FROM photo_booking "
+                "WHERE id > %s ORDER BY id", (first_id,))
+            created = cursor.fetchall()
+            with cursor.copy(
+                    "COPY photo_booking_equipment_line (booking, equipment, "
+                    "unit, extra, busy_start, busy_end, blocking, "
+                    "create_uid, create_date) FROM STDIN") as copy:
+                for index, equipment, unit in lines:
+                    id_, start, end, state = created[index]
+                    copy.write_row((id_, equipment, unit, False, start, end,
+                            state in ('hold', 'requested', 'confirmed'),
+                            0, now))
+        connection.commit()
+        connection.autocommit = True
+        cursor.execute("ANALYZE photo_booking")
+        cursor.execute("ANALYZE photo_booking_equipment_line")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def http_server(db, workers=WORKERS):
+    "gunicorn serving trytond.application:app on the database."
+    port = free_port()
+    env = dict(os.environ)
+    env['TRYTOND_CONFIG'] = db.config_file
+    env['TRYTOND_DATABASE_NAMES'] = db.name
+    gunicorn = os.path.join(os.path.dirname(sys.executable), 'gunicorn')
+    progress(f"starting gunicorn, {workers} workers, on 127.0.0.1:{port}")
+    process = subprocess.Popen([
+            gunicorn, '-w', str(workers), '-b', f'127.0.0.1:{port}',
+            '--log-level', 'warning', 'trytond.application:app'],
+        env=env, cwd=db.workdir)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                socket.create_connection(('127.0.0.1', port), 1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not start")
+                time.sleep(0.2)
+        yield Client('127.0.0.1', port, db.name)
+    finally:
+        process.terminate()
+        process.wait(30)
+        progress("gunicorn stopped")
+
+
+class Client:
+    "A minimal HTTP/JSON client; one TCP connection per request."
+
+    def __init__(self, host, port, database):
+        self.host, self.port, self.database = host, port, database
+
+    def request(self, method, path, body=None):
+        "(status, decoded JSON body, seconds)."
+        connection = http.client.HTTPConnection(self.host, self.port, 30)
+        headers = {'Accept-Language': 'en'}
+        data = None
+        if body is not None:
+            data = json.dumps(body)
+            headers['Content-Type'] = 'application/json'
+        started = time.perf_counter()
+        connection.request(
+            method, f'/{self.database}/photo_booking/api/v1{path}',
+            body=data, headers=headers)
+        response = connection.getresponse()
+        payload = response.read()
+        elapsed = time.perf_counter() - started
+        connection.close()
+        return (response.status,
+            json.loads(payload) if payload else None, elapsed)
+
+
+def run_concurrently(clients, function, duration=None, count=None):
+    """Run function(client_index, iteration) in clients threads, either
+    count times each or for duration seconds. Returns the results."""
+    results = [[] for _ in range(clients)]
+    deadline = time.monotonic() + duration if duration else None
+    barrier = threading.Barrier(clients)
+
+    def loop(index):
+        barrier.wait()
+        i = 0
+        while True:
+            if count is not None and i >= count:
+                break
+            if deadline and time.monotonic() >= deadline:
+                break
+            results[index].append(function(index, i))
+            i += 1
+    threads = [threading.Thread(target=loop, args=(i,))
+        for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [r for rs in results for r in rs]
