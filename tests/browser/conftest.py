@@ -109,9 +109,16 @@ def portal():
 
     _create_database()
     ids = _seed()
-    from trytond.wsgi import app
+    from trytond.wsgi import SharedDataMiddlewareIndex, app
+
+    # As deployed: [web] root holds sao in admin/, '/' falls through to us.
+    root = os.path.join(WORKDIR, 'www')
+    os.makedirs(os.path.join(root, 'admin'))
+    with open(os.path.join(root, 'admin', 'index.html'), 'w') as f:
+        f.write('<!doctype html><title>sao</title>')
+    served = SharedDataMiddlewareIndex(app, {'/': root})
     server = make_server(
-        '127.0.0.1', 0, app, threaded=True, request_handler=Quiet)
+        '127.0.0.1', 0, served, threaded=True, request_handler=Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield {'url': f'http://127.0.0.1:{server.server_port}', **ids}

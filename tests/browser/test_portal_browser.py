@@ -1,5 +1,7 @@
 "The client portal in a real Chromium: phone first, then desktop."
 import re
+import time
+from email import message_from_bytes
 
 from playwright.sync_api import expect
 
@@ -132,6 +134,18 @@ def test_account_cabinet(desktop_page, portal, shot, smtp):
     page.get_by_role('button', name='Sign up').click()
     expect(page.get_by_role('heading', name='My bookings')).to_be_visible()
     shot(page, '02-cabinet-empty')
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        mails = [m for m in map(message_from_bytes, smtp)
+            if m['To'] == 'maria@example.com']
+        if mails:
+            break
+        time.sleep(0.05)
+    mail, = mails
+    link = re.search(r'/account/verify\?token=\w+',
+        mail.get_payload(decode=True).decode()).group(0)
+    page.goto(portal['url'] + link)
+    expect(page.get_by_text('Your email is confirmed')).to_be_visible()
     page.goto(f"{portal['url']}/book?service={portal['service']}"
         f"&photographer={portal['anna']}&studio={portal['studio']}")
     page.locator('td.free a').last.click()
@@ -165,3 +179,11 @@ def test_pwa_offline(phone_page, portal, shot):
     expect(page.get_by_role('heading', name='Нет соединения')).to_be_visible()
     shot(page, '01-offline')
     page.context.set_offline(False)
+
+
+def test_admin_is_sao_and_root_is_portal(desktop_page, portal):
+    page = desktop_page
+    page.goto(portal['url'] + '/admin/')
+    assert page.title() == 'sao'
+    page.goto(portal['url'] + '/')
+    expect(page.get_by_role('heading', name='Услуги')).to_be_visible()
