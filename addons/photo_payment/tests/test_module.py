@@ -419,6 +419,70 @@ class PhotoPaymentTestCase(ModuleTestCase):
                 ('paid', Decimal('-2500.00')))
 
     @with_transaction()
+    def test_exports_match_transactions(self):
+        "1C has every sale; Excel and IIF totals equal the transactions"
+        import io
+        import xml.etree.ElementTree as ET
+        from openpyxl import load_workbook
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Payment = pool.get('photo.payment.transaction')
+        Export = pool.get('photo.payment.export', type='wizard')
+        stripe_gateway, yookassa_gateway = create_gateways()
+        first, payment1 = self._paid_booking(stripe_gateway)
+        second, payment2 = self._paid_booking(
+            yookassa_gateway, percent=Decimal(30))
+        Booking.cancel([second], by='studio')
+        Payment.refund(payment1, Decimal('700'), "Discount")
+        unpaid = hold(create_paid_world())
+        with self.pay_with(stripe_gateway):
+            Booking.submit([unpaid])    # pending: not exported
+
+        today = dt.date.today()
+        start, end = (dt.datetime.combine(today, dt.time()),
+            dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
+        moved = Payment.search([
+                ('state', 'in', ['succeeded', 'refunded'])])
+        paid = sum(t.amount for t in moved if t.kind == 'payment')
+        refunded = sum(t.amount for t in moved if t.kind == 'refund')
+        self.assertEqual((paid, refunded),
+            (Decimal('6500.00'), Decimal('2200.00')))
+
+        name, data = Payment.export('xlsx', start, end)
+        self.assertTrue(name.endswith('.xlsx'))
+        book = load_workbook(io.BytesIO(data))
+        payments = list(book['Payments'].values)
+        refunds = list(book['Refunds'].values)
+        self.assertEqual(Decimal(str(payments[-1][7])), paid)
+        self.assertEqual(Decimal(str(refunds[-1][7])), refunded)
+        self.assertEqual(len(payments), 1 + 1 + 2 + 1)
+        for sheet in ['By Photographer', 'By Service']:
+            total = list(book[sheet].values)[-1]
+            self.assertEqual(Decimal(str(total[4])), paid - refunded)
+
+        _, data = Payment.export('1c', start, end)
+        root = ET.fromstring(data)
+        numbers = [d.findtext('{urn:1C.ru:commerceml_2}Номер')
+            for d in root if d.findtext(
+                '{urn:1C.ru:commerceml_2}ХозОперация') == 'Заказ товара']
+        self.assertEqual(sorted(numbers), sorted([first.number, second.number]))
+        self.assertEqual(len(root), 2 + 4)
+
+        _, data = Payment.export('iif', start, end)
+        amounts = [Decimal(line.split('\t')[6])
+            for line in data.decode().splitlines()
+            if line.startswith('TRNS\t')]
+        self.assertEqual(sum(amounts), paid - refunded)
+
+        session_id, _, _ = Export.create()
+        wizard = Export(session_id)
+        wizard.start.start_date = wizard.start.end_date = today
+        wizard.start.format = '1c'
+        self.assertEqual(wizard.transition_export(), 'result')
+        self.assertTrue(wizard.result.filename.endswith('.xml'))
+        self.assertEqual(wizard.default_result(None)['file'][:5], b'<?xml')
+
+    @with_transaction()
     def test_webhook_ledger_unique(self):
         "An event is recorded once per gateway"
         pool = Pool()
