@@ -534,10 +534,18 @@ class PaymentTransaction(Workflow, ModelSQL, ModelView):
                     'error': error})
         if status == providers.SUCCEEDED:
             cls.succeed(transactions)
-        elif status == providers.FAILED:
-            cls.fail(transactions)
-        elif status == providers.CANCELLED:
-            cls.cancel(transactions)
+        elif status in {providers.FAILED, providers.CANCELLED}:
+            refunds = [t for t in transactions
+                if t.kind == 'refund' and t.state == 'pending']
+            if status == providers.FAILED:
+                cls.fail(transactions)
+            else:
+                cls.cancel(transactions)
+            for refund in refunds:
+                refund.notify_managers(gettext(
+                        'photo_payment.msg_refund_failed',
+                        booking=refund.booking.rec_name,
+                        error=error or status))
 
     @classmethod
     @Workflow.transition('succeeded')
@@ -677,7 +685,7 @@ class PaymentTransaction(Workflow, ModelSQL, ModelView):
     @classmethod
     def reconcile(cls, transactions=None):
         """Cron: send what could not be sent and read again pending payments
-        whose webhook did not arrive."""
+        and refunds whose webhook did not arrive."""
         if transactions is None:
             transactions = cls.search([('state', '=', 'pending')])
         unsent_payments = [t for t in transactions
@@ -687,12 +695,12 @@ class PaymentTransaction(Workflow, ModelSQL, ModelView):
         cls.send(unsent_payments)
         cls.send_refunds(unsent_refunds)
         for transaction in transactions:
-            if (transaction.kind != 'payment' or not transaction.gateway_id
-                    or transaction.state != 'pending'):
+            if not transaction.gateway_id or transaction.state != 'pending':
                 continue
             try:
                 remote = transaction.gateway.call(
-                    'get_payment', transaction.gateway_id,
+                    'get_payment' if transaction.kind == 'payment'
+                    else 'get_refund', transaction.gateway_id,
                     transaction.currency.digits)
             except providers.GatewayUnavailable as e:
                 transaction.unavailable(e)
@@ -701,7 +709,8 @@ class PaymentTransaction(Workflow, ModelSQL, ModelView):
                 logger.warning(
                     "cannot read %s: %s", transaction.rec_name, e)
                 continue
-            cls.apply_status([transaction], remote.status, error=remote.error)
+            cls.apply_status([transaction], remote.status,
+                error=getattr(remote, 'error', None))
 
     @classmethod
     @ModelView.button

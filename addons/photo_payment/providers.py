@@ -171,6 +171,10 @@ class StripeProvider:
             options={'idempotency_key': f'refund-{idempotency_key}'})
         return self._refund(refund, digits)
 
+    def get_refund(self, refund_id, digits):
+        refund = self._call(self.client.v1.refunds.retrieve, refund_id)
+        return self._refund(refund, digits)
+
     def _refund(self, refund, digits):
         refund = refund.to_dict()
         status = {
@@ -320,6 +324,15 @@ class YooKassaProvider:
             params['receipt'] = receipt
         refund = self._call(lambda Payment, Refund: Refund.create(
                 params, idempotency_key=f'refund-{idempotency_key}'))
+        return self._refund(refund)
+
+    def get_refund(self, refund_id, digits=2):
+        refund = self._call(
+            lambda Payment, Refund: Refund.find_one(refund_id))
+        return self._refund(refund)
+
+    @staticmethod
+    def _refund(refund):
         status = {
             'succeeded': SUCCEEDED,
             'canceled': CANCELLED}.get(refund.status, PENDING)

@@ -112,6 +112,7 @@ class FakeStripe(FakeServer):
         self.intents = {}
         self.refunds = {}
         self.idempotent = {}
+        self.refund_status = 'succeeded'
 
     def server_error(self):
         return {'error': {'type': 'api_error', 'message': "Fake outage"}}
@@ -176,10 +177,18 @@ class FakeStripe(FakeServer):
                 'amount': amount,
                 'currency': intent['currency'],
                 'payment_intent': intent['id'],
-                'status': 'succeeded',
+                'status': self.refund_status,
                 'created': int(time.time()),
                 }
             self.refunds[refund['id']] = refund
+            return 200, refund
+        if method == 'GET' and path.startswith('/v1/refunds/'):
+            refund = self.refunds.get(path.rsplit('/', 1)[1])
+            if not refund:
+                return 404, {'error': {
+                        'type': 'invalid_request_error',
+                        'code': 'resource_missing',
+                        'message': "No such refund"}}
             return 200, refund
         return 404, {'error': {
                 'type': 'invalid_request_error',
@@ -238,6 +247,7 @@ class FakeYooKassa(FakeServer):
         self.payments = {}
         self.refunds = {}
         self.idempotent = {}
+        self.refund_status = 'succeeded'
 
     def server_error(self):
         return {
@@ -308,13 +318,20 @@ class FakeYooKassa(FakeServer):
             refund = {
                 'id': str(uuid.uuid4()),
                 'payment_id': payment['id'],
-                'status': 'succeeded',
+                'status': self.refund_status,
                 'created_at': self.now(),
                 'amount': params['amount'],
                 'receipt': params.get('receipt'),
                 }
             self.refunds[refund['id']] = refund
-            return 200, {k: v for k, v in refund.items() if k != 'receipt'}
+            return 200, self.public(refund)
+        if method == 'GET' and path.startswith('/v3/refunds/'):
+            refund = self.refunds.get(path.rsplit('/', 1)[1])
+            if not refund:
+                return 404, {
+                    'type': 'error', 'code': 'not_found',
+                    'description': "Refund not found"}
+            return 200, self.public(refund)
         return 404, {
             'type': 'error', 'code': 'not_found',
             'description': f"{method} {path}"}

@@ -351,6 +351,38 @@ class PhotoPaymentTestCase(ModuleTestCase):
         self.assertEqual(refund.reason, "Ill")
 
     @with_transaction()
+    def test_pending_refunds_tracked_to_the_end(self):
+        "Refunds the gateway answers 'pending' are read again until final"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Payment = pool.get('photo.payment.transaction')
+        stripe_gateway, yookassa_gateway = create_gateways()
+        for gateway, fake, final in [
+                (stripe_gateway, self.stripe, 'succeeded'),
+                (yookassa_gateway, self.yookassa, 'canceled')]:
+            booking, payment = self._paid_booking(gateway)
+            fake.refund_status = 'pending'
+            self.addCleanup(setattr, fake, 'refund_status', 'succeeded')
+
+            Booking.cancel([booking], by='studio')
+
+            refund, = payment.refunds
+            self.assertEqual(refund.state, 'pending')
+            Payment.reconcile()
+            self.assertEqual(refund.state, 'pending')
+            fake.refunds[refund.gateway_id]['status'] = final
+            Payment.reconcile()
+            if final == 'succeeded':
+                self.assertEqual(refund.state, 'succeeded')
+                self.assertEqual(payment.state, 'refunded')
+            else:
+                self.assertEqual(refund.state, 'cancelled')
+                self.assertEqual(payment.state, 'succeeded')
+                self.assertEqual(payment.refundable, Decimal('5000.00'))
+                notification, = pool.get('res.notification').search([])
+                self.assertIn(booking.number, notification.description)
+
+    @with_transaction()
     def test_manual_partial_refund(self):
         "A manager refunds part of a payment, never more than is left"
         pool = Pool()
