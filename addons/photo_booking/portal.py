@@ -626,12 +626,13 @@ def details_post(visit, pool, token):
         raise Unavailable(_(
                 "The time was held for you for a limited time only and "
                 "has been released. Please choose a time again."),
-            Choice_args(booking))
+            booking_query(booking))
     send_booking_mail(visit, booking)
     return redirect_to(f'/booking/{booking.token}')
 
 
-def Choice_args(booking):
+def booking_query(booking):
+    "The picker's query for booking's service, photographer and time."
     return {
         'service': booking.service.id,
         'photographer': booking.photographer.id,
@@ -890,7 +891,6 @@ def my_bookings(pool, user):
 @route('/account')
 def cabinet(visit, pool):
     require_user(visit)
-    Booking = pool.get('photo.booking')
     Review = pool.get('photo.review')
     now = utc_now()
     bookings = my_bookings(pool, visit.user)
@@ -900,7 +900,6 @@ def cabinet(visit, pool):
         if b.state in ACTIVE and b.end >= now]
     past = [booking_view(b) for b in reversed(bookings)
         if not (b.state in ACTIVE and b.end >= now)]
-    del Booking
     return render(visit, 'cabinet.html', upcoming=upcoming, past=past,
         reviewed=reviewed, notice=visit.request.args.get('notice'))
 
@@ -957,7 +956,7 @@ def reschedule_post(visit, pool, token):
     try:
         Booking.reschedule(booking, start)
     except SlotTakenError:
-        query = Choice_args(booking)
+        query = booking_query(booking)
         query.update({
                 'start': start.strftime('%Y-%m-%dT%H:%M'),
                 'action': f'/account/booking/{booking.token}/reschedule',

@@ -304,7 +304,6 @@ class PortalTestCase(RouteTestCase):
         client = self.client()
         confirmation = self.book(
             client, utc_start(3, 14), name='<script>alert(1)</script>')
-        Booking = None
         with Transaction().start(DB_NAME, 0):
             Booking = Pool().get('photo.booking')
             booking, = Booking.search([
