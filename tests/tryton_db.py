@@ -115,6 +115,10 @@ class TrytonDB:
                 partial = f'{cached}.{uuid.uuid4().hex}'
                 self._sqlite_copy(self.sqlite_file, partial)
                 os.replace(partial, cached)
+                for stale in glob.glob(
+                        os.path.join(SQLITE_CACHE, 'photo_tmpl_*.sqlite')):
+                    if stale != cached:
+                        os.remove(stale)
                 return self
             self._sqlite_copy(cached, self.sqlite_file)
         return self
