@@ -6,7 +6,9 @@ at call time, unit-tested directly.
 import hashlib
 import hmac
 import logging
+import os
 import secrets
+import tempfile
 import threading
 import time
 from collections import defaultdict, deque
@@ -16,15 +18,43 @@ import trytond.config as config
 logger = logging.getLogger(__name__)
 
 SECTION = 'photo_booking'
-# One secret per process when none is configured: tokens then only survive
-# as long as the process, which is fine for a single worker and for tests.
-_FALLBACK_SECRET = secrets.token_hex(32)
+SECRET_FILE = '.photo_booking_portal_secret'
+_file_secrets = {}
 
 
 def _secret():
+    """`[photo_booking] portal_secret`, else one kept in the data path.
+
+    The file is shared by the workers of one host (gunicorn); several hosts
+    need the configured secret."""
     secret = config.get(SECTION, 'portal_secret')
-    if not secret:
-        return _FALLBACK_SECRET
+    if secret:
+        return secret
+    directory = config.get('database', 'path') or tempfile.gettempdir()
+    path = os.path.join(directory, SECRET_FILE)
+    if path not in _file_secrets:
+        _file_secrets[path] = _read_or_create(path)
+    return _file_secrets[path]
+
+
+def _read_or_create(path):
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):
+            with open(path) as file:
+                secret = file.read().strip()
+            if secret:
+                return secret
+            time.sleep(0.01)  # another worker is writing it
+        raise RuntimeError(f"{path} is empty")
+    except OSError:
+        logger.warning("Cannot keep the portal secret in %s; forms only "
+            "work within this process", path, exc_info=True)
+        return secrets.token_hex(32)
+    secret = secrets.token_hex(32)
+    with os.fdopen(fd, 'w') as file:
+        file.write(secret)
     return secret
 
 

@@ -650,6 +650,20 @@ class SecurityTestCase(__import__('unittest').TestCase):
         self.assertFalse(portal_security.check_csrf('session-b' * 3, token))
         self.assertFalse(portal_security.check_csrf('', token))
 
+    def test_secret_shared_through_data_path(self):
+        "Without a configured secret, workers share one kept on disk"
+        import os
+        import tempfile
+        directory = tempfile.mkdtemp()
+        saved = config.get('database', 'path')
+        config.set('database', 'path', directory)
+        self.addCleanup(config.set, 'database', 'path', saved)
+        first = portal_security._secret()
+        portal_security._file_secrets.clear()
+        self.assertEqual(portal_security._secret(), first)
+        path = os.path.join(directory, portal_security.SECRET_FILE)
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+
     def test_memory_counter(self):
         counter = portal_security.MemoryCounter()
         self.assertEqual([counter.hit('k', 60) for _ in range(3)], [1, 2, 3])
