@@ -12,3 +12,7 @@ class GatewayConfigurationError(PaymentError):
 
 class RefundError(PaymentError):
     pass
+
+
+class PromoError(PaymentError):
+    pass

@@ -515,6 +515,41 @@ class PhotoPaymentTestCase(ModuleTestCase):
         self.assertEqual(wizard.default_result(None)['file'][:5], b'<?xml')
 
     @with_transaction()
+    def test_promo_code(self):
+        "A promo code takes its discount off the price and the prepayment"
+        from trytond.modules.photo_payment.exceptions import PromoError
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Promo = pool.get('photo.payment.promo')
+        stripe_gateway, _ = create_gateways()
+        promo, = Promo.create([{
+                    'code': ' spring10 ', 'discount': Decimal(10),
+                    'max_uses': 1}])
+        Promo.create([{
+                    'code': 'OLD', 'discount': Decimal(50),
+                    'valid_until': dt.date.today() - dt.timedelta(days=1)}])
+        self.assertEqual(promo.code, 'SPRING10')
+        world = create_paid_world()
+        booking = hold(world)
+
+        Booking.apply_promo(booking, 'Spring10')
+
+        self.assertEqual(booking.price, Decimal('4500.00'))
+        self.assertEqual(booking.promo, promo)
+        self.assertEqual(promo.uses, 1)
+        with self.pay_with(stripe_gateway):
+            Booking.submit([booking])
+        payment, = booking.transactions
+        self.assertEqual(payment.amount, Decimal('1350.00'))
+        with self.assertRaises(PromoError):
+            Booking.apply_promo(booking, 'SPRING10')     # not held any more
+        other = hold(world, hour=14)
+        for code in ['SPRING10', 'OLD', 'NOPE']:     # used up, expired, none
+            with self.subTest(code=code), self.assertRaises(PromoError):
+                Booking.apply_promo(other, code)
+        self.assertEqual(other.price, Decimal('5000.00'))
+
+    @with_transaction()
     def test_webhook_ledger_unique(self):
         "An event is recorded once per gateway"
         pool = Pool()

@@ -1,0 +1,104 @@
+"Promo codes: a percentage off a held booking's price."
+from decimal import Decimal
+
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, ModelSQL, ModelView, Unique, fields)
+from trytond.modules.photo_booking.policy import round_money
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval, If
+
+from .exceptions import PromoError
+
+
+def discounted(price, percent, digits=2):
+    "price less percent %, rounded half up."
+    if not 0 < percent <= 100:
+        raise ValueError(f"discount must be within ]0, 100], got {percent}")
+    return round_money(price * (100 - percent) / 100, digits)
+
+
+class Promo(DeactivableMixin, ModelSQL, ModelView):
+    "Promo Code"
+    __name__ = 'photo.payment.promo'
+    _rec_name = 'code'
+    code = fields.Char("Code", required=True)
+    discount = fields.Numeric(
+        "Discount %", digits=(5, 2), required=True,
+        domain=[('discount', '>', 0), ('discount', '<=', 100)])
+    valid_from = fields.Date("Valid From")
+    valid_until = fields.Date(
+        "Valid Until",
+        domain=[If(Eval('valid_from') & Eval('valid_until'),
+                ('valid_until', '>=', Eval('valid_from')),
+                ())])
+    max_uses = fields.Integer(
+        "Maximum Uses", help="Leave empty for no limit.")
+    uses = fields.Function(fields.Integer("Uses"), 'get_uses')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('code_unique', Unique(t, t.code),
+                'photo_payment.msg_promo_code_unique'),
+            ]
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if values.get('code'):
+            values['code'] = values['code'].strip().upper()
+        return values
+
+    @classmethod
+    def get_uses(cls, promos, name):
+        Booking = Pool().get('photo.booking')
+        uses = {p.id: 0 for p in promos}
+        for booking in Booking.search([
+                    ('promo', 'in', [p.id for p in promos]),
+                    ('state', '!=', 'cancelled'),
+                    ]):
+            uses[booking.promo.id] += 1
+        return uses
+
+    @classmethod
+    def find(cls, code, date):
+        "The usable promo of code on date or PromoError."
+        promos = cls.search([('code', '=', (code or '').strip().upper())],
+            limit=1)
+        promo = promos[0] if promos else None
+        if (not promo
+                or (promo.valid_from and date < promo.valid_from)
+                or (promo.valid_until and date > promo.valid_until)):
+            raise PromoError(gettext(
+                    'photo_payment.msg_promo_invalid', code=code))
+        if promo.max_uses is not None and promo.uses >= promo.max_uses:
+            raise PromoError(gettext(
+                    'photo_payment.msg_promo_used_up', code=promo.code))
+        return promo
+
+
+class Booking(metaclass=PoolMeta):
+    __name__ = 'photo.booking'
+    promo = fields.Many2One(
+        'photo.payment.promo', "Promo Code", readonly=True,
+        ondelete='RESTRICT')
+
+    @classmethod
+    def apply_promo(cls, booking, code):
+        "Take the promo's discount off the price of a booking on hold."
+        Date = Pool().get('ir.date')
+        if booking.state != 'hold' or booking.promo or booking.paid:
+            raise PromoError(gettext(
+                    'photo_payment.msg_promo_not_applicable',
+                    booking=booking.rec_name))
+        promo = Pool().get('photo.payment.promo').find(code, Date.today())
+        cls.write([booking], {
+                'promo': promo.id,
+                'price': discounted(
+                    booking.price, Decimal(promo.discount),
+                    booking.currency.digits),
+                })
+        return booking
