@@ -477,6 +477,11 @@ class Booking(Workflow, ModelSQL, ModelView):
         """
         pool = Pool()
         Photographer = pool.get('photo.photographer')
+        PhotographerService = pool.get('photo.photographer.service')
+        WorkingHours = pool.get('photo.photographer.working_hours')
+        ScheduleException = pool.get('photo.photographer.exception')
+        FixedSlot = pool.get('photo.photographer.fixed_slot')
+        Busy = pool.get('photo.photographer.busy')
         now = now or utc_now()
         if photographers is None:
             domain = [('services.service', '=', service.id)]
@@ -485,9 +490,12 @@ class Booking(Workflow, ModelSQL, ModelView):
             else:
                 domain.append(('on_location', '=', True))
             photographers = Photographer.search(domain)
-        photographers = [p for p in photographers if p.offer(service)]
+        offering = PhotographerService.offering(
+            service, [p.id for p in photographers])
+        photographers = [p for p in photographers if p.id in offering]
         if not photographers:
             return []
+        ids = [p.id for p in photographers]
         tz = ZoneInfo(
             studio.timezone if studio else photographers[0].timezone)
         window = (
@@ -496,28 +504,33 @@ class Booking(Workflow, ModelSQL, ModelView):
         window = tuple(naive(w) for w in window)
         exclude_ids = [b.id for b in exclude]
 
-        busy = cls._busy_intervals(
-            'photographer', [p.id for p in photographers], window, exclude_ids)
-        Busy = pool.get('photo.photographer.busy')
-        for photographer_id, interval in Busy.intervals(
-                [p.id for p in photographers], window):
+        busy = cls._busy_intervals('photographer', ids, window, exclude_ids)
+        for photographer_id, interval in Busy.intervals(ids, window):
             busy[photographer_id].append(interval)
-        fixed = cls._fixed_slots(photographers, studio, window)
+        fixed = FixedSlot.intervals(ids, studio, window)
+        weekly = WorkingHours.weekly_rules('photographer', ids,
+            where=lambda t: (t.studio == studio.id) if studio
+            else (t.studio == Null))
+        # The engine also reads the day on each side of the range.
+        overrides = ScheduleException.overrides(
+            ids, day_from - WINDOW_MARGIN, day_to + WINDOW_MARGIN)
 
         rooms = None
         equipment = ()
         if studio and service.needs_room:
-            studio_rooms = [r for r in studio.rooms if r.active]
+            room_ids = studio.active_room_ids()
             room_busy = cls._busy_intervals(
-                'room', [r.id for r in studio_rooms], window, exclude_ids)
-            rooms = [availability.Room(r.id, tuple(sorted(room_busy[r.id])))
-                for r in studio_rooms]
+                'room', room_ids, window, exclude_ids)
+            rooms = [availability.Room(r, tuple(sorted(room_busy[r])))
+                for r in room_ids]
         if studio:
             equipment = cls._equipment_needs(
                 service, studio, window, exclude_ids)
 
         candidates = [availability.Photographer(
-                p.id, p.schedule(studio, day_from, day_to),
+                p.id,
+                availability.Schedule(
+                    tuple(weekly[p.id]), tuple(overrides[p.id])),
                 tuple(sorted(busy[p.id])), tuple(fixed[p.id]))
             for p in photographers]
         # One notice/horizon for the query: the most permissive; each slot
@@ -539,9 +552,10 @@ class Booking(Workflow, ModelSQL, ModelView):
         else:
             slots = availability.any_photographer_slots(
                 query, candidates, studio_hours, rooms, equipment)
-        by_id = {p.id: p for p in photographers}
+        bounds = {p.id: p.start_bounds(aware(now)) for p in photographers}
         return [s for s in slots
-            if by_id[s.photographer].accepts_start(s.start, aware(now))]
+            if bounds[s.photographer][0] <= s.start
+            <= bounds[s.photographer][1]]
 
     @classmethod
     def _busy_intervals(cls, column, ids, window, exclude_ids):
@@ -568,29 +582,26 @@ class Booking(Workflow, ModelSQL, ModelView):
         return result
 
     @classmethod
-    def _fixed_slots(cls, photographers, studio, window):
-        FixedSlot = Pool().get('photo.photographer.fixed_slot')
-        result = defaultdict(list)
-        for slot in FixedSlot.search([
-                    ('photographer', 'in', [p.id for p in photographers]),
-                    ('studio', '=', studio.id if studio else None),
-                    ('end', '>', window[0]),
-                    ('start', '<', window[1]),
-                    ], order=[('start', 'ASC')]):
-            result[slot.photographer.id].append(slot.to_interval())
-        return result
-
-    @classmethod
     def _equipment_needs(cls, service, studio, window, exclude_ids):
-        Line = Pool().get('photo.booking.equipment_line')
-        needed = {e.equipment: e.quantity for e in service.equipment
-            if e.equipment.studio == studio and e.equipment.active}
+        "What the service needs of the studio's equipment, and its usage."
+        pool = Pool()
+        Line = pool.get('photo.booking.equipment_line')
+        need = pool.get('photo.service.equipment').__table__()
+        equipment = pool.get('photo.equipment').__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*need.join(equipment,
+                condition=need.equipment == equipment.id).select(
+                equipment.id, equipment.quantity, need.quantity,
+                where=(need.service == service.id)
+                & (equipment.studio == studio.id)
+                & (equipment.active == Literal(True))))
+        needed = cursor.fetchall()
         if not needed:
             return ()
-        usage = Line.usage([e.id for e in needed], window, exclude_ids)
+        usage = Line.usage([e for e, _, _ in needed], window, exclude_ids)
         return tuple(availability.EquipmentNeed(
-                e.id, e.quantity, quantity, tuple(usage[e.id]))
-            for e, quantity in needed.items())
+                e, owned, quantity, tuple(usage[e]))
+            for e, owned, quantity in needed)
 
     # --- client operations ------------------------------------------------
 

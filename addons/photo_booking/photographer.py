@@ -9,7 +9,6 @@ from trytond.model import (
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
-from . import availability
 from .service import check_price
 from .studio import timezones
 
@@ -123,27 +122,16 @@ class Photographer(DeactivableMixin, ModelSQL, ModelView):
             result['review_count'][photographer] = count
         return {n: result[n] for n in names}
 
-    def accepts_start(self, start, now):
-        "Whether a booking may start at start given the notice and horizon."
-        return (now + self.min_notice <= start
-            <= now + dt.timedelta(days=self.horizon_days))
+    def start_bounds(self, now):
+        "The earliest and latest start a client may book now."
+        return (now + self.min_notice,
+            now + dt.timedelta(days=self.horizon_days))
 
     def offer(self, service):
         "The photographer's line for service, or None."
         for line in self.services:
             if line.service == service:
                 return line
-
-    def schedule(self, studio, day_from, day_to):
-        "Working hours at studio (None: on location) as a plain Schedule."
-        weekly = tuple(
-            h.to_rule() for h in self.working_hours if h.studio == studio)
-        overrides = tuple(
-            o for e in self.exceptions
-            if e.date_to >= day_from and e.date_from <= day_to
-            for o in e.to_overrides(day_from, day_to))
-        return availability.Schedule(weekly, overrides)
-
 
 
 class PhotographerStudio(ModelSQL):
@@ -176,6 +164,16 @@ class PhotographerService(ModelSQL, ModelView):
             ('service_unique', Unique(t, t.photographer, t.service),
                 'photo_booking.msg_photographer_service_unique'),
             ]
+
+    @classmethod
+    def offering(cls, service, photographer_ids):
+        "The ids among photographer_ids that offer service."
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(table.photographer,
+                where=(table.service == service.id)
+                & table.photographer.in_(list(photographer_ids))))
+        return {photographer for photographer, in cursor}
 
     @classmethod
     def validate_fields(cls, lines, field_names):

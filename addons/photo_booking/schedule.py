@@ -1,5 +1,8 @@
 "Weekly hours, date exceptions, published fixed slots and external busy time."
 import datetime as dt
+from collections import defaultdict
+
+from sql import Null
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
@@ -44,9 +47,22 @@ class WeeklyHoursMixin:
                     raise BookingValidationError(
                         gettext('photo_booking.msg_hours_end_after_start'))
 
-    def to_rule(self):
-        return availability.WeeklyHours(
-            int(self.weekday), self.start_time, self.end_time)
+    @classmethod
+    def weekly_rules(cls, owner, owner_ids, where=None):
+        "WeeklyHours per owner id, in one query (availability is hot)."
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        column = getattr(table, owner)
+        condition = column.in_(list(owner_ids))
+        if where is not None:
+            condition &= where(table)
+        cursor.execute(*table.select(
+                column, table.weekday, table.start_time, table.end_time,
+                where=condition))
+        result = defaultdict(list)
+        for key, weekday, start, end in cursor:
+            result[key].append(availability.WeeklyHours(int(weekday), start, end))
+        return result
 
 
 class PeriodMixin:
@@ -143,16 +159,24 @@ class ScheduleException(ModelSQL, ModelView):
                 not self.date_to or self.date_to < self.date_from):
             self.date_to = self.date_from
 
-    def to_overrides(self, day_from, day_to):
-        "Expand the exception into one override per day inside the range."
-        first = max(self.date_from, day_from)
-        last = min(self.date_to, day_to)
-        days = (last - first).days + 1
-        return [
-            availability.DateOverride(
-                first + dt.timedelta(days=i), self.kind,
-                self.start_time, self.end_time)
-            for i in range(max(days, 0))]
+    @classmethod
+    def overrides(cls, photographer_ids, day_from, day_to):
+        "DateOverrides per photographer id for the days, in one query."
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(
+                table.photographer, table.kind, table.date_from,
+                table.date_to, table.start_time, table.end_time,
+                where=table.photographer.in_(list(photographer_ids))
+                & (table.date_to >= day_from) & (table.date_from <= day_to)))
+        result = defaultdict(list)
+        for photographer, kind, first, last, start, end in cursor:
+            first, last = max(first, day_from), min(last, day_to)
+            result[photographer].extend(
+                availability.DateOverride(
+                    first + dt.timedelta(days=i), kind, start, end)
+                for i in range((last - first).days + 1))
+        return result
 
 
 class FixedSlot(PeriodMixin, ModelSQL, ModelView):
@@ -174,6 +198,26 @@ class FixedSlot(PeriodMixin, ModelSQL, ModelView):
         cls._sql_indexes.add(
             Index(t, (t.photographer, Index.Range()),
                 (t.start, Index.Range())))
+
+
+    @classmethod
+    def intervals(cls, photographer_ids, studio, window):
+        "Published slots per photographer id at studio within window."
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(
+                table.photographer, table.start, table.end,
+                where=table.photographer.in_(list(photographer_ids))
+                & ((table.studio == studio.id) if studio
+                    else (table.studio == Null))
+                & (table.end > window[0]) & (table.start < window[1]),
+                order_by=[table.start]))
+        result = defaultdict(list)
+        for photographer, start, end in cursor:
+            result[photographer].append(availability.Interval(
+                    start.replace(tzinfo=dt.timezone.utc),
+                    end.replace(tzinfo=dt.timezone.utc)))
+        return result
 
 
 class ExternalBusy(PeriodMixin, ModelSQL, ModelView):

@@ -1,9 +1,13 @@
 "Studios, their opening hours, rooms and equipment."
+from sql import Literal
+
 from trytond.i18n import gettext
 from trytond.model import (
     Check, DeactivableMixin, Index, ModelSQL, ModelView, fields,
     sequence_ordered)
+from trytond.pool import Pool
 from trytond.tools import timezone as tz
+from trytond.transaction import Transaction
 
 from . import availability
 from .exceptions import BookingValidationError
@@ -55,8 +59,20 @@ class Studio(DeactivableMixin, ModelSQL, ModelView):
         return ', '.join(filter(None, [self.street, self.city]))
 
     def schedule(self):
+        OpeningHours = Pool().get('photo.studio.opening_hours')
         return availability.Schedule(
-            tuple(h.to_rule() for h in self.opening_hours))
+            tuple(OpeningHours.weekly_rules('studio', [self.id])[self.id]))
+
+    def active_room_ids(self):
+        "The studio's active rooms, in the order they are offered."
+        room = Pool().get('photo.studio.room').__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*room.select(room.id, room.sequence,
+                where=(room.studio == self.id)
+                & (room.active == Literal(True))))
+        # sequence_ordered puts empty sequences first.
+        return [id_ for id_, sequence in sorted(cursor,
+                key=lambda r: (r[1] is not None, r[1] or 0, r[0]))]
 
 
 class StudioPartMixin:
