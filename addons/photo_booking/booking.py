@@ -505,8 +505,8 @@ class Booking(Workflow, ModelSQL, ModelView):
         exclude_ids = [b.id for b in exclude]
 
         busy = cls._busy_intervals('photographer', ids, window, exclude_ids)
-        for photographer_id, interval in Busy.intervals(ids, window):
-            busy[photographer_id].append(interval)
+        for photographer_id, intervals in Busy.periods(ids, window).items():
+            busy[photographer_id].extend(intervals)
         fixed = FixedSlot.intervals(ids, studio, window)
         weekly = WorkingHours.weekly_rules('photographer', ids,
             where=lambda t: (t.studio == studio.id) if studio

@@ -66,7 +66,7 @@ class WeeklyHoursMixin:
 
 
 class PeriodMixin:
-    "A UTC period [start, end) checked to end after it starts."
+    "A photographer's UTC period [start, end), checked to end after it starts."
     __slots__ = ()
     start = fields.DateTime("Start", required=True)
     end = fields.DateTime("End", required=True)
@@ -80,10 +80,24 @@ class PeriodMixin:
                     raise BookingValidationError(
                         gettext('photo_booking.msg_interval_end_after_start'))
 
-    def to_interval(self):
-        return availability.Interval(
-            self.start.replace(tzinfo=dt.timezone.utc),
-            self.end.replace(tzinfo=dt.timezone.utc))
+    @classmethod
+    def periods(cls, photographer_ids, window, where=None):
+        "Intervals per photographer id overlapping window, in one query."
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        condition = (table.photographer.in_(list(photographer_ids))
+            & (table.end > window[0]) & (table.start < window[1]))
+        if where is not None:
+            condition &= where(table)
+        cursor.execute(*table.select(
+                table.photographer, table.start, table.end,
+                where=condition, order_by=[table.start]))
+        result = defaultdict(list)
+        for photographer, start, end in cursor:
+            result[photographer].append(availability.Interval(
+                    start.replace(tzinfo=dt.timezone.utc),
+                    end.replace(tzinfo=dt.timezone.utc)))
+        return result
 
 
 class WorkingHours(WeeklyHoursMixin, ModelSQL, ModelView):
@@ -203,22 +217,9 @@ class FixedSlot(PeriodMixin, ModelSQL, ModelView):
     @classmethod
     def intervals(cls, photographer_ids, studio, window):
         "Published slots per photographer id at studio within window."
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(
-                table.photographer, table.start, table.end,
-                where=table.photographer.in_(list(photographer_ids))
-                & ((table.studio == studio.id) if studio
-                    else (table.studio == Null))
-                & (table.end > window[0]) & (table.start < window[1]),
-                order_by=[table.start]))
-        result = defaultdict(list)
-        for photographer, start, end in cursor:
-            result[photographer].append(availability.Interval(
-                    start.replace(tzinfo=dt.timezone.utc),
-                    end.replace(tzinfo=dt.timezone.utc)))
-        return result
-
+        return cls.periods(photographer_ids, window,
+            lambda t: (t.studio == studio.id) if studio
+            else (t.studio == Null))
 
 class ExternalBusy(PeriodMixin, ModelSQL, ModelView):
     "External Busy Time"
@@ -252,17 +253,3 @@ class ExternalBusy(PeriodMixin, ModelSQL, ModelView):
     @classmethod
     def default_source(cls):
         return 'manual'
-
-    @classmethod
-    def intervals(cls, photographer_ids, window):
-        "(photographer id, Interval) of busy time overlapping window."
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(
-                table.photographer, table.start, table.end,
-                where=table.photographer.in_(photographer_ids)
-                & (table.end > window[0]) & (table.start < window[1])))
-        for photographer, start, end in cursor:
-            yield photographer, availability.Interval(
-                start.replace(tzinfo=dt.timezone.utc),
-                end.replace(tzinfo=dt.timezone.utc))
