@@ -1,4 +1,5 @@
 "Bookings that wait for their prepayment and refund it by the policy."
+import logging
 from decimal import Decimal
 
 from trytond.i18n import gettext
@@ -8,6 +9,8 @@ from trytond.modules.photo_booking.exceptions import HoldExpiredError
 from trytond.modules.photo_booking.pricing import prepayment_amount
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+
+logger = logging.getLogger(__name__)
 
 
 class Booking(metaclass=PoolMeta):
@@ -93,6 +96,13 @@ class Booking(metaclass=PoolMeta):
                 raise HoldExpiredError(gettext(
                         'photo_booking.msg_booking_hold_expired'))
         gateway = Gateway.get_default()
+        if not gateway:
+            # Nothing can take the money: behave as without this module.
+            logger.warning(
+                "no active payment gateway: %s confirmed without prepayment",
+                ', '.join(b.rec_name for b in to_pay))
+            super().submit(to_pay)
+            return
         for booking in to_pay:
             if any(t.kind == 'payment' and t.state == 'pending'
                     for t in booking.transactions):

@@ -51,6 +51,20 @@ class PhotoPaymentTestCase(ModuleTestCase):
         self.assertEqual(booking.prepayment, Decimal('0.00'))
 
     @with_transaction()
+    def test_no_gateway_confirms_as_before(self):
+        "Without any active gateway the prepayment cannot be taken"
+        Booking = Pool().get('photo.booking')
+        world = create_paid_world()
+        booking = hold(world)
+
+        with self.assertLogs(
+                'trytond.modules.photo_payment.booking', 'WARNING'):
+            Booking.submit([booking])
+
+        self.assertEqual(booking.state, 'confirmed')
+        self.assertEqual(booking.transactions, ())
+
+    @with_transaction()
     def test_stripe_prepayment_confirms(self):
         "Paying the Stripe prepayment confirms the booking by itself"
         pool = Pool()
