@@ -187,3 +187,100 @@ def test_admin_is_sao_and_root_is_portal(desktop_page, portal):
     assert page.title() == 'sao'
     page.goto(portal['url'] + '/')
     expect(page.get_by_role('heading', name='Услуги')).to_be_visible()
+
+
+def sign_up(page, portal, email, name):
+    "A new account on the phone, logged in; lands in the cabinet."
+    page.goto(portal['url'] + '/account/signup')
+    page.get_by_label('Имя').fill(name)
+    page.get_by_label('Телефон').fill('+7 900 765-43-21')
+    page.get_by_label('Эл. почта').fill(email)
+    page.get_by_label('Пароль').fill('Correct-Horse-7')
+    page.locator('input[name=consent]').check()
+    page.get_by_role('button', name='Регистрация').click()
+    expect(page.get_by_role('heading', name='Мои записи')).to_be_visible()
+
+
+def book_with(page, portal, photographer, day='first', time='first'):
+    "Book the service with photographer at a free time; returns its token."
+    page.goto(f"{portal['url']}/book?service={portal['service']}"
+        f"&photographer={portal[photographer]}&studio={portal['studio']}")
+    getattr(page.locator('td.free a'), day).click()
+    getattr(page.locator('button.time'), time).click()
+    expect(page.get_by_role('heading', name='Ваши данные')).to_be_visible()
+    page.locator('input[name=consent]').check()
+    page.get_by_role('button', name='Записаться').click()
+    expect(page.get_by_role('heading', name='Запись подтверждена')).to_be_visible()
+    return page.url.rsplit('/', 1)[1]
+
+
+def test_reschedule_from_cabinet(phone_page, portal, shot):
+    page = phone_page
+    sign_up(page, portal, 'ivan@example.com', 'Иван Клиент')
+    book_with(page, portal, 'bob')
+    page.get_by_role('link', name='Мои записи').click()
+    booking = page.locator('article.booking')
+    old = re.search(r'\d\d\.\d\d\.\d{4} \d\d:\d\d \(Europe/Moscow\)',
+        booking.locator('p').first.inner_text()).group(0)
+    shot(page, '01-cabinet')
+    page.get_by_role('link', name='Перенести').click()
+    expect(page.get_by_role('heading', name='Перенести')).to_be_visible()
+    expect(page.get_by_text('сейчас ' + old)).to_be_visible()
+    shot(page, '02-picker')
+    page.locator('td.free a').last.click()
+    expect(page.locator('button.time').first).to_be_visible()
+    shot(page, '03-times')
+    button = page.locator('button.time').last
+    new_time = button.inner_text()
+    day = re.search(r'day=(\d{4})-(\d\d)-(\d\d)', page.url)
+    button.click()
+    expect(page.get_by_text('Запись перенесена.')).to_be_visible()
+    new = f'{day.group(3)}.{day.group(2)}.{day.group(1)} {new_time} (Europe/Moscow)'
+    assert new != old
+    expect(page.locator('article.booking').get_by_text(new)).to_be_visible()
+    expect(page.get_by_text(old)).to_have_count(0)
+    shot(page, '04-moved')
+    assert page.evaluate('document.documentElement.scrollWidth') <= 390
+
+
+def mark_done(token):
+    "The photographer marks the shoot done, as the back office would."
+    import datetime as dt
+
+    from conftest import DATABASE
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    with Transaction().start(DATABASE, 0):
+        Booking = Pool().get('photo.booking')
+        booking, = Booking.search([('token', '=', token)])
+        start = dt.datetime.utcnow().replace(
+            minute=0, second=0, microsecond=0) - dt.timedelta(days=3)
+        Booking.write([booking], {
+                'start': start, 'end': start + dt.timedelta(hours=1)})
+        Booking.do([booking])
+
+
+def test_review_after_shoot(phone_page, portal, shot):
+    page = phone_page
+    sign_up(page, portal, 'vera@example.com', 'Вера Клиент')
+    token = book_with(page, portal, 'bob', day='last', time='first')
+    mark_done(token)
+    page.get_by_role('link', name='Мои записи').click()
+    expect(page.get_by_text('Проведена')).to_be_visible()
+    expect(page.get_by_text('Нет предстоящих записей.')).to_be_visible()
+    shot(page, '01-done')
+    page.get_by_label('Оценка').select_option('4')
+    page.get_by_label('Комментарий').fill('Отличный свет и <b>юмор</b>')
+    shot(page, '02-review-form')
+    page.get_by_role('button', name='Оставить отзыв').click()
+    expect(page.get_by_text('Спасибо за отзыв!')).to_be_visible()
+    expect(page.get_by_role('button', name='Оставить отзыв')).to_have_count(0)
+    shot(page, '03-thanks')
+    page.goto(portal['url'] + '/')
+    card = page.locator('article.photographer').filter(
+        has=page.get_by_role('heading', name='Boris Flash'))
+    expect(card.get_by_text('★ 4 — Отличный свет и <b>юмор</b>')).to_be_visible()
+    expect(card.get_by_text('(отзывов: 1)')).to_be_visible()
+    card.scroll_into_view_if_needed()
+    shot(page, '04-on-photographer-card')
