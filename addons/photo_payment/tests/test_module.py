@@ -10,8 +10,8 @@ from trytond.transaction import Transaction
 from trytond.modules.photo_payment.exceptions import RefundError
 
 from .tools import (
-    configure, create_accounting, create_gateways, create_paid_world, hold, local, start_fakes,
-    tomorrow)
+    configure, create_accounting, create_gateways, create_paid_world, hold,
+    start_fakes)
 
 
 class PhotoPaymentTestCase(ModuleTestCase):
