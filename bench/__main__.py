@@ -1,8 +1,9 @@
-"""Run every benchmark, one fresh PostgreSQL database each.
+"""Run every benchmark: availability and booking on a fresh PostgreSQL
+database each, the portal's pages on SQLite.
 
     .venv/bin/python -m bench
 """
-from bench import availability, booking
+from bench import availability, booking, portal
 from bench.common import progress
 
 if __name__ == '__main__':
@@ -10,4 +11,6 @@ if __name__ == '__main__':
     availability.main()
     progress("== bench.booking ==")
     booking.main()
+    progress("== bench.portal ==")
+    portal.main()
     progress("== done ==")
