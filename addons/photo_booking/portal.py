@@ -34,6 +34,10 @@ ACTIVE = ('hold', 'requested', 'confirmed')
 EMAIL_RE = re.compile(r'^[^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+$')
 PHONE_RE = re.compile(r'^\+?[0-9][0-9 ()\-]{5,19}$')
 GUEST_PARTY = "[web guest]"
+ON_LOCATION = 'location'  # the studio step's value for "at your address"
+# An on-location hold needs a location before the client types the address
+# on the details step; the hold is never submitted with it.
+PENDING_LOCATION = "[address to be given]"
 HOLD_COOKIE = 'pb_hold'
 # A few big cities for "nearest studio" by a typed city name.
 CITIES = {
@@ -269,10 +273,39 @@ class Choice:
         if self.studio and self.photographer \
                 and self.studio not in self.photographer.studios:
             self.studio = None
+        self._location_team = None
+        self.on_location = (args.get('studio') == ON_LOCATION
+            and self.service is not None
+            and (self.photographer or self.any)
+            and bool(self.location_team(pool)))
+
+    def location_team(self, pool):
+        "The chosen photographers who shoot the service at the client's."
+        if self._location_team is None:
+            team = []
+            if self.service and not self.service.needs_room:
+                team = ([self.photographer] if self.photographer
+                    else offering(pool, self.service))
+                team = [p for p in team if p.on_location]
+            self._location_team = team
+        return self._location_team
+
+    @property
+    def place_chosen(self):
+        return bool(self.studio or self.on_location)
 
     @property
     def photographers(self):
+        if self.on_location:
+            return self._location_team
         return [self.photographer] if self.photographer else None
+
+    @property
+    def timezone(self):
+        if self.studio:
+            return self.studio.timezone
+        team = self.photographers
+        return team[0].timezone if team else 'UTC'
 
     def args(self, **extra):
         args = {}
@@ -284,6 +317,8 @@ class Choice:
             args['photographer'] = self.photographer.id
         if self.studio:
             args['studio'] = self.studio.id
+        elif self.on_location:
+            args['studio'] = ON_LOCATION
         args.update(extra)
         return args
 
@@ -330,17 +365,21 @@ def bookings_version(pool):
     return tuple(str(v) for v in cursor.fetchone())
 
 
-def free_days(pool, service, studio, photographers, first, last, exclude):
-    "The local dates between first and last with at least one free slot."
+def free_days(pool, service, studio, photographers, first, last, exclude,
+        tz_name):
+    """The local dates between first and last with at least one free slot.
+
+    studio None means on location, in tz_name (the photographers' zone)."""
     Booking = pool.get('photo.booking')
-    key = (Transaction().database.name, service.id, studio.id,
+    key = (Transaction().database.name, service.id,
+        studio.id if studio else None, tz_name,
         tuple(p.id for p in photographers) if photographers else None,
         first, last, tuple(b.id for b in exclude), bookings_version(pool))
     now = time.monotonic()
     cached = _free_days.get(key)
     if cached and cached[0] > now:
         return cached[1]
-    tz = ZoneInfo(studio.timezone)
+    tz = ZoneInfo(tz_name)
     days = frozenset(slot.start.astimezone(tz).date()
         for slot in Booking.available_slots(
             service, first, last, studio=studio,
@@ -351,11 +390,15 @@ def free_days(pool, service, studio, photographers, first, last, exclude):
     return days
 
 
-def picker(pool, visit, service, studio, photographers, exclude=()):
-    """The month calendar and, for a chosen day, its free times."""
+def picker(pool, visit, service, studio, photographers, exclude=(),
+        tz_name=None):
+    """The month calendar and, for a chosen day, its free times.
+
+    Without a studio (on location) times are in tz_name."""
     Booking = pool.get('photo.booking')
     args = visit.request.args
-    tz = ZoneInfo(studio.timezone)
+    tz_name = studio.timezone if studio else tz_name
+    tz = ZoneInfo(tz_name)
     today = dt.datetime.now(tz).date()
     month = parse_month(args.get('month'), today)
     day = parse_day(args.get('day'))
@@ -367,7 +410,8 @@ def picker(pool, visit, service, studio, photographers, exclude=()):
     last = month.replace(
         day=calendar.monthrange(month.year, month.month)[1])
     free = free_days(pool, service, studio, photographers,
-        max(month, today), last, exclude)
+        max(month, today), last, exclude, tz_name) if photographers != [] \
+        else frozenset()
     times = []
     if day and day in free:
         # Always live: the hold re-checks anyway, but show no stale time.
@@ -378,7 +422,7 @@ def picker(pool, visit, service, studio, photographers, exclude=()):
     weeks = calendar.Calendar().monthdatescalendar(month.year, month.month)
     previous = (month - dt.timedelta(days=1)).replace(day=1)
     return {
-        'tz': studio.timezone,
+        'tz': tz_name,
         'month': month,
         'weeks': weeks,
         'free': free,
@@ -400,18 +444,21 @@ def book(visit, pool):
     if not choice.photographer and not choice.any:
         context['photographers'] = offering(pool, choice.service)
         return render(visit, 'book_photographer.html', **context)
-    if not choice.studio:
+    if not choice.place_chosen:
         if choice.photographer:
             studios = [s for s in choice.photographer.studios if s.active]
         else:
             studios = sorted({s for p in offering(pool, choice.service)
                     for s in p.studios if s.active}, key=lambda s: s.name)
-        if len(studios) == 1:
+        on_location = bool(choice.location_team(pool))
+        if len(studios) == 1 and not on_location:
             return redirect_to('/book', choice.args(studio=studios[0].id))
         context['studios'] = [studio_view(s) for s in studios]
+        context['on_location'] = on_location
         return render(visit, 'book_studio.html', **context)
     context['picker'] = picker(
-        pool, visit, choice.service, choice.studio, choice.photographers)
+        pool, visit, choice.service, choice.studio, choice.photographers,
+        tz_name=choice.timezone)
     context['price'] = money(choice.service.price, choice.service.currency)
     return render(visit, 'book_time.html', **context)
 
@@ -450,7 +497,7 @@ def hold(visit, pool):
     check_honeypot(visit)
     choice = Choice(pool, form)
     start = parse_start(form.get('start'))
-    if not choice.service or not choice.studio or not start \
+    if not choice.service or not choice.place_chosen or not start \
             or not (choice.photographer or choice.any):
         raise BadInput(_("Please choose a service, a studio and a time."))
     client = (visit.user.party if visit.user and visit.user.party
@@ -461,6 +508,7 @@ def hold(visit, pool):
         booking = Booking.create_hold(
             choice.service, start, client, studio=choice.studio,
             photographer=choice.photographer, source='web',
+            location=PENDING_LOCATION if choice.on_location else None,
             web_user=visit.user)
     except SlotTakenError:
         raise Unavailable(_("Sorry, this time has just been taken."), query)
@@ -485,8 +533,8 @@ def alternatives_page(visit, pool, message, query):
     choice = Choice(pool, query)
     start = parse_start(query.get('start'))
     alternatives = []
-    if choice.service and choice.studio and start:
-        tz = ZoneInfo(choice.studio.timezone)
+    if choice.service and choice.place_chosen and start:
+        tz = ZoneInfo(choice.timezone)
         wanted = start.replace(tzinfo=dt.timezone.utc)
         today = dt.datetime.now(tz).date()
         day = max(wanted.astimezone(tz).date(), today)
@@ -499,7 +547,7 @@ def alternatives_page(visit, pool, message, query):
         alternatives.sort(key=lambda a: a[0])
     return render(visit, 'taken.html', message=message, choice=choice,
         alternatives=alternatives,
-        tz=choice.studio.timezone if choice.studio else None,
+        tz=choice.timezone if choice.place_chosen else None,
         action=query.get('action', '/book/hold'),
         back=query.get('back') or choice.url())
 
@@ -526,8 +574,11 @@ class _Redirect(exceptions.HTTPException):
 
 def booking_view(booking):
     tz = booking.timezone or 'UTC'
+    location = booking.location if booking.location != PENDING_LOCATION \
+        else None
     return {
         'record': booking,
+        'location': None if booking.studio else location,
         'when': when(booking.start, tz),
         'start': local_time(booking.start, ZoneInfo(tz)),
         'end': local_time(booking.end, ZoneInfo(tz)),
@@ -597,6 +648,13 @@ def details_post(visit, pool, token):
     booking = hold_or_404(pool, token)
     check_honeypot(visit)
     values, errors = validate_contact(visit, visit.request.form)
+    if not booking.studio:
+        values['location'] = ' '.join(
+            (visit.request.form.get('location') or '').split())
+        if not 5 <= len(values['location']) <= 200:
+            errors['location'] = _("Give the address where the shoot "
+                "takes place: street, house and city (up to 200 "
+                "characters).")
     if errors:
         return render(visit, 'book_details.html',
             status=HTTPStatus.BAD_REQUEST, booking=booking_view(booking),
@@ -619,6 +677,7 @@ def details_post(visit, pool, token):
             'phone': values['phone'],
             'notes': values['comment'] or None,
             'web_user': user.id if user else None,
+            **({} if booking.studio else {'location': values['location']}),
             })
     try:
         Booking.submit([booking])
@@ -636,7 +695,7 @@ def booking_query(booking):
     return {
         'service': booking.service.id,
         'photographer': booking.photographer.id,
-        'studio': booking.studio.id if booking.studio else '',
+        'studio': booking.studio.id if booking.studio else ON_LOCATION,
         'start': booking.start.strftime('%Y-%m-%dT%H:%M'),
         }
 
@@ -936,12 +995,13 @@ def cancel_post(visit, pool, token):
 def reschedule(visit, pool, token):
     require_user(visit)
     booking = booking_by_token(pool, token, visit.user)
-    if booking.state not in ACTIVE or not booking.studio:
+    if booking.state not in ACTIVE:
         raise BadInput(visit.gettext(
                 "This booking can no longer be rescheduled."))
     return render(visit, 'reschedule.html', booking=booking_view(booking),
         picker=picker(pool, visit, booking.service, booking.studio,
-            [booking.photographer], exclude=[booking]))
+            [booking.photographer], exclude=[booking],
+            tz_name=booking.timezone))
 
 
 @route('/account/booking/<token>/reschedule', methods=['POST'])
@@ -1039,6 +1099,7 @@ def my_data(visit, pool):
                 'service': b.service.name,
                 'photographer': b.photographer.name,
                 'studio': b.studio.name if b.studio else None,
+                'location': b.location,
                 'start': b.start.isoformat() + 'Z',
                 'end': b.end.isoformat() + 'Z',
                 'price': str(b.price), 'currency': b.currency.code,

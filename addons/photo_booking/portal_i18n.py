@@ -185,6 +185,11 @@ RU = {
     'No-show': 'Неявка',
     'Cancelled': 'Отменена',
     'Choose another time': 'Выбрать другое время',
+    'On location': 'Выездная съёмка',
+    'On location (at your address)': 'Выездная съёмка (по вашему адресу)',
+    'The photographer comes to the address you give in the next steps.': 'Фотограф приедет по адресу, который вы укажете дальше.',
+    'Address of the shoot': 'Адрес съёмки',
+    'Give the address where the shoot takes place: street, house and city (up to 200 characters).': 'Укажите адрес съёмки: улица, дом и город (до 200 символов).',
 }
 
 

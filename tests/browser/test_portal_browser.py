@@ -284,3 +284,39 @@ def test_review_after_shoot(phone_page, portal, shot):
     expect(card.get_by_text('(отзывов: 1)')).to_be_visible()
     card.scroll_into_view_if_needed()
     shot(page, '04-on-photographer-card')
+
+
+def test_on_location_on_phone(phone_page, portal, shot):
+    page = phone_page
+    page.goto(portal['url'] + '/book')
+    page.get_by_role('link', name=re.compile('Outdoor walk')).click()
+    page.get_by_role('link', name=re.compile('Olga Outdoor')).click()
+    expect(page.get_by_role('heading', name='Выберите студию')).to_be_visible()
+    location = page.get_by_role(
+        'link', name=re.compile(r'Выездная съёмка \(по вашему адресу\)'))
+    expect(location).to_be_visible()
+    shot(page, '01-studio-step')
+    location.click()
+    pick_first_day(page, shot, '02-')
+    expect(page.get_by_text('Выездная съёмка (по вашему адресу)')).to_be_visible()
+    time_label = page.locator('button.time').first.inner_text()
+    page.locator('button.time').first.click()
+    expect(page.get_by_role('heading', name='Ваши данные')).to_be_visible()
+    expect(page.get_by_label('Адрес съёмки')).to_be_visible()
+    shot(page, '03-details')
+    page.get_by_label('Имя').fill('Ольга Гость')
+    page.get_by_label('Телефон').fill('+7 900 111-22-33')
+    page.get_by_label('Эл. почта').fill('olga.guest@example.com')
+    page.locator('input[name=consent]').check()
+    page.get_by_role('button', name='Записаться').click()
+    expect(page.get_by_text('Укажите адрес съёмки: улица, дом и город')).to_be_visible()
+    shot(page, '04-address-required')
+    page.get_by_label('Адрес съёмки').fill('Казань, Кремлёвская ул., 18')
+    page.locator('input[name=consent]').check()
+    page.get_by_role('button', name='Записаться').click()
+    expect(page.get_by_role('heading', name='Запись подтверждена')).to_be_visible()
+    expect(page.get_by_text(
+            'Выездная съёмка: Казань, Кремлёвская ул., 18')).to_be_visible()
+    expect(page.get_by_text(f'{time_label} (Europe/Moscow)')).to_be_visible()
+    shot(page, '05-confirmed')
+    assert page.evaluate('document.documentElement.scrollWidth') <= 390

@@ -67,6 +67,30 @@ class SMTPServer:
         return self.messages
 
 
+def create_on_location(w):
+    """A service without a room and a photographer shooting it at the
+    client's address, working there (no studio) every day 10:00-19:00."""
+    pool = Pool()
+    Service = pool.get('photo.service')
+    Photographer = pool.get('photo.photographer')
+    Party = pool.get('party.party')
+    outdoor, = Service.copy([w.service], default={
+            'name': "Outdoor walk", 'needs_room': False, 'equipment': None})
+    party, = Party.create([{'name': "Olga Outdoor"}])
+    olga, = Photographer.create([{
+                'party': party.id, 'name': party.name, 'on_location': True,
+                'timezone': 'Europe/Moscow', 'min_notice': dt.timedelta(0),
+                'slot_step': dt.timedelta(hours=1),
+                'services': [('create', [{'service': outdoor.id}])],
+                'working_hours': [('create', [{
+                                'studio': None, 'weekday': str(d),
+                                'start_time': dt.time(10),
+                                'end_time': dt.time(19)}
+                            for d in range(7)])],
+                }])
+    return outdoor, olga
+
+
 class PortalTestCase(RouteTestCase):
     "Client web portal"
     module = 'photo_booking'
@@ -128,6 +152,8 @@ class PortalTestCase(RouteTestCase):
                     'comment': "Wonderful <i>shoot</i>"}])
         cls.service, cls.studio = w.service.id, w.studio.id
         cls.anna, cls.bob = anna.id, bob.id
+        outdoor, olga = create_on_location(w)
+        cls.outdoor, cls.olga = outdoor.id, olga.id
 
     def setUp(self):
         super().setUp()
@@ -287,6 +313,58 @@ class PortalTestCase(RouteTestCase):
         self.assertIn('BEGIN:VEVENT', response.get_data(as_text=True))
         mail, = self.smtp.wait(1)
         self.assertEqual(mail['To'], 'guest@example.com')
+
+    def test_on_location_booking(self):
+        "A shoot at the client's address asks for it and shows it"
+        client = self.client()
+        base = f'/book?service={self.outdoor}&photographer={self.olga}'
+        html = client.get(f'{base}&lang=en').get_data(as_text=True)
+        self.assertIn('On location (at your address)', html)
+        self.assertIn(f"{base.replace('&', '&amp;')}&amp;studio=location",
+            html)
+        # A studio service or photographer gets no such choice.
+        response = client.get(f'/book?service={self.service}'
+            f'&photographer={self.anna}&studio=location')
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertIn(f'studio={self.studio}', response.headers['Location'])
+
+        day = moscow_day(4).isoformat()
+        html = client.get(f'{base}&studio=location&day={day}').get_data(
+            as_text=True)
+        self.assertIn(utc_start(4, 11), html)
+        self.assertIn('Europe/Moscow', html)
+        response = client.post('/book/hold', data={
+                'csrf': self.csrf(client), 'service': self.outdoor,
+                'photographer': self.olga, 'studio': 'location',
+                'start': utc_start(4, 11)})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        details = response.headers['Location']
+        html = client.get(details + '?lang=en').get_data(as_text=True)
+        self.assertIn('Address of the shoot', html)
+        data = {'csrf': self.csrf(client, details), 'name': "Guest",
+            'phone': '+7 900 123-45-67', 'email': 'out@example.com',
+            'consent': 'yes', 'location': '  '}
+        response = client.post(details, data=data)
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        html = response.get_data(as_text=True)
+        self.assertIn('Give the address where the shoot takes place', html)
+        self.assertEqual(html.count('class="field-error"'), 1)
+        response = client.post(details, data=dict(
+                data, location='Kremlevskaya 18,  Kazan'))
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        confirmation = response.headers['Location']
+        html = client.get(confirmation + '?lang=en').get_data(as_text=True)
+        self.assertIn('Booking confirmed', html)
+        self.assertIn('On location: Kremlevskaya 18, Kazan', html)
+        self.assertIn('11:00 (Europe/Moscow)', html)
+        self.assertIn('Kazan', client.get(confirmation + '.ics').get_data(
+                as_text=True))
+        with Transaction().start(DB_NAME, 0):
+            booking, = Pool().get('photo.booking').search(
+                [('token', '=', confirmation.rsplit('/', 1)[1])])
+            self.assertIsNone(booking.studio)
+            self.assertEqual(booking.location, 'Kremlevskaya 18, Kazan')
+            self.assertEqual(booking.state, 'confirmed')
 
     def test_details_validation(self):
         "Bad details show clear messages with a 400, not an error page"
