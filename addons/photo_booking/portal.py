@@ -936,6 +936,8 @@ def reset_confirm_post(visit, pool):
 
 # --- cabinet -----------------------------------------------------------------
 
+NOTIFICATION_PREFERENCES = ('email_reminders', 'telegram_notifications')
+
 def my_bookings(pool, user):
     Booking = pool.get('photo.booking')
     return Booking.search([
@@ -1052,6 +1054,8 @@ def profile(visit, pool):
             'name': party.name if party else '',
             'phone': party.phone if party else '',
             'email': visit.user.email,
+            'email_reminders': visit.user.email_reminders,
+            'telegram_notifications': visit.user.telegram_notifications,
             }, errors={})
 
 
@@ -1063,9 +1067,14 @@ def profile_post(visit, pool):
     form = visit.request.form.copy()
     form['email'] = user.email
     values, errors = validate_contact(visit, form, consent=False)
+    # Unticked boxes are not sent.
+    preferences = {name: form.get(name) == 'yes'
+        for name in NOTIFICATION_PREFERENCES}
+    values.update(preferences)
     if errors:
         return render(visit, 'profile.html', status=HTTPStatus.BAD_REQUEST,
             values=values, errors=errors)
+    pool.get('web.user').write([user], preferences)
     party = user.party
     party.name = values['name']
     party.save()
@@ -1088,7 +1097,11 @@ def my_data(visit, pool):
     bookings = pool.get('photo.booking').search([
             ('web_user', '=', user.id)], order=[('start', 'ASC')])
     data = {
-        'account': {'email': user.email, 'email_valid': user.email_valid},
+        'account': {
+            'email': user.email, 'email_valid': user.email_valid,
+            'notifications': {name: getattr(user, name)
+                for name in NOTIFICATION_PREFERENCES},
+            },
         'party': {
             'name': party.name if party else None,
             'contacts': [{'type': c.type, 'value': c.value}

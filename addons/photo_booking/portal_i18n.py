@@ -189,6 +189,10 @@ RU = {
     'On location (at your address)': 'Выездная съёмка (по вашему адресу)',
     'The photographer comes to the address you give in the next steps.': 'Фотограф приедет по адресу, который вы укажете дальше.',
     'Address of the shoot': 'Адрес съёмки',
+    'Notifications': 'Уведомления',
+    'Email reminders about my bookings': 'Напоминания о записях на почту',
+    'Telegram messages about my bookings': 'Сообщения о записях в Telegram',
+    'Telegram messages come once you have started our bot.': 'Сообщения в Telegram приходят, после того как вы запустите нашего бота.',
     'Give the address where the shoot takes place: street, house and city (up to 200 characters).': 'Укажите адрес съёмки: улица, дом и город (до 200 символов).',
 }
 

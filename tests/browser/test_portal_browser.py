@@ -1,4 +1,5 @@
 "The client portal in a real Chromium: phone first, then desktop."
+import json
 import re
 import time
 from email import message_from_bytes
@@ -319,4 +320,32 @@ def test_on_location_on_phone(phone_page, portal, shot):
             'Выездная съёмка: Казань, Кремлёвская ул., 18')).to_be_visible()
     expect(page.get_by_text(f'{time_label} (Europe/Moscow)')).to_be_visible()
     shot(page, '05-confirmed')
+    assert page.evaluate('document.documentElement.scrollWidth') <= 390
+
+
+def test_notification_preferences(phone_page, portal, shot):
+    page = phone_page
+    sign_up(page, portal, 'lena@example.com', 'Лена Клиент')
+    page.get_by_role('link', name='Профиль').click()
+    expect(page.get_by_role('heading', name='Профиль')).to_be_visible()
+    email = page.get_by_label('Напоминания о записях на почту')
+    telegram = page.get_by_label('Сообщения о записях в Telegram')
+    expect(email).to_be_checked()
+    expect(telegram).to_be_checked()
+    shot(page, '01-profile')
+    telegram.uncheck()
+    page.get_by_role('button', name='Сохранить').click()
+    expect(page.get_by_text('Профиль сохранён.')).to_be_visible()
+    shot(page, '02-saved')
+    page.get_by_role('link', name='Профиль').click()
+    expect(page.get_by_label('Напоминания о записях на почту')).to_be_checked()
+    expect(page.get_by_label('Сообщения о записях в Telegram')).not_to_be_checked()
+    shot(page, '03-profile-again')
+    page.get_by_role('link', name='Мои записи').click()
+    with page.expect_download() as download:
+        page.get_by_role('link', name='Скачать мои данные').click()
+    with open(download.value.path(), encoding='utf-8') as file:
+        data = json.load(file)
+    assert data['account']['notifications'] == {
+        'email_reminders': True, 'telegram_notifications': False}
     assert page.evaluate('document.documentElement.scrollWidth') <= 390

@@ -663,6 +663,43 @@ class PortalTestCase(RouteTestCase):
                 'phone': 'x'})
         self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
 
+    def test_notification_preferences(self):
+        "Email and Telegram notifications are chosen in the profile"
+        client = self.client()
+        self.signup(client, 'nina@example.com', name="Nina")
+        html = client.get('/account/profile?lang=en').get_data(as_text=True)
+        self.assertIn('Email reminders about my bookings', html)
+        self.assertEqual(html.count(' checked>'), 2)
+        data = client.get('/account/data.json').get_json(force=True)
+        self.assertEqual(data['account']['notifications'], {
+                'email_reminders': True, 'telegram_notifications': True})
+
+        response = client.post('/account/profile', data={
+                'csrf': self.csrf(client, '/account'), 'name': 'Nina',
+                'phone': '+7 911 111-11-11', 'email_reminders': 'yes'})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        html = client.get('/account/profile').get_data(as_text=True)
+        self.assertIn(
+            'name="email_reminders" value="yes" checked>', html)
+        self.assertIn(
+            'name="telegram_notifications" value="yes">', html)
+        data = client.get('/account/data.json').get_json(force=True)
+        self.assertEqual(data['account']['notifications'], {
+                'email_reminders': True, 'telegram_notifications': False})
+        # Invalid input keeps the ticks shown and saves nothing.
+        response = client.post('/account/profile', data={
+                'csrf': self.csrf(client, '/account'), 'name': '',
+                'phone': '+7 911 111-11-11',
+                'telegram_notifications': 'yes'})
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        self.assertIn('name="telegram_notifications" value="yes" checked>',
+            response.get_data(as_text=True))
+        with Transaction().start(DB_NAME, 0):
+            user, = Pool().get('web.user').search(
+                [('email', '=', 'nina@example.com')])
+            self.assertTrue(user.email_reminders)
+            self.assertFalse(user.telegram_notifications)
+
     def test_late_cancel_shows_fee(self):
         "A late cancellation shows its fee before the client confirms"
         client = self.client()
