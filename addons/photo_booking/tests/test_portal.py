@@ -366,6 +366,38 @@ class PortalTestCase(RouteTestCase):
             self.assertEqual(booking.location, 'Kremlevskaya 18, Kazan')
             self.assertEqual(booking.state, 'confirmed')
 
+    def test_on_location_reschedule(self):
+        "A client moves an on-location shoot in the photographer's zone"
+        client = self.client()
+        self.signup(client, 'rita@example.com', name="Rita")
+        response = client.post('/book/hold', data={
+                'csrf': self.csrf(client), 'service': self.outdoor,
+                'photographer': self.olga, 'studio': 'location',
+                'start': utc_start(5, 10)})
+        details = response.headers['Location']
+        response = client.post(details, data={
+                'csrf': self.csrf(client, details), 'name': "Rita",
+                'phone': '+7 900 123-45-67', 'email': 'rita@example.com',
+                'consent': 'yes', 'location': 'Lenina 1, Moscow'})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        token = response.headers['Location'].rsplit('/', 1)[1]
+        html = client.get('/account?lang=en').get_data(as_text=True)
+        self.assertIn('On location: Lenina 1, Moscow', html)
+        self.assertIn(f'/account/booking/{token}/reschedule', html)
+        base = f'/account/booking/{token}/reschedule'
+        html = client.get(f'{base}?day={moscow_day(6).isoformat()}').get_data(
+            as_text=True)
+        self.assertIn(utc_start(6, 16), html)
+        self.assertIn('Europe/Moscow', html)
+        response = client.post(base, data={
+                'csrf': self.csrf(client, '/account'),
+                'start': utc_start(6, 16)})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        html = client.get('/account?lang=en').get_data(as_text=True)
+        self.assertIn(
+            f'{moscow_day(6):%d.%m.%Y} 16:00 (Europe/Moscow)', html)
+        self.assertIn('On location: Lenina 1, Moscow', html)
+
     def test_details_validation(self):
         "Bad details show clear messages with a 400, not an error page"
         client = self.client()
