@@ -428,7 +428,8 @@ class Booking(Workflow, ModelSQL, ModelView):
     def validate_fields(cls, bookings, field_names):
         super().validate_fields(bookings, field_names)
         if field_names & {
-                'photographer', 'service', 'studio', 'room', 'location'}:
+                'photographer', 'service', 'studio', 'room', 'location',
+                'state'}:
             for booking in bookings:
                 booking.check_setting()
 
@@ -458,7 +459,8 @@ class Booking(Workflow, ModelSQL, ModelView):
                 raise BookingValidationError(gettext(
                         'photo_booking.msg_booking_no_on_location',
                         photographer=self.photographer.rec_name))
-            if not self.location:
+            # The client gives the address while the time is held.
+            if not self.location and self.state in {'requested', 'confirmed'}:
                 raise BookingValidationError(gettext(
                         'photo_booking.msg_booking_location_required'))
 

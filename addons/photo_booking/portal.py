@@ -35,9 +35,6 @@ EMAIL_RE = re.compile(r'^[^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+$')
 PHONE_RE = re.compile(r'^\+?[0-9][0-9 ()\-]{5,19}$')
 GUEST_PARTY = "[web guest]"
 ON_LOCATION = 'location'  # the studio step's value for "at your address"
-# An on-location hold needs a location before the client types the address
-# on the details step; the hold is never submitted with it.
-PENDING_LOCATION = "[address to be given]"
 HOLD_COOKIE = 'pb_hold'
 # A few big cities for "nearest studio" by a typed city name.
 CITIES = {
@@ -508,7 +505,6 @@ def hold(visit, pool):
         booking = Booking.create_hold(
             choice.service, start, client, studio=choice.studio,
             photographer=choice.photographer, source='web',
-            location=PENDING_LOCATION if choice.on_location else None,
             web_user=visit.user)
     except SlotTakenError:
         raise Unavailable(_("Sorry, this time has just been taken."), query)
@@ -574,8 +570,7 @@ class _Redirect(exceptions.HTTPException):
 
 def booking_view(booking):
     tz = booking.timezone or 'UTC'
-    location = booking.location if booking.location != PENDING_LOCATION \
-        else None
+    location = booking.location
     return {
         'record': booking,
         'location': None if booking.studio else location,
