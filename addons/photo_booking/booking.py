@@ -62,6 +62,7 @@ OVERLAP_MESSAGES = (
     'photo_booking.msg_booking_room_taken',
     'photo_booking.msg_equipment_unit_unique',
     )
+DEADLOCK = '40P01'
 # Read the surrounding days too: a local day spans two UTC dates and
 # buffers reach over midnight.
 WINDOW_MARGIN = dt.timedelta(days=1)
@@ -828,18 +829,28 @@ class Booking(Workflow, ModelSQL, ModelView):
 
 
 class overlap_as_slot_taken:
-    "Turn an overlap constraint violation into the user's 'time taken' error."
+    """Turn an overlap constraint violation into the user's 'time taken'
+    error.
+
+    Two overlapping inserts may also deadlock (40P01) while each checks
+    the exclusion constraint against the other's row: one of them wins, so
+    the other's time is taken just the same."""
 
     def __enter__(self):
         # Read the texts now: on PostgreSQL the violation aborts the
         # transaction, which then cannot read ir.message any more.
         self.messages = {gettext(m) for m in OVERLAP_MESSAGES}
+        self.taken = gettext('photo_booking.msg_booking_slot_taken')
         return self
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type and issubclass(exc_type, SQLConstraintError):
             if exc.message in self.messages:
                 raise SlotTakenError(exc.message) from exc
+        if (exc_type
+                and issubclass(exc_type, backend.DatabaseOperationalError)
+                and getattr(exc, 'sqlstate', None) == DEADLOCK):
+            raise SlotTakenError(self.taken) from exc
         return False
 
 
