@@ -3,7 +3,10 @@ database each, the portal's pages on SQLite.
 
     .venv/bin/python -m bench
 """
-from bench import availability, booking, portal
+import subprocess
+import sys
+
+from bench import availability, booking
 from bench.common import progress
 
 if __name__ == '__main__':
@@ -12,5 +15,6 @@ if __name__ == '__main__':
     progress("== bench.booking ==")
     booking.main()
     progress("== bench.portal ==")
-    portal.main()
+    # Its own process: it configures trytond for SQLite before importing it.
+    subprocess.run([sys.executable, '-m', 'bench.portal'], check=True)
     progress("== done ==")
