@@ -26,6 +26,7 @@ from trytond.transaction import Transaction
 from . import portal_security as security
 from .booking import utc_now
 from .exceptions import HoldExpiredError, SlotTakenError
+from .portal_i18n import LANGUAGES
 from .portal_web import (
     STATIC, BadInput, Unavailable, env, local_time, redirect_to, render,
     route)
@@ -1051,6 +1052,8 @@ def profile(visit, pool):
             'email': visit.user.email,
             'email_reminders': visit.user.email_reminders,
             'telegram_notifications': visit.user.telegram_notifications,
+            'language': (party.lang.code if party and party.lang
+                and party.lang.code in LANGUAGES else visit.lang),
             }, errors={})
 
 
@@ -1066,13 +1069,19 @@ def profile_post(visit, pool):
     preferences = {name: form.get(name) == 'yes'
         for name in NOTIFICATION_PREFERENCES}
     values.update(preferences)
+    values['language'] = (form.get('language')
+        if form.get('language') in LANGUAGES else visit.lang)
     if errors:
         return render(visit, 'profile.html', status=HTTPStatus.BAD_REQUEST,
             values=values, errors=errors)
     pool.get('web.user').write([user], preferences)
     party = user.party
     party.name = values['name']
+    # Mails and reminders speak the client's language.
+    party.lang, = pool.get('ir.lang').search(
+        [('code', '=', values['language'])], limit=1)
     party.save()
+    visit.set_lang = values['language']
     phones = [c for c in party.contact_mechanisms if c.type == 'phone']
     if phones:
         ContactMechanism.write(phones[:1], {'value': values['phone']})

@@ -685,10 +685,17 @@ class PortalTestCase(RouteTestCase):
 
         response = client.post('/account/profile', data={
                 'csrf': self.csrf(client, '/account'), 'name': 'Petr I.',
-                'phone': '+7 911 111-11-11'})
+                'phone': '+7 911 111-11-11', 'language': 'en'})
         self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
         html = client.get('/account/profile').get_data(as_text=True)
         self.assertIn('Petr I.', html)
+        # The chosen language is kept for mails and switches the portal.
+        self.assertIn('<option value="en" selected>', html)
+        self.assertIn('<h1>Profile</h1>', html)
+        with Transaction().start(DB_NAME, 0):
+            User = Pool().get('web.user')
+            user, = User.search([('email', '=', 'petr@example.com')])
+            self.assertEqual(user.party.lang.code, 'en')
         self.assertIn('+7 911 111-11-11', html)
         response = client.post('/account/profile', data={
                 'csrf': self.csrf(client, '/account'), 'name': '',
