@@ -59,8 +59,10 @@ ensure_chromium() {
     fi
     local sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium
+    # Wait for another apt/dpkg run (e.g. unattended upgrades) instead of failing.
+    $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 \
+        install -y -qq chromium
 }
 
 ensure_postgresql() {
