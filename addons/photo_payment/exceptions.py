@@ -16,3 +16,7 @@ class RefundError(PaymentError):
 
 class PromoError(PaymentError):
     pass
+
+
+class PrepaidError(PaymentError):
+    "A gift certificate or hour package that cannot pay a booking."

@@ -55,7 +55,7 @@ class PaymentTransaction(metaclass=PoolMeta):
         money = [onec.Money(
                 id=t.idempotency_key, date=t.created, kind=t.kind,
                 sale=sales[t.booking], amount=t.amount,
-                currency=t.currency.code, gateway=t.gateway.rec_name,
+                currency=t.currency.code, gateway=t.paid_through,
                 gateway_id=t.gateway_id or '')
             for t in transactions]
         return list(sales.values()), money

@@ -59,42 +59,52 @@ class PaymentTransaction(metaclass=PoolMeta):
                 transaction.save()
 
     def _invoice(self):
-        pool = Pool()
-        Invoice = pool.get('account.invoice')
-        Line = pool.get('account.invoice.line')
-        MoveLine = pool.get('account.move.line')
-        Address = pool.get('party.address')
-        Date = pool.get('ir.date')
-
         booking = self.booking
         gateway = self.gateway
-        product = booking.service.product
-        today = Date.today()
-        sign = 1 if self.kind == 'payment' else -1
-        invoice = Invoice(
-            company=gateway.company, type='out', party=booking.client,
-            currency=self.currency, invoice_date=today,
-            reference=booking.number,
-            description=f'{booking.receipt_description} ({self.kind})')
-        invoice.on_change_type()    # the revenue journal, then the party's
-        if not invoice.invoice_address:
-            invoice.invoice_address = Address(party=booking.client)
-            invoice.invoice_address.save()
-        line = Line(
-            invoice=invoice, type='line', company=gateway.company,
-            currency=self.currency, product=product,
-            description=booking.receipt_description,
-            quantity=sign, unit=product.default_uom,
-            unit_price=self.amount,
-            account=product.account_revenue_used,
-            # Prices include VAT, reported on the 54-FZ receipt.
-            taxes=[])
-        invoice.lines = [line]
-        invoice.save()
-        Invoice.post([invoice])
-        payment_lines = invoice.pay_invoice(
-            invoice.total_amount, gateway.payment_method, today,
-            description=f'{gateway.rec_name} {self.gateway_id or ""}')
-        MoveLine.reconcile(list(invoice.lines_to_pay) + payment_lines)
-        Invoice.process([invoice])
-        return invoice
+        return paid_invoice(
+            gateway.company, booking.client, self.currency,
+            booking.service.product, booking.receipt_description,
+            quantity=1 if self.kind == 'payment' else -1,
+            unit_price=self.amount, reference=booking.number,
+            description=f'{booking.receipt_description} ({self.kind})',
+            payment_method=gateway.payment_method,
+            payment_description=f'{gateway.rec_name} {self.gateway_id or ""}')
+
+
+def paid_invoice(
+        company, party, currency, product, line_description, quantity,
+        unit_price, reference, description, payment_method,
+        payment_description):
+    """A posted customer invoice (a credit note when quantity is negative)
+    of one product line, paid through payment_method and reconciled."""
+    pool = Pool()
+    Invoice = pool.get('account.invoice')
+    Line = pool.get('account.invoice.line')
+    MoveLine = pool.get('account.move.line')
+    Address = pool.get('party.address')
+    Date = pool.get('ir.date')
+
+    today = Date.today()
+    invoice = Invoice(
+        company=company, type='out', party=party, currency=currency,
+        invoice_date=today, reference=reference, description=description)
+    invoice.on_change_type()    # the revenue journal, then the party's
+    if not invoice.invoice_address:
+        invoice.invoice_address = Address(party=party)
+        invoice.invoice_address.save()
+    line = Line(
+        invoice=invoice, type='line', company=company, currency=currency,
+        product=product, description=line_description,
+        quantity=quantity, unit=product.default_uom, unit_price=unit_price,
+        account=product.account_revenue_used,
+        # Prices include VAT, reported on the 54-FZ receipt.
+        taxes=[])
+    invoice.lines = [line]
+    invoice.save()
+    Invoice.post([invoice])
+    payment_lines = invoice.pay_invoice(
+        invoice.total_amount, payment_method, today,
+        description=payment_description)
+    MoveLine.reconcile(list(invoice.lines_to_pay) + payment_lines)
+    Invoice.process([invoice])
+    return invoice

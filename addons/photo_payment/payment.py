@@ -425,6 +425,11 @@ class PaymentTransaction(Workflow, ModelSQL, ModelView):
     def receipt_data(self):
         return json.loads(self.receipt) if self.receipt else None
 
+    @property
+    def paid_through(self):
+        "What moved the money, as exports name it."
+        return self.gateway.rec_name if self.gateway else ''
+
     # --- payments ---------------------------------------------------------
 
     @classmethod

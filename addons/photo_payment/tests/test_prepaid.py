@@ -51,17 +51,20 @@ class PackageCoverTest(unittest.TestCase):
     def test_whole_booking(self):
         "Enough hours pay the whole price"
         cover = prepaid.package_cover(D(5000), D(5000), D(2), D(10))
-        self.assertEqual((cover.hours, cover.amount), (D('2.00'), D('5000.00')))
+        self.assertEqual(
+            (cover.hours, cover.amount), (D('2.00'), D('5000.00')))
 
     def test_proportional(self):
         "Fewer hours than the shoot pay its price in proportion"
         cover = prepaid.package_cover(D(6000), D(6000), D(3), D(1))
-        self.assertEqual((cover.hours, cover.amount), (D('1.00'), D('2000.00')))
+        self.assertEqual(
+            (cover.hours, cover.amount), (D('1.00'), D('2000.00')))
 
     def test_partly_paid(self):
         "Only the hours of the part still due are taken"
         cover = prepaid.package_cover(D(5000), D(2500), D(2), D(10))
-        self.assertEqual((cover.hours, cover.amount), (D('1.00'), D('2500.00')))
+        self.assertEqual(
+            (cover.hours, cover.amount), (D('1.00'), D('2500.00')))
 
     def test_rounding_never_above_due(self):
         cover = prepaid.package_cover(D(1000), D('333.33'), D(3), D(10))
