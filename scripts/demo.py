@@ -314,24 +314,29 @@ class Demo:
                 [('code', 'in', [d['code'] for d in STUDIOS])])}
         return created
 
-    def services(self):
-        Service = self.get('photo.service')
+    def product(self, code, name):
+        "A new service product of code."
         Template = self.get('product.template')
         Uom = self.get('product.uom')
         ModelData = self.get('ir.model.data')
         unit = Uom(ModelData.get_id('product', 'uom_unit'))
+        template, = Template.create([{
+                    'name': name, 'type': 'service',
+                    'default_uom': unit.id,
+                    'code': code,
+                    'products': [('create', [{}])],
+                    }])
+        return template.products[0]
+
+    def services(self):
+        Service = self.get('photo.service')
         created = 0
         for data in SERVICES:
             if Service.search(
                     [('product.code', '=', data['code'])], limit=1):
                 continue
             price = Decimal(data['price'])
-            template, = Template.create([{
-                        'name': data['name'], 'type': 'service',
-                        'default_uom': unit.id,
-                        'code': data['code'],
-                        'products': [('create', [{}])],
-                        }])
+            product = self.product(data['code'], data['name'])
             equipment = [{'equipment': e.id, 'quantity': qty}
                 for name, qty in data['equipment']
                 for studio in self.studio.values()
@@ -341,7 +346,7 @@ class Demo:
                         'kind': data.get('kind', 'service'),
                         'description': data['description'],
                         'includes': data.get('includes'),
-                        'product': template.products[0].id,
+                        'product': product.id,
                         'duration': data['duration'],
                         'price': price, 'currency': self.rub.id,
                         'prepayment_percent': Decimal(
@@ -623,6 +628,51 @@ class Demo:
         created += future
         return len(created)
 
+    # --- gift certificates and hour packages ------------------------------
+
+    def prepaid(self):
+        """A 5 000 ₽ gift certificate type with one certificate sold to the
+        first client (code GIFT-DEMO-5000) and a 10-hour package type for
+        portraits, when photo_payment is activated."""
+        try:
+            CertificateType = self.get('photo.payment.gift_certificate.type')
+        except KeyError:
+            return 0
+        Certificate = self.get('photo.payment.gift_certificate')
+        PackageType = self.get('photo.payment.package.type')
+        created = 0
+        certificate_type = next(iter(CertificateType.search(
+                    [('product.code', '=', 'DEMO-GIFT')], limit=1)), None)
+        if not certificate_type:
+            certificate_type, = CertificateType.create([{
+                        'name': "Подарочный сертификат 5 000 ₽",
+                        'product': self.product(
+                            'DEMO-GIFT', "Подарочный сертификат").id,
+                        'price': Decimal(5000), 'currency': self.rub.id,
+                        'validity': 365}])
+            created += 1
+        if not Certificate.search([('code', '=', 'GIFT-DEMO-5000')]):
+            certificate, = Certificate.create([{
+                        'code': 'GIFT-DEMO-5000',
+                        'type': certificate_type.id,
+                        'amount': certificate_type.price,
+                        'currency': self.rub.id,
+                        'buyer': self.client[0].id,
+                        'recipient': self.client[1].id}])
+            Certificate.sell([certificate])
+            created += 1
+        if not PackageType.search([('product.code', '=', 'DEMO-HOURS')]):
+            PackageType.create([{
+                        'name': "10 часов портретной съёмки",
+                        'product': self.product(
+                            'DEMO-HOURS', "Пакет 10 часов").id,
+                        'hours': Decimal(10), 'price': Decimal(40000),
+                        'currency': self.rub.id, 'validity': 180,
+                        'services': [('add', [
+                                    self.service['DEMO-PORTRAIT'].id])]}])
+            created += 1
+        return created
+
     def sections(self):
         return [
             ("currencies RUB, EUR", self.currencies),
@@ -633,6 +683,7 @@ class Demo:
             ("photographers", self.photographers),
             ("clients", self.clients),
             ("bookings and reviews", self.bookings),
+            ("gift certificates and hour packages", self.prepaid),
             ]
 
 
