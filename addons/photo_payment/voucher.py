@@ -11,6 +11,7 @@ from trytond.modules.photo_booking.exceptions import HoldExpiredError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import prepaid
 from .exceptions import PrepaidError
@@ -212,12 +213,14 @@ class VoucherMixin(Workflow):
     def pay(self, booking):
         """Pay what booking still owes, as far as this voucher goes.
 
-        The voucher's row is locked first (on PostgreSQL the transaction
-        restarts holding it; SQLite serialises writers), so two bookings
-        paying with it at once cannot spend it twice."""
+        The booking's and the voucher's rows are locked first (on
+        PostgreSQL the transaction restarts holding them; SQLite serialises
+        writers), so two bookings paying with one voucher at once cannot
+        spend it twice, nor two vouchers pay one booking twice."""
         Transaction_ = Pool().get('photo.payment.transaction')
         serialise_writes()
-        self.lock()     # this row only (a dualmethod)
+        booking.lock()  # these rows only (a dualmethod)
+        self.lock()
         due = amount_due(booking)
         self.check_usable(booking)
         values = self.payment_values(booking, due)
@@ -316,3 +319,26 @@ class Booking(metaclass=PoolMeta):
                 voucher.pay(booking)
                 return booking
         return super().apply_code(booking, code)
+
+
+class ApplyCodeStart(ModelView):
+    "Apply Code"
+    __name__ = 'photo.booking.apply_code.start'
+    code = fields.Char(
+        "Code", required=True,
+        help="A gift certificate, hour package or promo code.")
+
+
+class ApplyCode(Wizard):
+    "Apply Code"
+    __name__ = 'photo.booking.apply_code'
+    start = StateView('photo.booking.apply_code.start',
+        'photo_payment.apply_code_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Apply", 'apply', 'tryton-ok', default=True),
+            ])
+    apply = StateTransition()
+
+    def transition_apply(self):
+        self.model.apply_code(self.record, self.start.code)
+        return 'end'

@@ -128,6 +128,27 @@ class GiftCertificateTestCase(VoucherTestCase):
             Booking.apply_code(booking, certificate.code)
 
     @with_transaction()
+    def test_back_office_applies_code(self):
+        "At the desk, the Apply Code action on a booking takes a certificate"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        ApplyCode = pool.get('photo.booking.apply_code', type='wizard')
+        world = create_paid_world()
+        certificate = sold_certificate(world, Decimal(1200))
+        booking = hold(world)
+
+        session_id, _, _ = ApplyCode.create()
+        wizard = ApplyCode(session_id)
+        wizard.start.code = f' {certificate.code.lower()} '
+        with Transaction().set_context(
+                active_model=Booking.__name__, active_id=booking.id,
+                active_ids=[booking.id]):
+            wizard.transition_apply()
+
+        self.assertEqual(booking.amount_paid, Decimal(1200))
+        self.assertEqual(certificate.status, 'used')
+
+    @with_transaction()
     def test_late_cancel_refunds_to_certificate(self):
         "A late cancellation gives the certificate back all but the fee"
         pool = Pool()
