@@ -652,8 +652,7 @@ BOOKING_FIELDS = [
     'token', 'number', 'state', 'start', 'end', 'hold_expires', 'price',
     'currency.code', 'service.name', 'photographer.name',
     'photographer.timezone', 'studio.name', 'studio.timezone', 'room.name',
-    'location', 'notes', 'cancelled_by', 'cancellation_fee',
-    'history']
+    'location', 'notes', 'cancelled_by', 'cancellation_fee']
 STAFF_FIELDS = ['client.name', 'email', 'phone', 'source']
 
 
@@ -668,7 +667,8 @@ def bookings_json(pool, bookings, history=False, staff=False):
     "Bookings as the portal shows them: by token, in their own time zone."
     Booking = pool.get('photo.booking')
     Log = pool.get('photo.booking.log')
-    fields = BOOKING_FIELDS + (STAFF_FIELDS if staff else [])
+    fields = (BOOKING_FIELDS + (STAFF_FIELDS if staff else [])
+        + (['history'] if history else []))
     rows = by_id(Booking.read([b.id for b in bookings], fields))
     logs = {}
     if history:

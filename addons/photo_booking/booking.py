@@ -6,6 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sql import Literal, Null
+from sql.functions import CurrentTimestamp
 from sql.operators import Equal
 
 from trytond import backend
@@ -21,7 +22,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from . import availability, policy, pricing
+from . import availability, policy, pricing, setup_cache
 from .exceptions import (
     BookingError, BookingValidationError, CancellationError,
     HoldExpiredError, LateCancellationWarning, SlotTakenError)
@@ -319,13 +320,13 @@ class Booking(Workflow, ModelSQL, ModelView):
             self.currency = self.service.currency
 
     def compute_price(self):
-        offer = self.photographer.offer(self.service) if self.photographer \
-            else None
+        own_price = (setup_cache.offers(self.photographer.id).price(
+                self.service.id) if self.photographer else None)
         extras = [(line.equipment.unit_price, 1)
             for line in (self.equipment_lines or [])
             if line.extra and line.equipment and line.equipment.unit_price]
         return pricing.booking_price(
-            self.service.price, offer.price if offer else None, extras)
+            self.service.price, own_price, extras)
 
     # --- storage ----------------------------------------------------------
 
@@ -346,21 +347,21 @@ class Booking(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def create(cls, vlist):
-        pool = Pool()
-        Configuration = pool.get('photo.configuration')
+        Sequence = Pool().get('ir.sequence')
         serialise_writes()
-        config = Configuration(1)
+        sequence_id, hold_duration = setup_cache.booking_settings()
         vlist = [v.copy() for v in vlist]
         for values in vlist:
+            values.setdefault('state', cls.default_state())
             if not values.get('number'):
-                values['number'] = config.booking_sequence.get()
-            if values.get('state', 'hold') == 'hold' and not values.get(
-                    'hold_expires'):
-                values['hold_expires'] = utc_now() + config.hold_duration
+                values['number'] = Sequence(sequence_id).get()
+            if values['state'] == 'hold' and not values.get('hold_expires'):
+                values['hold_expires'] = utc_now() + hold_duration
         bookings = []
         for sub_vlist in grouped_slice(vlist, CREATE_CHUNK):
             bookings.extend(super().create(list(sub_vlist)))
-        cls._log(bookings, from_state=None)
+        Log = Pool().get('photo.booking.log')
+        Log.record([(b.id, None, v['state']) for b, v in zip(bookings, vlist)])
         return bookings
 
     @classmethod
@@ -407,11 +408,9 @@ class Booking(Workflow, ModelSQL, ModelView):
     @classmethod
     def _log(cls, bookings, from_state, old_start=None, old_end=None):
         Log = Pool().get('photo.booking.log')
-        Log.save([Log(
-                    booking=b, from_state=from_state, to_state=b.state,
-                    old_start=old_start, old_end=old_end,
-                    new_start=b.start if old_start else None,
-                    new_end=b.end if old_end else None)
+        Log.record([(b.id, from_state, b.state, old_start, old_end,
+                    b.start if old_start else None,
+                    b.end if old_end else None)
                 for b in bookings])
 
     @classmethod
@@ -436,13 +435,14 @@ class Booking(Workflow, ModelSQL, ModelView):
 
     def check_setting(self):
         "Check the photographer offers the service where it happens."
-        if not self.photographer.offer(self.service):
+        offers = setup_cache.offers(self.photographer.id)
+        if not offers.offers(self.service.id):
             raise BookingValidationError(gettext(
                     'photo_booking.msg_booking_service_not_offered',
                     photographer=self.photographer.rec_name,
                     service=self.service.rec_name))
         if self.studio:
-            if self.studio not in self.photographer.studios:
+            if self.studio.id not in offers.studio_ids:
                 raise BookingValidationError(gettext(
                         'photo_booking.msg_booking_studio_not_served',
                         photographer=self.photographer.rec_name,
@@ -476,100 +476,80 @@ class Booking(Workflow, ModelSQL, ModelView):
         photographers defaults to every active photographer offering the
         service there; with several, each start time is given to the least
         busy one. exclude lists bookings to ignore (the one being moved).
-        Reads one range query per kind of resource.
+        Reads the live bookings in one range query (equipment usage in
+        another); the rest of the setup comes from setup_cache.
         """
-        pool = Pool()
-        Photographer = pool.get('photo.photographer')
-        PhotographerService = pool.get('photo.photographer.service')
-        WorkingHours = pool.get('photo.photographer.working_hours')
-        ScheduleException = pool.get('photo.photographer.exception')
-        FixedSlot = pool.get('photo.photographer.fixed_slot')
-        Busy = pool.get('photo.photographer.busy')
         now = now or utc_now()
-        if photographers is None:
-            domain = [('services.service', '=', service.id)]
-            if studio:
-                domain.append(('studios', '=', studio.id))
-            else:
-                domain.append(('on_location', '=', True))
-            photographers = Photographer.search(domain)
-        offering = PhotographerService.offering(
-            service, [p.id for p in photographers])
-        photographers = [p for p in photographers if p.id in offering]
-        if not photographers:
+        setup = setup_cache.setup(service, studio, photographers)
+        if not setup.candidates:
             return []
-        ids = [p.id for p in photographers]
-        tz = ZoneInfo(
-            studio.timezone if studio else photographers[0].timezone)
+        ids = [c.id for c in setup.candidates]
+        tz = ZoneInfo(setup.timezone)
         window = (
             dt.datetime.combine(day_from, dt.time(0), tz) - WINDOW_MARGIN,
             dt.datetime.combine(day_to, dt.time(0), tz) + 2 * WINDOW_MARGIN)
         window = tuple(naive(w) for w in window)
         exclude_ids = [b.id for b in exclude]
 
-        busy = cls._busy_intervals('photographer', ids, window, exclude_ids)
-        for photographer_id, intervals in Busy.periods(ids, window).items():
-            busy[photographer_id].extend(intervals)
-        fixed = FixedSlot.intervals(ids, studio, window)
-        weekly = WorkingHours.weekly_rules('photographer', ids,
-            where=lambda t: (t.studio == studio.id) if studio
-            else (t.studio == Null))
+        busy, room_busy = cls._booked(
+            ids, setup.room_ids, window, exclude_ids)
         # The engine also reads the day on each side of the range.
-        overrides = ScheduleException.overrides(
-            ids, day_from - WINDOW_MARGIN, day_to + WINDOW_MARGIN)
-
+        calendars = setup_cache.calendars(ids, studio,
+            day_from - WINDOW_MARGIN, day_to + WINDOW_MARGIN, window)
         rooms = None
-        equipment = ()
-        if studio and service.needs_room:
-            room_ids = studio.active_room_ids()
-            room_busy = cls._busy_intervals(
-                'room', room_ids, window, exclude_ids)
+        if setup.needs_room:
             rooms = [availability.Room(r, tuple(sorted(room_busy[r])))
-                for r in room_ids]
-        if studio:
-            equipment = cls._equipment_needs(
-                service, studio, window, exclude_ids)
+                for r in setup.room_ids]
+        equipment = ()
+        if setup.equipment:
+            Line = Pool().get('photo.booking.equipment_line')
+            usage = Line.usage(
+                [e for e, _, _ in setup.equipment], window, exclude_ids)
+            equipment = tuple(availability.EquipmentNeed(
+                    e, owned, quantity, tuple(usage[e]))
+                for e, owned, quantity in setup.equipment)
 
         candidates = [availability.Photographer(
-                p.id,
+                c.id,
                 availability.Schedule(
-                    tuple(weekly[p.id]), tuple(overrides[p.id])),
-                tuple(sorted(busy[p.id])), tuple(fixed[p.id]))
-            for p in photographers]
+                    c.weekly, calendars[c.id].overrides),
+                tuple(sorted(busy[c.id] + list(calendars[c.id].busy))),
+                calendars[c.id].fixed)
+            for c in setup.candidates]
         # One notice/horizon for the query: the most permissive; each slot
         # is then checked against its own photographer below.
         query = availability.SlotQuery(
             tz=tz, day_from=day_from, day_to=day_to,
-            duration=service.duration,
-            step=min(p.slot_step for p in photographers),
+            duration=setup.duration,
+            step=min(c.slot_step for c in setup.candidates),
             now=aware(now),
-            buffer_before=service.buffer_before,
-            buffer_after=service.buffer_after,
-            min_notice=min(p.min_notice for p in photographers),
+            buffer_before=setup.buffer_before,
+            buffer_after=setup.buffer_after,
+            min_notice=min(c.min_notice for c in setup.candidates),
             horizon=dt.timedelta(
-                days=max(p.horizon_days for p in photographers)))
-        studio_hours = studio.schedule() if studio else None
+                days=max(c.horizon_days for c in setup.candidates)))
         if len(candidates) == 1:
             slots = availability.available_slots(
-                query, candidates[0], studio_hours, rooms, equipment)
+                query, candidates[0], setup.studio_hours, rooms, equipment)
         else:
             slots = availability.any_photographer_slots(
-                query, candidates, studio_hours, rooms, equipment)
-        bounds = {p.id: p.start_bounds(aware(now)) for p in photographers}
+                query, candidates, setup.studio_hours, rooms, equipment)
+        bounds = {c.id: c.start_bounds(aware(now))
+            for c in setup.candidates}
         return [s for s in slots
             if bounds[s.photographer][0] <= s.start
             <= bounds[s.photographer][1]]
 
     @classmethod
-    def _busy_intervals(cls, column, ids, window, exclude_ids):
-        "Busy ranges of active bookings per photographer or room."
+    def _booked(cls, photographer_ids, room_ids, window, exclude_ids):
+        """Busy intervals of active bookings per photographer id and per
+        room id within window, in one query."""
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
-        result = defaultdict(list)
-        if not ids:
-            return result
-        resource = getattr(table, column)
-        where = (resource.in_(ids)
+        resources = table.photographer.in_(photographer_ids)
+        if room_ids:
+            resources |= table.room.in_(list(room_ids))
+        where = (resources
             & table.state.in_(ACTIVE_STATES)
             & RangeOverlap(
                 TSRange(table.busy_start, table.busy_end, '[)'),
@@ -579,32 +559,17 @@ class Booking(Workflow, ModelSQL, ModelView):
         if exclude_ids:
             where &= ~table.id.in_(exclude_ids)
         cursor.execute(*table.select(
-                resource, table.busy_start, table.busy_end, where=where))
-        for key, start, end in cursor:
-            result[key].append(availability.Interval(aware(start), aware(end)))
-        return result
-
-    @classmethod
-    def _equipment_needs(cls, service, studio, window, exclude_ids):
-        "What the service needs of the studio's equipment, and its usage."
-        pool = Pool()
-        Line = pool.get('photo.booking.equipment_line')
-        need = pool.get('photo.service.equipment').__table__()
-        equipment = pool.get('photo.equipment').__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*need.join(equipment,
-                condition=need.equipment == equipment.id).select(
-                equipment.id, equipment.quantity, need.quantity,
-                where=(need.service == service.id)
-                & (equipment.studio == studio.id)
-                & (equipment.active == Literal(True))))
-        needed = cursor.fetchall()
-        if not needed:
-            return ()
-        usage = Line.usage([e for e, _, _ in needed], window, exclude_ids)
-        return tuple(availability.EquipmentNeed(
-                e, owned, quantity, tuple(usage[e]))
-            for e, owned, quantity in needed)
+                table.photographer, table.room, table.busy_start,
+                table.busy_end, where=where))
+        by_photographer, by_room = defaultdict(list), defaultdict(list)
+        photographer_ids = set(photographer_ids)
+        for photographer, room, start, end in cursor:
+            interval = availability.Interval(aware(start), aware(end))
+            if photographer in photographer_ids:
+                by_photographer[photographer].append(interval)
+            if room is not None:
+                by_room[room].append(interval)
+        return by_photographer, by_room
 
     # --- client operations ------------------------------------------------
 
@@ -637,7 +602,7 @@ class Booking(Workflow, ModelSQL, ModelView):
         booking.price = booking.compute_price()
         with overlap_as_slot_taken():
             booking.save()
-            if studio:
+            if studio and setup_cache.equipment_needs(service, studio):
                 Line = Pool().get('photo.booking.equipment_line')
                 Line.allocate(booking)
         return booking
@@ -919,9 +884,9 @@ class EquipmentLine(ModelSQL, ModelView):
             booking = Booking(values['booking'])
             values.update(cls._booking_values(booking))
             if not values.get('unit'):
+                equipment = pool.get('photo.equipment')(values['equipment'])
                 values['unit'] = cls._free_unit(
-                    pool.get('photo.equipment')(values['equipment']),
-                    booking, taken=())
+                    equipment.id, equipment.quantity, booking, taken=())
         return values
 
     @staticmethod
@@ -966,12 +931,12 @@ class EquipmentLine(ModelSQL, ModelView):
         return result
 
     @classmethod
-    def _free_unit(cls, equipment, booking, taken):
+    def _free_unit(cls, equipment_id, owned, booking, taken):
         "The lowest unit number free over the booking's blocked range."
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         cursor.execute(*table.select(table.unit,
-                where=(table.equipment == equipment.id)
+                where=(table.equipment == equipment_id)
                 & (table.blocking == Literal(True))
                 & (table.booking != booking.id)
                 & RangeOverlap(
@@ -979,7 +944,7 @@ class EquipmentLine(ModelSQL, ModelView):
                     TSRange(booking.busy_start, booking.busy_end, '[)'))))
         used = {unit for unit, in cursor} | set(taken)
         return next(
-            (u for u in range(1, equipment.quantity + 1) if u not in used),
+            (u for u in range(1, owned + 1) if u not in used),
             # None of them is free: the exclusion constraint reports it.
             1)
 
@@ -987,16 +952,14 @@ class EquipmentLine(ModelSQL, ModelView):
     def allocate(cls, booking):
         "Reserve the service's default equipment kept at the booking's studio."
         lines = []
-        taken = defaultdict(set)
-        for need in booking.service.equipment:
-            equipment = need.equipment
-            if equipment.studio != booking.studio or not equipment.active:
-                continue
-            for _ in range(need.quantity):
-                unit = cls._free_unit(equipment, booking, taken[equipment])
-                taken[equipment].add(unit)
+        for equipment_id, owned, needed in setup_cache.equipment_needs(
+                booking.service, booking.studio):
+            taken = set()
+            for _ in range(needed):
+                unit = cls._free_unit(equipment_id, owned, booking, taken)
+                taken.add(unit)
                 lines.append(cls(
-                        booking=booking, equipment=equipment, unit=unit,
+                        booking=booking, equipment=equipment_id, unit=unit,
                         extra=False, **cls._booking_values(booking)))
         cls.save(lines)
         return lines
@@ -1024,6 +987,24 @@ class BookingLog(ModelSQL, ModelView):
         t = cls.__table__()
         cls._sql_indexes.add(Index(t, (t.booking, Index.Range())))
         cls._order.insert(0, ('id', 'ASC'))
+
+    @classmethod
+    def record(cls, entries):
+        """Append history entries: (booking id, from state, to state[, old
+        start, old end, new start, new end]).
+
+        A plain INSERT, as it is on every booking's hot path: the entries
+        come from the booking itself, never from user input."""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        columns = [table.booking, table.from_state, table.to_state,
+            table.old_start, table.old_end, table.new_start, table.new_end,
+            table.create_uid, table.create_date]
+        user = Transaction().user
+        rows = [list(e) + [None] * (7 - len(e)) + [user, CurrentTimestamp()]
+            for e in entries]
+        for chunk in grouped_slice(rows, CREATE_CHUNK):
+            cursor.execute(*table.insert(columns, list(chunk)))
 
     def get_date(self, name):
         return self.create_date.replace(microsecond=0)

@@ -5,8 +5,10 @@ from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Id
 
+from .setup_cache import ClearsSetupCache
 
-class Configuration(ModelSingleton, ModelSQL, ModelView):
+
+class Configuration(ClearsSetupCache, ModelSingleton, ModelSQL, ModelView):
     "Photo Booking Configuration"
     __name__ = 'photo.configuration'
     booking_sequence = fields.Many2One(

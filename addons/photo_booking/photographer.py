@@ -10,10 +10,12 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from .service import check_price
+from .setup_cache import ClearsSetupCache
 from .studio import timezones
 
 
-class Photographer(DeactivableMixin, ModelSQL, ModelView):
+class Photographer(
+        ClearsSetupCache, DeactivableMixin, ModelSQL, ModelView):
     "Photographer"
     __name__ = 'photo.photographer'
     _rec_name = 'name'
@@ -122,11 +124,6 @@ class Photographer(DeactivableMixin, ModelSQL, ModelView):
             result['review_count'][photographer] = count
         return {n: result[n] for n in names}
 
-    def start_bounds(self, now):
-        "The earliest and latest start a client may book now."
-        return (now + self.min_notice,
-            now + dt.timedelta(days=self.horizon_days))
-
     def offer(self, service):
         "The photographer's line for service, or None."
         for line in self.services:
@@ -134,7 +131,7 @@ class Photographer(DeactivableMixin, ModelSQL, ModelView):
                 return line
 
 
-class PhotographerStudio(ModelSQL):
+class PhotographerStudio(ClearsSetupCache, ModelSQL):
     "Photographer - Studio"
     __name__ = 'photo.photographer-photo.studio'
     photographer = fields.Many2One(
@@ -144,7 +141,7 @@ class PhotographerStudio(ModelSQL):
         'photo.studio', "Studio", required=True, ondelete='CASCADE')
 
 
-class PhotographerService(ModelSQL, ModelView):
+class PhotographerService(ClearsSetupCache, ModelSQL, ModelView):
     "Photographer Service"
     __name__ = 'photo.photographer.service'
     photographer = fields.Many2One(
@@ -164,16 +161,6 @@ class PhotographerService(ModelSQL, ModelView):
             ('service_unique', Unique(t, t.photographer, t.service),
                 'photo_booking.msg_photographer_service_unique'),
             ]
-
-    @classmethod
-    def offering(cls, service, photographer_ids):
-        "The ids among photographer_ids that offer service."
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(table.photographer,
-                where=(table.service == service.id)
-                & table.photographer.in_(list(photographer_ids))))
-        return {photographer for photographer, in cursor}
 
     @classmethod
     def validate_fields(cls, lines, field_names):

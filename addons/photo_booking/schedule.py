@@ -11,6 +11,7 @@ from trytond.transaction import Transaction
 
 from . import availability
 from .exceptions import BookingValidationError
+from .setup_cache import ClearsSetupCache
 
 WEEKDAYS = [
     ('0', "Monday"),
@@ -24,7 +25,7 @@ WEEKDAYS = [
 MIDNIGHT = dt.time(0)
 
 
-class WeeklyHoursMixin:
+class WeeklyHoursMixin(ClearsSetupCache):
     "Hours on one weekday, in the studio's wall-clock time."
     __slots__ = ()
     weekday = fields.Selection(WEEKDAYS, "Weekday", required=True, sort=False)
@@ -65,7 +66,7 @@ class WeeklyHoursMixin:
         return result
 
 
-class PeriodMixin:
+class PeriodMixin(ClearsSetupCache):
     "A photographer's UTC period [start, end), checked to end after it starts."
     __slots__ = ()
     start = fields.DateTime("Start", required=True)
@@ -127,7 +128,7 @@ class WorkingHours(WeeklyHoursMixin, ModelSQL, ModelView):
         return []
 
 
-class ScheduleException(ModelSQL, ModelView):
+class ScheduleException(ClearsSetupCache, ModelSQL, ModelView):
     "Photographer Schedule Exception"
     __name__ = 'photo.photographer.exception'
     photographer = fields.Many2One(

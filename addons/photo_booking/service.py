@@ -10,9 +10,12 @@ from trytond.pyson import Eval
 
 from . import policy
 from .exceptions import BookingValidationError
+from .setup_cache import ClearsSetupCache
 
 
-class Service(sequence_ordered(), DeactivableMixin, ModelSQL, ModelView):
+class Service(
+        ClearsSetupCache, sequence_ordered(), DeactivableMixin, ModelSQL,
+        ModelView):
     "Photo Service"
     __name__ = 'photo.service'
     name = fields.Char("Name", required=True, translate=True)
@@ -124,7 +127,7 @@ def check_price(price):
             gettext('photo_booking.msg_price_positive'))
 
 
-class ServiceEquipment(ModelSQL, ModelView):
+class ServiceEquipment(ClearsSetupCache, ModelSQL, ModelView):
     "Service Default Equipment"
     __name__ = 'photo.service.equipment'
     service = fields.Many2One(

@@ -12,13 +12,14 @@ from trytond.transaction import Transaction
 from . import availability
 from .exceptions import BookingValidationError
 from .schedule import WeeklyHoursMixin
+from .setup_cache import ClearsSetupCache
 
 
 def timezones():
     return [(z, z) for z in sorted(tz.available_timezones())]
 
 
-class Studio(DeactivableMixin, ModelSQL, ModelView):
+class Studio(ClearsSetupCache, DeactivableMixin, ModelSQL, ModelView):
     "Photo Studio"
     __name__ = 'photo.studio'
     name = fields.Char("Name", required=True, translate=True)
@@ -75,7 +76,7 @@ class Studio(DeactivableMixin, ModelSQL, ModelView):
                 key=lambda r: (r[1] is not None, r[1] or 0, r[0]))]
 
 
-class StudioPartMixin:
+class StudioPartMixin(ClearsSetupCache):
     "Something kept at one studio: named with its studio in lists."
     __slots__ = ()
     studio = fields.Many2One(

@@ -1,6 +1,7 @@
 "What a client and the studio see happen to a booking."
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from trytond.exceptions import UserError
 from trytond.model.exceptions import ValidationError
@@ -194,6 +195,42 @@ class BookingTestCase(ModuleTestCase):
         self.assertEqual(w.photographer.rating, Decimal('4.00'))
         with self.assertRaises(UserError):
             Review.leave(booking, w.client, 5)
+
+    @with_transaction()
+    def test_setup_changes_show_at_once(self):
+        "Availability follows schedule, room and price changes at once"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Exception_ = pool.get('photo.photographer.exception')
+        WorkingHours = pool.get('photo.photographer.working_hours')
+        Room = pool.get('photo.studio.room')
+        PhotographerService = pool.get('photo.photographer.service')
+        w = create_world(rooms=1)
+        day = tomorrow()
+
+        def starts():
+            return [s.start.astimezone(ZoneInfo(w.studio.timezone)).hour
+                for s in Booking.available_slots(
+                    w.service, day, day, studio=w.studio)]
+        self.assertEqual(starts()[0], 10)
+
+        day_off, = Exception_.create([{
+                    'photographer': w.photographer.id, 'kind': 'closed',
+                    'date_from': day, 'date_to': day}])
+        self.assertEqual(starts(), [])
+        Exception_.delete([day_off])
+        WorkingHours.write(list(w.photographer.working_hours), {
+                'start_time': dt.time(12)})
+        self.assertEqual(starts()[0], 12)
+        Room.write(w.rooms, {'active': False})
+        self.assertEqual(starts(), [])
+        Room.write(Room.browse([r.id for r in w.rooms]), {'active': True})
+
+        line, = w.photographer.services
+        PhotographerService.write([line], {'price': Decimal('7000')})
+        booking = Booking.create_hold(
+            w.service, local(w.studio, day, 12), w.client, w.studio)
+        self.assertEqual(booking.price, Decimal('7000'))
 
     @with_transaction()
     def test_photographer_sees_own_bookings_only(self):

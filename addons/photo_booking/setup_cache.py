@@ -1,0 +1,270 @@
+"""What availability reads of the studio's setup, cached between requests.
+
+Bookings change all the time; services, studios, rooms, equipment,
+photographers, their hours, days off, fixed slots and external busy time
+change rarely. Availability reads the latter once and keeps them until one
+of those models is modified: their ClearsSetupCache mixin clears the cache on
+every create, write and delete, and trytond tells the other workers (at once
+through PostgreSQL's cache channel with `[cache] clean_timeout = 0`, as our
+configurations set). Bookings and equipment usage are always read live.
+"""
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sql import Literal, Null
+
+from trytond.cache import BaseCache, Cache
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+
+CACHE = 'photo_booking.setup'
+# trytond allows one cache per name, and pytest imports this addon a second
+# time under its folder's name (photo_booking.*) besides trytond.modules.*.
+cache = BaseCache._instances.get(CACHE) or Cache(CACHE, context=False)
+# Days off, fixed slots and external busy time are kept per photographer in
+# blocks of BLOCK_DAYS days, so that windows of any size hit the cache.
+BLOCK_DAYS = 64
+# A block's UTC range reaches this far past its days, for any time zone.
+BLOCK_MARGIN = dt.timedelta(days=2)
+
+
+class ClearsSetupCache:
+    "Mixin of the models whose records availability caches."
+    __slots__ = ()
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        super().on_modification(mode, records, field_names=field_names)
+        cache.clear()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    "A photographer as availability sees them for one service and place."
+    id: int
+    slot_step: dt.timedelta
+    min_notice: dt.timedelta
+    horizon_days: int
+    weekly: tuple
+
+    def start_bounds(self, now):
+        "The earliest and latest start a client may book now."
+        return (now + self.min_notice,
+            now + dt.timedelta(days=self.horizon_days))
+
+
+@dataclass(frozen=True)
+class Setup:
+    "Everything but bookings that availability needs for one query shape."
+    duration: dt.timedelta
+    buffer_before: dt.timedelta
+    buffer_after: dt.timedelta
+    timezone: str
+    candidates: tuple
+    studio_hours: object  # availability.Schedule, None on location
+    needs_room: bool  # at a studio, in one of its rooms
+    room_ids: tuple  # the studio's active rooms when it needs one
+    equipment: tuple  # (equipment id, units owned, units needed)
+
+
+@dataclass(frozen=True)
+class Offers:
+    "What a photographer offers: {service id: price override} and studios."
+    prices: tuple
+    studio_ids: frozenset
+
+    def offers(self, service_id):
+        return any(s == service_id for s, _ in self.prices)
+
+    def price(self, service_id):
+        "The photographer's own price of the service, None for its price."
+        return next((p for s, p in self.prices if s == service_id), None)
+
+
+def _cached(key, read):
+    value = cache.get(key)
+    if value is None:
+        value = cache.set(key, read())
+    return value
+
+
+def setup(service, studio, photographers=None):
+    """The Setup of service at studio (None: on location) for photographers,
+    by default every active one offering it there."""
+    ids = (tuple(p.id for p in photographers)
+        if photographers is not None else None)
+    # Searching photographers applies the user's record rules.
+    key = ('setup', service.id, studio.id if studio else None, ids,
+        Transaction().user if ids is None else None)
+    return _cached(key, lambda: _read_setup(service, studio, ids))
+
+
+def _read_setup(service, studio, photographer_ids):
+    pool = Pool()
+    Photographer = pool.get('photo.photographer')
+    WorkingHours = pool.get('photo.photographer.working_hours')
+    if photographer_ids is None:
+        domain = [('services.service', '=', service.id)]
+        if studio:
+            domain.append(('studios', '=', studio.id))
+        else:
+            domain.append(('on_location', '=', True))
+        photographers = Photographer.search(domain)
+    else:
+        photographers = Photographer.browse(photographer_ids)
+    photographers = [p for p in photographers
+        if offers(p.id).offers(service.id)]
+    ids = [p.id for p in photographers]
+    weekly = WorkingHours.weekly_rules('photographer', ids,
+        where=lambda t: (t.studio == studio.id) if studio
+        else (t.studio == Null))
+    if studio:
+        timezone = studio.timezone
+    elif photographers:
+        timezone = photographers[0].timezone
+    else:
+        timezone = Photographer.default_timezone()
+    return Setup(
+        duration=service.duration,
+        buffer_before=service.buffer_before,
+        buffer_after=service.buffer_after,
+        timezone=timezone,
+        candidates=tuple(Candidate(
+                p.id, p.slot_step, p.min_notice, p.horizon_days,
+                tuple(weekly[p.id]))
+            for p in photographers),
+        studio_hours=studio.schedule() if studio else None,
+        needs_room=bool(studio and service.needs_room),
+        room_ids=tuple(studio.active_room_ids())
+        if studio and service.needs_room else (),
+        equipment=equipment_needs(service, studio) if studio else ())
+
+
+def equipment_needs(service, studio):
+    """What service needs of the studio's active equipment: (equipment id,
+    units owned, units needed)."""
+    return _cached(('equipment', service.id, studio.id),
+        lambda: _read_equipment_needs(service, studio))
+
+
+def _read_equipment_needs(service, studio):
+    pool = Pool()
+    need = pool.get('photo.service.equipment').__table__()
+    equipment = pool.get('photo.equipment').__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*need.join(equipment,
+            condition=need.equipment == equipment.id).select(
+            equipment.id, equipment.quantity, need.quantity,
+            where=(need.service == service.id)
+            & (equipment.studio == studio.id)
+            & (equipment.active == Literal(True))))
+    return tuple(cursor)
+
+
+def booking_settings():
+    "(booking sequence id, hold duration) of the configuration."
+    def read():
+        config = Pool().get('photo.configuration')(1)
+        return config.booking_sequence.id, config.hold_duration
+    return _cached(('configuration',), read)
+
+
+def offers(photographer_id):
+    "The photographer's Offers."
+    return _cached(('offers', photographer_id),
+        lambda: _read_offers(photographer_id))
+
+
+def _read_offers(photographer_id):
+    pool = Pool()
+    line = pool.get('photo.photographer.service').__table__()
+    serves = pool.get('photo.photographer-photo.studio').__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*line.select(line.service, line.price,
+            where=line.photographer == photographer_id))
+    prices = tuple((service, Decimal(price) if price is not None else None)
+        for service, price in cursor)
+    cursor.execute(*serves.select(serves.studio,
+            where=serves.photographer == photographer_id))
+    return Offers(prices, frozenset(studio for studio, in cursor))
+
+
+@dataclass(frozen=True)
+class Calendar:
+    "A photographer's days off/extra hours, fixed slots and external busy."
+    overrides: tuple
+    fixed: tuple
+    busy: tuple
+
+
+def calendars(photographer_ids, studio, day_from, day_to, window):
+    """Calendar per photographer id: the overrides of the days from day_from
+    to day_to, and the fixed slots at studio and busy time overlapping
+    window (naive UTC)."""
+    studio_id = studio.id if studio else None
+    blocks = range(
+        day_from.toordinal() // BLOCK_DAYS, day_to.toordinal() // BLOCK_DAYS + 1)
+    keys = {(p, b): ('calendar', p, studio_id, b)
+        for p in photographer_ids for b in blocks}
+    found = {pb: cache.get(key) for pb, key in keys.items()}
+    missing = [pb for pb, value in found.items() if value is None]
+    if missing:
+        read = _read_calendars(
+            sorted({p for p, _ in missing}), studio,
+            [b for b in blocks if any(m[1] == b for m in missing)])
+        for pb in missing:
+            found[pb] = cache.set(keys[pb], read[pb])
+    start, end = (w.replace(tzinfo=dt.timezone.utc) for w in window)
+    result = {}
+    for photographer in photographer_ids:
+        parts = [found[photographer, b] for b in blocks]
+        overlapping = lambda i: i.end > start and i.start < end  # noqa: E731
+        result[photographer] = Calendar(
+            overrides=tuple(o for p in parts for o in p.overrides
+                if day_from <= o.day <= day_to),
+            # An interval across two blocks is in both.
+            fixed=tuple(sorted(set(filter(overlapping,
+                            (i for p in parts for i in p.fixed))))),
+            busy=tuple(sorted(set(filter(overlapping,
+                            (i for p in parts for i in p.busy))))))
+    return result
+
+
+def _read_calendars(photographer_ids, studio, blocks):
+    "Calendar per (photographer id, block) over consecutive blocks."
+    pool = Pool()
+    ScheduleException = pool.get('photo.photographer.exception')
+    FixedSlot = pool.get('photo.photographer.fixed_slot')
+    Busy = pool.get('photo.photographer.busy')
+
+    def first_day(block):
+        return dt.date.fromordinal(block * BLOCK_DAYS)
+
+    def utc_range(block):
+        first = dt.datetime.combine(first_day(block), dt.time())
+        return (first - BLOCK_MARGIN,
+            first + dt.timedelta(days=BLOCK_DAYS) + BLOCK_MARGIN)
+
+    day_from = first_day(blocks[0])
+    day_to = first_day(blocks[-1] + 1) - dt.timedelta(days=1)
+    window = (utc_range(blocks[0])[0], utc_range(blocks[-1])[1])
+    overrides = ScheduleException.overrides(photographer_ids, day_from, day_to)
+    fixed = FixedSlot.intervals(photographer_ids, studio, window)
+    busy = Busy.periods(photographer_ids, window)
+    result = {}
+    for block in blocks:
+        first = first_day(block)
+        last = first_day(block + 1) - dt.timedelta(days=1)
+        start, end = (w.replace(tzinfo=dt.timezone.utc)
+            for w in utc_range(block))
+        for p in photographer_ids:
+            result[p, block] = Calendar(
+                overrides=tuple(o for o in overrides[p]
+                    if first <= o.day <= last),
+                fixed=tuple(i for i in fixed[p]
+                    if i.end > start and i.start < end),
+                busy=tuple(i for i in busy[p]
+                    if i.end > start and i.start < end))
+    return result
