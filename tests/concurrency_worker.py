@@ -194,3 +194,47 @@ def bulk_create(db, world, count, queue):
         queue.put(('ok', numbers))
     except Exception:
         queue.put(('error', traceback.format_exc()))
+
+
+def _day(day_offset):
+    return dt.date.today() + dt.timedelta(days=day_offset)
+
+
+def availability_reader(db, world, day_offset, commands, answers):
+    """A long-lived worker answering each command with the local start hours
+    of the world's service on the day: its setup cache stays warm between
+    commands, as a web worker's does between requests."""
+    try:
+        _init(db)
+        from zoneinfo import ZoneInfo
+        from trytond.pool import Pool
+        from trytond.transaction import Transaction
+        while commands.get(timeout=BARRIER_TIMEOUT) != 'stop':
+            with Transaction().start(db.name, 0, readonly=True):
+                pool = Pool()
+                slots = pool.get('photo.booking').available_slots(
+                    pool.get('photo.service')(world['service']),
+                    _day(day_offset), _day(day_offset),
+                    studio=pool.get('photo.studio')(world['studio']))
+            answers.put(('ok', [
+                        s.start.astimezone(ZoneInfo(world['tz'])).hour
+                        for s in slots]))
+    except Exception:
+        answers.put(('error', traceback.format_exc()))
+
+
+def add_day_off(db, world, day_offset, queue):
+    "Give the world's first photographer the day off, committed."
+    try:
+        _init(db)
+        from trytond.pool import Pool
+        from trytond.transaction import Transaction
+        with Transaction().start(db.name, 0) as transaction:
+            Pool().get('photo.photographer.exception').create([{
+                        'photographer': world['photographers'][0],
+                        'kind': 'closed', 'date_from': _day(day_offset),
+                        'date_to': _day(day_offset)}])
+            transaction.commit()
+        queue.put(('ok', None))
+    except Exception:
+        queue.put(('error', traceback.format_exc()))

@@ -266,3 +266,34 @@ def test_bulk_create(db, races):
     "One Booking.create of 120 bookings (SQLite: emulated exclusions)"
     numbers = run_child(cw.bulk_create, db, db.worlds['bulk'], BULK)
     assert len(set(numbers)) == BULK
+
+
+def test_schedule_change_reaches_other_workers(db):
+    """A worker with a warm availability cache sees a day off another worker
+    just committed (PostgreSQL: the cache channel; SQLite: ir_cache at the
+    next transaction)."""
+    world = run_child(cw.build_worlds, db, {'cache': {
+                'photographers': 1, 'needs_room': False,
+                'with_equipment': False}})['cache']
+    commands, answers = CONTEXT.Queue(), CONTEXT.Queue()
+    reader = CONTEXT.Process(target=cw.availability_reader,
+        args=(db, world, 30, commands, answers))
+    reader.start()
+
+    def hours():
+        commands.put('read')
+        status, value = answers.get(timeout=cw.BARRIER_TIMEOUT)
+        assert status == 'ok', value
+        return value
+    try:
+        assert hours() == list(range(10, 19))
+        assert hours() == list(range(10, 19))  # now from the cache
+        run_child(cw.add_day_off, db, world, 30)
+        # The notification reaches the reader's listener asynchronously.
+        deadline = time.monotonic() + 5
+        while (seen := hours()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert seen == []
+    finally:
+        commands.put('stop')
+        reader.join(30)

@@ -73,7 +73,8 @@ class TrytonDB:
         self.config_file = os.path.join(self.workdir, 'trytond.conf')
         with open(self.config_file, 'w') as f:
             f.write(
-                f'[database]\nuri = {self.uri}\npath = {self.path}\n')
+                f'[database]\nuri = {self.uri}\npath = {self.path}\n'
+                '[cache]\nclean_timeout = 0\n')
 
     @property
     def sqlite_file(self):
@@ -84,6 +85,7 @@ class TrytonDB:
         from trytond.config import config
         config.set('database', 'uri', self.uri)
         config.set('database', 'path', self.path)
+        config.set('cache', 'clean_timeout', '0')
 
     def create(self):
         if not USE_CACHE:
