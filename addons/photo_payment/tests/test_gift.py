@@ -71,9 +71,10 @@ class GiftCertificateTestCase(VoucherTestCase):
             Certificate.sell([certificate])
         self.assertEqual(certificate.state, 'draft')
 
-    @with_transaction()
-    def test_part_by_certificate_rest_at_yookassa(self):
-        "A small certificate pays its balance, the gateway only the rest"
+    def pay_part_by_certificate(self):
+        """A held booking (5000, 30 % prepaid) of which a 1000 certificate
+        pays part and YooKassa is asked the rest: (booking, certificate,
+        gateway payment)."""
         pool = Pool()
         Booking = pool.get('photo.booking')
         Payment = pool.get('photo.payment.transaction')
@@ -92,15 +93,36 @@ class GiftCertificateTestCase(VoucherTestCase):
             Booking.submit([booking])
         Payment.reconcile()
         payment, = [t for t in booking.transactions if t.gateway]
+        self.assertEqual(booking.state, 'hold')
+        return booking, certificate, payment
+
+    @with_transaction()
+    def test_part_by_certificate_rest_at_yookassa(self):
+        "A small certificate pays its balance, the gateway only the rest"
+        Payment = Pool().get('photo.payment.transaction')
+        booking, certificate, payment = self.pay_part_by_certificate()
+
         self.assertEqual(payment.amount, Decimal('500.00'))
         self.assertEqual(
             self.yookassa.payments[payment.gateway_id]['amount']['value'],
             '500.00')
-        self.assertEqual(booking.state, 'hold')
         self.yookassa.succeed(payment.gateway_id)
         Payment.reconcile()
         self.assertEqual(booking.state, 'confirmed')
         self.assertEqual(booking.amount_paid, Decimal(1500))
+
+    @with_transaction()
+    def test_failed_rest_gives_certificate_back(self):
+        "A failed gateway part releases the booking and refunds the voucher"
+        Payment = Pool().get('photo.payment.transaction')
+        booking, certificate, payment = self.pay_part_by_certificate()
+
+        self.yookassa.cancel(payment.gateway_id)
+        Payment.reconcile()
+
+        self.assertEqual(booking.state, 'cancelled')
+        self.assertEqual(certificate.balance, Decimal(1000))
+        self.assertEqual(certificate.status, 'active')
 
     @with_transaction()
     def test_whole_by_certificate_without_gateway(self):
