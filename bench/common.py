@@ -52,6 +52,8 @@ def database():
         yield db
     finally:
         from trytond import backend
+        from trytond.cache import Cache
+        Cache.drop(db.name)  # stops its listener before the drop
         backend.Database(db.name).close()
         db.drop()
         progress(f"database {db.name} dropped")

@@ -19,11 +19,12 @@ from werkzeug.exceptions import HTTPException
 from trytond import backend
 from trytond.exceptions import RateLimitException, UserError, UserWarning
 from trytond.i18n import gettext
-from trytond.model.exceptions import AccessError, ValidationError
+from trytond.model.exceptions import ValidationError
 from trytond.protocols.wrappers import Response
 from trytond.tools import escape_wildcard
 from trytond.transaction import Transaction
 
+from . import setup_cache
 from .booking import OVERLAP_MESSAGES
 from .exceptions import BookingError, HoldExpiredError, SlotTakenError
 
@@ -406,15 +407,9 @@ class Params:
         id_ = self.integer(name, required=required)
         if id_ is None:
             return None
-        record = Model(id_)
-        try:
-            # One read that also loads the fields the caller will use.
-            exists = getattr(record, 'active', True)
-        except AccessError:
-            exists = False
-        if not exists:
+        if not setup_cache.exists(Model, id_):
             self._error(name, 'msg_api_unknown_record', value=id_)
-        return record
+        return Model(id_)
 
     def period(self, default_from, default_days=0):
         "The from/to days, checked to be in order and not too long."

@@ -611,13 +611,8 @@ class Booking(Workflow, ModelSQL, ModelView):
     def _find_slot(cls, service, start, studio, photographers, now,
             exclude=()):
         "The engine's slot starting at start (naive UTC) or SlotTakenError."
-        Photographer = Pool().get('photo.photographer')
-        if studio:
-            tz = ZoneInfo(studio.timezone)
-        elif photographers:
-            tz = ZoneInfo(photographers[0].timezone)
-        else:
-            tz = ZoneInfo(Photographer.default_timezone())
+        tz = ZoneInfo(
+            setup_cache.setup(service, studio, photographers).timezone)
         local_start = aware(start).astimezone(tz)
         day = local_start.date()
         slots = cls.available_slots(

@@ -17,7 +17,7 @@ from trytond.protocols.wrappers import (
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
-from . import api, openapi
+from . import api, openapi, setup_cache
 from .api import PREFIX, ApiError, json_api, localised
 from .booking import ACTIVE_STATES
 
@@ -62,7 +62,7 @@ def availability(request, pool):
     args = api.query_args(request)
     service, studio, photographer = _setting(pool, args)
     photographers = [photographer] if photographer else None
-    tz = ZoneInfo(api.timezone_of(studio, photographers))
+    tz = ZoneInfo(setup_cache.setup(service, studio, photographers).timezone)
     today = dt.datetime.now(tz).date()
     day_from, day_to = args.period(today)
     slots = Booking.available_slots(

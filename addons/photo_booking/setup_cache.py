@@ -163,6 +163,17 @@ def _read_equipment_needs(service, studio):
     return tuple(cursor)
 
 
+def exists(Model, id_):
+    """Whether the user may see the active record id_ of Model, one of the
+    models that clear this cache."""
+    assert issubclass(Model, ClearsSetupCache), Model
+    transaction = Transaction()
+    key = ('exists', Model.__name__, id_, transaction.user,
+        transaction.check_access)
+    return _cached(key,
+        lambda: bool(Model.search([('id', '=', id_)], count=True)))
+
+
 def booking_settings():
     "(booking sequence id, hold duration) of the configuration."
     def read():
