@@ -165,7 +165,8 @@ class Booking(metaclass=PoolMeta):
         pending = [t for b in bookings for t in b.transactions
             if t.kind == 'payment' and t.state == 'pending']
         if pending:
-            Transaction_.cancel(pending)
+            # Also at the gateway: the client cannot pay a released booking
+            Transaction_.withdraw(pending)
         for booking, amount in refunds.items():
             for payment in booking.transactions:
                 if amount <= 0:

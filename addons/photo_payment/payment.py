@@ -332,6 +332,9 @@ class PaymentTransaction(Workflow, ModelSQL, ModelView):
         help="Where the client completes the payment.")
     error = fields.Text("Error", readonly=True)
     attempts = fields.Integer("Failed Attempts", readonly=True)
+    gateway_cancel = fields.Boolean(
+        "Cancel at Gateway", readonly=True,
+        help="Cancelled here and still to be cancelled at the gateway.")
 
     @classmethod
     def __setup__(cls):
@@ -386,6 +389,10 @@ class PaymentTransaction(Workflow, ModelSQL, ModelView):
         return 0
 
     @classmethod
+    def default_gateway_cancel(cls):
+        return False
+
+    @classmethod
     def preprocess_values(cls, mode, values):
         values = super().preprocess_values(mode, values)
         if mode == 'create':
@@ -400,6 +407,7 @@ class PaymentTransaction(Workflow, ModelSQL, ModelView):
         for name in ['idempotency_key', 'gateway_id', 'created', 'refunds',
                 'action_url', 'error']:
             default.setdefault(name, None)
+        default.setdefault('gateway_cancel', False)
         default.setdefault('state', 'pending')
         return super().copy(transactions, default=default)
 
@@ -434,7 +442,14 @@ class PaymentTransaction(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def create_payment(cls, booking, amount, gateway, delivered=False):
-        "A pending payment of amount for booking, sent to gateway."
+        """A pending payment of amount for booking, sent to gateway once
+        committed.
+
+        The gateway is called only after the commit (by the queue): a
+        transaction that rolls back leaves no payment the client could pay
+        at the gateway. If the call never happens (a crash after the
+        commit), the reconciliation cron sends the row with its idempotency
+        key, so the gateway holds at most one payment per row."""
         customer = receipt.Customer(
             email=booking.email or booking.client.email,
             phone=booking.phone or booking.client.phone)
@@ -447,6 +462,7 @@ class PaymentTransaction(Workflow, ModelSQL, ModelView):
             raise PaymentError(gettext(
                     'photo_payment.msg_receipt_invalid',
                     booking=booking.rec_name, error=str(e))) from e
+        gateway.provider()  # missing secrets fail now, not after the commit
         transaction, = cls.create([{
                     'booking': booking.id,
                     'kind': 'payment',
@@ -455,7 +471,7 @@ class PaymentTransaction(Workflow, ModelSQL, ModelView):
                     'gateway': gateway.id,
                     'receipt': json.dumps(data, ensure_ascii=False),
                     }])
-        cls.send([transaction])
+        cls.__queue__.send([transaction])
         return transaction
 
     @classmethod
@@ -583,6 +599,53 @@ class PaymentTransaction(Workflow, ModelSQL, ModelView):
             Booking.payment_lost(list(bookings))
 
     @classmethod
+    def withdraw(cls, transactions):
+        """Cancel pending payments here and, once committed, at their
+        gateway, so that the client cannot pay a released booking."""
+        payments = [t for t in transactions
+            if t.kind == 'payment' and t.state == 'pending']
+        cls.write([p for p in payments if p.gateway_id], {
+                'gateway_cancel': True,
+                })
+        cls.cancel(payments)
+        cls.__queue__.cancel_at_gateway(payments)
+
+    @classmethod
+    def cancel_at_gateway(cls, transactions):
+        """Cancel at the gateway the payments withdrawn here.
+
+        Stripe cancels the PaymentIntent. YooKassa cancels by API only
+        payments waiting_for_capture, never a pending redirect payment
+        (ours are captured at once): it expires there by itself, and a
+        payment the client still completes is refunded like any other that
+        the gateway reports after the release (Booking.payment_received).
+        A gateway that stays unavailable leaves the row to the
+        reconciliation cron; the booking is released anyway."""
+        for transaction in transactions:
+            if not transaction.gateway_cancel:
+                continue
+            try:
+                remote = transaction.gateway.call(
+                    'cancel_payment', transaction.gateway_id,
+                    transaction.currency.digits)
+            except providers.GatewayUnavailable as e:
+                transaction.unavailable(e)
+                continue
+            except providers.GatewayError as e:
+                # Refused: asking again would not help
+                cls.write([transaction], {
+                        'gateway_cancel': False,
+                        'error': str(e),
+                        })
+                transaction.notify_managers(gettext(
+                        'photo_payment.msg_gateway_cancel_refused',
+                        gateway=transaction.gateway.rec_name,
+                        booking=transaction.booking.rec_name, error=str(e)))
+                continue
+            cls.write([transaction], {'gateway_cancel': False})
+            cls.apply_status([transaction], remote.status, error=remote.error)
+
+    @classmethod
     @Workflow.transition('refunded')
     def refunded(cls, transactions):
         pass
@@ -686,10 +749,15 @@ class PaymentTransaction(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def reconcile(cls, transactions=None):
-        """Cron: send what could not be sent and read again pending payments
-        and refunds whose webhook did not arrive."""
+        """Cron: send what could not be sent, cancel at the gateway what
+        could not be cancelled there, and read again pending payments and
+        refunds whose webhook did not arrive."""
         if transactions is None:
-            transactions = cls.search([('state', '=', 'pending')])
+            transactions = cls.search(['OR',
+                    ('state', '=', 'pending'),
+                    ('gateway_cancel', '=', True),
+                    ])
+        cls.cancel_at_gateway(transactions)
         unsent_payments = [t for t in transactions
             if not t.gateway_id and t.kind == 'payment']
         unsent_refunds = [t for t in transactions

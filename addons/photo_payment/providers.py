@@ -160,6 +160,22 @@ class StripeProvider:
             self.client.v1.payment_intents.retrieve, payment_id)
         return self._payment(intent, digits)
 
+    def cancel_payment(self, payment_id, digits):
+        """Cancel the PaymentIntent so that it cannot be paid any more.
+
+        One that already succeeded (or was cancelled) cannot be: it is
+        returned as it stands, for the caller to act on its status."""
+        try:
+            intent = self._call(
+                self.client.v1.payment_intents.cancel, payment_id)
+        except GatewayUnavailable:
+            raise
+        except GatewayError as e:
+            if e.code != 'payment_intent_unexpected_state':
+                raise
+            return self.get_payment(payment_id, digits)
+        return self._payment(intent, digits)
+
     def refund(
             self, payment_id, amount, currency, digits, idempotency_key,
             receipt=None):
@@ -308,6 +324,13 @@ class YooKassaProvider:
         payment = self._call(
             lambda Payment, Refund: Payment.find_one(payment_id))
         return self._payment(payment)
+
+    def cancel_payment(self, payment_id, digits=2):
+        """The payment as it stands: YooKassa cancels by API only payments
+        waiting_for_capture, and ours are captured at once, so a pending
+        redirect payment cannot be cancelled. It expires at YooKassa (a
+        late success is refunded by the caller)."""
+        return self.get_payment(payment_id, digits)
 
     def refund(
             self, payment_id, amount, currency, digits, idempotency_key,

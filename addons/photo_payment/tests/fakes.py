@@ -160,6 +160,27 @@ class FakeStripe(FakeServer):
                         'code': 'resource_missing',
                         'message': "No such payment_intent"}}
             return 200, intent
+        if (method == 'POST' and path.startswith('/v1/payment_intents/')
+                and path.endswith('/cancel')):
+            # https://docs.stripe.com/api/payment_intents/cancel
+            intent = self.intents.get(path.split('/')[3])
+            if not intent:
+                return 404, {'error': {
+                        'type': 'invalid_request_error',
+                        'code': 'resource_missing',
+                        'message': "No such payment_intent"}}
+            if intent['status'] in {'succeeded', 'canceled'}:
+                return 400, {'error': {
+                        'type': 'invalid_request_error',
+                        'code': 'payment_intent_unexpected_state',
+                        'message': (
+                            "You cannot cancel this PaymentIntent because "
+                            f"it has a status of {intent['status']}."),
+                        'payment_intent': intent}}
+            intent.update(
+                status='canceled', canceled_at=int(time.time()),
+                cancellation_reason=params.get('cancellation_reason'))
+            return 200, intent
         if method == 'POST' and path == '/v1/refunds':
             intent = self.intents.get(params.get('payment_intent'))
             amount = int(params.get('amount') or intent['amount'])

@@ -11,7 +11,7 @@ from trytond.modules.photo_payment.exceptions import RefundError
 
 from .tools import (
     configure, create_accounting, create_gateways, create_paid_world, hold,
-    start_fakes)
+    run_queued, start_fakes)
 
 
 class PhotoPaymentTestCase(ModuleTestCase):
@@ -76,6 +76,7 @@ class PhotoPaymentTestCase(ModuleTestCase):
 
         with self.pay_with(stripe_gateway):
             Booking.submit([booking])
+            run_queued()
 
         self.assertEqual(booking.state, 'hold')
         self.assertAlmostEqual(
@@ -107,6 +108,7 @@ class PhotoPaymentTestCase(ModuleTestCase):
 
         # Submitting or reconciling again changes nothing
         Booking.submit([booking])
+        run_queued()
         Payment.reconcile()
         self.assertEqual(len(booking.transactions), 1)
         self.assertEqual(self.intents(payment), 1)
@@ -122,6 +124,7 @@ class PhotoPaymentTestCase(ModuleTestCase):
         booking = hold(world)
         with self.pay_with(stripe_gateway):
             Booking.submit([booking])
+            run_queued()
         payment, = booking.transactions
 
         self.stripe.succeed(payment.gateway_id)
@@ -140,6 +143,7 @@ class PhotoPaymentTestCase(ModuleTestCase):
         booking = hold(world)
         with self.pay_with(stripe_gateway):
             Booking.submit([booking])
+            run_queued()
         payment, = booking.transactions
 
         self.stripe.fail(payment.gateway_id)
@@ -162,6 +166,7 @@ class PhotoPaymentTestCase(ModuleTestCase):
         booking = hold(world)
         with self.pay_with(stripe_gateway):
             Booking.submit([booking])
+            run_queued()
         payment, = booking.transactions
 
         Booking.release_expired_holds(
@@ -181,6 +186,7 @@ class PhotoPaymentTestCase(ModuleTestCase):
         booking = hold(world)
         with self.pay_with(stripe_gateway):
             Booking.submit([booking])
+            run_queued()
         payment, = booking.transactions
         Booking.release_expired_holds(
             now=booking.hold_expires + dt.timedelta(seconds=1))
@@ -207,6 +213,7 @@ class PhotoPaymentTestCase(ModuleTestCase):
 
         with self.pay_with(yookassa_gateway):
             Booking.submit([booking])
+            run_queued()
 
         payment, = booking.transactions
         remote = self.yookassa.payments[payment.gateway_id]
@@ -252,6 +259,7 @@ class PhotoPaymentTestCase(ModuleTestCase):
 
         with self.pay_with(stripe_gateway):
             Booking.submit([booking])
+            run_queued()
 
         payment, = booking.transactions
         self.assertEqual(payment.state, 'pending')
@@ -277,6 +285,7 @@ class PhotoPaymentTestCase(ModuleTestCase):
 
         with self.pay_with(stripe_gateway):
             Booking.submit([booking])
+            run_queued()
 
         payment, = booking.transactions
         self.assertEqual(
@@ -301,6 +310,7 @@ class PhotoPaymentTestCase(ModuleTestCase):
         booking = hold(world)
         with self.pay_with(gateway):
             Booking.submit([booking])
+            run_queued()
         payment, = booking.transactions
         if gateway.kind == 'stripe':
             self.stripe.succeed(payment.gateway_id)
@@ -439,6 +449,7 @@ class PhotoPaymentTestCase(ModuleTestCase):
             booking = hold(world)
             with self.pay_with(gateways[0]):
                 Booking.submit([booking])
+                run_queued()
             payment, = booking.transactions
             self.stripe.succeed(payment.gateway_id)
             Payment.reconcile()
@@ -483,6 +494,7 @@ class PhotoPaymentTestCase(ModuleTestCase):
         unpaid = hold(create_paid_world())
         with self.pay_with(stripe_gateway):
             Booking.submit([unpaid])    # pending: not exported
+            run_queued()
 
         today = dt.date.today()
         start, end = (dt.datetime.combine(today, dt.time()),
@@ -553,6 +565,7 @@ class PhotoPaymentTestCase(ModuleTestCase):
         self.assertEqual(promo.uses, 1)
         with self.pay_with(stripe_gateway):
             Booking.submit([booking])
+            run_queued()
         payment, = booking.transactions
         self.assertEqual(payment.amount, Decimal('1350.00'))
         with self.assertRaises(PromoError):

@@ -9,7 +9,7 @@ from trytond.transaction import Transaction
 from .fakes import sign_stripe
 from .tools import (
     STRIPE_WEBHOOK_SECRET, YOOKASSA_IP, configure, create_gateways,
-    create_paid_world, hold, start_fakes)
+    create_paid_world, hold, run_queued, start_fakes)
 
 
 class PaymentRouteTestCase(RouteTestCase):
@@ -39,6 +39,7 @@ class PaymentRouteTestCase(RouteTestCase):
             booking = hold(world)
             with Transaction().set_context(photo_payment_gateway=gateway.id):
                 Booking.submit([booking])
+            run_queued()
             payment, = booking.transactions
             ids = (booking.id, payment.id, payment.gateway_id,
                 gateway.webhook_identifier)

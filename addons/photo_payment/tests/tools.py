@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from trytond import config
 from trytond.pool import Pool
+from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.tests.tools import (
     create_world, local, tomorrow)
@@ -83,6 +84,16 @@ def hold(world, day=None, hour=11, email='anna@example.com', source='web'):
     return Booking.create_hold(
         world.service, start, world.client, world.studio, email=email,
         phone='+7 926 000-11-22', source=source)
+
+
+def run_queued():
+    """Run what this transaction queued for after its commit (gateway
+    calls), as the request or the worker does. A test transaction is never
+    committed, so the tasks run here, in the same transaction."""
+    Queue = Pool().get('ir.queue')
+    transaction = Transaction()
+    while transaction.tasks:
+        Queue(transaction.tasks.pop(0)).run()
 
 
 __all__ = ['create_world', 'local', 'tomorrow', 'dt']
