@@ -9,6 +9,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
+from trytond.modules.photo_booking import setup_cache
 from trytond.modules.photo_booking.exceptions import HoldExpiredError, SlotTakenError
 from trytond.modules.photo_booking.tests.tools import create_world, local, tomorrow
 
@@ -231,6 +232,33 @@ class BookingTestCase(ModuleTestCase):
         booking = Booking.create_hold(
             w.service, local(w.studio, day, 12), w.client, w.studio)
         self.assertEqual(booking.price, Decimal('7000'))
+
+    @with_transaction()
+    def test_busy_time_across_cache_blocks(self):
+        "Busy time across a block of the setup cache blocks both days once"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Busy = pool.get('photo.photographer.busy')
+        w = create_world(rooms=1)
+        block = setup_cache.BLOCK_DAYS
+        first = dt.date.fromordinal(
+            (tomorrow(2).toordinal() // block + 1) * block)
+        eve = first - dt.timedelta(days=1)
+        Busy.create([{
+                    'photographer': w.photographer.id,
+                    'start': local(w.studio, eve, 12),
+                    'end': local(w.studio, first, 12)}])
+
+        def starts(day_from, day_to):
+            tz = ZoneInfo(w.studio.timezone)
+            return [(s.start.astimezone(tz).day, s.start.astimezone(tz).hour)
+                for s in Booking.available_slots(
+                    w.service, day_from, day_to, studio=w.studio)]
+        expected = ([(eve.day, h) for h in (10, 11)]
+            + [(first.day, h) for h in range(12, 19)])
+        self.assertEqual(starts(eve, eve), expected[:2])
+        self.assertEqual(starts(first, first), expected[2:])
+        self.assertEqual(starts(eve, first), expected)
 
     @with_transaction()
     def test_photographer_sees_own_bookings_only(self):
