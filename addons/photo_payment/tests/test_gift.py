@@ -216,7 +216,9 @@ class GiftCertificateTestCase(VoucherTestCase):
         Certificate.cancel([cancelled])
         used = sold_certificate(world, Decimal(100))
         Booking.apply_code(hold(world, hour=14), used.code)
-        unsold, = Certificate.copy([sold_certificate(world)])
+        unsold, = Certificate.copy([used])
+        self.assertEqual((unsold.transactions, unsold.balance),
+            ((), Decimal(100)))
         euro = sold_certificate(world, currency=get_currency('EUR'))
         booking = hold(world)
 
