@@ -665,6 +665,7 @@ def bookings_json(pool, bookings, history=False, staff=False):
     fields = (BOOKING_FIELDS + (STAFF_FIELDS if staff else [])
         + (['history'] if history else []))
     rows = by_id(Booking.read([b.id for b in bookings], fields))
+    extras = Booking.api_extras(bookings)
     logs = {}
     if history:
         logs = by_id(Log.read(
@@ -711,6 +712,7 @@ def bookings_json(pool, bookings, history=False, staff=False):
                     'old_start': instant(logs[i]['old_start'], tz),
                     'new_start': instant(logs[i]['new_start'], tz),
                     } for i in sorted(row['history'])]
+        value.update(extras.get(booking.id, {}))
         result.append(value)
     return result
 

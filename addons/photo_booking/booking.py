@@ -762,6 +762,12 @@ class Booking(Workflow, ModelSQL, ModelView):
                 Line.allocate(booking)
         return booking
 
+    @classmethod
+    def api_extras(cls, bookings):
+        """{booking id: {key: value}} that modules add to the bookings' JSON
+        in the API (e.g. their payment), as plain JSON values."""
+        return {}
+
     # --- back office ------------------------------------------------------
 
     @classmethod

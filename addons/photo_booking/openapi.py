@@ -133,6 +133,22 @@ SCHEMAS = {
             'studio': NAMED, 'room': NAMED,
             'location': TEXT, 'notes': TEXT,
             'cancelled_by': TEXT, 'cancellation_fee': MONEY,
+            'payment': {
+                **obj({
+                        'state': {
+                            'type': 'string',
+                            'enum': ['pending', 'succeeded', 'failed',
+                                'cancelled', 'refunded']},
+                        'amount': MONEY, 'currency': CURRENCY,
+                        'url': {
+                            **TEXT, 'nullable': True,
+                            'description': "Where the client pays while "
+                            "pending; null until the gateway has made the "
+                            "payment, moments after the confirmation: "
+                            "read the booking again."},
+                        }, required=['state', 'amount', 'currency', 'url']),
+                'description': "Its latest payment through a gateway, "
+                "when the studio takes prepayments (photo_payment)."},
             }, required=['token', 'number', 'state', 'start', 'end',
             'timezone', 'price', 'currency', 'service', 'photographer'],
         nullable=['hold_expires', 'studio', 'room', 'location', 'notes',

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
+from trytond.modules.photo_booking.api import money
 from trytond.modules.photo_booking.booking import ACTIVE_STATES, utc_now
 from trytond.modules.photo_booking.exceptions import HoldExpiredError
 from trytond.modules.photo_booking.pricing import prepayment_amount
@@ -47,6 +48,30 @@ class Booking(metaclass=PoolMeta):
             if (transaction.kind == 'payment'
                     and transaction.state == 'pending'):
                 return transaction.action_url
+
+    @classmethod
+    def api_extras(cls, bookings):
+        """The latest gateway payment of each booking: the API client sends
+        the client to its url, which is null until the gateway has made the
+        payment (after the commit of the confirmation)."""
+        pool = Pool()
+        Transaction_ = pool.get('photo.payment.transaction')
+        extras = super().api_extras(bookings)
+        payments = Transaction_.search([
+                ('booking', 'in', [b.id for b in bookings]),
+                ('kind', '=', 'payment'),
+                ('gateway', '!=', None),
+                ], order=[('created', 'ASC'), ('id', 'ASC')])
+        latest = {p.booking.id: p for p in payments}
+        for booking_id, payment in latest.items():
+            extras.setdefault(booking_id, {})['payment'] = {
+                'state': payment.state,
+                'amount': money(payment.amount),
+                'currency': payment.currency.code,
+                'url': (payment.action_url
+                    if payment.state == 'pending' else None),
+                }
+        return extras
 
     @property
     def prepayment_due(self):

@@ -149,6 +149,12 @@ class PaymentSafetyTestCase(RouteTestCase):
 
         self.assertEqual(response.status_code, HTTPStatus.OK, response.data)
         self.assertEqual(response.json['state'], 'hold')
+        # Answered before the commit: the URL comes with the next read
+        self.assertEqual(response.json['payment'], {
+                'state': 'pending', 'amount': '1500.00', 'currency': 'RUB',
+                'url': None})
+        read_again = self.client().get(
+            f'/{DB_NAME}/photo_booking/api/v1/bookings/{token}').json
         with Transaction().start(DB_NAME, 0, readonly=True):
             booking, = Pool().get('photo.booking').search(
                 [('token', '=', token)])
@@ -160,6 +166,7 @@ class PaymentSafetyTestCase(RouteTestCase):
             (remote.status, remote.metadata['transaction']), ('pending', key))
         self.assertEqual(
             self.payment(payment_id)['payment_url'], remote.action)
+        self.assertEqual(read_again['payment']['url'], remote.action)
 
         # Replayed confirmation, cron: nothing sent again
         self.api(f'bookings/{token}/confirm')
