@@ -85,7 +85,8 @@ class VoucherMixin(Workflow):
     state = fields.Selection(
         STATES, "State", readonly=True, required=True, sort=False)
     status = fields.Function(
-        fields.Selection(STATUSES, "Status"), 'get_status')
+        fields.Selection(STATUSES, "Status"), 'get_status',
+        searcher='search_status')
     invoice = fields.Many2One(
         'account.invoice', "Invoice", readonly=True, ondelete='RESTRICT')
 
@@ -160,6 +161,30 @@ class VoucherMixin(Workflow):
         if self.expires and self.expires < Date.today():
             return 'expired'
         return 'used' if self.used_up else 'active'
+
+    @classmethod
+    def search_status(cls, name, clause):
+        "Draft and cancelled are states; the others depend on today."
+        Date = Pool().get('ir.date')
+        _, operator, value = clause[:3]
+        values = set(value if operator in {'in', 'not in'} else [value])
+        if operator not in {'=', '!=', 'in', 'not in'}:
+            raise ValueError(f"unsupported status operator {operator}")
+        today = Date.today()
+        current = [v.id for v in cls.search([
+                    ('state', '=', 'active'),
+                    ['OR', ('expires', '=', None), ('expires', '>=', today)],
+                    ])
+            if ('used' if v.used_up else 'active') in values]
+        domain = ['OR',
+            ('state', 'in', list(values & {'draft', 'cancelled'})),
+            ('id', 'in', current)]
+        if 'expired' in values:
+            domain.append([
+                    ('state', '=', 'active'), ('expires', '<', today)])
+        ids = [v.id for v in cls.search(domain)]
+        return [('id', 'not in' if operator in {'!=', 'not in'} else 'in',
+                ids)]
 
     @classmethod
     @ModelView.button

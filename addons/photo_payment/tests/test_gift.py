@@ -234,6 +234,16 @@ class GiftCertificateTestCase(VoucherTestCase):
         self.assertEqual(
             [expired.status, cancelled.status, used.status, unsold.status],
             ['expired', 'cancelled', 'used', 'draft'])
+        for status, certificates in [
+                ('expired', [expired]), ('used', [used]),
+                ('draft', [unsold]), ('cancelled', [cancelled])]:
+            self.assertEqual(
+                Certificate.search([('status', '=', status)]), certificates)
+        self.assertNotIn(
+            euro, Certificate.search([('status', '!=', 'active')]))
+        self.assertEqual(
+            set(Certificate.search([('status', 'in', ['active', 'used'])])),
+            {used, euro})
 
 
 @unittest.skipIf(backend.name == 'sqlite',
