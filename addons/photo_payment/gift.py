@@ -34,10 +34,8 @@ class GiftCertificate(VoucherMixin, ModelSQL, ModelView):
         states=VoucherMixin._states_draft)
     buyer = fields.Many2One(
         'party.party', "Buyer", ondelete='RESTRICT',
-        states={
-            'readonly': Eval('state') != 'draft',
-            'required': Eval('state') == 'active',
-            })
+        states=VoucherMixin._states_draft,
+        help="Who pays; needed when the sale is invoiced.")
     recipient = fields.Many2One(
         'party.party', "Recipient", ondelete='RESTRICT')
     transactions = fields.One2Many(
@@ -74,8 +72,8 @@ class GiftCertificate(VoucherMixin, ModelSQL, ModelView):
         return self.buyer
 
     @property
-    def sale_price(self):
-        return self.amount
+    def sale(self):
+        return self.amount, self.currency
 
     @property
     def used_up(self):

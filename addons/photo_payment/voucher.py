@@ -151,8 +151,9 @@ class VoucherMixin(Workflow):
         raise NotImplementedError
 
     @property
-    def sale_price(self):
-        return self.type.price
+    def sale(self):
+        "(price, currency) it is sold for."
+        return self.type.price, self.type.currency
 
     def get_status(self, name):
         Date = Pool().get('ir.date')
@@ -190,11 +191,12 @@ class VoucherMixin(Workflow):
     @ModelView.button
     @Workflow.transition('active')
     def sell(cls, vouchers):
-        "Start the validity and invoice the buyer (when accounting is set)."
+        "Start the validity; invoice the buyer when the type has a company."
         Date = Pool().get('ir.date')
         today = Date.today()
         for voucher in vouchers:
-            if not voucher.sold_to:
+            type_ = voucher.type
+            if type_.company and not voucher.sold_to:
                 raise PrepaidError(gettext(
                         'photo_payment.msg_voucher_buyer_required',
                         code=voucher.code))
@@ -203,13 +205,13 @@ class VoucherMixin(Workflow):
                 voucher.expires = today + dt.timedelta(
                     days=voucher.type.validity)
             voucher.state = 'active'
-            type_ = voucher.type
             if type_.company and not voucher.invoice:
+                price, currency = voucher.sale
                 with Transaction().set_context(company=type_.company.id):
                     voucher.invoice = paid_invoice(
-                        type_.company, voucher.sold_to, type_.currency,
+                        type_.company, voucher.sold_to, currency,
                         type_.product, f'{type_.rec_name} {voucher.code}',
-                        quantity=1, unit_price=voucher.sale_price,
+                        quantity=1, unit_price=price,
                         reference=voucher.code, description=type_.rec_name,
                         payment_method=type_.payment_method,
                         payment_description=voucher.code)

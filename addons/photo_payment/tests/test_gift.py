@@ -35,13 +35,17 @@ class GiftCertificateTestCase(VoucherTestCase):
                 'gift_certificate', world.currency, Decimal(3000),
                 product=product, company=company.id,
                 payment_method=method.id, validity=90)
-            certificate = Certificate(type=type_, buyer=world.client)
+            certificate = Certificate(type=type_)
             certificate.on_change_type()
             certificate.save()
             self.assertEqual(
                 (certificate.state, certificate.amount, certificate.invoice),
                 ('draft', Decimal(3000), None))
             self.assertRegex(certificate.code, r'^GIFT(-[2-9A-Z]{4}){3}$')
+            with self.assertRaisesRegex(PrepaidError, 'invoiced'):
+                Certificate.sell([certificate])     # to whom?
+            certificate.buyer = world.client
+            certificate.save()
 
             Certificate.sell([certificate])
 
@@ -59,17 +63,20 @@ class GiftCertificateTestCase(VoucherTestCase):
                 certificate.expires, dt.date.today() + dt.timedelta(days=90))
 
     @with_transaction()
-    def test_sell_needs_buyer(self):
-        "A certificate cannot be sold to nobody"
+    def test_sell_without_accounting(self):
+        "Without a company on its type, a certificate sells to anyone"
         Certificate = Pool().get('photo.payment.gift_certificate')
         world = create_paid_world()
         type_ = voucher_type('gift_certificate', world.currency, Decimal(10))
         certificate, = Certificate.create([{
                     'type': type_.id, 'amount': Decimal(10),
                     'currency': world.currency.id}])
-        with self.assertRaises(PrepaidError):
-            Certificate.sell([certificate])
-        self.assertEqual(certificate.state, 'draft')
+
+        Certificate.sell([certificate])
+
+        self.assertEqual(
+            (certificate.status, certificate.invoice, certificate.balance),
+            ('active', None, Decimal(10)))
 
     def pay_part_by_certificate(self):
         """A held booking (5000, 30 % prepaid) of which a 1000 certificate
