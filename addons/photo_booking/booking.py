@@ -793,6 +793,31 @@ class Booking(Workflow, ModelSQL, ModelView):
                     'photo_booking.msg_booking_hold_released'), now=now)
         return expired
 
+    # --- portal hooks: modules extend the portal by overriding these -----
+
+    def portal_next_url(self, submitted=False):
+        """The portal page where a held booking waits once its details are
+        in (e.g. a payment step), or None: its details page while held, else
+        its own page. submitted: the details were sent just now (the page may
+        then go straight on, e.g. to the gateway)."""
+        return None
+
+    def portal_panels(self, page):
+        """Extra fragments for the portal page ('details' or 'cabinet')
+        showing this booking: dicts with the 'template' to include (from an
+        activated module, e.g. 'photo_payment/x.html') and its data."""
+        return []
+
+    @classmethod
+    def portal_cabinet_domain(cls):
+        "The domain of a web user's bookings that the cabinet lists."
+        return [
+            ('state', '!=', 'hold'),
+            ['OR',
+                ('state', '!=', 'cancelled'),
+                ('cancelled_by', '!=', 'system')],
+            ]
+
 
 class overlap_as_slot_taken:
     """Turn an overlap constraint violation into the user's 'time taken'

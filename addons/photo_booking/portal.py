@@ -553,6 +553,10 @@ def hold_or_404(pool, token):
     booking = booking_by_token(pool, token)
     if booking.state != 'hold':
         raise _Redirect(f'/booking/{booking.token}')
+    next_url = booking.portal_next_url()
+    if next_url:
+        # Details are in; the booking waits on a later step.
+        raise _Redirect(next_url)
     return booking
 
 
@@ -683,7 +687,11 @@ def details_post(visit, pool, token):
                 "has been released. Please choose a time again."),
             booking_query(booking))
     send_booking_mail(visit, booking)
-    return redirect_to(f'/booking/{booking.token}')
+    # A module may keep the booking held for a next step (a payment).
+    next_url = (booking.state == 'hold'
+        and booking.portal_next_url(submitted=True)) \
+        or f'/booking/{booking.token}'
+    return redirect_to(next_url)
 
 
 def booking_query(booking):
@@ -742,7 +750,8 @@ def ics(booking, host):
 def confirmation(visit, pool, token):
     booking = booking_by_token(pool, token)
     if booking.state == 'hold':
-        return redirect_to(f'/book/details/{booking.token}')
+        return redirect_to(booking.portal_next_url()
+            or f'/book/details/{booking.token}')
     return render(visit, 'confirmation.html', booking=booking_view(booking),
         google_url=google_calendar_url(booking))
 
@@ -938,10 +947,7 @@ def my_bookings(pool, user):
     Booking = pool.get('photo.booking')
     return Booking.search([
             ('web_user', '=', user.id),
-            ('state', '!=', 'hold'),
-            ['OR',
-                ('state', '!=', 'cancelled'),
-                ('cancelled_by', '!=', 'system')],
+            Booking.portal_cabinet_domain(),
             ], order=[('start', 'ASC')])
 
 
@@ -1207,9 +1213,10 @@ def offline(visit, pool):
     return render(visit, 'offline.html')
 
 
-def static_response(path, extra_headers=None):
-    full = os.path.normpath(os.path.join(STATIC, path))
-    if not full.startswith(STATIC + os.sep) or not os.path.isfile(full):
+def static_response(path, extra_headers=None, root=STATIC):
+    "A file of root (this module's static/ by default) or NotFound."
+    full = os.path.normpath(os.path.join(root, path))
+    if not full.startswith(root + os.sep) or not os.path.isfile(full):
         raise exceptions.NotFound()
     with open(full, 'rb') as file:
         data = file.read()

@@ -198,10 +198,22 @@ RU = {
 }
 
 
+# Per language, the texts of every module's portal pages: modules that add
+# pages register theirs with add_texts when imported.
+CATALOGUES = {'ru': RU}
+
+
+def add_texts(lang, texts):
+    "Add a module's portal texts (English source -> lang) to the catalogue."
+    CATALOGUES.setdefault(lang, {}).update(texts)
+
+
 def translator(lang):
-    if lang == 'ru':
+    if lang in CATALOGUES:
+        catalogue = CATALOGUES[lang]
+
         def gettext(text, **values):
-            text = RU.get(text, text)
+            text = catalogue.get(text, text)
             return text % values if values else text
     else:
         def gettext(text, **values):

@@ -4,8 +4,10 @@ route decorator that maps our errors to friendly pages.
 Routes live in portal.py; they parse, call model methods and render.
 """
 import datetime as dt
+import importlib.util
 import logging
 import os
+import re
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -34,8 +36,41 @@ LANG_COOKIE = 'pb_lang'
 USER_COOKIE = 'pb_session'
 DEFAULT_LANGUAGE = 'ru'
 
+
+class ModuleTemplates(jinja2.BaseLoader):
+    """'<module>/<name>' is templates/<name> of that module, if activated in
+    the database of the current transaction: other modules bring their own
+    portal pages and fragments (see Booking.portal_panels)."""
+
+    def get_source(self, environment, template):
+        module, _, name = template.partition('/')
+        if not name or not re.fullmatch(r'[a-z0-9_]+', module) \
+                or not _activated(module):
+            raise jinja2.TemplateNotFound(template)
+        try:
+            spec = importlib.util.find_spec(f'trytond.modules.{module}')
+        except ImportError:
+            spec = None
+        if not spec or not spec.submodule_search_locations:
+            raise jinja2.TemplateNotFound(template)
+        folder = os.path.join(
+            list(spec.submodule_search_locations)[0], 'templates')
+        return jinja2.FileSystemLoader(folder).get_source(environment, name)
+
+
+def _activated(module):
+    if not Transaction().database:
+        return False
+    Module = Pool().get('ir.module')
+    return bool(Module.search([
+                ('name', '=', module),
+                ('state', '=', 'activated'),
+                ], limit=1))
+
+
 env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES),
+    loader=jinja2.ChoiceLoader([
+            jinja2.FileSystemLoader(TEMPLATES), ModuleTemplates()]),
     autoescape=jinja2.select_autoescape(['html', 'xml']),
     trim_blocks=True, lstrip_blocks=True)
 
@@ -157,7 +192,8 @@ def render(visit, template, status=HTTPStatus.OK, **context):
         _=visit.gettext, lang=visit.lang, csrf=visit.csrf, user=visit.user,
         request=request, lang_url=lambda code: lang_url(request, code),
         month_name=lambda month: month_name(visit.lang, month),
-        weekday_names=weekday_names(visit.lang), state_labels=STATE_LABELS)
+        weekday_names=weekday_names(visit.lang), state_labels=STATE_LABELS,
+        portal_panels=lambda booking, page: booking.portal_panels(page))
     body = env.get_template(template).render(**context)
     response = Response(body, status=int(status), mimetype='text/html')
     response.headers['Cache-Control'] = 'no-store'

@@ -1,1 +1,2 @@
 from . import routes  # noqa: F401
+from . import portal  # noqa: F401

@@ -54,6 +54,9 @@ class PaymentTransaction(metaclass=PoolMeta):
                     or not gateway.company or not gateway.payment_method):
                 continue
             with Transaction().set_context(company=gateway.company.id):
+                # Records read the accounts in their own context: browse
+                # again in the company's (a webhook has no company).
+                transaction = cls(transaction.id)
                 invoice = transaction._invoice()
                 transaction.invoice = invoice
                 transaction.save()

@@ -78,7 +78,10 @@ class Gateway(DeactivableMixin, ModelSQL, ModelView):
         "VAT Code", required=True,
         help="YooKassa vat_code of receipt items (1: without VAT).")
     return_url = fields.Char(
-        "Return URL", help="Where YooKassa sends the client after paying.")
+        "Return URL",
+        help="Where the gateway sends the client after paying; {token} "
+        "and {number} stand for the booking's. Leave empty for the "
+        "booking's payment page on the portal.")
 
     @classmethod
     def __setup__(cls):
@@ -219,12 +222,37 @@ class Gateway(DeactivableMixin, ModelSQL, ModelView):
                 ], limit=1)
         return transactions[0] if transactions else None
 
-    def _stripe_intent(self, obj, status):
+    def _find_stripe_transaction(self, obj):
+        """The payment of a Stripe object (Checkout Session or
+        PaymentIntent): by its id, else by the transaction key its metadata
+        carries (a session's PaymentIntent is made only when the client
+        pays)."""
         Transaction_ = Pool().get('photo.payment.transaction')
         transaction = self._find_transaction(obj['id'])
+        key = (obj.get('metadata') or {}).get('transaction')
+        if not transaction and key:
+            transactions = Transaction_.search([
+                    ('gateway', '=', self.id),
+                    ('idempotency_key', '=', key),
+                    ('kind', '=', 'payment'),
+                    ], limit=1)
+            transaction = transactions[0] if transactions else None
+        return transaction
+
+    def _stripe_intent(self, obj, status):
+        Transaction_ = Pool().get('photo.payment.transaction')
+        transaction = self._find_stripe_transaction(obj)
         if not transaction:
             return False
         error = (obj.get('last_payment_error') or {}).get('message')
+        if (status == providers.FAILED
+                and providers.StripeProvider.is_session(
+                    transaction.gateway_id)):
+            # Checkout lets the client try another card: only the session
+            # expiring ends the payment.
+            if transaction.state == 'pending':
+                Transaction_.write([transaction], {'error': error})
+            return True
         Transaction_.apply_status([transaction], status, error=error)
         return True
 
@@ -237,16 +265,61 @@ class Gateway(DeactivableMixin, ModelSQL, ModelView):
     def stripe_payment_intent_canceled(self, obj):
         return self._stripe_intent(obj, providers.CANCELLED)
 
+    def _stripe_session(self, obj, status):
+        Transaction_ = Pool().get('photo.payment.transaction')
+        transaction = self._find_stripe_transaction(obj)
+        if not transaction:
+            return False
+        if status is not None:
+            Transaction_.apply_status([transaction], status)
+        return True
+
+    def stripe_checkout_session_completed(self, obj):
+        "Paid at once (cards), or later (async methods): see below."
+        return self._stripe_session(
+            obj, providers.SUCCEEDED if obj.get('payment_status') in {
+                'paid', 'no_payment_required'} else None)
+
+    def stripe_checkout_session_async_payment_succeeded(self, obj):
+        return self._stripe_session(obj, providers.SUCCEEDED)
+
+    def stripe_checkout_session_async_payment_failed(self, obj):
+        return self._stripe_session(obj, providers.FAILED)
+
+    def stripe_checkout_session_expired(self, obj):
+        return self._stripe_session(obj, providers.CANCELLED)
+
     def stripe_charge_refunded(self, obj):
         "Refunds done: ours succeed, others (dashboard) are recorded."
         Transaction_ = Pool().get('photo.payment.transaction')
-        payment = self._find_transaction(obj.get('payment_intent'))
+        intent_id = obj.get('payment_intent')
+        payment = self._find_transaction(intent_id)
+        if not payment and intent_id:
+            # Paid through Checkout: the intent names its transaction.
+            try:
+                intent = self.call('get_payment', intent_id, 2)
+            except providers.GatewayError as e:
+                logger.warning("cannot read %s: %s", intent_id, e)
+                return False
+            payment = self._find_stripe_transaction(
+                {'id': intent_id, 'metadata': intent.metadata})
         if not payment:
             return False
         digits = payment.currency.digits
         refunded = providers.from_minor(obj['amount_refunded'], digits)
         Transaction_.refunds_settled(payment, refunded)
         return True
+
+    def get_return_url(self, booking):
+        """Where the client comes back from paying booking: the Return URL
+        of the gateway (or the return_url setting), where {token} and
+        {number} stand for the booking's, else the booking's payment page
+        on the portal."""
+        url = self.return_url or setting('return_url')
+        if url:
+            return url.replace('{token}', booking.token or '').replace(
+                '{number}', booking.number or '')
+        return f'{http_host()}/booking/{booking.token}/payment'
 
     def yookassa_trusts(self, address):
         networks = [n.strip() for n in setting(
@@ -498,8 +571,7 @@ class PaymentTransaction(Workflow, ModelSQL, ModelView):
                         'transaction': transaction.idempotency_key,
                         },
                     receipt=transaction.receipt_data,
-                    return_url=transaction.gateway.return_url
-                    or setting('return_url'))
+                    return_url=transaction.gateway.get_return_url(booking))
             except providers.GatewayUnavailable as e:
                 transaction.unavailable(e)
                 continue

@@ -102,3 +102,18 @@ class Booking(metaclass=PoolMeta):
                     booking.currency.digits),
                 })
         return booking
+
+    @classmethod
+    def apply_code(cls, booking, code):
+        """Apply a code the client typed at checkout to booking; returns it.
+
+        Here a promo code, else PromoError. Other kinds of codes (gift
+        certificates, packages) are added by overriding this and calling
+        super() for the codes they do not know."""
+        if any(t.kind == 'payment' and t.state == 'pending'
+                for t in booking.transactions):
+            # The amount asked at the gateway is not to change under it.
+            raise PromoError(gettext(
+                    'photo_payment.msg_promo_not_applicable',
+                    booking=booking.rec_name))
+        return cls.apply_promo(booking, code)

@@ -47,8 +47,8 @@ class RemotePayment:
     status: str     # pending, succeeded, failed or cancelled
     amount: Decimal
     currency: str
-    # Where the client pays: YooKassa's confirmation_url or Stripe's
-    # client_secret for Stripe.js.
+    # Where the client pays: YooKassa's confirmation_url or the url of
+    # Stripe's Checkout Session (a bare PaymentIntent's client_secret).
     action: str | None = None
     error: str | None = None
     metadata: dict = field(default_factory=dict)
@@ -69,6 +69,13 @@ def to_minor(amount: Decimal, digits: int) -> int:
 def from_minor(amount: int, digits: int) -> Decimal:
     return (Decimal(amount) / 10 ** digits).quantize(
         Decimal(1).scaleb(-digits))
+
+
+def add_query(url, query):
+    "url with query ('name=value') appended."
+    if not url:
+        return url
+    return url + ('&' if '?' in url else '?') + query
 
 
 def with_retries(
@@ -102,7 +109,12 @@ STRIPE_STATUS = {
 
 
 class StripeProvider:
-    "PaymentIntents and refunds through stripe.StripeClient."
+    """Checkout Sessions (Stripe's hosted payment page), their
+    PaymentIntents and refunds through stripe.StripeClient.
+
+    A payment's id is its Checkout Session id (cs_…); ids of PaymentIntents
+    (pi_…) made directly, as before Checkout, are still read, cancelled and
+    refunded."""
 
     def __init__(self, secret_key, api_base, timeout=20):
         import stripe
@@ -124,8 +136,12 @@ class StripeProvider:
                 raise GatewayUnavailable(str(e), e.code) from e
             raise GatewayError(e.user_message or str(e), e.code) from e
 
+    @staticmethod
+    def is_session(payment_id):
+        return (payment_id or '').startswith('cs_')
+
     def _payment(self, intent, digits):
-        intent = intent.to_dict()
+        intent = intent.to_dict() if hasattr(intent, 'to_dict') else intent
         status = STRIPE_STATUS.get(intent['status'], PENDING)
         error = intent.get('last_payment_error')
         if status == PENDING and error:
@@ -138,33 +154,96 @@ class StripeProvider:
             error=error.get('message') if error else None,
             metadata=dict(intent.get('metadata') or {}))
 
+    def _session(self, session, digits):
+        """A Checkout Session as a payment: paid when complete and paid,
+        cancelled when expired (failed if its last attempt was declined),
+        pending while open: a declined card may still be replaced there."""
+        session = session.to_dict()
+        intent = session.get('payment_intent')
+        error = None
+        if isinstance(intent, dict):
+            error = (intent.get('last_payment_error') or {}).get('message')
+        if session['status'] == 'complete' \
+                and session['payment_status'] in {
+                    'paid', 'no_payment_required'}:
+            status = SUCCEEDED
+        elif session['status'] == 'expired':
+            status = FAILED if error else CANCELLED
+        else:
+            status = PENDING
+        return RemotePayment(
+            id=session['id'], status=status,
+            amount=from_minor(session['amount_total'], digits),
+            currency=session['currency'].upper(),
+            action=session.get('url') if session['status'] == 'open'
+            else None,
+            error=error,
+            metadata=dict(session.get('metadata') or {}))
+
     def create_payment(
             self, amount, currency, digits, description, idempotency_key,
             metadata=None, receipt=None, return_url=None):
+        """A Checkout Session of one line, amount, whose url is where the
+        client pays; back at return_url (with cancelled=1 if they went
+        back from Stripe without paying)."""
+        metadata = {k: str(v) for k, v in (metadata or {}).items()}
         params = {
-            'amount': to_minor(amount, digits),
-            'currency': currency.lower(),
-            'description': description,
-            'metadata': {k: str(v) for k, v in (metadata or {}).items()},
-            'automatic_payment_methods': {'enabled': True},
+            'mode': 'payment',
+            'line_items': [{
+                    'quantity': 1,
+                    'price_data': {
+                        'currency': currency.lower(),
+                        'unit_amount': to_minor(amount, digits),
+                        'product_data': {'name': description[:250]},
+                        },
+                    }],
+            'payment_intent_data': {
+                'description': description,
+                'metadata': metadata,
+                },
+            'metadata': metadata,
+            'success_url': return_url,
+            'cancel_url': add_query(return_url, 'cancelled=1'),
             }
+        if metadata.get('transaction'):
+            params['client_reference_id'] = metadata['transaction']
         if receipt and receipt.get('customer', {}).get('email'):
-            params['receipt_email'] = receipt['customer']['email']
-        intent = self._call(
-            self.client.v1.payment_intents.create, params=params,
-            options={'idempotency_key': f'payment_intent-{idempotency_key}'})
-        return self._payment(intent, digits)
+            params['customer_email'] = receipt['customer']['email']
+        session = self._call(
+            self.client.v1.checkout.sessions.create, params=params,
+            options={
+                'idempotency_key': f'checkout_session-{idempotency_key}'})
+        return self._session(session, digits)
 
     def get_payment(self, payment_id, digits):
+        if self.is_session(payment_id):
+            session = self._call(
+                self.client.v1.checkout.sessions.retrieve, payment_id,
+                params={'expand': ['payment_intent']})
+            return self._session(session, digits)
         intent = self._call(
             self.client.v1.payment_intents.retrieve, payment_id)
         return self._payment(intent, digits)
 
     def cancel_payment(self, payment_id, digits):
-        """Cancel the PaymentIntent so that it cannot be paid any more.
+        """Expire the Checkout Session (or cancel the PaymentIntent) so that
+        it cannot be paid any more.
 
-        One that already succeeded (or was cancelled) cannot be: it is
-        returned as it stands, for the caller to act on its status."""
+        One that already completed (or expired) cannot be: it is returned
+        as it stands, for the caller to act on its status."""
+        if self.is_session(payment_id):
+            try:
+                session = self._call(
+                    self.client.v1.checkout.sessions.expire, payment_id)
+            except GatewayUnavailable:
+                raise
+            except GatewayError:
+                # Only open sessions expire: tell how this one ended.
+                remote = self.get_payment(payment_id, digits)
+                if remote.status == PENDING:
+                    raise
+                return remote
+            return self._session(session, digits)
         try:
             intent = self._call(
                 self.client.v1.payment_intents.cancel, payment_id)
@@ -176,12 +255,27 @@ class StripeProvider:
             return self.get_payment(payment_id, digits)
         return self._payment(intent, digits)
 
+    def intent_of(self, payment_id):
+        "The PaymentIntent id that the payment (a session) settled with."
+        if not self.is_session(payment_id):
+            return payment_id
+        session = self._call(
+            self.client.v1.checkout.sessions.retrieve, payment_id).to_dict()
+        intent = session.get('payment_intent')
+        if isinstance(intent, dict):
+            intent = intent['id']
+        if not intent:
+            raise GatewayError(
+                f"Checkout Session {payment_id} has no payment",
+                'payment_intent_missing')
+        return intent
+
     def refund(
             self, payment_id, amount, currency, digits, idempotency_key,
             receipt=None):
         refund = self._call(
             self.client.v1.refunds.create, params={
-                'payment_intent': payment_id,
+                'payment_intent': self.intent_of(payment_id),
                 'amount': to_minor(amount, digits),
                 },
             options={'idempotency_key': f'refund-{idempotency_key}'})

@@ -29,6 +29,8 @@ DESKTOP = {'width': 1280, 'height': 900}
 
 WORKDIR = tempfile.mkdtemp(prefix='photo-portal-')
 DATABASE = 'portal_' + uuid.uuid4().hex[:8]
+# Another database, with photo_payment, for the pay step (payment_portal)
+PAY_DATABASE = 'payportal_' + uuid.uuid4().hex[:8]
 CONFIG = os.path.join(WORKDIR, 'trytond.conf')
 
 
@@ -58,8 +60,8 @@ os.environ['TRYTOND_CONFIG'] = CONFIG
 os.environ.pop('TRYTOND_DATABASE_URI', None)
 
 
-def _create_database():
-    open(os.path.join(WORKDIR, DATABASE + '.sqlite'), 'w').close()
+def _create_database(database=DATABASE, module='photo_booking'):
+    open(os.path.join(WORKDIR, database + '.sqlite'), 'w').close()
     env = dict(os.environ)
     passfile = os.path.join(WORKDIR, 'admin.pass')
     with open(passfile, 'w') as f:
@@ -67,7 +69,7 @@ def _create_database():
     env['TRYTONPASSFILE'] = passfile
     subprocess.run([
             os.path.join(os.path.dirname(sys.executable), 'trytond-admin'),
-            '-c', CONFIG, '-d', DATABASE, '-u', 'photo_booking',
+            '-c', CONFIG, '-d', database, '-u', module,
             '--activate-dependencies', '--email', 'admin@example.com'],
         check=True, env=env, stdout=subprocess.DEVNULL)
 
@@ -150,6 +152,97 @@ def portal():
     yield {'url': f'http://127.0.0.1:{server.server_port}', **ids}
     server.shutdown()
     shutil.rmtree(WORKDIR, ignore_errors=True)
+
+
+def _seed_payments():
+    """The pay database's world: a service with a 60 % prepayment taken by
+    Stripe or YooKassa, a promo code, and accounting (invoices)."""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction, TransactionError
+
+    from trytond.modules.photo_payment.tests.tools import (
+        create_accounting, create_gateways, create_paid_world)
+
+    pool = Pool(PAY_DATABASE)
+    pool.init()
+    extras = {}
+    while True:
+        # As admin, like the module tests: set_company needs a real user
+        with Transaction().start(PAY_DATABASE, 1, **extras) as transaction:
+            try:
+                pool = Pool()
+                w = create_paid_world(percent=Decimal(60), photographers=2)
+                stripe, yookassa = create_gateways()
+                company = create_accounting(w, [stripe, yookassa])
+                pool.get('photo.payment.promo').create([{
+                            'code': 'SPRING', 'discount': Decimal(10)}])
+            except TransactionError as e:
+                # The chart locks tables: start again holding them
+                transaction.rollback()
+                e.fix(extras)
+                continue
+            anna, bob = w.photographers
+            return {'service': w.service.id, 'studio': w.studio.id,
+                'anna': anna.id, 'bob': bob.id, 'company': company.id,
+                'gateways': {'stripe': stripe.id, 'yookassa': yookassa.id}}
+
+
+@pytest.fixture(scope='session')
+def payment_world(portal):
+    """The pay database next to the portal's, with fake Stripe and YooKassa
+    whose hosted pages call back the portal's webhooks."""
+    from trytond import config
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    from trytond.modules.photo_payment.tests.fakes import (
+        FakeStripe, FakeYooKassa)
+    from trytond.modules.photo_payment.tests.tools import (
+        STRIPE_SECRET, STRIPE_WEBHOOK_SECRET, YOOKASSA_SECRET, YOOKASSA_SHOP)
+
+    _create_database(PAY_DATABASE, 'photo_payment')
+    ids = _seed_payments()
+    stripe = FakeStripe(STRIPE_SECRET, STRIPE_WEBHOOK_SECRET).start()
+    yookassa = FakeYooKassa(YOOKASSA_SHOP, YOOKASSA_SECRET).start()
+    with Transaction().start(PAY_DATABASE, 0, readonly=True):
+        Gateway = Pool().get('photo.payment.gateway')
+        for fake, gateway_id in [
+                (stripe, ids['gateways']['stripe']),
+                (yookassa, ids['gateways']['yookassa'])]:
+            gateway = Gateway(gateway_id)
+            fake.webhook_url = (f"{portal['url']}/{PAY_DATABASE}/"
+                f"photo_payment/{gateway.kind}/{gateway.webhook_identifier}")
+    if not config.has_section('photo_payment'):
+        config.add_section('photo_payment')
+    for key, value in {
+            'stripe_api_base': stripe.url,
+            'yookassa_api_url': yookassa.url + '/v3',
+            'stripe_secret_key': STRIPE_SECRET,
+            'stripe_webhook_secret': STRIPE_WEBHOOK_SECRET,
+            'yookassa_shop_id': YOOKASSA_SHOP,
+            'yookassa_secret_key': YOOKASSA_SECRET,
+            # The fake's notifications come from this host
+            'yookassa_networks': '127.0.0.1/32',
+            'retries': '2',
+            'retry_delay': '0',
+            'http_timeout': '10',
+            }.items():
+        config.set('photo_payment', key, value)
+    yield {**portal, **ids, 'database': PAY_DATABASE,
+        'stripe': stripe, 'yookassa': yookassa}
+    stripe.stop()
+    yookassa.stop()
+
+
+@pytest.fixture
+def payment_portal(payment_world):
+    """The portal serving the pay database during one test (the portal reads
+    [photo_booking] portal_database at each request)."""
+    from trytond import config
+    previous = config.get('photo_booking', 'portal_database')
+    config.set('photo_booking', 'portal_database', PAY_DATABASE)
+    yield payment_world
+    config.set('photo_booking', 'portal_database', previous)
 
 
 @pytest.fixture(scope='session')

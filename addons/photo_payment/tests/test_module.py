@@ -28,9 +28,9 @@ class PhotoPaymentTestCase(ModuleTestCase):
         configure(self)
 
     def intents(self, payment):
-        "How many PaymentIntents Stripe holds for payment."
-        return len([i for i in self.stripe.intents.values()
-                if i['metadata'].get('transaction')
+        "How many Checkout Sessions Stripe holds for payment."
+        return len([s for s in self.stripe.sessions.values()
+                if s['metadata'].get('transaction')
                 == payment.idempotency_key])
 
     def pay_with(self, gateway):
@@ -88,15 +88,20 @@ class PhotoPaymentTestCase(ModuleTestCase):
             (payment.kind, payment.state, payment.amount,
                 payment.currency.code),
             ('payment', 'pending', Decimal('1500.00'), 'RUB'))
-        intent = self.stripe.intents[payment.gateway_id]
-        self.assertEqual((intent['amount'], intent['currency']),
-            (150000, 'rub'))
-        self.assertEqual(intent['metadata']['booking'], booking.number)
-        self.assertEqual(payment.action_url, intent['client_secret'])
-        _, _, headers, _ = self.stripe.calls('POST', '/v1/payment_intents')[-1]
+        session = self.stripe.sessions[payment.gateway_id]
+        self.assertEqual(
+            (session['mode'], session['amount_total'], session['currency']),
+            ('payment', 150000, 'rub'))
+        self.assertEqual(session['metadata']['booking'], booking.number)
+        self.assertEqual(
+            session['payment_intent_data']['metadata']['transaction'],
+            payment.idempotency_key)
+        self.assertEqual(payment.action_url, session['url'])
+        _, _, headers, _ = self.stripe.calls(
+            'POST', '/v1/checkout/sessions')[-1]
         self.assertEqual(
             headers['Idempotency-Key'],
-            f'payment_intent-{payment.idempotency_key}')
+            f'checkout_session-{payment.idempotency_key}')
 
         self.stripe.succeed(payment.gateway_id)
         Payment.reconcile()
@@ -146,7 +151,14 @@ class PhotoPaymentTestCase(ModuleTestCase):
             run_queued()
         payment, = booking.transactions
 
+        # Checkout lets the client try another card: still held
         self.stripe.fail(payment.gateway_id)
+        Payment.reconcile()
+        self.assertEqual(
+            (payment.state, booking.state), ('pending', 'hold'))
+
+        # The session expires (or is expired) after the declined card
+        self.stripe.expire(payment.gateway_id, webhook=False)
         Payment.reconcile()
 
         self.assertEqual(payment.state, 'failed')
@@ -221,7 +233,10 @@ class PhotoPaymentTestCase(ModuleTestCase):
             {'value': '1500.00', 'currency': 'RUB'})
         self.assertIs(remote['capture'] if 'capture' in remote else True,
             True)
-        self.assertTrue(booking.payment_url.startswith('https://yoomoney.ru/'))
+        # yoomoney.ru's confirmation page, served by the fake
+        self.assertEqual(booking.payment_url,
+            f'{self.yookassa.url}/checkout/payments/v2/contract'
+            f'?orderId={payment.gateway_id}')
         _, _, headers, body = self.yookassa.calls('POST', '/v3/payments')[-1]
         sent = json.loads(body)
         self.assertIs(sent['capture'], True)
@@ -266,8 +281,9 @@ class PhotoPaymentTestCase(ModuleTestCase):
         self.assertTrue(payment.gateway_id)
         self.assertEqual(booking.state, 'hold')
         keys = {h['Idempotency-Key'] for _, _, h, _ in
-            self.stripe.calls('POST', '/v1/payment_intents')[-3:]}
-        self.assertEqual(keys, {f'payment_intent-{payment.idempotency_key}'})
+            self.stripe.calls('POST', '/v1/checkout/sessions')[-3:]}
+        self.assertEqual(
+            keys, {f'checkout_session-{payment.idempotency_key}'})
         self.assertEqual(self.intents(payment), 1)
         self.assertEqual(Notification.search([], count=True), 0)
 

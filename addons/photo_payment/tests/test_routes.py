@@ -80,10 +80,11 @@ class PaymentRouteTestCase(RouteTestCase):
             environ_base={'REMOTE_ADDR': ip})
 
     def test_stripe_succeeded_confirms_once(self):
-        "payment_intent.succeeded confirms; its replay has no second effect"
-        booking_id, payment_id, intent_id, identifier = self.prepare()
-        intent = self.stripe.succeed(intent_id)
-        event = self.stripe.event('payment_intent.succeeded', intent)
+        "checkout.session.completed confirms; its replay has no second effect"
+        booking_id, payment_id, session_id, identifier = self.prepare()
+        self.assertTrue(session_id.startswith('cs_'))
+        event = self.stripe.event(
+            'checkout.session.completed', self.stripe.succeed(session_id))
 
         response = self.post_stripe(identifier, event)
 
@@ -100,11 +101,31 @@ class PaymentRouteTestCase(RouteTestCase):
             [e for e in self.events() if e[0] == event['id']],
             [(event['id'], 'handled')])
 
+        # The session's intent succeeding too: found by its metadata
+        intent = self.stripe.intents[self.stripe.intent_id(session_id)]
+        other = self.stripe.event('payment_intent.succeeded', intent)
+        self.assertEqual(self.post_stripe(identifier, other).status_code, 204)
+        self.assertEqual(self.read(booking_id, payment_id), state)
+        self.assertIn((other['id'], 'handled'), self.events())
+
+    def test_stripe_intent_succeeded_confirms(self):
+        "payment_intent.succeeded of a session's intent confirms as well"
+        booking_id, payment_id, session_id, identifier = self.prepare()
+        self.stripe.succeed(session_id)
+        intent = self.stripe.intents[self.stripe.intent_id(session_id)]
+
+        response = self.post_stripe(identifier, self.stripe.event(
+                'payment_intent.succeeded', intent))
+
+        self.assertEqual(response.status_code, 204)
+        self.assertEqual(
+            self.read(booking_id, payment_id)[:2], ('confirmed', 'succeeded'))
+
     def test_stripe_forged_signature(self):
         "A forged, missing or stale signature is refused and changes nothing"
-        booking_id, payment_id, intent_id, identifier = self.prepare()
-        intent = self.stripe.succeed(intent_id)
-        event = self.stripe.event('payment_intent.succeeded', intent)
+        booking_id, payment_id, session_id, identifier = self.prepare()
+        event = self.stripe.event(
+            'checkout.session.completed', self.stripe.succeed(session_id))
         before = self.read(booking_id, payment_id)
 
         for response in [
@@ -136,9 +157,10 @@ class PaymentRouteTestCase(RouteTestCase):
         self.assertIn((other['id'], 'ignored'), self.events())
 
     def test_stripe_payment_failed_frees_slot(self):
-        "payment_intent.payment_failed releases the booking"
-        booking_id, payment_id, intent_id, identifier = self.prepare()
-        intent = self.stripe.fail(intent_id)
+        """A declined card keeps the time (Checkout lets the client try
+        another); checkout.session.expired releases the booking"""
+        booking_id, payment_id, session_id, identifier = self.prepare()
+        intent = self.stripe.fail(session_id)
 
         response = self.post_stripe(
             identifier,
@@ -146,14 +168,25 @@ class PaymentRouteTestCase(RouteTestCase):
 
         self.assertEqual(response.status_code, 204)
         self.assertEqual(
-            self.read(booking_id, payment_id)[:2], ('cancelled', 'failed'))
+            self.read(booking_id, payment_id)[:2], ('hold', 'pending'))
+
+        session = self.stripe.expire(session_id, webhook=False)
+        response = self.post_stripe(
+            identifier, self.stripe.event('checkout.session.expired',
+                self.stripe.session_view(session)))
+
+        self.assertEqual(response.status_code, 204)
+        self.assertEqual(
+            self.read(booking_id, payment_id)[:2], ('cancelled', 'cancelled'))
 
     def test_stripe_charge_refunded(self):
         "charge.refunded settles our refund and records one made elsewhere"
-        booking_id, payment_id, intent_id, identifier = self.prepare(
+        booking_id, payment_id, session_id, identifier = self.prepare(
             percent=Decimal(100))
         self.post_stripe(identifier, self.stripe.event(
-                'payment_intent.succeeded', self.stripe.succeed(intent_id)))
+                'checkout.session.completed',
+                self.stripe.succeed(session_id)))
+        intent_id = self.stripe.intent_id(session_id)
         # A refund made in the Stripe dashboard
         self.stripe.refunds['re_dashboard'] = {
             'id': 're_dashboard', 'object': 'refund', 'amount': 100000,
