@@ -11,7 +11,8 @@ from trytond.tests.test_tryton import DB_NAME, with_transaction
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.tests.tools import get_currency
-from trytond.modules.photo_payment.exceptions import PrepaidError
+from trytond.modules.photo_payment.exceptions import (
+    PrepaidError, PromoError)
 
 from .prepaid_tools import (
     VoucherTestCase, accounting_world, sold_certificate, voucher_type,
@@ -176,6 +177,9 @@ class GiftCertificateTestCase(VoucherTestCase):
 
         self.assertEqual(booking.amount_paid, Decimal(1200))
         self.assertEqual(certificate.status, 'used')
+        # Other codes are promo codes
+        with self.assertRaisesRegex(PromoError, 'NOPE'):
+            Booking.apply_code(hold(world, hour=14), 'NOPE')
 
     @with_transaction()
     def test_late_cancel_refunds_to_certificate(self):
