@@ -5,7 +5,6 @@ Chromium.
 trytond reads its configuration when first imported, so this file sets
 TRYTOND_CONFIG before anything imports trytond.
 """
-import datetime as dt
 import os
 import shutil
 import socket
@@ -78,7 +77,8 @@ def _seed():
     from trytond.pool import Pool
     from trytond.transaction import Transaction
 
-    from trytond.modules.photo_booking.tests.tools import create_world
+    from trytond.modules.photo_booking.tests.tools import (
+        create_on_location, create_world)
 
     pool = Pool(DATABASE)
     pool.init()
@@ -96,34 +96,10 @@ def _seed():
         anna.save()
         bob.name, bob.bio = "Boris Flash", "Studio fashion and family."
         bob.save()
-        outdoor, olga = _on_location(w)
+        outdoor, olga = create_on_location(w)
         return {'service': w.service.id, 'studio': w.studio.id,
             'anna': anna.id, 'bob': bob.id,
             'outdoor': outdoor.id, 'olga': olga.id}
-
-
-def _on_location(w):
-    "A roomless service shot at the client's address by Olga, every day."
-    from trytond.pool import Pool
-    pool = Pool()
-    Service = pool.get('photo.service')
-    Photographer = pool.get('photo.photographer')
-    Party = pool.get('party.party')
-    outdoor, = Service.copy([w.service], default={
-            'name': "Outdoor walk", 'needs_room': False, 'equipment': None})
-    party, = Party.create([{'name': "Olga Outdoor"}])
-    olga, = Photographer.create([{
-                'party': party.id, 'name': party.name, 'on_location': True,
-                'timezone': 'Europe/Moscow', 'min_notice': dt.timedelta(0),
-                'slot_step': dt.timedelta(hours=1),
-                'services': [('create', [{'service': outdoor.id}])],
-                'working_hours': [('create', [{
-                                'studio': None, 'weekday': str(d),
-                                'start_time': dt.time(10),
-                                'end_time': dt.time(19)}
-                            for d in range(7)])],
-                }])
-    return outdoor, olga
 
 
 @pytest.fixture(scope='session')

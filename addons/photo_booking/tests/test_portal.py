@@ -16,7 +16,8 @@ from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking import portal_security
-from trytond.modules.photo_booking.tests.tools import create_world
+from trytond.modules.photo_booking.tests.tools import (
+    create_on_location, create_world)
 
 MOSCOW = ZoneInfo('Europe/Moscow')
 CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
@@ -65,30 +66,6 @@ class SMTPServer:
         while len(self.messages) < count and time.monotonic() < deadline:
             time.sleep(0.02)
         return self.messages
-
-
-def create_on_location(w):
-    """A service without a room and a photographer shooting it at the
-    client's address, working there (no studio) every day 10:00-19:00."""
-    pool = Pool()
-    Service = pool.get('photo.service')
-    Photographer = pool.get('photo.photographer')
-    Party = pool.get('party.party')
-    outdoor, = Service.copy([w.service], default={
-            'name': "Outdoor walk", 'needs_room': False, 'equipment': None})
-    party, = Party.create([{'name': "Olga Outdoor"}])
-    olga, = Photographer.create([{
-                'party': party.id, 'name': party.name, 'on_location': True,
-                'timezone': 'Europe/Moscow', 'min_notice': dt.timedelta(0),
-                'slot_step': dt.timedelta(hours=1),
-                'services': [('create', [{'service': outdoor.id}])],
-                'working_hours': [('create', [{
-                                'studio': None, 'weekday': str(d),
-                                'start_time': dt.time(10),
-                                'end_time': dt.time(19)}
-                            for d in range(7)])],
-                }])
-    return outdoor, olga
 
 
 class PortalTestCase(RouteTestCase):
