@@ -118,7 +118,13 @@ class _LoginRequired(exceptions.HTTPException):
 
 
 def check_rate(visit, kind):
-    if not security.allow(kind, visit.address, database=_database()):
+    # Counted once per request: trytond runs a route again when its
+    # transaction is retried (record locks taken, deadlocks).
+    verdicts = visit.request.environ.setdefault('photo_booking.rates', {})
+    if kind not in verdicts:
+        verdicts[kind] = security.allow(
+            kind, visit.address, database=_database())
+    if not verdicts[kind]:
         raise BadInput(visit.gettext(
                 "Too many attempts. Please wait a few minutes."),
             HTTPStatus.TOO_MANY_REQUESTS)

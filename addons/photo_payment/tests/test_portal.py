@@ -14,6 +14,7 @@ from trytond.transaction import Transaction
 
 from trytond.modules.photo_payment import portal
 
+from .prepaid_tools import sold_certificate
 from .tools import (
     configure, create_gateways, create_paid_world, run_queued, start_fakes)
 
@@ -65,6 +66,7 @@ class PaymentPortalTestCase(RouteTestCase):
         stripe, yookassa = create_gateways()
         world = create_paid_world(percent=Decimal(60))
         Promo.create([{'code': 'SPRING', 'discount': Decimal(10)}])
+        cls.certificate = sold_certificate(world, Decimal(1000)).code
         cls.service, cls.studio = world.service.id, world.studio.id
         cls.photographer = world.photographer.id
         cls.gateways = {'stripe': stripe.id, 'yookassa': yookassa.id}
@@ -189,6 +191,28 @@ class PaymentPortalTestCase(RouteTestCase):
             [('payment', 'pending', Decimal('2700.00'))])
         self.assertEqual(
             self.stripe.sessions[payments[0][3]]['amount_total'], 270000)
+
+    def test_code_attempt_counted_once(self):
+        "A code whose redemption restarts the transaction counts once"
+        client = self.client()
+        client.environ_base = {'REMOTE_ADDR': '10.9.8.6'}
+        details, _ = self.hold(client, 6)
+        config.set('photo_booking', 'rate_limit_code', '2/600')
+        try:
+            # Redeeming locks the certificate: trytond runs the route again.
+            good = client.post(details + '/code', data={
+                    'csrf': self.csrf(client, details),
+                    'code': self.certificate})
+            bad = client.post(details + '/code', data={
+                    'csrf': self.csrf(client, details), 'code': 'NOPE'})
+            third = client.post(details + '/code', data={
+                    'csrf': self.csrf(client, details), 'code': 'NOPE'})
+        finally:
+            config.set('photo_booking', 'rate_limit_code', '1000/60')
+
+        self.assertEqual(good.status_code, HTTPStatus.SEE_OTHER)
+        self.assertEqual(bad.status_code, HTTPStatus.BAD_REQUEST)
+        self.assertEqual(third.status_code, HTTPStatus.TOO_MANY_REQUESTS)
 
     def test_yookassa_pay_and_return(self):
         "Details → the gateway; back at the return page, it reads the payment"
