@@ -645,17 +645,29 @@ def studios_json(pool, studios):
 
 BOOKING_FIELDS = [
     'token', 'number', 'state', 'start', 'end', 'hold_expires', 'price',
-    'currency.code', 'service.name', 'photographer.name',
-    'photographer.timezone', 'studio.name', 'studio.timezone', 'room.name',
+    'currency.code', 'service', 'photographer', 'studio', 'room',
     'location', 'notes', 'cancelled_by', 'cancellation_fee']
 STAFF_FIELDS = ['client.name', 'email', 'phone', 'source']
+# What bookings show of their setup, read from setup_cache.
+SETUP_FIELDS = {
+    'service': ('photo.service', ('name',)),
+    'photographer': ('photo.photographer', ('name', 'timezone')),
+    'studio': ('photo.studio', ('name', 'timezone')),
+    'room': ('photo.studio.room', ('name',)),
+    }
 
 
-def _named(row, name):
-    value = row.get(name + '.')
-    if not value:
+def _setup_values(pool, rows):
+    "{field: {id: values}} of the setup records rows point to."
+    return {field: setup_cache.values(pool.get(model),
+            {r[field] for r in rows if r[field] is not None}, names)
+        for field, (model, names) in SETUP_FIELDS.items()}
+
+
+def _named(setup, row, field):
+    if row[field] is None:
         return None
-    return {'id': value['id'], 'name': value['name']}
+    return {'id': row[field], 'name': setup[field][row[field]]['name']}
 
 
 def bookings_json(pool, bookings, history=False, staff=False):
@@ -665,6 +677,7 @@ def bookings_json(pool, bookings, history=False, staff=False):
     fields = (BOOKING_FIELDS + (STAFF_FIELDS if staff else [])
         + (['history'] if history else []))
     rows = by_id(Booking.read([b.id for b in bookings], fields))
+    setup = _setup_values(pool, rows.values())
     extras = Booking.api_extras(bookings)
     logs = {}
     if history:
@@ -675,9 +688,9 @@ def bookings_json(pool, bookings, history=False, staff=False):
     result = []
     for booking in bookings:
         row = rows[booking.id]
-        tz = ZoneInfo(
-            (row['studio.'] or {}).get('timezone')
-            or row['photographer.']['timezone'])
+        place = setup['studio'].get(row['studio']) \
+            or setup['photographer'][row['photographer']]
+        tz = ZoneInfo(place['timezone'])
         value = {
             'token': row['token'],
             'number': row['number'],
@@ -688,10 +701,10 @@ def bookings_json(pool, bookings, history=False, staff=False):
             'hold_expires': instant(row['hold_expires'], tz),
             'price': money(row['price']),
             'currency': row['currency.']['code'],
-            'service': _named(row, 'service'),
-            'photographer': _named(row, 'photographer'),
-            'studio': _named(row, 'studio'),
-            'room': _named(row, 'room'),
+            'service': _named(setup, row, 'service'),
+            'photographer': _named(setup, row, 'photographer'),
+            'studio': _named(setup, row, 'studio'),
+            'room': _named(setup, row, 'room'),
             'location': row['location'],
             'notes': row['notes'],
             'cancelled_by': row['cancelled_by'],

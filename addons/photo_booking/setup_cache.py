@@ -174,6 +174,21 @@ def exists(Model, id_):
         lambda: bool(Model.search([('id', '=', id_)], count=True)))
 
 
+def values(Model, ids, names):
+    """{id: {name: value}} of the records of Model (one of the models that
+    clear this cache) in the context's language."""
+    assert issubclass(Model, ClearsSetupCache), Model
+    language = Transaction().language
+    keys = {i: ('values', Model.__name__, i, tuple(names), language)
+        for i in ids}
+    result = {i: cache.get(key) for i, key in keys.items()}
+    missing = [i for i, value in result.items() if value is None]
+    if missing:
+        for row in Model.read(missing, list(names)):
+            result[row['id']] = cache.set(keys[row['id']], row)
+    return result
+
+
 def booking_settings():
     "(booking sequence id, hold duration) of the configuration."
     def read():
