@@ -686,7 +686,8 @@ class PaymentTransaction(Workflow, ModelSQL, ModelView):
     def cancel_at_gateway(cls, transactions):
         """Cancel at the gateway the payments withdrawn here.
 
-        Stripe cancels the PaymentIntent. YooKassa cancels by API only
+        Stripe expires the Checkout Session (cancels a bare PaymentIntent).
+        YooKassa cancels by API only
         payments waiting_for_capture, never a pending redirect payment
         (ours are captured at once): it expires there by itself, and a
         payment the client still completes is refunded like any other that
