@@ -1,4 +1,4 @@
-"Promo codes: a percentage off a held booking's price."
+"Promo codes: a percentage or a fixed amount off a held booking's price."
 from decimal import Decimal
 
 from trytond.i18n import gettext
@@ -18,14 +18,47 @@ def discounted(price, percent, digits=2):
     return round_money(price * (100 - percent) / 100, digits)
 
 
+def reduced(price, amount, digits=2):
+    "price less a fixed amount, never below zero."
+    if amount <= 0:
+        raise ValueError(f"amount must be positive, got {amount}")
+    return max(round_money(price - amount, digits), Decimal(0))
+
+
 class Promo(DeactivableMixin, ModelSQL, ModelView):
     "Promo Code"
     __name__ = 'photo.payment.promo'
     _rec_name = 'code'
     code = fields.Char("Code", required=True)
+    kind = fields.Selection([
+            ('percent', "Percentage"),
+            ('fixed', "Fixed Amount"),
+            ], "Kind", required=True)
     discount = fields.Numeric(
-        "Discount %", digits=(5, 2), required=True,
-        domain=[('discount', '>', 0), ('discount', '<=', 100)])
+        "Discount %", digits=(5, 2),
+        domain=[If(Eval('kind') == 'percent',
+                [('discount', '>', 0), ('discount', '<=', 100)],
+                [])],
+        states={
+            'required': Eval('kind') == 'percent',
+            'invisible': Eval('kind') != 'percent',
+            })
+    amount = fields.Numeric(
+        "Amount", digits=(16, Eval('currency_digits', 2)),
+        domain=[If(Eval('kind') == 'fixed', [('amount', '>', 0)], [])],
+        states={
+            'required': Eval('kind') == 'fixed',
+            'invisible': Eval('kind') != 'fixed',
+            })
+    currency = fields.Many2One(
+        'currency.currency', "Currency",
+        states={
+            'required': Eval('kind') == 'fixed',
+            'invisible': Eval('kind') != 'fixed',
+            },
+        help="Bookings in another currency cannot use the code.")
+    currency_digits = fields.Function(
+        fields.Integer("Currency Digits"), 'on_change_with_currency_digits')
     valid_from = fields.Date("Valid From")
     valid_until = fields.Date(
         "Valid Until",
@@ -44,6 +77,24 @@ class Promo(DeactivableMixin, ModelSQL, ModelView):
             ('code_unique', Unique(t, t.code),
                 'photo_payment.msg_promo_code_unique'),
             ]
+
+    @classmethod
+    def default_kind(cls):
+        return 'percent'
+
+    @fields.depends('currency')
+    def on_change_with_currency_digits(self, name=None):
+        return self.currency.digits if self.currency else 2
+
+    def discount_price(self, price, currency):
+        "What price in currency costs with this code, or PromoError."
+        if self.kind == 'fixed':
+            if currency != self.currency:
+                raise PromoError(gettext(
+                        'photo_payment.msg_promo_currency', code=self.code,
+                        currency=self.currency.code))
+            return reduced(price, Decimal(self.amount), currency.digits)
+        return discounted(price, Decimal(self.discount), currency.digits)
 
     @classmethod
     def preprocess_values(cls, mode, values):
@@ -97,9 +148,7 @@ class Booking(metaclass=PoolMeta):
         promo = Pool().get('photo.payment.promo').find(code, Date.today())
         cls.write([booking], {
                 'promo': promo.id,
-                'price': discounted(
-                    booking.price, Decimal(promo.discount),
-                    booking.currency.digits),
+                'price': promo.discount_price(booking.price, booking.currency),
                 })
         return booking
 

@@ -3,6 +3,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 
+from trytond.exceptions import UserError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -591,6 +592,35 @@ class PhotoPaymentTestCase(ModuleTestCase):
             with self.subTest(code=code), self.assertRaises(PromoError):
                 Booking.apply_promo(other, code)
         self.assertEqual(other.price, Decimal('5000.00'))
+
+    @with_transaction()
+    def test_fixed_promo_code(self):
+        "A fixed promo code takes its amount off, in its own currency only"
+        from trytond.modules.photo_booking.tests.tools import get_currency
+        from trytond.modules.photo_payment.exceptions import PromoError
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Promo = pool.get('photo.payment.promo')
+        world = create_paid_world()
+        Promo.create([{
+                    'code': 'MINUS1000', 'kind': 'fixed',
+                    'amount': Decimal(1000), 'currency': world.currency.id,
+                    }, {
+                    'code': 'EURO10', 'kind': 'fixed',
+                    'amount': Decimal(10),
+                    'currency': get_currency('EUR').id,
+                    }])
+        booking = hold(world)
+
+        with self.assertRaises(PromoError):
+            Booking.apply_code(booking, 'euro10')
+        self.assertEqual(booking.price, Decimal('5000.00'))
+        Booking.apply_code(booking, 'minus1000')
+
+        self.assertEqual(booking.price, Decimal('4000.00'))
+        self.assertEqual(booking.prepayment, Decimal('1200.00'))
+        with self.assertRaises(UserError):
+            Promo.create([{'code': 'NOAMOUNT', 'kind': 'fixed'}])
 
     @with_transaction()
     def test_webhook_ledger_unique(self):
