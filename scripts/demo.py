@@ -7,10 +7,20 @@ Two studios (Moscow, Saint Petersburg) with rooms and equipment, five
 services, four photographers with logins, a dozen clients and about two
 months of bookings around today, some reviewed.
 
+With photo_payment, what invoicing needs: the administrator's company
+"Фотостудия «Свет»" (RUB), Tryton's universal chart of accounts, this
+year's and next year's fiscal years with invoice and credit note
+sequences, the payment method "Онлайн-оплата" (cash journal) to set on the
+gateways one adds, and the category "Фотоуслуги" with the revenue account
+on every demo product. The gift certificate sold has its paid invoice.
+
 Idempotent: each section finds its records by a natural key (studio code,
-product code, user login, client email) and creates only what is missing;
-bookings are made only while the demo clients have none. Nothing existing
-is changed or deleted. Deterministic for a given day: random.Random(42).
+product code, user login, client email, company name) and creates only
+what is missing; bookings are made only while the demo clients have none.
+Nothing existing is deleted; the only changes are what accounting needs on
+a demo loaded before it (the administrator's company, the demo products'
+category, the demo voucher types' company). Deterministic for a given day:
+random.Random(42).
 All of it runs in one transaction: it loads completely or not at all.
 """
 import argparse
@@ -191,6 +201,21 @@ CLIENTS = [
     ]
 CLIENT_DOMAIN = 'example.ru'
 
+# Accounting: the company that invoices what the studios sell, on Tryton's
+# universal chart (account module), found by the accounts' codes.
+COMPANY = {
+    'name': "Фотостудия «Свет»",
+    'street': "ул. Бауманская, 11, стр. 8",
+    'city': "Москва",
+    'timezone': 'Europe/Moscow',
+    }
+CHART = ('account', 'account_template_root_en')
+RECEIVABLE, PAYABLE, REVENUE, CASH = '1.2.1', '2.1.1', '4.1.2', '1.1.1'
+CATEGORY = "Фотоуслуги"
+PAYMENT_METHOD = "Онлайн-оплата"
+DEMO_PRODUCTS = 'DEMO-%'
+LOCK_TABLES = ['account_configuration', 'account_journal_period']
+
 LOCATIONS = [
     "Парк Горького, главный вход, Крымский Вал, 9",
     "ВДНХ, арка главного входа",
@@ -286,6 +311,206 @@ class Demo:
             changed += 1
         return changed
 
+    # --- accounting -------------------------------------------------------
+
+    def accounting(self):
+        """The studio company in RUB for the administrator, a chart of
+        accounts, this year's and next year's fiscal years with invoice
+        sequences, a payment method for the gateways and a product category
+        with the revenue account: what invoicing a payment needs."""
+        from trytond.transaction import Transaction
+        self.company = self.category = self.method = None
+        try:
+            self.get('account.invoice.payment.method')
+        except KeyError:    # without photo_payment, nothing is invoiced
+            return 0
+        Company = self.get('company.company')
+        created = 0
+        companies = Company.search(
+            [('party.name', '=', COMPANY['name'])], limit=1)
+        if companies:
+            self.company, = companies
+        else:
+            self.company = self.create_company()
+            created += 1
+        created += self.company_user()
+        with Transaction().set_context(company=self.company.id):
+            created += self.chart()
+            for year in (self.today.year, self.today.year + 1):
+                created += self.fiscal_year(year)
+            created += self.payment_method()
+            created += self.product_category()
+            created += self.product_accounts()
+        return created
+
+    def create_company(self):
+        Party = self.get('party.party')
+        Company = self.get('company.company')
+        party, = Party.create([{
+                    'name': COMPANY['name'],
+                    'lang': self.ru.id if self.ru else None,
+                    'addresses': [('create', [{
+                                    'street': COMPANY['street'],
+                                    'city': COMPANY['city'],
+                                    }])],
+                    }])
+        company, = Company.create([{
+                    'party': party.id, 'currency': self.rub.id,
+                    'timezone': COMPANY['timezone'],
+                    }])
+        return company
+
+    def company_user(self):
+        "The administrator works in the company."
+        User = self.get('res.user')
+        admin = User(1)
+        if admin.company == self.company:
+            return 0
+        User.write([admin], {
+                'companies': [('add', [self.company.id])],
+                'company': self.company.id,
+                })
+        return 1
+
+    def account(self, code):
+        Account = self.get('account.account')
+        account, = Account.search([
+                ('code', '=', code), ('company', '=', self.company.id),
+                ], limit=1)
+        return account
+
+    def chart(self):
+        """The chart created by the account.create_chart wizard, as the
+        back office's "Create Chart of Accounts" does."""
+        pool = self.pool
+        Account = self.get('account.account')
+        ModelData = self.get('ir.model.data')
+        Template = self.get('account.account.template')
+        if Account.search([('company', '=', self.company.id)], limit=1):
+            return 0
+        CreateChart = pool.get('account.create_chart', type='wizard')
+        session_id, _, _ = CreateChart.create()
+        wizard = CreateChart(session_id)
+        wizard.account.account_template = Template(ModelData.get_id(*CHART))
+        wizard.account.company = self.company
+        wizard.transition_create_account()
+        wizard.properties.company = self.company
+        wizard.properties.account_receivable = self.account(RECEIVABLE)
+        wizard.properties.account_payable = self.account(PAYABLE)
+        wizard.transition_create_properties()
+        CreateChart.delete(session_id)
+        return 1
+
+    def fiscal_year(self, year):
+        """The calendar year with monthly periods, its account move
+        sequence and the invoice and credit note sequences."""
+        FiscalYear = self.get('account.fiscalyear')
+        Sequence = self.get('ir.sequence.strict')
+        ModelData = self.get('ir.model.data')
+        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        if FiscalYear.search([
+                    ('company', '=', self.company.id),
+                    ('start_date', '<=', end), ('end_date', '>=', start),
+                    ], limit=1):
+            return 0
+        move_type = ModelData.get_id('account', 'sequence_type_account_move')
+        invoice_type = ModelData.get_id(
+            'account_invoice', 'sequence_type_account_invoice')
+        move, invoices, credit_notes = Sequence.create([{
+                    'name': f"Проводки {year}", 'prefix': f'{year}/',
+                    'sequence_type': move_type,
+                    'company': self.company.id,
+                    }, {
+                    'name': f"Счета {year}", 'prefix': f'INV-{year}-',
+                    'sequence_type': invoice_type,
+                    'company': self.company.id,
+                    }, {
+                    'name': f"Кредит-ноты {year}", 'prefix': f'CN-{year}-',
+                    'sequence_type': invoice_type,
+                    'company': self.company.id,
+                    }])
+        fiscal_year, = FiscalYear.create([{
+                    'name': str(year), 'company': self.company.id,
+                    'start_date': start, 'end_date': end,
+                    'move_sequence': move.id,
+                    'invoice_sequences': [('create', [{
+                                    'company': self.company.id,
+                                    'out_invoice_sequence': invoices.id,
+                                    'in_invoice_sequence': invoices.id,
+                                    'out_credit_note_sequence':
+                                    credit_notes.id,
+                                    'in_credit_note_sequence':
+                                    credit_notes.id,
+                                    }])],
+                    }])
+        FiscalYear.create_period([fiscal_year])
+        return 1
+
+    def payment_method(self):
+        "The cash journal and the clearing account of the gateways' money."
+        Method = self.get('account.invoice.payment.method')
+        ModelData = self.get('ir.model.data')
+        methods = Method.search([
+                ('company', '=', self.company.id),
+                ('name', '=', PAYMENT_METHOD),
+                ], limit=1)
+        if methods:
+            self.method, = methods
+            return 0
+        cash = self.account(CASH)
+        self.method, = Method.create([{
+                    'name': PAYMENT_METHOD, 'company': self.company.id,
+                    'journal': ModelData.get_id('account', 'journal_cash'),
+                    'credit_account': cash.id, 'debit_account': cash.id,
+                    }])
+        return 1
+
+    def product_category(self):
+        "The accounting category whose revenue account the products use."
+        Category = self.get('product.category')
+        categories = Category.search([
+                ('name', '=', CATEGORY), ('accounting', '=', True),
+                ], limit=1)
+        if categories:
+            self.category, = categories
+            return 0
+        # account_revenue is per company: created in the company's context.
+        self.category, = Category.create([{
+                    'name': CATEGORY, 'accounting': True,
+                    'account_revenue': self.account(REVENUE).id,
+                    }])
+        return 1
+
+    def product_accounts(self):
+        """The category on demo products made before there was one, and the
+        company on demo gift certificate and package types without one."""
+        Template = self.get('product.template')
+        templates = Template.search([
+                ('code', 'like', DEMO_PRODUCTS),
+                ('account_category', '=', None),
+                ])
+        Template.write(templates, {'account_category': self.category.id})
+        changed = len(templates)
+        for name in ['photo.payment.gift_certificate.type',
+                'photo.payment.package.type']:
+            try:
+                Type = self.get(name)
+            except KeyError:
+                continue
+            types = Type.search([
+                    ('product.code', 'like', DEMO_PRODUCTS),
+                    ('company', '=', None),
+                    ])
+            Type.write(types, self.voucher_accounting())
+            changed += len(types)
+        return changed
+
+    def voucher_accounting(self):
+        "A gift certificate or package type's company and payment method."
+        if not self.company:
+            return {}
+        return {'company': self.company.id, 'payment_method': self.method.id}
+
     # --- studios and services ---------------------------------------------
 
     def studios(self):
@@ -324,6 +549,8 @@ class Demo:
                     'name': name, 'type': 'service',
                     'default_uom': unit.id,
                     'code': code,
+                    'account_category': (
+                        self.category.id if self.category else None),
                     'products': [('create', [{}])],
                     }])
         return template.products[0]
@@ -633,11 +860,21 @@ class Demo:
     def prepaid(self):
         """A 5 000 ₽ gift certificate type with one certificate sold to the
         first client (code GIFT-DEMO-5000) and a 10-hour package type for
-        portraits, when photo_payment is activated."""
+        portraits, when photo_payment is activated. The types belong to
+        the company: the certificate sold has its paid invoice."""
+        from trytond.transaction import Transaction
         try:
-            CertificateType = self.get('photo.payment.gift_certificate.type')
+            self.get('photo.payment.gift_certificate.type')
         except KeyError:
             return 0
+        # In the company's context, as the back office sells: the products
+        # read their company's accounts.
+        with Transaction().set_context(
+                company=self.company.id if self.company else None):
+            return self.vouchers()
+
+    def vouchers(self):
+        CertificateType = self.get('photo.payment.gift_certificate.type')
         Certificate = self.get('photo.payment.gift_certificate')
         PackageType = self.get('photo.payment.package.type')
         created = 0
@@ -649,7 +886,7 @@ class Demo:
                         'product': self.product(
                             'DEMO-GIFT', "Подарочный сертификат").id,
                         'price': Decimal(5000), 'currency': self.rub.id,
-                        'validity': 365}])
+                        'validity': 365} | self.voucher_accounting()])
             created += 1
         if not Certificate.search([('code', '=', 'GIFT-DEMO-5000')]):
             certificate, = Certificate.create([{
@@ -669,7 +906,8 @@ class Demo:
                         'hours': Decimal(10), 'price': Decimal(40000),
                         'currency': self.rub.id, 'validity': 180,
                         'services': [('add', [
-                                    self.service['DEMO-PORTRAIT'].id])]}])
+                                    self.service['DEMO-PORTRAIT'].id])],
+                        } | self.voucher_accounting()])
             created += 1
         return created
 
@@ -678,6 +916,8 @@ class Demo:
             ("currencies RUB, EUR", self.currencies),
             ("Russian translations", self.language),
             ("back office first-run wizard", self.back_office),
+            ("accounting: company, chart of accounts, fiscal years",
+                self.accounting),
             ("studios", self.studios),
             ("services", self.services),
             ("photographers", self.photographers),
@@ -693,18 +933,31 @@ def main(argv=None):
     config.update_etc(args.config)
 
     from trytond.pool import Pool
-    from trytond.transaction import Transaction
+    from trytond.transaction import Transaction, TransactionError
 
     database = args.database
     pool = Pool(database)
     pool.init()
-    with Transaction().start(database, 0, context={
-                '_skip_warnings': True}):
-        from trytond.modules.photo_booking.booking import utc_now
-        demo = Demo(pool, utc_now())
-        for label, section in demo.sections():
-            step(label)
-            report(section())
+    # Tables locked from the start, as the server's dispatcher would retry
+    # with them: the account configuration the chart writes and the
+    # journal periods posting the certificate's invoice opens.
+    extras = {'_lock_tables': list(LOCK_TABLES)}
+    while True:
+        with Transaction().start(database, 0, context={
+                    '_skip_warnings': True}, **extras) as transaction:
+            from trytond.modules.photo_booking.booking import utc_now
+            demo = Demo(pool, utc_now())
+            try:
+                for label, section in demo.sections():
+                    step(label)
+                    report(section())
+            except TransactionError as error:
+                # A table or records to lock first: start again with them.
+                transaction.rollback()
+                error.fix(extras)
+                print("locks needed, starting again", flush=True)
+                continue
+        break
     # Leaving the block committed the transaction.
 
     print("demo: loaded. Back office: login 'admin' with the password given "

@@ -11,6 +11,7 @@ import sys
 from collections import defaultdict
 from itertools import combinations
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -78,6 +79,17 @@ def snapshot(workdir):
                 "SELECT booking, equipment, unit, busy_start, busy_end, "
                 "blocking FROM photo_booking_equipment_line "
                 "ORDER BY id").fetchall(),
+            'companies': one("SELECT COUNT(*) FROM company_company"),
+            'accounts': one("SELECT COUNT(*) FROM account_account"),
+            'fiscal_years': connection.execute(
+                "SELECT name, start_date, end_date FROM account_fiscalyear "
+                "ORDER BY start_date").fetchall(),
+            'periods': one("SELECT COUNT(*) FROM account_period"),
+            'payment_methods': one(
+                "SELECT COUNT(*) FROM account_invoice_payment_method"),
+            'invoices': connection.execute(
+                "SELECT number, state, CAST(total_amount_cache AS TEXT) "
+                "FROM account_invoice ORDER BY id").fetchall(),
             }
 
 
@@ -96,7 +108,7 @@ def demo_db(tmp_path_factory):
     first = snapshot(workdir)
     second_output = run_demo(workdir)
     second = snapshot(workdir)
-    return first, second, first_output, second_output
+    return first, second, first_output, second_output, workdir
 
 
 def parse(value):
@@ -114,7 +126,7 @@ def overlapping(rows):
 
 
 def test_demo_content(demo_db):
-    first, _, output, _ = demo_db
+    first, _, output, *_ = demo_db
     assert first['studios'] == 2
     assert first['rooms'] >= 4
     assert first['services'] == 5
@@ -144,7 +156,7 @@ def test_demo_content(demo_db):
 
 
 def test_second_run_changes_nothing(demo_db):
-    first, second, _, output = demo_db
+    first, second, _, output, _ = demo_db
     assert second == first
     assert " new)" not in output
 
@@ -164,3 +176,96 @@ def test_no_overlap(demo_db):
         ((equipment, unit), busy_start, busy_end)
         for _, equipment, unit, busy_start, busy_end, blocking
         in first['equipment_lines'] if blocking)
+
+
+# Run against the demo database: invoice a portrait shoot as photo_payment
+# does for a succeeded payment, print the result, roll back.
+INVOICE_SHOOT = """
+import sys
+from decimal import Decimal
+from trytond import config
+config.update_etc(sys.argv[1])
+from trytond.pool import Pool
+from trytond.transaction import Transaction, TransactionError
+pool = Pool(sys.argv[2])
+pool.init()
+
+
+def invoice_shoot():
+    from trytond.modules.photo_payment.invoice import paid_invoice
+    User = pool.get('res.user')
+    Date = pool.get('ir.date')
+    FiscalYear = pool.get('account.fiscalyear')
+    Service = pool.get('photo.service')
+    Method = pool.get('account.invoice.payment.method')
+    Booking = pool.get('photo.booking')
+    company = User(1).company
+    with Transaction().set_context(company=company.id):
+        fiscal_year = FiscalYear.find(company.id, date=Date.today())
+        service, = Service.search([('product.code', '=', 'DEMO-PORTRAIT')])
+        booking, = Booking.search(
+            [('service', '=', service.id), ('state', '=', 'done')], limit=1)
+        method, = Method.search([('company', '=', company.id)])
+        invoice = paid_invoice(
+            company, booking.client, company.currency, service.product,
+            booking.receipt_description, quantity=1,
+            unit_price=Decimal(1500), reference=booking.number,
+            description=booking.receipt_description, payment_method=method,
+            payment_description='demo')
+        return (company.rec_name, company.currency.code, fiscal_year.name,
+            invoice.number, invoice.state, invoice.total_amount,
+            invoice.lines[0].account.code)
+
+
+extras = {}
+while True:
+    # Retried with the locks it needs, as the server does.
+    with Transaction().start(sys.argv[2], 1, **extras) as transaction:
+        try:
+            print(*invoice_shoot())
+        except TransactionError as error:
+            error.fix(extras)
+            continue
+        finally:
+            transaction.rollback()
+    break
+"""
+
+
+def test_accounting(demo_db):
+    """The studio company has this year's fiscal year, the demo products a
+    revenue account, the sold gift certificate its paid invoice, and a
+    shoot's payment is invoiced and posted as photo_payment does."""
+    first, _, output, _, workdir = demo_db
+    assert first['companies'] == 1
+    years = [int(name) for name, *_ in first['fiscal_years']]
+    today = dt.datetime.now(ZoneInfo('Europe/Moscow')).date()  # company's
+    assert years == [today.year, today.year + 1]
+    assert first['periods'] == 24
+    assert first['payment_methods'] == 1
+    assert first['accounts'] > 50
+    assert first['invoices'] == [(f'INV-{today.year}-1', 'paid', '5000.00')]
+    with sqlite3.connect(workdir / f'{DB}.sqlite') as connection:
+        assert connection.execute(
+            "SELECT p.name, c.code FROM res_user u "
+            "JOIN company_company co ON co.id = u.company "
+            "JOIN party_party p ON p.id = co.party "
+            "JOIN currency_currency c ON c.id = co.currency "
+            "WHERE u.login = 'admin'").fetchone() == (
+                "Фотостудия «Свет»", 'RUB')
+        assert not connection.execute(
+            "SELECT code FROM product_template "
+            "WHERE code LIKE 'DEMO-%' AND account_category IS NULL"
+            ).fetchall()
+    assert "demo: accounting: company, chart of accounts, fiscal years… ok" \
+        in output
+
+    result = subprocess.run(
+        [sys.executable, '-c', INVOICE_SHOOT, str(workdir / 'trytond.conf'),
+            DB],
+        cwd=ROOT, env=environ(workdir), capture_output=True, text=True,
+        timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split() == [
+        "Фотостудия", "«Свет»", 'RUB', str(today.year),
+        f'INV-{today.year}-2', 'paid', '1500.00', '4.1.2']
