@@ -467,17 +467,23 @@ def client_party(pool, name, email, phone):
     A known party gets the phone it did not have yet."""
     Party = pool.get('party.party')
     Contact = pool.get('party.contact_mechanism')
-    contacts = Contact.search([
-            ('type', '=', 'email'),
-            ('value', 'ilike', escape_wildcard(email)),
-            ], limit=1, order=[('id', 'ASC')])
-    if contacts:
-        party = contacts[0].party
-        if phone and not Contact.search([
-                    ('party', '=', party.id),
-                    ('type', 'in', ['phone', 'mobile']),
-                    ('value', '=', phone),
-                    ], limit=1, order=[]):
+    # One search for both: the email's contacts and the phone's.
+    email_domain = [
+        ('type', '=', 'email'),
+        ('value', 'ilike', escape_wildcard(email)),
+        ]
+    if phone:
+        domain = ['OR', email_domain, [
+                ('type', 'in', ['phone', 'mobile']),
+                ('value', '=', phone),
+                ]]
+    else:
+        domain = email_domain
+    contacts = Contact.search(domain, order=[('id', 'ASC')])
+    party = next((c.party for c in contacts if c.type == 'email'), None)
+    if party:
+        if phone and not any(c.party == party for c in contacts
+                if c.type in {'phone', 'mobile'}):
             Contact.create([{
                         'party': party.id, 'type': 'phone', 'value': phone}])
         return party
@@ -643,88 +649,85 @@ def studios_json(pool, studios):
     return result
 
 
-BOOKING_FIELDS = [
-    'token', 'number', 'state', 'start', 'end', 'hold_expires', 'price',
-    'currency.code', 'service', 'photographer', 'studio', 'room',
-    'location', 'notes', 'cancelled_by', 'cancellation_fee']
-STAFF_FIELDS = ['client.name', 'email', 'phone', 'source']
 # What bookings show of their setup, read from setup_cache.
 SETUP_FIELDS = {
     'service': ('photo.service', ('name',)),
     'photographer': ('photo.photographer', ('name', 'timezone')),
     'studio': ('photo.studio', ('name', 'timezone')),
     'room': ('photo.studio.room', ('name',)),
+    'currency': ('currency.currency', ('code',)),
     }
 
 
-def _setup_values(pool, rows):
-    "{field: {id: values}} of the setup records rows point to."
+def _setup_values(pool, bookings):
+    "{field: {id: values}} of the setup records the bookings point to."
     return {field: setup_cache.values(pool.get(model),
-            {r[field] for r in rows if r[field] is not None}, names)
+            {getattr(b, field).id for b in bookings if getattr(b, field)},
+            names)
         for field, (model, names) in SETUP_FIELDS.items()}
 
 
-def _named(setup, row, field):
-    if row[field] is None:
+def _named(setup, booking, field):
+    record = getattr(booking, field)
+    if record is None:
         return None
-    return {'id': row[field], 'name': setup[field][row[field]]['name']}
+    return {'id': record.id, 'name': setup[field][record.id]['name']}
 
 
 def bookings_json(pool, bookings, history=False, staff=False):
-    "Bookings as the portal shows them: by token, in their own time zone."
+    """Bookings as the portal shows them: by token, in their own time zone.
+
+    Their own fields come from the records (a search or a create has
+    already read them), their setup's names from setup_cache."""
     Booking = pool.get('photo.booking')
     Log = pool.get('photo.booking.log')
-    fields = (BOOKING_FIELDS + (STAFF_FIELDS if staff else [])
-        + (['history'] if history else []))
-    rows = by_id(Booking.read([b.id for b in bookings], fields))
-    setup = _setup_values(pool, rows.values())
+    setup = _setup_values(pool, bookings)
     extras = Booking.api_extras(bookings)
     logs = {}
     if history:
         logs = by_id(Log.read(
-                [i for r in rows.values() for i in r['history']],
+                [h.id for b in bookings for h in b.history],
                 ['create_date', 'from_state', 'to_state', 'old_start',
                     'new_start']))
     result = []
     for booking in bookings:
-        row = rows[booking.id]
-        place = setup['studio'].get(row['studio']) \
-            or setup['photographer'][row['photographer']]
+        place = (setup['studio'].get(booking.studio.id) if booking.studio
+            else setup['photographer'][booking.photographer.id])
         tz = ZoneInfo(place['timezone'])
         value = {
-            'token': row['token'],
-            'number': row['number'],
-            'state': row['state'],
-            'start': instant(row['start'], tz),
-            'end': instant(row['end'], tz),
+            'token': booking.token,
+            'number': booking.number,
+            'state': booking.state,
+            'start': instant(booking.start, tz),
+            'end': instant(booking.end, tz),
             'timezone': str(tz),
-            'hold_expires': instant(row['hold_expires'], tz),
-            'price': money(row['price']),
-            'currency': row['currency.']['code'],
-            'service': _named(setup, row, 'service'),
-            'photographer': _named(setup, row, 'photographer'),
-            'studio': _named(setup, row, 'studio'),
-            'room': _named(setup, row, 'room'),
-            'location': row['location'],
-            'notes': row['notes'],
-            'cancelled_by': row['cancelled_by'],
-            'cancellation_fee': money(row['cancellation_fee']),
+            'hold_expires': instant(booking.hold_expires, tz),
+            'price': money(booking.price),
+            'currency': setup['currency'][booking.currency.id]['code'],
+            'service': _named(setup, booking, 'service'),
+            'photographer': _named(setup, booking, 'photographer'),
+            'studio': _named(setup, booking, 'studio'),
+            'room': _named(setup, booking, 'room'),
+            'location': booking.location,
+            'notes': booking.notes,
+            'cancelled_by': booking.cancelled_by,
+            'cancellation_fee': money(booking.cancellation_fee),
             }
         if staff:
             value['client'] = {
-                'name': row['client.']['name'],
-                'email': row['email'],
-                'phone': row['phone'],
+                'name': booking.client.name,
+                'email': booking.email,
+                'phone': booking.phone,
                 }
-            value['source'] = row['source']
+            value['source'] = booking.source
         if history:
             value['history'] = [{
-                    'date': instant(logs[i]['create_date'], tz),
-                    'from_state': logs[i]['from_state'],
-                    'to_state': logs[i]['to_state'],
-                    'old_start': instant(logs[i]['old_start'], tz),
-                    'new_start': instant(logs[i]['new_start'], tz),
-                    } for i in sorted(row['history'])]
+                    'date': instant(logs[h.id]['create_date'], tz),
+                    'from_state': logs[h.id]['from_state'],
+                    'to_state': logs[h.id]['to_state'],
+                    'old_start': instant(logs[h.id]['old_start'], tz),
+                    'new_start': instant(logs[h.id]['new_start'], tz),
+                    } for h in sorted(booking.history, key=lambda h: h.id)]
         value.update(extras.get(booking.id, {}))
         result.append(value)
     return result

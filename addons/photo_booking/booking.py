@@ -148,9 +148,7 @@ class Booking(Workflow, ModelSQL, ModelView):
         'photo.booking.equipment_line', 'booking', "Equipment",
         states=_states_fixed)
     start = fields.DateTime("Start", required=True, states=_states_fixed)
-    end = fields.DateTime(
-        "End", required=True, states=_states_fixed,
-        domain=[('end', '>', Eval('start'))])
+    end = fields.DateTime("End", required=True, states=_states_fixed)
     busy_start = fields.DateTime(
         "Blocked From", readonly=True,
         help="Start minus the service's preparation buffer.")
@@ -326,19 +324,18 @@ class Booking(Workflow, ModelSQL, ModelView):
             for line in (self.equipment_lines or [])
             if line.extra and line.equipment and line.equipment.unit_price]
         return pricing.booking_price(
-            self.service.price, own_price, extras)
+            setup_cache.service_terms(self.service.id).price, own_price,
+            extras)
 
     # --- storage ----------------------------------------------------------
 
     @classmethod
     def preprocess_values(cls, mode, values):
-        pool = Pool()
-        Service = pool.get('photo.service')
         values = super().preprocess_values(mode, values)
         if mode == 'create':
             values.setdefault('token', uuid.uuid4().hex)
         if values.keys() & {'start', 'end', 'service'} and mode == 'create':
-            service = Service(values['service'])
+            service = setup_cache.service_terms(values['service'])
             if values.get('start') and not values.get('end'):
                 values['end'] = values['start'] + service.duration
             values['busy_start'] = values['start'] - service.buffer_before
@@ -427,6 +424,13 @@ class Booking(Workflow, ModelSQL, ModelView):
     @classmethod
     def validate_fields(cls, bookings, field_names):
         super().validate_fields(bookings, field_names)
+        # Checked here rather than by a field domain: a domain costs a query
+        # per validation, and SQLite does not enforce the Check constraint.
+        if field_names & {'start', 'end'}:
+            for booking in bookings:
+                if booking.end <= booking.start:
+                    raise BookingValidationError(gettext(
+                            'photo_booking.msg_booking_end_after_start'))
         if field_names & {
                 'photographer', 'service', 'studio', 'room', 'location',
                 'state'}:
@@ -436,6 +440,7 @@ class Booking(Workflow, ModelSQL, ModelView):
     def check_setting(self):
         "Check the photographer offers the service where it happens."
         offers = setup_cache.offers(self.photographer.id)
+        needs_room = setup_cache.service_terms(self.service.id).needs_room
         if not offers.offers(self.service.id):
             raise BookingValidationError(gettext(
                     'photo_booking.msg_booking_service_not_offered',
@@ -447,12 +452,12 @@ class Booking(Workflow, ModelSQL, ModelView):
                         'photo_booking.msg_booking_studio_not_served',
                         photographer=self.photographer.rec_name,
                         studio=self.studio.rec_name))
-            if self.service.needs_room and not self.room:
+            if needs_room and not self.room:
                 raise BookingValidationError(gettext(
                         'photo_booking.msg_booking_room_required',
                         service=self.service.rec_name))
         else:
-            if self.service.needs_room:
+            if needs_room:
                 raise BookingValidationError(gettext(
                         'photo_booking.msg_booking_room_required',
                         service=self.service.rec_name))
@@ -592,13 +597,14 @@ class Booking(Workflow, ModelSQL, ModelView):
             service, start, studio,
             [photographer] if photographer else None, now)
         Photographer = Pool().get('photo.photographer')
+        terms = setup_cache.service_terms(service.id)
         booking = cls(
-            service=service, start=start, end=start + service.duration,
+            service=service, start=start, end=start + terms.duration,
             client=client, studio=studio,
             photographer=Photographer(slot.photographer),
             room=slot.room, location=location, email=email, phone=phone,
             notes=notes, source=source, web_user=web_user, state='hold',
-            currency=service.currency, equipment_lines=[])
+            currency=terms.currency, equipment_lines=[])
         booking.price = booking.compute_price()
         with overlap_as_slot_taken():
             booking.save()
@@ -784,6 +790,15 @@ class Booking(Workflow, ModelSQL, ModelView):
     def release_expired_holds(cls, now=None):
         "Cron: free the time of holds the client did not complete."
         now = now or utc_now()
+        # Every new hold calls this first: a probe on the partial index of
+        # held bookings spares it an ORM search when nothing has expired.
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(table.id,
+                where=(table.state == 'hold') & (table.hold_expires <= now),
+                limit=1))
+        if not cursor.fetchone():
+            return []
         expired = cls.search([
                 ('state', '=', 'hold'),
                 ('hold_expires', '<=', now),

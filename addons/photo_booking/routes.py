@@ -90,7 +90,7 @@ def _setting(pool, params):
     if params.get('photographer') != 'any':
         photographer = params.record(
             'photographer', pool.get('photo.photographer'))
-    if service.needs_room and not studio:
+    if setup_cache.service_terms(service.id).needs_room and not studio:
         raise ApiError(
             HTTPStatus.BAD_REQUEST,
             gettext('photo_booking.msg_booking_room_required',

@@ -70,6 +70,17 @@ class Setup:
 
 
 @dataclass(frozen=True)
+class ServiceTerms:
+    "What a booking takes from its service: its time, room and price."
+    duration: dt.timedelta
+    buffer_before: dt.timedelta
+    buffer_after: dt.timedelta
+    needs_room: bool
+    price: Decimal
+    currency: int
+
+
+@dataclass(frozen=True)
 class Offers:
     "What a photographer offers: {service id: price override} and studios."
     prices: tuple
@@ -101,6 +112,16 @@ def setup(service, studio, photographers=None):
     return _cached(key, lambda: _read_setup(service, studio, ids))
 
 
+def service_terms(service_id):
+    "The ServiceTerms of the service."
+    def read():
+        service = Pool().get('photo.service')(service_id)
+        return ServiceTerms(
+            service.duration, service.buffer_before, service.buffer_after,
+            service.needs_room, service.price, service.currency.id)
+    return _cached(('service', service_id), read)
+
+
 def _read_setup(service, studio, photographer_ids):
     pool = Pool()
     Photographer = pool.get('photo.photographer')
@@ -126,19 +147,20 @@ def _read_setup(service, studio, photographer_ids):
         timezone = photographers[0].timezone
     else:
         timezone = Photographer.default_timezone()
+    terms = service_terms(service.id)
     return Setup(
-        duration=service.duration,
-        buffer_before=service.buffer_before,
-        buffer_after=service.buffer_after,
+        duration=terms.duration,
+        buffer_before=terms.buffer_before,
+        buffer_after=terms.buffer_after,
         timezone=timezone,
         candidates=tuple(Candidate(
                 p.id, p.slot_step, p.min_notice, p.horizon_days,
                 tuple(weekly[p.id]))
             for p in photographers),
         studio_hours=studio.schedule() if studio else None,
-        needs_room=bool(studio and service.needs_room),
+        needs_room=bool(studio and terms.needs_room),
         room_ids=tuple(studio.active_room_ids())
-        if studio and service.needs_room else (),
+        if studio and terms.needs_room else (),
         equipment=equipment_needs(service, studio) if studio else ())
 
 

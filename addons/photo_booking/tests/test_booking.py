@@ -82,6 +82,23 @@ class BookingTestCase(ModuleTestCase):
                         'start': start + dt.timedelta(minutes=30)}])
 
     @with_transaction()
+    def test_end_before_start_refused(self):
+        "The back office cannot save a booking ending before it starts"
+        Booking = Pool().get('photo.booking')
+        w = create_world()
+        start = local(w.studio, tomorrow(), 11)
+
+        with self.assertRaises(ValidationError) as raised:
+            Booking.create([{
+                        'client': w.client.id,
+                        'photographer': w.photographer.id,
+                        'service': w.service.id, 'studio': w.studio.id,
+                        'room': w.rooms[0].id, 'price': Decimal(1),
+                        'currency': w.currency.id, 'start': start,
+                        'end': start - dt.timedelta(hours=1)}])
+        self.assertIn("must end after it starts", str(raised.exception))
+
+    @with_transaction()
     def test_outside_working_hours(self):
         "A time outside the photographer's hours is refused"
         Booking = Pool().get('photo.booking')

@@ -409,6 +409,32 @@ class PhotoBookingRouteTestCase(RouteTestCase):
                     content_type='application/json')
                 self.assertError(response, HTTPStatus.BAD_REQUEST)
 
+    def test_returning_client(self):
+        "A returning client keeps one party and gains each new phone once"
+        for days, email, phone in [
+                (24, 'Rita@Example.com', '+79990001122'),
+                (25, 'rita@example.com', '+79995556677'),
+                (26, 'rita@example.com', '+79995556677'),
+                ]:
+            response = self.post('holds', {
+                    'service': self.service, 'studio': self.studio,
+                    'photographer': self.anna, 'start': moscow(days, 11),
+                    'client': {
+                        'name': "Rita", 'email': email, 'phone': phone},
+                    })
+            self.assertEqual(
+                response.status_code, HTTPStatus.CREATED, response.data)
+        with Transaction().start(self.db_name, 0):
+            Booking = Pool().get('photo.booking')
+            bookings = Booking.search([('email', 'ilike', 'rita@%')])
+            self.assertEqual(len(bookings), 3)
+            party, = {b.client for b in bookings}
+            self.assertEqual(party.name, "Rita")
+            self.assertEqual(
+                sorted((c.type, c.value) for c in party.contact_mechanisms),
+                [('email', 'rita@example.com'), ('phone', '+79990001122'),
+                    ('phone', '+79995556677')])
+
     def test_unknown_token(self):
         "An unknown token is a 404 on every booking route"
         for method, path in [
