@@ -14,6 +14,8 @@ from functools import wraps
 from http import HTTPStatus
 from zoneinfo import ZoneInfo
 
+from sql import Literal
+from sql.operators import ILike
 from werkzeug.exceptions import HTTPException
 
 from trytond import backend
@@ -467,26 +469,25 @@ def client_party(pool, name, email, phone):
     A known party gets the phone it did not have yet."""
     Party = pool.get('party.party')
     Contact = pool.get('party.contact_mechanism')
-    # One search for both: the email's contacts and the phone's.
-    email_domain = [
-        ('type', '=', 'email'),
-        ('value', 'ilike', escape_wildcard(email)),
-        ]
+    contact = Contact.__table__()
+    cursor = Transaction().connection.cursor()
+    # Every hold asks this: one plain query for the email's contacts and the
+    # phone's (an ORM search would also read and convert whole rows).
+    where = (contact.type == 'email') & ILike(
+        contact.value, escape_wildcard(email), escape='\\')
     if phone:
-        domain = ['OR', email_domain, [
-                ('type', 'in', ['phone', 'mobile']),
-                ('value', '=', phone),
-                ]]
-    else:
-        domain = email_domain
-    contacts = Contact.search(domain, order=[('id', 'ASC')])
-    party = next((c.party for c in contacts if c.type == 'email'), None)
+        where |= (contact.type.in_(['phone', 'mobile'])
+            & (contact.value == phone))
+    cursor.execute(*contact.select(contact.party, contact.type,
+            where=(contact.active == Literal(True)) & where,
+            order_by=[contact.id.asc]))
+    contacts = cursor.fetchall()
+    party = next((p for p, type_ in contacts if type_ == 'email'), None)
     if party:
-        if phone and not any(c.party == party for c in contacts
-                if c.type in {'phone', 'mobile'}):
-            Contact.create([{
-                        'party': party.id, 'type': 'phone', 'value': phone}])
-        return party
+        if phone and not any(
+                p == party for p, type_ in contacts if type_ != 'email'):
+            Contact.create([{'party': party, 'type': 'phone', 'value': phone}])
+        return Party(party)
     mechanisms = [{'type': 'email', 'value': email}]
     if phone:
         mechanisms.append({'type': 'phone', 'value': phone})

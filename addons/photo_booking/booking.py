@@ -344,16 +344,17 @@ class Booking(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def create(cls, vlist):
-        Sequence = Pool().get('ir.sequence')
         serialise_writes()
-        sequence_id, hold_duration = setup_cache.booking_settings()
+        settings = setup_cache.booking_settings()
+        sequence = settings.booking_sequence()
         vlist = [v.copy() for v in vlist]
         for values in vlist:
             values.setdefault('state', cls.default_state())
             if not values.get('number'):
-                values['number'] = Sequence(sequence_id).get()
+                values['number'] = sequence.get()
             if values['state'] == 'hold' and not values.get('hold_expires'):
-                values['hold_expires'] = utc_now() + hold_duration
+                values['hold_expires'] = (
+                    utc_now() + settings.hold_duration)
         bookings = []
         for sub_vlist in grouped_slice(vlist, CREATE_CHUNK):
             bookings.extend(super().create(list(sub_vlist)))

@@ -2,9 +2,11 @@
 import datetime as dt
 
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
-from trytond.pool import Pool
+from trytond.ir.sequence import sql_sequence
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Id
 
+from . import setup_cache
 from .setup_cache import ClearsSetupCache
 
 
@@ -28,3 +30,16 @@ class Configuration(ClearsSetupCache, ModelSingleton, ModelSQL, ModelView):
     @classmethod
     def default_hold_duration(cls):
         return dt.timedelta(minutes=15)
+
+
+class Sequence(metaclass=PoolMeta):
+    __name__ = 'ir.sequence'
+
+    @classmethod
+    def on_modification(cls, mode, sequences, field_names=None):
+        super().on_modification(mode, sequences, field_names=field_names)
+        # setup_cache keeps the booking sequence's format only when its
+        # numbers come from a database sequence; without one (SQLite) every
+        # number writes the record and nothing is cached to clear.
+        if sql_sequence:
+            setup_cache.cache.clear()

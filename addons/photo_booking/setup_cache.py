@@ -15,6 +15,7 @@ from decimal import Decimal
 from sql import Literal, Null
 
 from trytond.cache import BaseCache, Cache
+from trytond.ir.sequence import sql_sequence
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -211,11 +212,36 @@ def values(Model, ids, names):
     return result
 
 
+@dataclass(frozen=True)
+class BookingSettings:
+    "The configuration as every new booking needs it."
+    sequence: int
+    # The sequence's format fields when its numbers come from a database
+    # sequence (its record then changes only when a manager edits it, which
+    # clears this cache), else () and the record is read each time.
+    sequence_format: tuple
+    hold_duration: dt.timedelta
+
+    def booking_sequence(self):
+        "The ir.sequence of booking numbers, ready to give the next one."
+        return Pool().get('ir.sequence')(
+            self.sequence, **dict(self.sequence_format))
+
+
+SEQUENCE_FORMAT = ('type', 'prefix', 'suffix', 'padding')
+
+
 def booking_settings():
-    "(booking sequence id, hold duration) of the configuration."
+    "The BookingSettings of the configuration."
     def read():
         config = Pool().get('photo.configuration')(1)
-        return config.booking_sequence.id, config.hold_duration
+        sequence = config.booking_sequence
+        sequence_format = ()
+        if sql_sequence and sequence.type == 'incremental':
+            sequence_format = tuple(
+                (name, getattr(sequence, name)) for name in SEQUENCE_FORMAT)
+        return BookingSettings(
+            sequence.id, sequence_format, config.hold_duration)
     return _cached(('configuration',), read)
 
 

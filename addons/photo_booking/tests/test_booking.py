@@ -215,6 +215,35 @@ class BookingTestCase(ModuleTestCase):
             Review.leave(booking, w.client, 5)
 
     @with_transaction()
+    def test_number_follows_sequence_changes(self):
+        "New bookings are numbered as the booking sequence now says"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Configuration = pool.get('photo.configuration')
+        ModelData = pool.get('ir.model.data')
+        Sequence = pool.get('ir.sequence')
+        w = create_world()
+        sequence, = Sequence.create([{
+                    'name': "Moscow bookings", 'prefix': 'M',
+                    'sequence_type': ModelData.get_id(
+                        'photo_booking', 'sequence_type_booking'),
+                    }])
+        configuration = Configuration(1)
+        configuration.booking_sequence = sequence
+        configuration.save()
+
+        first = Booking.create_hold(
+            w.service, local(w.studio, tomorrow(), 11), w.client, w.studio)
+        sequence.prefix = 'MSK-${year}-'
+        sequence.padding = 3
+        sequence.save()
+        second = Booking.create_hold(
+            w.service, local(w.studio, tomorrow(), 14), w.client, w.studio)
+
+        self.assertEqual(first.number, 'M1')
+        self.assertEqual(second.number, f'MSK-{dt.date.today().year}-002')
+
+    @with_transaction()
     def test_setup_changes_show_at_once(self):
         "Availability follows schedule, room and price changes at once"
         pool = Pool()

@@ -412,9 +412,9 @@ class PhotoBookingRouteTestCase(RouteTestCase):
     def test_returning_client(self):
         "A returning client keeps one party and gains each new phone once"
         for days, email, phone in [
-                (24, 'Rita@Example.com', '+79990001122'),
-                (25, 'rita@example.com', '+79995556677'),
-                (26, 'rita@example.com', '+79995556677'),
+                (50, 'Rita@Example.com', '+79990001122'),
+                (51, 'rita@example.com', '+79995556677'),
+                (52, 'rita@example.com', '+79995556677'),
                 ]:
             response = self.post('holds', {
                     'service': self.service, 'studio': self.studio,
