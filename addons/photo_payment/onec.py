@@ -90,19 +90,29 @@ def _customer(document, customer, role):
             _text(contact, 'Значение', value)
 
 
-def _sale(root, sale):
+def _document(root, entry, *, number, operation, role, customer,
+        customer_role):
+    """A <Документ> of entry (a Sale or Money) with the head both kinds
+    share, in the schema's order; the caller appends the rest."""
     document = ET.SubElement(root, 'Документ')
-    _text(document, 'Ид', sale.id)
-    _text(document, 'Номер', sale.number)
-    _text(document, 'Дата', sale.date.date().isoformat())
-    _text(document, 'ХозОперация', SALE_OPERATION)
-    _text(document, 'Роль', 'Продавец')
-    _text(document, 'Валюта', sale.currency)
+    _text(document, 'Ид', entry.id)
+    _text(document, 'Номер', number)
+    _text(document, 'Дата', entry.date.date().isoformat())
+    _text(document, 'ХозОперация', operation)
+    _text(document, 'Роль', role)
+    _text(document, 'Валюта', entry.currency)
     _text(document, 'Курс', 1)
-    _text(document, 'Сумма', format_amount(sale.amount))
-    _customer(document, sale.customer, 'Покупатель')
-    _text(document, 'Время', sale.date.time().replace(microsecond=0)
+    _text(document, 'Сумма', format_amount(entry.amount))
+    _customer(document, customer, customer_role)
+    _text(document, 'Время', entry.date.time().replace(microsecond=0)
         .isoformat())
+    return document
+
+
+def _sale(root, sale):
+    document = _document(root, sale, number=sale.number,
+        operation=SALE_OPERATION, role='Продавец',
+        customer=sale.customer, customer_role='Покупатель')
     goods = ET.SubElement(document, 'Товары')
     item = ET.SubElement(goods, 'Товар')
     _text(item, 'Ид', sale.service_id)
@@ -124,25 +134,16 @@ def _sale(root, sale):
 
 
 def _money(root, money):
-    document = ET.SubElement(root, 'Документ')
-    _text(document, 'Ид', money.id)
-    _text(document, 'Номер', money.id)
-    _text(document, 'Дата', money.date.date().isoformat())
-    _text(document, 'ХозОперация', MONEY_OPERATION)
     # We receive a payment and pay a refund
-    _text(document, 'Роль',
-        'Получатель' if money.kind == 'payment' else 'Плательщик')
-    _text(document, 'Валюта', money.currency)
-    _text(document, 'Курс', 1)
-    _text(document, 'Сумма', format_amount(money.amount))
-    _customer(document, money.sale.customer,
-        'Плательщик' if money.kind == 'payment' else 'Получатель')
-    _text(document, 'Время', money.date.time().replace(microsecond=0)
-        .isoformat())
+    received = money.kind == 'payment'
+    document = _document(root, money, number=money.id,
+        operation=MONEY_OPERATION,
+        role='Получатель' if received else 'Плательщик',
+        customer=money.sale.customer,
+        customer_role='Плательщик' if received else 'Получатель')
     _text(document, 'Основание', money.sale.number)
     _requisites(document, [
-            ('Вид операции', 'Оплата' if money.kind == 'payment'
-                else 'Возврат'),
+            ('Вид операции', 'Оплата' if received else 'Возврат'),
             ('Номер заказа', money.sale.number),
             ('Платёжная система', money.gateway),
             ('Идентификатор платежа', money.gateway_id),

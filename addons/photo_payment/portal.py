@@ -293,16 +293,22 @@ def payment_context(booking, payment):
         }
 
 
+def _booking_payment(pool, token):
+    """The booking of token and its latest gateway payment (None when it has
+    none); NotFound for an unknown token or without photo_payment."""
+    _with_module(pool)
+    booking = booking_by_token(pool, token)
+    return booking, booking.portal_payment()
+
+
 @route('/booking/<token>/payment', readonly=False)
 def payment_page(visit, pool, token):
     "Pay, or see how the payment went (the gateway's return URL)."
-    _with_module(pool)
-    Booking = pool.get('photo.booking')
-    Transaction_ = pool.get('photo.payment.transaction')
-    booking = booking_by_token(pool, token)
-    payment = booking.portal_payment()
+    booking, payment = _booking_payment(pool, token)
     if not payment:
         return redirect_to(f'/booking/{booking.token}')
+    Booking = pool.get('photo.booking')
+    Transaction_ = pool.get('photo.payment.transaction')
     args = visit.request.args
     if args.get('cancelled'):
         cancel_at_gateway(payment)
@@ -320,13 +326,11 @@ def payment_page(visit, pool, token):
 @route('/booking/<token>/payment/status', readonly=False)
 def payment_status(visit, pool, token):
     "The pay page's poll: the payment's state, read again now and then."
-    _with_module(pool)
-    Booking = pool.get('photo.booking')
-    Transaction_ = pool.get('photo.payment.transaction')
-    booking = booking_by_token(pool, token)
-    payment = booking.portal_payment()
+    booking, payment = _booking_payment(pool, token)
     if not payment:
         raise exceptions.NotFound()
+    Booking = pool.get('photo.booking')
+    Transaction_ = pool.get('photo.payment.transaction')
     refresh(payment, interval=POLL_CHECK_INTERVAL)
     booking, payment = Booking(booking.id), Transaction_(payment.id)
     response = Response(json.dumps({
