@@ -8,8 +8,6 @@ from . import prepaid
 from .exceptions import PrepaidError
 from .voucher import VoucherMixin, VoucherTypeMixin
 
-SPENT = {'succeeded', 'refunded'}
-
 
 class GiftCertificateType(VoucherTypeMixin, ModelSQL, ModelView):
     "Gift Certificate Type"
@@ -46,11 +44,6 @@ class GiftCertificate(VoucherMixin, ModelSQL, ModelView):
             help="The amount less what paid bookings, plus refunds."),
         'get_balance')
 
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._order = [('id', 'DESC')]
-
     @fields.depends('type', '_parent_type.price', '_parent_type.currency')
     def on_change_type(self):
         if self.type:
@@ -58,14 +51,7 @@ class GiftCertificate(VoucherMixin, ModelSQL, ModelView):
             self.currency = self.type.currency
 
     def get_balance(self, name):
-        balance = self.amount
-        for transaction in self.transactions:
-            if transaction.kind == 'payment' and transaction.state in SPENT:
-                balance -= transaction.amount
-            elif (transaction.kind == 'refund'
-                    and transaction.state == 'succeeded'):
-                balance += transaction.amount
-        return balance
+        return self.amount - self.net_spent('amount')
 
     @property
     def sold_to(self):

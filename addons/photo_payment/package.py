@@ -10,8 +10,6 @@ from . import prepaid
 from .exceptions import PrepaidError
 from .voucher import VoucherMixin, VoucherTypeMixin
 
-SPENT = {'succeeded', 'refunded'}
-
 
 class PackageType(VoucherTypeMixin, ModelSQL, ModelView):
     "Hour Package Type"
@@ -56,11 +54,6 @@ class Package(VoucherMixin, ModelSQL, ModelView):
     hours_remaining = fields.Function(
         fields.Numeric("Hours Left", digits=(16, 2)), 'get_hours')
 
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._order = [('id', 'DESC')]
-
     @fields.depends('type', '_parent_type.hours')
     def on_change_type(self):
         if self.type:
@@ -70,14 +63,7 @@ class Package(VoucherMixin, ModelSQL, ModelView):
     def get_hours(cls, packages, names):
         result = {n: {} for n in names}
         for package in packages:
-            used = Decimal(0)
-            for transaction in package.transactions:
-                if (transaction.kind == 'payment'
-                        and transaction.state in SPENT):
-                    used += transaction.package_hours
-                elif (transaction.kind == 'refund'
-                        and transaction.state == 'succeeded'):
-                    used -= transaction.package_hours
+            used = package.net_spent('package_hours')
             if 'hours_used' in names:
                 result['hours_used'][package.id] = used
             if 'hours_remaining' in names:

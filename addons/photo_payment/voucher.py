@@ -31,6 +31,8 @@ STATUSES = [
     ('expired', "Expired"),
     ('cancelled', "Cancelled"),
     ]
+# Payment states in which a payment took its share of a voucher.
+SPENT = {'succeeded', 'refunded'}
 
 
 class VoucherTypeMixin:
@@ -93,6 +95,7 @@ class VoucherMixin(Workflow):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls._order = [('id', 'DESC')]
         t = cls.__table__()
         cls._sql_constraints += [
             ('code_unique', Unique(t, t.code),
@@ -154,6 +157,18 @@ class VoucherMixin(Workflow):
     def sale(self):
         "(price, currency) it is sold for."
         return self.type.price, self.type.currency
+
+    def net_spent(self, field):
+        """What its payments took of the transactions' field (amount or
+        hours), less what its refunds gave back."""
+        spent = Decimal(0)
+        for transaction in self.transactions:
+            if transaction.kind == 'payment' and transaction.state in SPENT:
+                spent += getattr(transaction, field)
+            elif (transaction.kind == 'refund'
+                    and transaction.state == 'succeeded'):
+                spent -= getattr(transaction, field)
+        return spent
 
     def get_status(self, name):
         Date = Pool().get('ir.date')
