@@ -174,6 +174,7 @@ class Booking(Workflow, ModelSQL, ModelView):
     cancelled_by = fields.Selection(
         CANCELLERS, "Cancelled By", readonly=True,
         states={'invisible': Eval('state') != 'cancelled'})
+    cancelled_by_string = cancelled_by.translated('cancelled_by')
     cancelled_at = fields.DateTime(
         "Cancelled At", readonly=True,
         states={'invisible': Eval('state') != 'cancelled'})

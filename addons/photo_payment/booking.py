@@ -201,5 +201,6 @@ class Booking(metaclass=PoolMeta):
                     continue
                 part = min(amount, refundable)
                 Transaction_.refund(payment, part, reason=reason or gettext(
-                        'photo_payment.msg_refund_cancelled', by=by))
+                        'photo_payment.msg_refund_cancelled',
+                        by=booking.cancelled_by_string))
                 amount -= part

@@ -370,6 +370,20 @@ class PhotoPaymentTestCase(ModuleTestCase):
 
         self.assertEqual(payment.state, 'refunded')
         self.assertEqual(payment.refunded_amount, Decimal('5000.00'))
+        refund, = payment.refunds
+        self.assertEqual(refund.reason, "Booking cancelled (Client).")
+
+    @with_transaction()
+    def test_refund_reason_names_who_cancelled(self):
+        "Without a reason, the refund names who cancelled as the UI does"
+        Booking = Pool().get('photo.booking')
+        stripe_gateway, _ = create_gateways()
+        booking, payment = self._paid_booking(stripe_gateway)
+
+        Booking.cancel([booking], by='studio')
+
+        refund, = payment.refunds
+        self.assertEqual(refund.reason, "Booking cancelled (Studio).")
 
     @with_transaction()
     def test_studio_cancel_full_refund_yookassa(self):
