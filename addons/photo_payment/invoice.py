@@ -53,13 +53,8 @@ class PaymentTransaction(metaclass=PoolMeta):
                         'succeeded', 'refunded'}
                     or not gateway.company or not gateway.payment_method):
                 continue
-            with Transaction().set_context(company=gateway.company.id):
-                # Records read the accounts in their own context: browse
-                # again in the company's (a webhook has no company).
-                transaction = cls(transaction.id)
-                invoice = transaction._invoice()
-                transaction.invoice = invoice
-                transaction.save()
+            transaction.invoice = transaction._invoice()
+            transaction.save()
 
     def _invoice(self):
         booking = self.booking
@@ -79,14 +74,32 @@ def paid_invoice(
         unit_price, reference, description, payment_method,
         payment_description):
     """A posted customer invoice (a credit note when quantity is negative)
-    of one product line, paid through payment_method and reconciled."""
+    of one product line, paid through payment_method and reconciled.
+
+    Works in the company's context whatever the caller's: the party's and
+    the product's accounts depend on it."""
+    with Transaction().set_context(company=company.id):
+        return _paid_invoice(
+            company, party, currency, product, line_description, quantity,
+            unit_price, reference, description, payment_method,
+            payment_description)
+
+
+def _paid_invoice(
+        company, party, currency, product, line_description, quantity,
+        unit_price, reference, description, payment_method,
+        payment_description):
     pool = Pool()
     Invoice = pool.get('account.invoice')
     Line = pool.get('account.invoice.line')
     MoveLine = pool.get('account.move.line')
     Address = pool.get('party.address')
     Date = pool.get('ir.date')
+    Party = pool.get('party.party')
+    Product = pool.get('product.product')
 
+    # Records read their accounts in the context they were browsed in.
+    party, product = Party(party.id), Product(product.id)
     today = Date.today()
     invoice = Invoice(
         company=company, type='out', party=party, currency=currency,

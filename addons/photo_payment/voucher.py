@@ -222,14 +222,13 @@ class VoucherMixin(Workflow):
             voucher.state = 'active'
             if type_.company and not voucher.invoice:
                 price, currency = voucher.sale
-                with Transaction().set_context(company=type_.company.id):
-                    voucher.invoice = paid_invoice(
-                        type_.company, voucher.sold_to, currency,
-                        type_.product, f'{type_.rec_name} {voucher.code}',
-                        quantity=1, unit_price=price,
-                        reference=voucher.code, description=type_.rec_name,
-                        payment_method=type_.payment_method,
-                        payment_description=voucher.code)
+                voucher.invoice = paid_invoice(
+                    type_.company, voucher.sold_to, currency,
+                    type_.product, f'{type_.rec_name} {voucher.code}',
+                    quantity=1, unit_price=price,
+                    reference=voucher.code, description=type_.rec_name,
+                    payment_method=type_.payment_method,
+                    payment_description=voucher.code)
         cls.save(vouchers)
 
     @classmethod

@@ -64,6 +64,29 @@ class GiftCertificateTestCase(VoucherTestCase):
                 certificate.expires, dt.date.today() + dt.timedelta(days=90))
 
     @with_transaction()
+    def test_sell_outside_company_context(self):
+        "A sale made where no company is set (a portal purchase) is invoiced"
+        from trytond.modules.company.tests import set_company
+        Certificate = Pool().get('photo.payment.gift_certificate')
+        world, company, method, product = accounting_world(
+            "Gift Certificate")
+        with set_company(company):
+            type_ = voucher_type(
+                'gift_certificate', world.currency, Decimal(3000),
+                product=product, company=company.id,
+                payment_method=method.id, validity=90)
+        certificate = Certificate(type=type_, buyer=world.client)
+        certificate.on_change_type()
+        certificate.save()
+
+        Certificate.sell([certificate])
+
+        invoice = certificate.invoice
+        self.assertEqual(
+            (invoice.state, invoice.company, invoice.total_amount),
+            ('paid', company, Decimal('3000.00')))
+
+    @with_transaction()
     def test_sell_without_accounting(self):
         "Without a company on its type, a certificate sells to anyone"
         Certificate = Pool().get('photo.payment.gift_certificate')
