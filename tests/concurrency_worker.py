@@ -9,8 +9,6 @@ import datetime as dt
 import time
 import traceback
 
-from tryton_db import TrytonDB
-
 # Working hours of create_world: 10:00-19:00, one-hour slots.
 FIRST_HOUR, SLOTS_PER_DAY = 10, 9
 BARRIER_TIMEOUT = 120
