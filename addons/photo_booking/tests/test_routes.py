@@ -558,4 +558,33 @@ class PhotoBookingRouteTestCase(RouteTestCase):
                     {counts[photographer, 1]})
                 self.assertLessEqual(counts[photographer, 1], 30)
 
+    def test_hold_queries(self):
+        "A hold runs a fixed, small number of queries, however busy the day"
+        client = self.client()
+        original = Query.__iter__
+        counts = []
+
+        def counting(query):
+            counts[-1] += 1
+            return original(query)
+
+        def hold(days, hour):
+            counts.append(0)
+            with patch.object(Query, '__iter__', counting):
+                response = self.hold(
+                    moscow(days, hour), email='regular@example.com')
+            self.assertEqual(
+                response.status_code, HTTPStatus.CREATED, response.data)
+
+        hold(60, 10)  # the client's party exists from now on
+        hold(61, 10)
+        for hour in range(11, 18):
+            hold(62, hour)
+        hold(62, 18)
+        self.assertEqual(counts[1], counts[-1], counts)
+        # A room and a light to allocate; SQLite also checks the exclusion
+        # constraints with queries of its own.
+        limit = 19 if backend.name == 'postgresql' else 35
+        self.assertLessEqual(counts[-1], limit, counts)
+
 del RouteTestCase
