@@ -660,19 +660,30 @@ SETUP_FIELDS = {
     }
 
 
-def _setup_values(pool, bookings):
-    "{field: {id: values}} of the setup records the bookings point to."
+def _setup_links(bookings):
+    "Per booking, {field: id or None} of the setup records it points to."
+    links = []
+    for booking in bookings:
+        link = {}
+        for field in SETUP_FIELDS:
+            record = getattr(booking, field)
+            link[field] = record.id if record else None
+        links.append(link)
+    return links
+
+
+def _setup_values(pool, links):
+    "{field: {id: values}} of the setup records the links point to."
     return {field: setup_cache.values(pool.get(model),
-            {getattr(b, field).id for b in bookings if getattr(b, field)},
+            {link[field] for link in links if link[field] is not None},
             names)
         for field, (model, names) in SETUP_FIELDS.items()}
 
 
-def _named(setup, booking, field):
-    record = getattr(booking, field)
-    if record is None:
+def _named(setup, link, field):
+    if link[field] is None:
         return None
-    return {'id': record.id, 'name': setup[field][record.id]['name']}
+    return {'id': link[field], 'name': setup[field][link[field]]['name']}
 
 
 def bookings_json(pool, bookings, history=False, staff=False):
@@ -682,7 +693,8 @@ def bookings_json(pool, bookings, history=False, staff=False):
     already read them), their setup's names from setup_cache."""
     Booking = pool.get('photo.booking')
     Log = pool.get('photo.booking.log')
-    setup = _setup_values(pool, bookings)
+    links = _setup_links(bookings)
+    setup = _setup_values(pool, links)
     extras = Booking.api_extras(bookings)
     logs = {}
     if history:
@@ -691,9 +703,9 @@ def bookings_json(pool, bookings, history=False, staff=False):
                 ['create_date', 'from_state', 'to_state', 'old_start',
                     'new_start']))
     result = []
-    for booking in bookings:
-        place = (setup['studio'].get(booking.studio.id) if booking.studio
-            else setup['photographer'][booking.photographer.id])
+    for booking, link in zip(bookings, links):
+        place = (setup['studio'][link['studio']] if link['studio']
+            else setup['photographer'][link['photographer']])
         tz = ZoneInfo(place['timezone'])
         value = {
             'token': booking.token,
@@ -704,11 +716,11 @@ def bookings_json(pool, bookings, history=False, staff=False):
             'timezone': str(tz),
             'hold_expires': instant(booking.hold_expires, tz),
             'price': money(booking.price),
-            'currency': setup['currency'][booking.currency.id]['code'],
-            'service': _named(setup, booking, 'service'),
-            'photographer': _named(setup, booking, 'photographer'),
-            'studio': _named(setup, booking, 'studio'),
-            'room': _named(setup, booking, 'room'),
+            'currency': setup['currency'][link['currency']]['code'],
+            'service': _named(setup, link, 'service'),
+            'photographer': _named(setup, link, 'photographer'),
+            'studio': _named(setup, link, 'studio'),
+            'room': _named(setup, link, 'room'),
             'location': booking.location,
             'notes': booking.notes,
             'cancelled_by': booking.cancelled_by,
