@@ -1,7 +1,10 @@
 from trytond.tests.test_tryton import ModuleTestCase
 
+from trytond.modules.photo_booking.tests.translation import (
+    CatalogueTranslationTestMixin)
 
-class PhotoBookingTestCase(ModuleTestCase):
+
+class PhotoBookingTestCase(CatalogueTranslationTestMixin, ModuleTestCase):
     "Test Photo Booking module"
     module = 'photo_booking'
 

@@ -1,7 +1,10 @@
 from trytond.tests.test_tryton import ModuleTestCase
 
+from trytond.modules.photo_booking.tests.translation import (
+    CatalogueTranslationTestMixin)
 
-class PhotoChatTestCase(ModuleTestCase):
+
+class PhotoChatTestCase(CatalogueTranslationTestMixin, ModuleTestCase):
     "Test photo_chat module"
     module = 'photo_chat'
 

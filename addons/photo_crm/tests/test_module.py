@@ -1,7 +1,10 @@
 from trytond.tests.test_tryton import ModuleTestCase
 
+from trytond.modules.photo_booking.tests.translation import (
+    CatalogueTranslationTestMixin)
 
-class PhotoCrmTestCase(ModuleTestCase):
+
+class PhotoCrmTestCase(CatalogueTranslationTestMixin, ModuleTestCase):
     "Test photo_crm module"
     module = 'photo_crm'
 

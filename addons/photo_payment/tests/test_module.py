@@ -8,6 +8,8 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
+from trytond.modules.photo_booking.tests.translation import (
+    CatalogueTranslationTestMixin)
 from trytond.modules.photo_payment.exceptions import RefundError
 
 from .tools import (
@@ -15,7 +17,7 @@ from .tools import (
     run_queued, start_fakes)
 
 
-class PhotoPaymentTestCase(ModuleTestCase):
+class PhotoPaymentTestCase(CatalogueTranslationTestMixin, ModuleTestCase):
     "Test photo_payment module"
     module = 'photo_payment'
 

@@ -1,7 +1,10 @@
 from trytond.tests.test_tryton import ModuleTestCase
 
+from trytond.modules.photo_booking.tests.translation import (
+    CatalogueTranslationTestMixin)
 
-class PhotoTelegramTestCase(ModuleTestCase):
+
+class PhotoTelegramTestCase(CatalogueTranslationTestMixin, ModuleTestCase):
     "Test photo_telegram module"
     module = 'photo_telegram'
 
