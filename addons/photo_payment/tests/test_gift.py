@@ -20,6 +20,19 @@ from .prepaid_tools import (
 from .tools import create_gateways, create_paid_world, hold
 
 
+def invoiced_type():
+    """(world, company, type, product) of a 3000 certificate type invoiced
+    by the company, valid 90 days."""
+    from trytond.modules.company.tests import set_company
+    world, company, method, product = accounting_world("Gift Certificate")
+    with set_company(company):
+        type_ = voucher_type(
+            'gift_certificate', world.currency, Decimal(3000),
+            product=product, company=company.id, payment_method=method.id,
+            validity=90)
+    return world, company, type_, product
+
+
 class GiftCertificateTestCase(VoucherTestCase):
     "Gift certificates"
 
@@ -29,13 +42,8 @@ class GiftCertificateTestCase(VoucherTestCase):
         from trytond.modules.company.tests import set_company
         pool = Pool()
         Certificate = pool.get('photo.payment.gift_certificate')
-        world, company, method, product = accounting_world(
-            "Gift Certificate")
+        world, company, type_, product = invoiced_type()
         with set_company(company):
-            type_ = voucher_type(
-                'gift_certificate', world.currency, Decimal(3000),
-                product=product, company=company.id,
-                payment_method=method.id, validity=90)
             certificate = Certificate(type=type_)
             certificate.on_change_type()
             certificate.save()
@@ -66,15 +74,8 @@ class GiftCertificateTestCase(VoucherTestCase):
     @with_transaction()
     def test_sell_outside_company_context(self):
         "A sale made where no company is set (a portal purchase) is invoiced"
-        from trytond.modules.company.tests import set_company
         Certificate = Pool().get('photo.payment.gift_certificate')
-        world, company, method, product = accounting_world(
-            "Gift Certificate")
-        with set_company(company):
-            type_ = voucher_type(
-                'gift_certificate', world.currency, Decimal(3000),
-                product=product, company=company.id,
-                payment_method=method.id, validity=90)
+        world, company, type_, _ = invoiced_type()
         certificate = Certificate(type=type_, buyer=world.client)
         certificate.on_change_type()
         certificate.save()
