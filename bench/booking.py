@@ -59,9 +59,8 @@ def studio_slots(world):
     "Local starts of the first photographer over STUDIO_DAYS."
     tz = ZoneInfo(world['tz'])
     first = dt.date.today() + dt.timedelta(days=2)
-    return iter([dt.datetime.combine(first + dt.timedelta(days=d),
-                dt.time(h), tz)
-            for d in STUDIO_DAYS for h in range(10, 19)])
+    return (dt.datetime.combine(first + dt.timedelta(days=d), dt.time(h), tz)
+        for d in STUDIO_DAYS for h in range(10, 19))
 
 
 def in_process(db, world, slots):

@@ -78,17 +78,6 @@ def paid_invoice(
 
     Works in the company's context whatever the caller's: the party's and
     the product's accounts depend on it."""
-    with Transaction().set_context(company=company.id):
-        return _paid_invoice(
-            company, party, currency, product, line_description, quantity,
-            unit_price, reference, description, payment_method,
-            payment_description)
-
-
-def _paid_invoice(
-        company, party, currency, product, line_description, quantity,
-        unit_price, reference, description, payment_method,
-        payment_description):
     pool = Pool()
     Invoice = pool.get('account.invoice')
     Line = pool.get('account.invoice.line')
@@ -98,29 +87,30 @@ def _paid_invoice(
     Party = pool.get('party.party')
     Product = pool.get('product.product')
 
-    # Records read their accounts in the context they were browsed in.
-    party, product = Party(party.id), Product(product.id)
-    today = Date.today()
-    invoice = Invoice(
-        company=company, type='out', party=party, currency=currency,
-        invoice_date=today, reference=reference, description=description)
-    invoice.on_change_type()    # the revenue journal, then the party's
-    if not invoice.invoice_address:
-        invoice.invoice_address = Address(party=party)
-        invoice.invoice_address.save()
-    line = Line(
-        invoice=invoice, type='line', company=company, currency=currency,
-        product=product, description=line_description,
-        quantity=quantity, unit=product.default_uom, unit_price=unit_price,
-        account=product.account_revenue_used,
-        # Prices include VAT, reported on the 54-FZ receipt.
-        taxes=[])
-    invoice.lines = [line]
-    invoice.save()
-    Invoice.post([invoice])
-    payment_lines = invoice.pay_invoice(
-        invoice.total_amount, payment_method, today,
-        description=payment_description)
-    MoveLine.reconcile(list(invoice.lines_to_pay) + payment_lines)
-    Invoice.process([invoice])
-    return invoice
+    with Transaction().set_context(company=company.id):
+        # Records read their accounts in the context they were browsed in.
+        party, product = Party(party.id), Product(product.id)
+        today = Date.today()
+        invoice = Invoice(
+            company=company, type='out', party=party, currency=currency,
+            invoice_date=today, reference=reference, description=description)
+        invoice.on_change_type()    # the revenue journal, then the party's
+        if not invoice.invoice_address:
+            invoice.invoice_address = Address(party=party)
+            invoice.invoice_address.save()
+        line = Line(
+            invoice=invoice, type='line', company=company, currency=currency,
+            product=product, description=line_description,
+            quantity=quantity, unit=product.default_uom, unit_price=unit_price,
+            account=product.account_revenue_used,
+            # Prices include VAT, reported on the 54-FZ receipt.
+            taxes=[])
+        invoice.lines = [line]
+        invoice.save()
+        Invoice.post([invoice])
+        payment_lines = invoice.pay_invoice(
+            invoice.total_amount, payment_method, today,
+            description=payment_description)
+        MoveLine.reconcile(list(invoice.lines_to_pay) + payment_lines)
+        Invoice.process([invoice])
+        return invoice
