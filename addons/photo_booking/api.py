@@ -15,7 +15,7 @@ from http import HTTPStatus
 from zoneinfo import ZoneInfo
 
 from sql import Literal
-from sql.operators import ILike
+from sql.functions import Lower
 from werkzeug.exceptions import HTTPException
 
 from trytond import backend
@@ -23,7 +23,6 @@ from trytond.exceptions import RateLimitException, UserError, UserWarning
 from trytond.i18n import gettext
 from trytond.model.exceptions import ValidationError
 from trytond.protocols.wrappers import Response
-from trytond.tools import escape_wildcard
 from trytond.transaction import Transaction
 
 from . import setup_cache
@@ -473,8 +472,9 @@ def client_party(pool, name, email, phone):
     cursor = Transaction().connection.cursor()
     # Every hold asks this: one plain query for the email's contacts and the
     # phone's (an ORM search would also read and convert whole rows).
-    where = (contact.type == 'email') & ILike(
-        contact.value, escape_wildcard(email), escape='\\')
+    # Case-insensitive on the email, as party.ContactMechanism indexes it.
+    where = ((contact.type == 'email')
+        & (Lower(contact.value) == Lower(email)))
     if phone:
         where |= (contact.type.in_(['phone', 'mobile'])
             & (contact.value == phone))

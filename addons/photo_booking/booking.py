@@ -213,6 +213,10 @@ class Booking(Workflow, ModelSQL, ModelView):
         cls._sql_indexes.update({
                 Index(t, (t.state, Index.Equality(cardinality='low')),
                     where=t.state.in_(['hold', 'requested'])),
+                # Every new hold first looks for expired ones: without this
+                # the probe reads every live hold.
+                Index(t, (t.hold_expires, Index.Range()),
+                    where=t.state == 'hold'),
                 Index(t, (t.client, Index.Range())),
                 Index(t, (t.start, Index.Range(order='DESC'))),
                 })

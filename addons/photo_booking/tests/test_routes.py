@@ -587,4 +587,50 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         limit = 19 if backend.name == 'postgresql' else 35
         self.assertLessEqual(counts[-1], limit, counts)
 
+    @unittest.skipIf(backend.name == 'sqlite', "PostgreSQL's query plans")
+    def test_hold_lookups_use_indexes(self):
+        "Finding the client and expired holds reads an index, not the table"
+        original = Query.__iter__
+        queries = []
+
+        def recording(query):
+            sql, params = original(query)
+            queries.append((sql, params))
+            return iter((sql, params))
+
+        with patch.object(Query, '__iter__', recording):
+            response = self.hold(moscow(63, 10), email='Regular@Example.com')
+        self.assertEqual(
+            response.status_code, HTTPStatus.CREATED, response.data)
+        # Each lookup's selective condition must be an index condition:
+        # a filter over a whole table or index grows with the studio.
+        lookups = {
+            'lower(': next(q for q in queries
+                if 'FROM "party_contact_mechanism"' in q[0]
+                and 'LOWER' in q[0]),
+            'hold_expires': next(q for q in queries
+                if 'FROM "photo_booking"' in q[0]
+                and '"hold_expires" <=' in q[0]),
+            }
+
+        def index_conditions(plan):
+            conditions = [plan.get('Index Cond', '')]
+            for child in plan.get('Plans', []):
+                conditions += index_conditions(child)
+            return conditions
+
+        with Transaction().start(self.db_name, 0, readonly=True):
+            cursor = Transaction().connection.cursor()
+            # The test tables are tiny: make the planner show what an
+            # index can serve.
+            cursor.execute('SET LOCAL enable_seqscan = off')
+            for condition, (sql, params) in lookups.items():
+                cursor.execute('EXPLAIN (FORMAT JSON) ' + sql, params)
+                plan, = cursor.fetchone()
+                if isinstance(plan, str):
+                    plan = json.loads(plan)
+                self.assertTrue(any(condition in c
+                        for c in index_conditions(plan[0]['Plan'])),
+                    (sql, plan))
+
 del RouteTestCase
