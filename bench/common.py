@@ -133,6 +133,34 @@ def copy_bookings(db, rows, lines=()):
         cursor.execute("ANALYZE photo_booking_equipment_line")
 
 
+def copy_clients(db, count):
+    """COPY count client parties, each with an email and a phone, so that
+    finding a returning client searches a studio-sized contact list."""
+    now = dt.datetime.utcnow()
+    with db.connect() as connection:
+        cursor = connection.cursor()
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM party_party")
+        first_id, = cursor.fetchone()
+        with cursor.copy("COPY party_party (id, code, name, active, "
+                "create_uid, create_date) FROM STDIN") as copy:
+            for i in range(first_id + 1, first_id + count + 1):
+                copy.write_row(
+                    (i, f"BENCH{i}", f"Client {i}", True, 0, now))
+        with cursor.copy("COPY party_contact_mechanism (party, type, value, "
+                "active, create_uid, create_date) FROM STDIN") as copy:
+            for i in range(first_id + 1, first_id + count + 1):
+                copy.write_row(
+                    (i, 'email', f"Client.{i}@Example.org", True, 0, now))
+                copy.write_row((i, 'phone', f"+7901{i:07d}", True, 0, now))
+        # The identity columns must go on after the copied ids.
+        cursor.execute("SELECT setval(pg_get_serial_sequence("
+            "'party_party', 'id'), (SELECT MAX(id) FROM party_party))")
+        connection.commit()
+        connection.autocommit = True
+        cursor.execute("ANALYZE party_party")
+        cursor.execute("ANALYZE party_contact_mechanism")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
