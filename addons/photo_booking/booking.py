@@ -214,9 +214,12 @@ class Booking(Workflow, ModelSQL, ModelView):
                 Index(t, (t.state, Index.Equality(cardinality='low')),
                     where=t.state.in_(['hold', 'requested'])),
                 # Every new hold first looks for expired ones: without this
-                # the probe reads every live hold.
-                Index(t, (t.hold_expires, Index.Range()),
-                    where=t.state == 'hold'),
+                # the probe reads every live hold. Only holds have an expiry
+                # (and a condition without parameters works on SQLite too).
+                Index(t,
+                    (t.state, Index.Equality(cardinality='low')),
+                    (t.hold_expires, Index.Range()),
+                    where=t.hold_expires != Null),
                 Index(t, (t.client, Index.Range())),
                 Index(t, (t.start, Index.Range(order='DESC'))),
                 })
