@@ -1,12 +1,12 @@
-"""Run every benchmark: availability and booking on a fresh PostgreSQL
-database each, the portal's pages on SQLite.
+"""Run every benchmark: availability, booking and booking lists on a fresh
+PostgreSQL database each, the portal's pages on SQLite.
 
     .venv/bin/python -m bench
 """
 import subprocess
 import sys
 
-from bench import availability, booking
+from bench import availability, booking, lists
 from bench.common import progress
 
 if __name__ == '__main__':
@@ -14,6 +14,8 @@ if __name__ == '__main__':
     availability.main()
     progress("== bench.booking ==")
     booking.main()
+    progress("== bench.lists ==")
+    lists.main()
     progress("== bench.portal ==")
     # Its own process: it configures trytond for SQLite before importing it.
     subprocess.run([sys.executable, '-m', 'bench.portal'], check=True)

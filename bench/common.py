@@ -203,10 +203,12 @@ class Client:
     def __init__(self, host, port, database):
         self.host, self.port, self.database = host, port, database
 
-    def request(self, method, path, body=None):
-        "(status, decoded JSON body, seconds)."
+    def request(self, method, path, body=None, token=None):
+        "(status, decoded JSON body, seconds); token: a bearer token."
         connection = http.client.HTTPConnection(self.host, self.port, 30)
         headers = {'Accept-Language': 'en'}
+        if token:
+            headers['Authorization'] = f"Bearer {token}"
         data = None
         if body is not None:
             data = json.dumps(body)

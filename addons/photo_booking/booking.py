@@ -221,7 +221,13 @@ class Booking(Workflow, ModelSQL, ModelView):
                     (t.hold_expires, Index.Range()),
                     where=t.hold_expires != Null),
                 Index(t, (t.client, Index.Range())),
+                # A client's bookings are theirs by party or by web user.
+                Index(t, (t.web_user, Index.Range()),
+                    where=t.web_user != Null),
                 Index(t, (t.start, Index.Range(order='DESC'))),
+                # Schedules ask for start < to and end > from: for this week
+                # or later, end is the selective side, not the history.
+                Index(t, (t.end, Index.Range())),
                 })
         cls._order = [('start', 'DESC'), ('id', 'DESC')]
         cls._transitions |= {

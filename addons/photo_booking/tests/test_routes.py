@@ -587,9 +587,8 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         limit = 19 if backend.name == 'postgresql' else 35
         self.assertLessEqual(counts[-1], limit, counts)
 
-    @unittest.skipIf(backend.name == 'sqlite', "PostgreSQL's query plans")
-    def test_hold_lookups_use_indexes(self):
-        "Finding the client and expired holds reads an index, not the table"
+    def recorded_queries(self, request):
+        "The (sql, params) of every python-sql query request() runs."
         original = Query.__iter__
         queries = []
 
@@ -599,19 +598,14 @@ class PhotoBookingRouteTestCase(RouteTestCase):
             return iter((sql, params))
 
         with patch.object(Query, '__iter__', recording):
-            response = self.hold(moscow(63, 10), email='Regular@Example.com')
-        self.assertEqual(
-            response.status_code, HTTPStatus.CREATED, response.data)
-        # Each lookup's selective condition must be an index condition:
-        # a filter over a whole table or index grows with the studio.
-        lookups = {
-            'lower(': next(q for q in queries
-                if 'FROM "party_contact_mechanism"' in q[0]
-                and 'LOWER' in q[0]),
-            'hold_expires': next(q for q in queries
-                if 'FROM "photo_booking"' in q[0]
-                and '"hold_expires" <=' in q[0]),
-            }
+            response = request()
+        self.assertLess(response.status_code, 300, response.data)
+        return queries
+
+    def assertIndexCondition(self, query, condition):
+        """An index serves condition in the query's plan: a filter over a
+        whole table or index would grow with the studio."""
+        sql, params = query
 
         def index_conditions(plan):
             conditions = [plan.get('Index Cond', '')]
@@ -624,13 +618,36 @@ class PhotoBookingRouteTestCase(RouteTestCase):
             # The test tables are tiny: make the planner show what an
             # index can serve.
             cursor.execute('SET LOCAL enable_seqscan = off')
-            for condition, (sql, params) in lookups.items():
-                cursor.execute('EXPLAIN (FORMAT JSON) ' + sql, params)
-                plan, = cursor.fetchone()
-                if isinstance(plan, str):
-                    plan = json.loads(plan)
-                self.assertTrue(any(condition in c
-                        for c in index_conditions(plan[0]['Plan'])),
-                    (sql, plan))
+            cursor.execute('EXPLAIN (FORMAT JSON) ' + sql, params)
+            plan, = cursor.fetchone()
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        self.assertTrue(any(condition in c
+                for c in index_conditions(plan[0]['Plan'])), (sql, plan))
+
+    @unittest.skipIf(backend.name == 'sqlite', "PostgreSQL's query plans")
+    def test_hold_lookups_use_indexes(self):
+        "Finding the client and expired holds reads an index, not the table"
+        queries = self.recorded_queries(lambda: self.hold(
+                moscow(63, 10), email='Regular@Example.com'))
+        self.assertIndexCondition(next(q for q in queries
+                if 'FROM "party_contact_mechanism"' in q[0]
+                and 'LOWER' in q[0]), 'lower(')
+        self.assertIndexCondition(next(q for q in queries
+                if 'FROM "photo_booking"' in q[0]
+                and '"hold_expires" <=' in q[0]), 'hold_expires')
+
+    @unittest.skipIf(backend.name == 'sqlite', "PostgreSQL's query plans")
+    def test_my_bookings_use_indexes(self):
+        "A client's list finds their bookings by party and by web user"
+        session = self.post('session',
+            {'email': 'client@example.com', 'password': PASSWORD})
+        headers = {'Authorization': f"Bearer {session.json['session']}"}
+        queries = self.recorded_queries(
+            lambda: self.get('me/bookings', headers=headers))
+        query = next(q for q in queries
+            if 'FROM "photo_booking"' in q[0] and '"web_user"' in q[0])
+        self.assertIndexCondition(query, 'web_user')
+        self.assertIndexCondition(query, 'client')
 
 del RouteTestCase
