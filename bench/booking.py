@@ -7,11 +7,11 @@ POST /<db>/photo_booking/api/v1/holds for free slots of 40 photographers
 (a studio service without room or equipment), each client a returning
 customer (its party exists after its first hold) among 50,000 others.
 Reports p50/p95 at 1 client, p95 at 8 concurrent clients, sustained
-holds/s at 8 clients for 60 s, and POST .../bookings/<token>/confirm. In process, the same hold
-through Booking.create_hold + commit shows what HTTP adds. Also at 1
-client: holds of the studio service that needs a room and a light (what
-every demo studio service is), whose room and equipment unit are
-allocated too.
+holds/s at 8 clients for 60 s, and POST .../bookings/<token>/confirm. In
+process, the same hold through Booking.create_hold + commit shows what
+HTTP adds. Also at 1 client: holds of the studio service that needs a
+room and a light (what every demo studio service is), whose room and
+equipment unit are allocated too.
 Targets: p50 <= 8 ms, p95 <= 15 ms at 1 client, p95 <= 50 ms at 8,
 >= 300 bookings/s.
 """
