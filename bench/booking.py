@@ -42,12 +42,8 @@ class Slots:
     "Free (photographer, local start) pairs, handed out once each."
 
     def __init__(self, world):
-        tz = ZoneInfo(world['tz'])
-        first = dt.date.today() + dt.timedelta(days=2)
-        self._slots = (
-            (photographer, dt.datetime.combine(
-                    first + dt.timedelta(days=d), dt.time(h), tz))
-            for d in range(DAYS) for h in range(10, 19)
+        self._slots = ((photographer, start)
+            for start in local_starts(world, range(DAYS))
             for photographer in world['photographers'])
         self._lock = threading.Lock()
 
@@ -56,12 +52,27 @@ class Slots:
             return next(self._slots)
 
 
-def studio_slots(world):
-    "Local starts of the first photographer over STUDIO_DAYS."
+def local_starts(world, days):
+    """Each hour from 10:00 to 18:00 at the studio, on days counted from
+    the day after tomorrow."""
     tz = ZoneInfo(world['tz'])
     first = dt.date.today() + dt.timedelta(days=2)
     return (dt.datetime.combine(first + dt.timedelta(days=d), dt.time(h), tz)
-        for d in STUDIO_DAYS for h in range(10, 19))
+        for d in days for h in range(10, 19))
+
+
+def hold_body(world, service, photographer, start, index):
+    "POST /holds of returning client index."
+    return {
+        'service': world[service],
+        'studio': world['studio'],
+        'photographer': photographer,
+        'start': start.isoformat(),
+        'client': {
+            'name': f"Bench Client {index}",
+            'email': f"bench{index}@example.com",
+            'phone': f"+7900000{index:04d}"},
+        }
 
 
 def in_process(db, world, slots):
@@ -90,17 +101,8 @@ def over_http(db, world, slots):
     with http_server(db) as client:
         def hold(index, i):
             photographer, start = slots.take()
-            status, body, elapsed = client.request('POST', '/holds', {
-                    'service': world['plain_service'],
-                    'studio': world['studio'],
-                    'photographer': photographer,
-                    'start': start.isoformat(),
-                    'client': {
-                        'name': f"Bench Client {index}",
-                        'email': f"bench{index}@example.com",
-                        'phone': f"+7900000{index:04d}"},
-                    })
-            return status, body, elapsed
+            return client.request('POST', '/holds', hold_body(
+                    world, 'plain_service', photographer, start, index))
 
         def check(results, label):
             failed = [(s, b) for s, b, _ in results if s != 201]
@@ -116,19 +118,12 @@ def over_http(db, world, slots):
         progress(f"HTTP POST /holds, 1 client: {summary(one)} "
             "(targets p50 <= 8 ms, p95 <= 15 ms)")
 
-        studio_starts = studio_slots(world)
+        studio_starts = local_starts(world, STUDIO_DAYS)
 
         def studio_hold(index, i):
-            return client.request('POST', '/holds', {
-                    'service': world['full_service'],
-                    'studio': world['studio'],
-                    'photographer': world['photographers'][0],
-                    'start': next(studio_starts).isoformat(),
-                    'client': {
-                        'name': "Bench Client 0",
-                        'email': "bench0@example.com",
-                        'phone': "+79000000000"},
-                    })
+            return client.request('POST', '/holds', hold_body(
+                    world, 'full_service', world['photographers'][0],
+                    next(studio_starts), 0))
         for _ in range(3):
             check([studio_hold(0, 0)], "warm-up")
         studio = check(run_concurrently(1, studio_hold, count=STUDIO_RUNS),

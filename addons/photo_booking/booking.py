@@ -805,8 +805,8 @@ class Booking(Workflow, ModelSQL, ModelView):
     def release_expired_holds(cls, now=None):
         "Cron: free the time of holds the client did not complete."
         now = now or utc_now()
-        # Every new hold calls this first: a probe on the partial index of
-        # held bookings spares it an ORM search when nothing has expired.
+        # Every new hold calls this first: a probe on the index of hold
+        # expiries spares it an ORM search when nothing has expired.
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         cursor.execute(*table.select(table.id,
