@@ -5,9 +5,9 @@ from collections import defaultdict
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sql import Literal, Null
+from sql import Cast, Literal, Null
 from sql.functions import CurrentTimestamp
-from sql.operators import Equal
+from sql.operators import Equal, Or
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -104,6 +104,16 @@ def overlap_exclude(table, *columns, where):
         *((c, Equal) for c in columns),
         (TSRange(table.busy_start, table.busy_end, '[)'), RangeOverlap),
         where=where)
+
+
+def one_of(column, ids):
+    """column is one of ids, as the indexes of overlap_exclude can serve it.
+
+    psycopg sends a small int as a smallint, and btree_gist indexes only
+    integer = integer: the index would then serve the time range alone and
+    filter the bookings of every resource in it. GiST cannot search an IN
+    list either, while each equality of an OR gets its own index scan."""
+    return Or([column == Cast(Literal(id_), 'INTEGER') for id_ in ids])
 
 
 class Booking(Workflow, ModelSQL, ModelView):
@@ -566,9 +576,9 @@ class Booking(Workflow, ModelSQL, ModelView):
         room id within window, in one query."""
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
-        resources = table.photographer.in_(photographer_ids)
+        resources = one_of(table.photographer, photographer_ids)
         if room_ids:
-            resources |= table.room.in_(list(room_ids))
+            resources |= one_of(table.room, room_ids)
         where = (resources
             & table.state.in_(ACTIVE_STATES)
             & RangeOverlap(
@@ -970,7 +980,7 @@ class EquipmentLine(ModelSQL, ModelView):
         "Busy units per equipment within window, one row per unit."
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
-        where = (table.equipment.in_(equipment_ids)
+        where = (one_of(table.equipment, equipment_ids)
             & (table.blocking == Literal(True))
             & RangeOverlap(
                 TSRange(table.busy_start, table.busy_end, '[)'),
@@ -992,7 +1002,7 @@ class EquipmentLine(ModelSQL, ModelView):
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         cursor.execute(*table.select(table.unit,
-                where=(table.equipment == equipment_id)
+                where=one_of(table.equipment, [equipment_id])
                 & (table.blocking == Literal(True))
                 & (table.booking != booking.id)
                 & RangeOverlap(

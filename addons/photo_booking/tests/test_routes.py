@@ -3,6 +3,7 @@ import datetime as dt
 import json
 import unittest
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from http import HTTPStatus
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
@@ -72,6 +73,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         cls.service = w.service.id
         cls.studio = w.studio.id
         cls.rooms = [r.id for r in w.rooms]
+        cls.light = w.light.id
         cls.anna, cls.bob = anna.id, bob.id
 
     def url(self, path):
@@ -578,9 +580,9 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         limit = 19 if backend.name == 'postgresql' else 35
         self.assertLessEqual(counts[-1], limit, counts)
 
-    def recorded_queries(self, request, status=HTTPStatus.OK):
-        """The (sql, params) of every python-sql query request() runs; its
-        response must have status."""
+    @contextmanager
+    def recording_queries(self):
+        "The (sql, params) of every python-sql query the block runs."
         original = Query.__iter__
         queries = []
 
@@ -590,6 +592,12 @@ class PhotoBookingRouteTestCase(RouteTestCase):
             return iter((sql, params))
 
         with patch.object(Query, '__iter__', recording):
+            yield queries
+
+    def recorded_queries(self, request, status=HTTPStatus.OK):
+        """The (sql, params) of every python-sql query request() runs; its
+        response must have status."""
+        with self.recording_queries() as queries:
             response = request()
         self.assertEqual(response.status_code, status, response.data)
         return queries
@@ -629,6 +637,24 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         self.assertIndexCondition(next(q for q in queries
                 if 'FROM "photo_booking"' in q[0]
                 and '"hold_expires" <=' in q[0]), 'hold_expires')
+
+    @unittest.skipIf(backend.name == 'sqlite', "PostgreSQL's query plans")
+    def test_overlap_lookups_use_both_columns(self):
+        """The bookings and units in a slot's way are found by resource and
+        time together: by time alone, the index would hand over the day's
+        bookings of every photographer, and of every equipment item."""
+        window = (dt.datetime(2030, 1, 1), dt.datetime(2030, 1, 4))
+        with Transaction().start(self.db_name, 0, readonly=True), \
+                self.recording_queries() as queries:
+            pool = Pool()
+            pool.get('photo.booking')._booked([self.anna], [], window, [])
+            pool.get('photo.booking.equipment_line').usage(
+                [self.light], window)
+        booked, usage = (
+            next(q for q in queries if f'FROM "{table}"' in q[0])
+            for table in ('photo_booking', 'photo_booking_equipment_line'))
+        self.assertIndexCondition(booked, 'photographer =')
+        self.assertIndexCondition(usage, 'equipment =')
 
     @unittest.skipIf(backend.name == 'sqlite', "PostgreSQL's query plans")
     def test_my_bookings_use_indexes(self):
