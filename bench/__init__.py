@@ -3,5 +3,6 @@
     .venv/bin/python -m bench                # everything, one fresh database each
     .venv/bin/python -m bench.availability   # available_slots, in process and HTTP
     .venv/bin/python -m bench.booking        # hold creation, HTTP
+    .venv/bin/python -m bench.floor          # a bare Tryton create, HTTP
     .venv/bin/python -m bench.lists          # booking lists over 100k rows, HTTP
 """

@@ -1,12 +1,13 @@
-"""Run every benchmark: availability, booking and booking lists on a fresh
-PostgreSQL database each, the portal's pages on SQLite.
+"""Run every benchmark: availability, booking, the machine's floor for
+booking and booking lists on a fresh PostgreSQL database each, the
+portal's pages on SQLite.
 
     .venv/bin/python -m bench
 """
 import subprocess
 import sys
 
-from bench import availability, booking, lists
+from bench import availability, booking, floor, lists
 from bench.common import progress
 
 if __name__ == '__main__':
@@ -14,6 +15,8 @@ if __name__ == '__main__':
     availability.main()
     progress("== bench.booking ==")
     booking.main()
+    progress("== bench.floor ==")
+    floor.main()
     progress("== bench.lists ==")
     lists.main()
     progress("== bench.portal ==")

@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tests'))
 
-from tryton_db import TrytonDB  # noqa: E402
+from tryton_db import MODULE, TrytonDB  # noqa: E402
 
 STARTED = time.monotonic()
 WORKERS = 2
+API = '/photo_booking/api/v1'
 
 
 def progress(message):
@@ -40,10 +41,10 @@ def percentile(samples, q):
 
 
 @contextlib.contextmanager
-def database():
-    "A fresh PostgreSQL database with photo_booking, this process on it."
-    progress("creating a fresh PostgreSQL database with photo_booking")
-    db = TrytonDB('postgresql').create()
+def database(module=MODULE):
+    "A fresh PostgreSQL database with module, this process on it."
+    progress(f"creating a fresh PostgreSQL database with {module}")
+    db = TrytonDB('postgresql', module=module).create()
     try:
         db.configure()
         from trytond.pool import Pool
@@ -168,8 +169,9 @@ def free_port():
 
 
 @contextlib.contextmanager
-def http_server(db, workers=WORKERS):
-    "gunicorn serving trytond.application:app on the database."
+def http_server(db, workers=WORKERS, prefix=API):
+    """gunicorn serving trytond.application:app on the database; a Client
+    of the routes under /<database><prefix>."""
     port = free_port()
     env = dict(os.environ)
     env['TRYTOND_CONFIG'] = db.config_file
@@ -190,7 +192,7 @@ def http_server(db, workers=WORKERS):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("gunicorn did not start")
                 time.sleep(0.2)
-        yield Client('127.0.0.1', port, db.name)
+        yield Client('127.0.0.1', port, db.name, prefix)
     finally:
         process.terminate()
         process.wait(30)
@@ -200,8 +202,9 @@ def http_server(db, workers=WORKERS):
 class Client:
     "A minimal HTTP/JSON client; one TCP connection per request."
 
-    def __init__(self, host, port, database):
-        self.host, self.port, self.database = host, port, database
+    def __init__(self, host, port, database, prefix=API):
+        self.host, self.port = host, port
+        self.prefix = f'/{database}{prefix}'
 
     def request(self, method, path, body=None, token=None):
         "(status, decoded JSON body, seconds); token: a bearer token."
@@ -215,7 +218,7 @@ class Client:
             headers['Content-Type'] = 'application/json'
         started = time.perf_counter()
         connection.request(
-            method, f'/{self.database}/photo_booking/api/v1{path}',
+            method, self.prefix + path,
             body=data, headers=headers)
         response = connection.getresponse()
         payload = response.read()

@@ -61,11 +61,13 @@ def _pg(sql, database='postgres'):
 
 
 class TrytonDB:
-    "A database with photo_booking activated, dropped by drop()."
+    """A database with photo_booking (or module) activated, dropped by
+    drop()."""
 
-    def __init__(self, backend, workdir=None):
+    def __init__(self, backend, workdir=None, module=MODULE):
         assert backend in ('postgresql', 'sqlite')
         self.backend = backend
+        self.module = module
         self.workdir = workdir or tempfile.mkdtemp(prefix='photo-db-')
         self.name = f'photo_{backend[:2]}_{uuid.uuid4().hex[:10]}'
         self.uri = PG_URI if backend == 'postgresql' else 'sqlite://'
@@ -88,7 +90,7 @@ class TrytonDB:
         config.set('cache', 'clean_timeout', '0')
 
     def create(self):
-        if not USE_CACHE:
+        if not USE_CACHE or self.module != MODULE:
             self._install()
             return self
         template = f'photo_tmpl_{module_hash()}'
@@ -149,7 +151,7 @@ class TrytonDB:
         subprocess.run([
                 os.path.join(VENV_BIN, 'trytond-admin'),
                 '-c', self.config_file, '-d', self.name,
-                '-u', MODULE, '--activate-dependencies',
+                '-u', self.module, '--activate-dependencies',
                 '--email', 'admin@example.com'],
             check=True, env=env, stdout=subprocess.DEVNULL)
         os.remove(passfile)
