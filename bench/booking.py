@@ -16,13 +16,14 @@ Targets: p50 <= 8 ms, p95 <= 15 ms at 1 client, p95 <= 50 ms at 8,
 >= 300 bookings/s.
 """
 import datetime as dt
+from http import HTTPStatus
 import threading
 import time
 from zoneinfo import ZoneInfo
 
 from bench.common import (
     build_world, copy_clients, database, http_server, percentile, progress,
-    run_concurrently, summary)
+    run_concurrently, successes, summary, sustained)
 
 PHOTOGRAPHERS = 40
 CLIENTS = 50_000
@@ -104,17 +105,10 @@ def over_http(db, world, slots):
             return client.request('POST', '/holds', hold_body(
                     world, 'plain_service', photographer, start, index))
 
-        def check(results, label):
-            failed = [(s, b) for s, b, _ in results if s != 201]
-            if failed:
-                progress(f"{label}: {len(failed)} of {len(results)} "
-                    f"failed, first: {failed[0]}")
-            return [e for s, _, e in results if s == 201]
-
         for index in range(CONCURRENT):  # parties exist, workers warm
             for _ in range(3):
-                check([hold(index, 0)], "warm-up")
-        one = check(run_concurrently(1, hold, count=RUNS), "1 client")
+                successes([hold(index, 0)], "warm-up")
+        one = successes(run_concurrently(1, hold, count=RUNS), "1 client")
         progress(f"HTTP POST /holds, 1 client: {summary(one)} "
             "(targets p50 <= 8 ms, p95 <= 15 ms)")
 
@@ -125,8 +119,9 @@ def over_http(db, world, slots):
                     world, 'full_service', world['photographers'][0],
                     next(studio_starts), 0))
         for _ in range(3):
-            check([studio_hold(0, 0)], "warm-up")
-        studio = check(run_concurrently(1, studio_hold, count=STUDIO_RUNS),
+            successes([studio_hold(0, 0)], "warm-up")
+        studio = successes(
+            run_concurrently(1, studio_hold, count=STUDIO_RUNS),
             "room and light")
         progress(f"HTTP POST /holds with a room and a light, 1 client: "
             f"{summary(studio)}")
@@ -137,23 +132,18 @@ def over_http(db, world, slots):
             status, body, elapsed = client.request(
                 'POST', f"/bookings/{body['token']}/confirm", {})
             return status, body, elapsed
-        confirms = run_concurrently(1, hold_then_confirm, count=50)
-        confirms = [e for s, b, e in confirms if s == 200]
+        confirms = successes(run_concurrently(
+                1, hold_then_confirm, count=50), "confirm", HTTPStatus.OK)
         progress(f"HTTP POST /bookings/<token>/confirm, 1 client: "
             f"{summary(confirms)}")
-        many = check(run_concurrently(
+        many = successes(run_concurrently(
                 CONCURRENT, hold, count=CONCURRENT_RUNS),
             f"{CONCURRENT} clients")
         progress(f"HTTP POST /holds, {CONCURRENT} clients: {summary(many)}"
             f"; p95={percentile(many, 0.95):.1f}ms (target <= 50 ms)")
-        progress(f"sustained: {CONCURRENT} clients for {SUSTAINED}s")
-        started = time.monotonic()
-        results = run_concurrently(CONCURRENT, hold, duration=SUSTAINED)
-        elapsed = time.monotonic() - started
-        ok = check(results, "sustained")
-        progress(f"HTTP sustained: {len(ok)} holds in {elapsed:.1f}s = "
-            f"{len(ok) / elapsed:.1f} bookings/s at {CONCURRENT} clients "
-            f"({summary(ok)}; target >= 300/s)")
+        ok, rate = sustained(hold, CONCURRENT, SUSTAINED)
+        progress(f"HTTP sustained: {len(ok)} holds = {rate:.1f} bookings/s "
+            f"at {CONCURRENT} clients ({summary(ok)}; target >= 300/s)")
 
 
 def main():

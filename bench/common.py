@@ -252,3 +252,23 @@ def run_concurrently(clients, function, duration=None, count=None):
     for thread in threads:
         thread.join()
     return [r for rs in results for r in rs]
+
+
+def successes(results, label, status=201):
+    "Seconds of the results that got status; the others are reported."
+    failed = [(s, b) for s, b, _ in results if s != status]
+    if failed:
+        progress(f"{label}: {len(failed)} of {len(results)} failed, "
+            f"first: {failed[0]}")
+    return [e for s, _, e in results if s == status]
+
+
+def sustained(function, clients, seconds):
+    """function run by clients for seconds: the seconds of its successes
+    and their number per second."""
+    progress(f"sustained: {clients} clients for {seconds}s")
+    started = time.monotonic()
+    results = run_concurrently(clients, function, duration=seconds)
+    elapsed = time.monotonic() - started
+    ok = successes(results, "sustained")
+    return ok, len(ok) / elapsed

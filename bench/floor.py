@@ -18,10 +18,10 @@ import datetime as dt
 import itertools
 import os
 import threading
-import time
 
 from bench.common import (
-    ROOT, database, http_server, progress, run_concurrently, summary)
+    ROOT, database, http_server, progress, run_concurrently, successes,
+    summary, sustained)
 
 MODULE = 'bench_floor'
 RESOURCES = 40  # as bench.booking's photographers
@@ -60,25 +60,12 @@ def main():
                             hours=n // RESOURCES)).isoformat(),
                     })
 
-        def created(results, label):
-            failed = [(s, b) for s, b, _ in results if s != 201]
-            if failed:
-                progress(f"{label}: {len(failed)} of {len(results)} "
-                    f"failed, first: {failed[0]}")
-            return [e for s, _, e in results if s == 201]
-
-        created(run_concurrently(CONCURRENT, create, count=3), "warm-up")
-        one = created(run_concurrently(1, create, count=RUNS), "1 client")
+        successes(run_concurrently(CONCURRENT, create, count=3), "warm-up")
+        one = successes(run_concurrently(1, create, count=RUNS), "1 client")
         progress(f"floor, HTTP POST /slots, 1 client: {summary(one)}")
-        progress(f"floor sustained: {CONCURRENT} clients for {SUSTAINED}s")
-        started = time.monotonic()
-        results = run_concurrently(CONCURRENT, create, duration=SUSTAINED)
-        elapsed = time.monotonic() - started
-        ok = created(results, "sustained")
-        progress(f"floor, HTTP sustained: {len(ok)} creates in "
-            f"{elapsed:.1f}s = {len(ok) / elapsed:.1f}/s at {CONCURRENT} "
-            f"clients ({summary(ok)})")
-
+        ok, rate = sustained(create, CONCURRENT, SUSTAINED)
+        progress(f"floor, HTTP sustained: {len(ok)} creates = {rate:.1f}/s "
+            f"at {CONCURRENT} clients ({summary(ok)})")
 
 if __name__ == '__main__':
     main()
