@@ -70,6 +70,8 @@ WINDOW_MARGIN = dt.timedelta(days=1)
 # Tryton emulates the overlap exclusions on SQLite with one OR clause per
 # created record; SQLite's parser overflows at about 90 of them.
 CREATE_CHUNK = 50
+# At most this many resources are looked up with an index scan each.
+INDEX_SCANS = 8
 
 
 def utc_now():
@@ -107,13 +109,18 @@ def overlap_exclude(table, *columns, where):
 
 
 def one_of(column, ids):
-    """column is one of ids, as the indexes of overlap_exclude can serve it.
+    """column is one of ids, as the indexes of overlap_exclude serve it.
 
     psycopg sends a small int as a smallint, and btree_gist indexes only
     integer = integer: the index would then serve the time range alone and
     filter the bookings of every resource in it. GiST cannot search an IN
-    list either, while each equality of an OR gets its own index scan."""
-    return Or([column == Cast(Literal(id_), 'INTEGER') for id_ in ids])
+    list, so a few ids get an index scan each (an OR of equalities); more
+    are read faster by time range, as planning a scan each costs more than
+    it saves (40 photographers: 1.3 ms of planning instead of 0.3)."""
+    ids = [Cast(Literal(id_), 'INTEGER') for id_ in ids]
+    if len(ids) > INDEX_SCANS:
+        return column.in_(ids)
+    return Or([column == id_ for id_ in ids])
 
 
 class Booking(Workflow, ModelSQL, ModelView):

@@ -1,6 +1,7 @@
 "What a client and the studio see happen to a booking."
 import datetime as dt
 from decimal import Decimal
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 from trytond.exceptions import UserError
@@ -9,6 +10,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
+from trytond.modules.photo_booking import booking as booking_module
 from trytond.modules.photo_booking import setup_cache
 from trytond.modules.photo_booking.exceptions import HoldExpiredError, SlotTakenError
 from trytond.modules.photo_booking.tests.tools import create_world, local, tomorrow
@@ -278,6 +280,31 @@ class BookingTestCase(ModuleTestCase):
         booking = Booking.create_hold(
             w.service, local(w.studio, day, 12), w.client, w.studio)
         self.assertEqual(booking.price, Decimal('7000'))
+
+    @with_transaction()
+    def test_busy_resources_found_either_way(self):
+        """The bookings and units in the way are found whether there are few
+        resources (an index scan each) or many (by time range)"""
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        w = create_world(photographers=3, rooms=3, equipment_quantity=3)
+        day = tomorrow(2)
+        held = Booking.create_hold(
+            w.service, local(w.studio, day, 12), w.client, w.studio,
+            photographer=w.photographers[0])
+
+        def slots():
+            return [(booking_module.naive(s.start), s.photographer, s.room)
+                for s in Booking.available_slots(
+                    w.service, day, day, studio=w.studio)]
+        few = slots()
+        with patch.object(booking_module, 'INDEX_SCANS', 0):
+            many = slots()
+
+        self.assertEqual(many, few)
+        (_, photographer, room), = [s for s in few if s[0] == held.start]
+        self.assertNotEqual(photographer, held.photographer.id)
+        self.assertNotEqual(room, held.room.id)
 
     @with_transaction()
     def test_busy_time_across_cache_blocks(self):
