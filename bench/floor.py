@@ -67,5 +67,6 @@ def main():
         progress(f"floor, HTTP sustained: {len(ok)} creates = {rate:.1f}/s "
             f"at {CONCURRENT} clients ({summary(ok)})")
 
+
 if __name__ == '__main__':
     main()
