@@ -101,6 +101,12 @@ def serialise_writes():
             connection.execute('BEGIN IMMEDIATE')
 
 
+def lapsed(state, hold_expires, now):
+    """Whether a booking is a hold that expired: its time is free, though
+    it blocks the exclusion constraints until it is released."""
+    return state == 'hold' and hold_expires is not None and hold_expires <= now
+
+
 def overlap_exclude(table, *columns, where):
     return Exclude(table,
         *((c, Equal) for c in columns),
@@ -230,8 +236,8 @@ class Booking(Workflow, ModelSQL, ModelView):
         cls._sql_indexes.update({
                 Index(t, (t.state, Index.Equality(cardinality='low')),
                     where=t.state.in_(['hold', 'requested'])),
-                # Every new hold first looks for expired ones: without this
-                # the probe reads every live hold. Only holds have an expiry
+                # The cron looks for expired holds every minute: without
+                # this it reads every live hold. Only holds have an expiry
                 # (and a condition without parameters works on SQLite too).
                 Index(t,
                     (t.state, Index.Equality(cardinality='low')),
@@ -516,10 +522,19 @@ class Booking(Workflow, ModelSQL, ModelView):
         Reads the live bookings in one range query (equipment usage in
         another); the rest of the setup comes from setup_cache.
         """
-        now = now or utc_now()
+        return cls._availability(service, day_from, day_to, studio,
+            photographers, now or utc_now(), exclude)[0]
+
+    @classmethod
+    def _availability(
+            cls, service, day_from, day_to, studio, photographers, now,
+            exclude):
+        """(available slots, lapsed): lapsed gives the blocked range (naive
+        UTC) per id of the expired holds the slots ignored, which the cron
+        has not released yet."""
         setup = setup_cache.setup(service, studio, photographers)
         if not setup.candidates:
-            return []
+            return [], {}
         ids = [c.id for c in setup.candidates]
         tz = ZoneInfo(setup.timezone)
         window = (
@@ -528,8 +543,8 @@ class Booking(Workflow, ModelSQL, ModelView):
         window = tuple(naive(w) for w in window)
         exclude_ids = [b.id for b in exclude]
 
-        busy, room_busy = cls._booked(
-            ids, setup.room_ids, window, exclude_ids)
+        busy, room_busy, lapsed = cls._booked(
+            ids, setup.room_ids, window, exclude_ids, now)
         # The engine also reads the day on each side of the range.
         calendars = setup_cache.calendars(ids, studio,
             day_from - WINDOW_MARGIN, day_to + WINDOW_MARGIN, window)
@@ -540,8 +555,9 @@ class Booking(Workflow, ModelSQL, ModelView):
         equipment = ()
         if setup.equipment:
             Line = Pool().get('photo.booking.equipment_line')
-            usage = Line.usage(
-                [e for e, _, _ in setup.equipment], window, exclude_ids)
+            usage, lapsed_units = Line.usage(
+                [e for e, _, _ in setup.equipment], window, now, exclude_ids)
+            lapsed.update(lapsed_units)
             equipment = tuple(availability.EquipmentNeed(
                     e, owned, quantity, tuple(usage[e]))
                 for e, owned, quantity in setup.equipment)
@@ -575,12 +591,13 @@ class Booking(Workflow, ModelSQL, ModelView):
             for c in setup.candidates}
         return [s for s in slots
             if bounds[s.photographer][0] <= s.start
-            <= bounds[s.photographer][1]]
+            <= bounds[s.photographer][1]], lapsed
 
     @classmethod
-    def _booked(cls, photographer_ids, room_ids, window, exclude_ids):
+    def _booked(cls, photographer_ids, room_ids, window, exclude_ids, now):
         """Busy intervals of active bookings per photographer id and per
-        room id within window, in one query."""
+        room id within window, in one query; and the blocked range per id of
+        the expired holds among them, which are not busy."""
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         resources = one_of(table.photographer, photographer_ids)
@@ -590,23 +607,26 @@ class Booking(Workflow, ModelSQL, ModelView):
             & table.state.in_(ACTIVE_STATES)
             & RangeOverlap(
                 TSRange(table.busy_start, table.busy_end, '[)'),
-                TSRange(*window, '[)'))
-            & ((table.state != 'hold') | (table.hold_expires == Null)
-                | (table.hold_expires > utc_now())))
+                TSRange(*window, '[)')))
         if exclude_ids:
             where &= ~table.id.in_(exclude_ids)
         cursor.execute(*table.select(
-                table.photographer, table.room, table.busy_start,
-                table.busy_end, where=where))
+                table.id, table.photographer, table.room, table.busy_start,
+                table.busy_end, table.state, table.hold_expires, where=where))
         by_photographer, by_room = defaultdict(list), defaultdict(list)
+        expired = {}
         photographer_ids = set(photographer_ids)
-        for photographer, room, start, end in cursor:
+        for (id_, photographer, room, start, end, state,
+                hold_expires) in cursor:
+            if lapsed(state, hold_expires, now):
+                expired[id_] = (start, end)
+                continue
             interval = availability.Interval(aware(start), aware(end))
             if photographer in photographer_ids:
                 by_photographer[photographer].append(interval)
             if room is not None:
                 by_room[room].append(interval)
-        return by_photographer, by_room
+        return by_photographer, by_room, expired
 
     # --- client operations ------------------------------------------------
 
@@ -622,10 +642,9 @@ class Booking(Workflow, ModelSQL, ModelView):
         """
         serialise_writes()
         now = now or utc_now()
-        cls.release_expired_holds(now=now)
         if start.tzinfo:
             start = naive(start)
-        slot = cls._find_slot(
+        slot = cls._claim_slot(
             service, start, studio,
             [photographer] if photographer else None, now)
         Photographer = Pool().get('photo.photographer')
@@ -646,16 +665,19 @@ class Booking(Workflow, ModelSQL, ModelView):
         return booking
 
     @classmethod
-    def _find_slot(cls, service, start, studio, photographers, now,
+    def _claim_slot(cls, service, start, studio, photographers, now,
             exclude=()):
-        "The engine's slot starting at start (naive UTC) or SlotTakenError."
-        tz = ZoneInfo(
-            setup_cache.setup(service, studio, photographers).timezone)
+        """The engine's slot starting at start (naive UTC) or SlotTakenError.
+
+        The expired holds in the slot's way are released: their time is
+        free, but the exclusion constraints count them until the cron
+        releases them."""
+        setup = setup_cache.setup(service, studio, photographers)
+        tz = ZoneInfo(setup.timezone)
         local_start = aware(start).astimezone(tz)
         day = local_start.date()
-        slots = cls.available_slots(
-            service, day, day, studio=studio, photographers=photographers,
-            now=now, exclude=exclude)
+        slots, lapsed = cls._availability(
+            service, day, day, studio, photographers, now, exclude)
         slot = next((s for s in slots if naive(s.start) == start), None)
         if not slot:
             raise SlotTakenError(gettext(
@@ -665,6 +687,13 @@ class Booking(Workflow, ModelSQL, ModelView):
                     photographer=', '.join(
                         p.rec_name for p in photographers or [])
                     or '—'))
+        blocked_from = start - setup.buffer_before
+        blocked_until = naive(slot.end) + setup.buffer_after
+        in_the_way = [id_ for id_, (busy_start, busy_end) in lapsed.items()
+            if busy_start < blocked_until and busy_end > blocked_from]
+        if in_the_way:
+            cls.cancel(cls.browse(in_the_way), by='system', reason=gettext(
+                    'photo_booking.msg_booking_hold_released'), now=now)
         return slot
 
     @classmethod
@@ -781,7 +810,7 @@ class Booking(Workflow, ModelSQL, ModelView):
                     'photo_booking.msg_booking_not_reschedulable',
                     booking=booking.rec_name))
         photographer = photographer or booking.photographer
-        slot = cls._find_slot(
+        slot = cls._claim_slot(
             booking.service, start, booking.studio, [photographer], now,
             exclude=[booking])
         values = {
@@ -820,17 +849,11 @@ class Booking(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def release_expired_holds(cls, now=None):
-        "Cron: free the time of holds the client did not complete."
+        """Cron: free the time of holds the client did not complete.
+
+        Their time is already free for availability, and a new booking
+        releases those in its way itself."""
         now = now or utc_now()
-        # Every new hold calls this first: a probe on the index of hold
-        # expiries spares it an ORM search when nothing has expired.
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(table.id,
-                where=(table.state == 'hold') & (table.hold_expires <= now),
-                limit=1))
-        if not cursor.fetchone():
-            return []
         expired = cls.search([
                 ('state', '=', 'hold'),
                 ('hold_expires', '<=', now),
@@ -983,9 +1006,12 @@ class EquipmentLine(ModelSQL, ModelView):
             cls.write(*to_write)
 
     @classmethod
-    def usage(cls, equipment_ids, window, exclude_booking_ids=()):
-        "Busy units per equipment within window, one row per unit."
+    def usage(cls, equipment_ids, window, now, exclude_booking_ids=()):
+        """Busy units per equipment within window, one row per unit; and
+        the blocked range per booking id of the expired holds whose units
+        are not busy."""
         table = cls.__table__()
+        booking = Pool().get('photo.booking').__table__()
         cursor = Transaction().connection.cursor()
         where = (one_of(table.equipment, equipment_ids)
             & (table.blocking == Literal(True))
@@ -994,14 +1020,21 @@ class EquipmentLine(ModelSQL, ModelView):
                 TSRange(*window, '[)')))
         if exclude_booking_ids:
             where &= ~table.booking.in_(exclude_booking_ids)
-        cursor.execute(*table.select(
+        cursor.execute(*table.join(booking,
+                condition=table.booking == booking.id).select(
                 table.equipment, table.busy_start, table.busy_end,
+                booking.id, booking.state, booking.hold_expires,
                 where=where))
         result = defaultdict(list)
-        for equipment, start, end in cursor:
-            result[equipment].append(
-                availability.Busy(aware(start), aware(end), 1))
-        return result
+        expired = {}
+        for (equipment, start, end, booking_id, state,
+                hold_expires) in cursor:
+            if lapsed(state, hold_expires, now):
+                expired[booking_id] = (start, end)
+            else:
+                result[equipment].append(
+                    availability.Busy(aware(start), aware(end), 1))
+        return result, expired
 
     @classmethod
     def _free_unit(cls, equipment_id, owned, booking, taken):

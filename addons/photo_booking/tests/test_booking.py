@@ -128,6 +128,57 @@ class BookingTestCase(ModuleTestCase):
         self.assertEqual(booking.cancelled_by, 'system')
 
     @with_transaction()
+    def test_expired_holds_in_the_way_are_released(self):
+        "A new hold releases the expired holds in its way, and only those"
+        Booking = Pool().get('photo.booking')
+        w = create_world(photographers=2)
+        anna, boris = w.photographers
+        day = tomorrow()
+        start, later = local(w.studio, day, 11), local(w.studio, day, 15)
+        light_holder = Booking.create_hold(
+            w.service, start, w.client, w.studio, photographer=anna)
+        elsewhere = Booking.create_hold(
+            w.service, later, w.client, w.studio, photographer=anna)
+        Booking.write([light_holder, elsewhere], {
+                'hold_expires': dt.datetime.utcnow() - dt.timedelta(minutes=1),
+                })
+
+        # Boris, in the other room, needs the studio's only light.
+        free = Booking.available_slots(
+            w.service, day, day, studio=w.studio, photographers=[boris])
+        self.assertIn(start, [booking_module.naive(s.start) for s in free])
+        other = Booking.create_hold(
+            w.service, start, w.client, w.studio, photographer=boris)
+
+        self.assertEqual(other.equipment_lines[0].unit, 1)
+        self.assertEqual(
+            (light_holder.state, light_holder.cancelled_by),
+            ('cancelled', 'system'))
+        self.assertFalse(light_holder.equipment_lines[0].blocking)
+        self.assertEqual(elsewhere.state, 'hold')
+        Booking.release_expired_holds()
+        self.assertEqual(elsewhere.state, 'cancelled')
+
+    @with_transaction()
+    def test_reschedule_onto_expired_hold(self):
+        "A booking moves onto the time of a hold that has expired"
+        Booking = Pool().get('photo.booking')
+        w = create_world(rooms=1)
+        old = local(w.studio, tomorrow(), 11)
+        new = local(w.studio, tomorrow(), 15)
+        booking = Booking.create_hold(w.service, old, w.client, w.studio)
+        Booking.submit([booking])
+        expired = Booking.create_hold(w.service, new, w.client, w.studio)
+        Booking.write([expired], {
+                'hold_expires': dt.datetime.utcnow() - dt.timedelta(minutes=1),
+                })
+
+        Booking.reschedule(booking, new)
+
+        self.assertEqual(booking.start, new)
+        self.assertEqual(expired.state, 'cancelled')
+
+    @with_transaction()
     def test_late_cancellation_fee(self):
         "Cancelling less than a day before costs half the price"
         Booking = Pool().get('photo.booking')
