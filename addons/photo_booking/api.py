@@ -26,7 +26,7 @@ from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction
 
 from . import setup_cache
-from .booking import OVERLAP_MESSAGES
+from .booking import is_overlap, overlap_messages
 from .exceptions import BookingError, HoldExpiredError, SlotTakenError
 
 logger = logging.getLogger(__name__)
@@ -93,24 +93,13 @@ class slot_conflict:
         self.search = search
 
     def __enter__(self):
-        # Read the texts now: a violation on PostgreSQL aborts the
-        # transaction, which then cannot read ir.message.
-        self.overlaps = overlap_messages()
         return self
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type and (issubclass(exc_type, SlotTakenError)
-                or is_overlap(exc, self.overlaps)):
+                or is_overlap(exc)):
             raise SlotConflict(exc.message, self.search) from exc
         return False
-
-
-def overlap_messages():
-    return {gettext(m) for m in OVERLAP_MESSAGES}
-
-
-def is_overlap(exc, messages):
-    return isinstance(exc, ValidationError) and exc.message in messages
 
 
 # --- language ---------------------------------------------------------------
@@ -219,7 +208,7 @@ def translated(pool, message_id, language):
 
 def is_overlap_message(pool, exc, language):
     with after_rollback(pool, language):
-        return is_overlap(exc, overlap_messages())
+        return exc.message in overlap_messages()
 
 
 def slot_taken_body(pool, search, detail, language):

@@ -13,7 +13,7 @@ from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     Check, Exclude, Index, ModelSQL, ModelView, Unique, Workflow, fields)
-from trytond.model.exceptions import SQLConstraintError
+from trytond.model.exceptions import SQLConstraintError, ValidationError
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.sql.functions import TSRange
@@ -898,21 +898,35 @@ class overlap_as_slot_taken:
     the other's time is taken just the same."""
 
     def __enter__(self):
-        # Read the texts now: on PostgreSQL the violation aborts the
-        # transaction, which then cannot read ir.message any more.
-        self.messages = {gettext(m) for m in OVERLAP_MESSAGES}
-        self.taken = gettext('photo_booking.msg_booking_slot_taken')
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type and issubclass(exc_type, SQLConstraintError):
-            if exc.message in self.messages:
-                raise SlotTakenError(exc.message) from exc
+        if (exc_type and issubclass(exc_type, SQLConstraintError)
+                and is_overlap(exc)):
+            raise SlotTakenError(exc.message) from exc
         if (exc_type
                 and issubclass(exc_type, backend.DatabaseOperationalError)
                 and getattr(exc, 'sqlstate', None) == DEADLOCK):
-            raise SlotTakenError(self.taken) from exc
+            with Transaction().new_transaction(readonly=True):
+                taken = gettext('photo_booking.msg_booking_slot_taken')
+            raise SlotTakenError(taken) from exc
         return False
+
+
+def is_overlap(exc):
+    """Whether the validation error exc is an overlap constraint's.
+
+    Its messages are read in a transaction of their own, and only once an
+    error happened: on PostgreSQL the violation aborted the current one."""
+    if not isinstance(exc, ValidationError):
+        return False
+    with Transaction().new_transaction(readonly=True):
+        return exc.message in overlap_messages()
+
+
+def overlap_messages():
+    "The overlap constraints' messages in the context's language."
+    return {gettext(m) for m in OVERLAP_MESSAGES}
 
 
 def ensure_btree_gist():
