@@ -355,14 +355,20 @@ class Booking(Workflow, ModelSQL, ModelView):
             self.currency = self.service.currency
 
     def compute_price(self):
-        own_price = (setup_cache.offers(self.photographer.id).price(
-                self.service.id) if self.photographer else None)
         extras = [(line.equipment.unit_price, 1)
             for line in (self.equipment_lines or [])
             if line.extra and line.equipment and line.equipment.unit_price]
+        return self.price_of(self.service.id,
+            self.photographer.id if self.photographer else None, extras)
+
+    @classmethod
+    def price_of(cls, service_id, photographer_id, extras=()):
+        """The price of the service by the photographer (None: its own)
+        with extras, (unit price, quantity) of rented equipment."""
+        own_price = (setup_cache.offers(photographer_id).price(service_id)
+            if photographer_id else None)
         return pricing.booking_price(
-            setup_cache.service_terms(self.service.id).price, own_price,
-            extras)
+            setup_cache.service_terms(service_id).price, own_price, extras)
 
     # --- storage ----------------------------------------------------------
 
@@ -647,18 +653,26 @@ class Booking(Workflow, ModelSQL, ModelView):
         slot = cls._claim_slot(
             service, start, studio,
             [photographer] if photographer else None, now)
-        Photographer = Pool().get('photo.photographer')
         terms = setup_cache.service_terms(service.id)
-        booking = cls(
-            service=service, start=start, end=start + terms.duration,
-            client=client, studio=studio,
-            photographer=Photographer(slot.photographer),
-            room=slot.room, location=location, email=email, phone=phone,
-            notes=notes, source=source, web_user=web_user, state='hold',
-            currency=terms.currency, equipment_lines=[])
-        booking.price = booking.compute_price()
         with overlap_as_slot_taken():
-            booking.save()
+            booking, = cls.create([{
+                        'service': service.id,
+                        'start': start,
+                        'end': start + terms.duration,
+                        'client': client.id,
+                        'studio': studio.id if studio else None,
+                        'photographer': slot.photographer,
+                        'room': slot.room,
+                        'location': location,
+                        'email': email,
+                        'phone': phone,
+                        'notes': notes,
+                        'source': source,
+                        'web_user': web_user.id if web_user else None,
+                        'state': 'hold',
+                        'price': cls.price_of(service.id, slot.photographer),
+                        'currency': terms.currency,
+                        }])
             if studio and setup_cache.equipment_needs(service, studio):
                 Line = Pool().get('photo.booking.equipment_line')
                 Line.allocate(booking)
