@@ -25,7 +25,7 @@ from trytond.model.exceptions import ValidationError
 from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction
 
-from . import setup_cache
+from . import setup_cache, sqlcache
 from .booking import is_overlap, overlap_messages
 from .exceptions import BookingError, HoldExpiredError, SlotTakenError
 
@@ -459,17 +459,21 @@ def client_party(pool, name, email, phone):
     Contact = pool.get('party.contact_mechanism')
     contact = Contact.__table__()
     cursor = Transaction().connection.cursor()
+
     # Every hold asks this: one plain query for the email's contacts and the
     # phone's (an ORM search would also read and convert whole rows).
     # Case-insensitive on the email, as party.ContactMechanism indexes it.
-    where = ((contact.type == 'email')
-        & (Lower(contact.value) == Lower(email)))
-    if phone:
-        where |= (contact.type.in_(['phone', 'mobile'])
-            & (contact.value == phone))
-    cursor.execute(*contact.select(contact.party, contact.type,
-            where=(contact.active == Literal(True)) & where,
-            order_by=[contact.id.asc]))
+    # Without a phone, "value = NULL" matches nothing.
+    def contacts(email, phone):
+        return contact.select(contact.party, contact.type,
+            where=(contact.active == Literal(True))
+            & (((contact.type == 'email')
+                    & (Lower(contact.value) == Lower(email)))
+                | (contact.type.in_(['phone', 'mobile'])
+                    & (contact.value == phone))),
+            order_by=[contact.id.asc])
+    sqlcache.execute(cursor, 'client contacts', contacts,
+        email=email, phone=phone or None)
     contacts = cursor.fetchall()
     party = next((p for p, type_ in contacts if type_ == 'email'), None)
     if party:

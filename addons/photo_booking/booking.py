@@ -22,7 +22,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from . import availability, policy, pricing, setup_cache
+from . import availability, policy, pricing, setup_cache, sqlcache
 from .exceptions import (
     BookingError, BookingValidationError, CancellationError,
     HoldExpiredError, LateCancellationWarning, SlotTakenError)
@@ -606,19 +606,25 @@ class Booking(Workflow, ModelSQL, ModelView):
         the expired holds among them, which are not busy."""
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
-        resources = one_of(table.photographer, photographer_ids)
-        if room_ids:
-            resources |= one_of(table.room, room_ids)
-        where = (resources
-            & table.state.in_(ACTIVE_STATES)
-            & RangeOverlap(
-                TSRange(table.busy_start, table.busy_end, '[)'),
-                TSRange(*window, '[)')))
-        if exclude_ids:
-            where &= ~table.id.in_(exclude_ids)
-        cursor.execute(*table.select(
+
+        def booked(photographers, rooms, start, end, exclude):
+            resources = one_of(table.photographer, photographers)
+            if rooms:
+                resources |= one_of(table.room, rooms)
+            where = (resources
+                & table.state.in_(ACTIVE_STATES)
+                & RangeOverlap(
+                    TSRange(table.busy_start, table.busy_end, '[)'),
+                    TSRange(start, end, '[)')))
+            if exclude:
+                where &= ~table.id.in_(exclude)
+            return table.select(
                 table.id, table.photographer, table.room, table.busy_start,
-                table.busy_end, table.state, table.hold_expires, where=where))
+                table.busy_end, table.state, table.hold_expires, where=where)
+        # one_of's form depends on INDEX_SCANS too.
+        sqlcache.execute(cursor, ('booked', INDEX_SCANS), booked,
+            photographers=list(photographer_ids), rooms=list(room_ids),
+            start=window[0], end=window[1], exclude=list(exclude_ids))
         by_photographer, by_room = defaultdict(list), defaultdict(list)
         expired = {}
         photographer_ids = set(photographer_ids)

@@ -9,9 +9,9 @@ from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 from openapi_schema_validator import OAS30Validator
-from sql import Query
-
 from trytond import backend
+from trytond.backend.postgresql.database import LoggingCursor
+from trytond.backend.sqlite.database import SQLiteCursor
 from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction
@@ -534,24 +534,17 @@ class PhotoBookingRouteTestCase(RouteTestCase):
     def test_availability_queries(self):
         "Availability runs a fixed number of queries, whatever the period"
         client = self.client()
-        original = Query.__iter__
         counts = {}
-
-        def counting(query):
-            counts[key] += 1
-            return original(query)
-
         for photographer in [self.anna, 'any']:
             for days in [1, 7, 31]:
-                key = (photographer, days)
                 args = {'service': self.service, 'studio': self.studio,
                     'photographer': photographer,
                     'from': day(40), 'to': day(40 + days - 1)}
                 client.get(self.url('availability'), query_string=args)
-                counts[key] = 0
-                with patch.object(Query, '__iter__', counting):
+                with self.recording_queries() as queries:
                     response = client.get(
                         self.url('availability'), query_string=args)
+                counts[photographer, days] = len(queries)
                 self.assertEqual(len(response.json['slots']), days * 9)
         for photographer in [self.anna, 'any']:
             with self.subTest(photographer=photographer):
@@ -582,21 +575,22 @@ class PhotoBookingRouteTestCase(RouteTestCase):
 
     @contextmanager
     def recording_queries(self):
-        "The (sql, params) of every python-sql query the block runs."
-        original = Query.__iter__
+        "The (sql, params) of every query the block runs through a cursor."
+        cursor = (LoggingCursor if backend.name == 'postgresql'
+            else SQLiteCursor)
+        original = cursor.execute
         queries = []
 
-        def recording(query):
-            sql, params = original(query)
+        def recording(self, sql, params=(), *args, **kwargs):
             queries.append((sql, params))
-            return iter((sql, params))
+            return original(self, sql, params, *args, **kwargs)
 
-        with patch.object(Query, '__iter__', recording):
+        with patch.object(cursor, 'execute', recording):
             yield queries
 
     def recorded_queries(self, request, status=HTTPStatus.OK):
-        """The (sql, params) of every python-sql query request() runs; its
-        response must have status."""
+        """The (sql, params) of every query request() runs; its response
+        must have status."""
         with self.recording_queries() as queries:
             response = request()
         self.assertEqual(response.status_code, status, response.data)
