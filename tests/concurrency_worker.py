@@ -194,6 +194,32 @@ def bulk_create(db, world, count, queue):
         queue.put(('error', traceback.format_exc()))
 
 
+def plant_expired_holds(db, world, rounds, day_offset, queue):
+    """Hold the first slot of each round for the world's first photographer
+    (its room and light too) and let the holds expire unreleased, as when
+    clients walk away between two runs of the cron. Puts their ids."""
+    try:
+        _init(db)
+        from trytond.pool import Pool
+        from trytond.transaction import Transaction
+        with Transaction().start(db.name, 0) as transaction:
+            pool = Pool()
+            Booking = pool.get('photo.booking')
+            holds = [Booking.create_hold(
+                    pool.get('photo.service')(world['service']),
+                    slot_start(world['tz'], day_offset, round_),
+                    pool.get('party.party')(world['client']),
+                    studio=pool.get('photo.studio')(world['studio']),
+                    photographer=pool.get('photo.photographer')(
+                        world['photographers'][0]))
+                for round_ in range(rounds)]
+            Booking.write(holds, {'hold_expires': dt.datetime.utcnow()})
+            transaction.commit()
+        queue.put(('ok', [h.id for h in holds]))
+    except Exception:
+        queue.put(('error', traceback.format_exc()))
+
+
 def _day(day_offset):
     return dt.date.today() + dt.timedelta(days=day_offset)
 

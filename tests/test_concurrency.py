@@ -27,6 +27,7 @@ SQLITE_DISTINCT_CLIENTS = 16
 DISTINCT_ROUNDS = 3
 BULK = 120
 CONTENDED = ('photographer', 'room', 'equipment')
+EXPIRED_ROUNDS = 20
 
 # One world per scenario, so that only the resource under test is shared.
 WORLDS = {
@@ -44,6 +45,9 @@ WORLDS = {
         'needs_room': False},
     # Different slots of one photographer (room and light per hour).
     'distinct': {'photographers': 1, 'rooms': 2},
+    # One room and one light, held for each round by a hold that expired
+    # and was not released yet; the racers are other photographers.
+    'expired': {'photographers': CLIENTS, 'rooms': 1},
     'bulk': {'photographers': 1, 'rooms': 2},
     }
 
@@ -169,6 +173,12 @@ def races(db):
             'name': 'distinct', 'world': db.worlds['distinct'],
             'rounds': DISTINCT_ROUNDS, 'clients': distinct_clients(db),
             'mode': 'distinct', 'day_offset': 1})
+    db.expired_holds = run_child(cw.plant_expired_holds, db,
+        db.worlds['expired'], EXPIRED_ROUNDS, 1)
+    plan.append({
+            'name': 'expired', 'world': db.worlds['expired'],
+            'rounds': EXPIRED_ROUNDS, 'clients': CLIENTS, 'mode': 'same',
+            'day_offset': 1})
     started = time.monotonic()
     rows = run_plan(db, plan, max(CLIENTS, distinct_clients(db)))
     elapsed = time.monotonic() - started
@@ -225,6 +235,21 @@ def test_lost_races_are_slot_taken(db, races):
         assert not decided, decided
 
 
+def test_expired_holds_give_way(db, races):
+    """Racers for the room and light of a hold that expired unreleased: one
+    wins each round, and the expired hold is released once."""
+    assert_one_winner_per_round(races['expired'], EXPIRED_ROUNDS, CLIENTS)
+    connection = db.connect()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT state, cancelled_by FROM photo_booking "
+            "WHERE id IN (%s)" % ', '.join(map(str, db.expired_holds)))
+        released = cursor.fetchall()
+    finally:
+        connection.close()
+    assert released == [('cancelled', 'system')] * EXPIRED_ROUNDS
+
+
 def test_different_slots_all_succeed(db, races):
     "Simultaneous clients on different slots all win, numbers unique"
     attempts = races['distinct']
@@ -258,6 +283,7 @@ def test_no_overlap_in_database(db, races):
         connection.close()
     for scenario in CONTENDED:
         assert active[db.worlds[scenario]['studio']] == ROUNDS
+    assert active[db.worlds['expired']['studio']] == EXPIRED_ROUNDS
     assert active[db.worlds['distinct']['studio']] == (
         DISTINCT_ROUNDS * distinct_clients(db))
 
