@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tests'))
 # trytond on PostgreSQL's machine connects over its Unix socket, as a
-# one-host production would: TCP on loopback costs each of a request's ten
-# round trips a pass through the network stack (bench.booking: 15% fewer
+# one-host production would: TCP on loopback costs each of a hold's round
+# trips a pass through the network stack (bench.booking: 10-15% fewer
 # holds/s). PHOTO_PG_URI chooses another server, e.g. the tests' TCP one.
 PG_SOCKET_DIR = '/var/run/postgresql'
 if 'PHOTO_PG_URI' not in os.environ and os.path.exists(

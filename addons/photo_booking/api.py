@@ -464,7 +464,7 @@ def client_party(pool, name, email, phone):
     # phone's (an ORM search would also read and convert whole rows).
     # Case-insensitive on the email, as party.ContactMechanism indexes it.
     # Without a phone, "value = NULL" matches nothing.
-    def contacts(email, phone):
+    def contacts_of(email, phone):
         return contact.select(contact.party, contact.type,
             where=(contact.active == Literal(True))
             & (((contact.type == 'email')
@@ -472,7 +472,7 @@ def client_party(pool, name, email, phone):
                 | (contact.type.in_(['phone', 'mobile'])
                     & (contact.value == phone))),
             order_by=[contact.id.asc])
-    sqlcache.execute(cursor, 'client contacts', contacts,
+    sqlcache.execute(cursor, 'client contacts', contacts_of,
         email=email, phone=phone or None)
     contacts = cursor.fetchall()
     party = next((p for p, type_ in contacts if type_ == 'email'), None)

@@ -689,9 +689,10 @@ class Booking(Workflow, ModelSQL, ModelView):
             exclude=()):
         """The engine's slot starting at start (naive UTC) or SlotTakenError.
 
-        The expired holds in the slot's way are released: their time is
-        free, but the exclusion constraints count them until the cron
-        releases them."""
+        Expired holds the cron has not released yet leave their time free
+        but still count for the exclusion constraints: those the slot's
+        lookup found (of its photographers, rooms and equipment) that
+        overlap the slot are released here."""
         setup = setup_cache.setup(service, studio, photographers)
         tz = ZoneInfo(setup.timezone)
         local_start = aware(start).astimezone(tz)

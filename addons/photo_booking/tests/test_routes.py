@@ -9,6 +9,7 @@ from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 from openapi_schema_validator import OAS30Validator
+
 from trytond import backend
 from trytond.backend.postgresql.database import LoggingCursor
 from trytond.backend.sqlite.database import SQLiteCursor
