@@ -234,15 +234,10 @@ class Booking(Workflow, ModelSQL, ModelView):
                 'photo_booking.msg_booking_room_taken'),
             ]
         cls._sql_indexes.update({
+                # Live holds and requests: the cron searches the expired
+                # holds among them every minute.
                 Index(t, (t.state, Index.Equality(cardinality='low')),
                     where=t.state.in_(['hold', 'requested'])),
-                # The cron looks for expired holds every minute: without
-                # this it reads every live hold. Only holds have an expiry
-                # (and a condition without parameters works on SQLite too).
-                Index(t,
-                    (t.state, Index.Equality(cardinality='low')),
-                    (t.hold_expires, Index.Range()),
-                    where=t.hold_expires != Null),
                 Index(t, (t.client, Index.Range())),
                 # A client's bookings are theirs by party or by web user.
                 Index(t, (t.web_user, Index.Range()),

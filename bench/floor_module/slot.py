@@ -1,19 +1,16 @@
 """bench_floor: the least a booking can cost in Tryton, for bench.floor.
 
-One model with an integer resource and a time range under the same kind of
-gist exclusion constraint as photo.booking's, and one JSON route creating
-it through the ORM (validation, constraint, commit)."""
+One model with an integer resource and a time range under the same gist
+exclusion constraint as photo.booking's (overlap_exclude), and one JSON
+route creating it through the ORM (validation, constraint, commit)."""
 import datetime as dt
 import json
 from http import HTTPStatus
 
-from sql.operators import Equal
-
-from trytond.model import Exclude, ModelSQL, fields
-from trytond.modules.photo_booking.booking import ensure_btree_gist
+from trytond.model import ModelSQL, fields
+from trytond.modules.photo_booking.booking import (
+    ensure_btree_gist, overlap_exclude)
 from trytond.protocols.wrappers import Response, with_pool, with_transaction
-from trytond.sql.functions import TSRange
-from trytond.sql.operators import RangeOverlap
 from trytond.wsgi import app
 
 
@@ -21,16 +18,15 @@ class Slot(ModelSQL):
     "Benchmark Slot"
     __name__ = 'bench.slot'
     resource = fields.Integer("Resource", required=True)
-    start = fields.DateTime("Start", required=True)
-    end = fields.DateTime("End", required=True)
+    busy_start = fields.DateTime("Start", required=True)
+    busy_end = fields.DateTime("End", required=True)
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        cls._sql_constraints.append(('overlap', Exclude(t,
-                    (t.resource, Equal),
-                    (TSRange(t.start, t.end, '[)'), RangeOverlap)),
+        cls._sql_constraints.append(('overlap',
+                overlap_exclude(t, t.resource, where=None),
                 'The time is taken.'))
 
     @classmethod
@@ -48,7 +44,8 @@ def create_slot(request, pool):
     start = dt.datetime.fromisoformat(data['start'])
     slot, = Slot.create([{
                 'resource': data['resource'],
-                'start': start, 'end': start + dt.timedelta(hours=1),
+                'busy_start': start,
+                'busy_end': start + dt.timedelta(hours=1),
                 }])
     return Response(json.dumps({'id': slot.id}), HTTPStatus.CREATED,
         content_type='application/json')
