@@ -106,8 +106,11 @@ def test_desktop_in_english(desktop_page, portal, shot):
     expect(page.get_by_role('heading', name='Services')).to_be_visible()
     expect(page.get_by_text('Portraits in natural light.')).to_be_visible()
     expect(page.get_by_role('img', name='Anna Lens')).to_be_visible()
+    # Visible is not loaded: wait for the photo itself before measuring it.
     assert page.get_by_role('img', name='Anna Lens').evaluate(
-        'img => img.naturalWidth') == 192
+        'img => img.complete ? img.naturalWidth : new Promise(resolve => '
+        'img.addEventListener("load", () => resolve(img.naturalWidth), '
+        '{once: true}))') == 192
     expect(page.get_by_text('5\u202f000 RUB').first).to_be_visible()
     expect(page.get_by_role('link', name='Show on the map')).to_be_visible()
     shot(page, '01-home')
