@@ -25,7 +25,8 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from . import availability, policy, pricing, setup_cache, sqlcache
 from .exceptions import (
     BookingError, BookingValidationError, CancellationError,
-    HoldExpiredError, LateCancellationWarning, SlotTakenError)
+    HoldExpiredError, LateCancellationWarning, SlotTakenError,
+    UnbookableTimeWarning)
 
 ACTIVE_STATES = ('hold', 'requested', 'confirmed')
 STATES = [
@@ -723,12 +724,39 @@ class Booking(Workflow, ModelSQL, ModelView):
                     and booking.source != 'backoffice':
                 raise HoldExpiredError(gettext(
                         'photo_booking.msg_booking_hold_expired'))
+        cls.warn_unbookable(bookings, now)
         cls.request([b for b in bookings
                 if b.photographer.confirmation == 'manual'
                 and b.source != 'backoffice'])
         cls.confirm([b for b in bookings
                 if b.photographer.confirmation == 'auto'
                 or b.source == 'backoffice'])
+
+    @classmethod
+    def warn_unbookable(cls, bookings, now):
+        """Staff may hold a time clients could not book (a walk-in in ten
+        minutes, an evening off the hours), once warned before it is
+        confirmed. Clients' holds were checked by the engine already."""
+        Warning = Pool().get('res.user.warning')
+        for booking in bookings:
+            if (booking.state != 'hold' or booking.source != 'backoffice'
+                    or booking.is_bookable(now)):
+                continue
+            key = Warning.format('unbookable_time', [booking])
+            if Warning.check(key):
+                raise UnbookableTimeWarning(key, gettext(
+                        'photo_booking.msg_booking_unbookable_time',
+                        booking=booking.rec_name,
+                        start=aware(booking.start).astimezone(
+                            booking.tzinfo).strftime('%Y-%m-%d %H:%M %Z'),
+                        photographer=booking.photographer.rec_name))
+
+    def is_bookable(self, now):
+        "Whether a client could book this time now, this booking aside."
+        day = aware(self.start).astimezone(self.tzinfo).date()
+        slots = self.available_slots(self.service, day, day, self.studio,
+            [self.photographer], now=now, exclude=[self])
+        return any(naive(s.start) == self.start for s in slots)
 
     @classmethod
     @Workflow.transition('requested')

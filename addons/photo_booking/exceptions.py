@@ -27,5 +27,9 @@ class LateCancellationWarning(UserWarning):
     pass
 
 
+class UnbookableTimeWarning(UserWarning):
+    "Staff confirm a time clients could not book."
+
+
 class ReviewError(UserError):
     pass

@@ -128,6 +128,7 @@ class Booking(metaclass=PoolMeta):
                 ', '.join(b.rec_name for b in to_pay))
             super().submit(to_pay)
             return
+        cls.warn_unbookable(to_pay, now)
         for booking in to_pay:
             if any(t.kind == 'payment' and t.state == 'pending'
                     for t in booking.transactions):

@@ -12,7 +12,8 @@ from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking import booking as booking_module
 from trytond.modules.photo_booking import setup_cache
-from trytond.modules.photo_booking.exceptions import HoldExpiredError, SlotTakenError
+from trytond.modules.photo_booking.exceptions import (
+    HoldExpiredError, SlotTakenError, UnbookableTimeWarning)
 from trytond.modules.photo_booking.tests.tools import create_world, local, tomorrow
 
 
@@ -199,6 +200,37 @@ class BookingTestCase(ModuleTestCase):
         self.assertFalse(booking.equipment_lines[0].blocking)
         # The time is free again
         Booking.create_hold(w.service, start, w.client, w.studio)
+
+    @with_transaction()
+    def test_backoffice_warned_of_unbookable_time(self):
+        "Staff confirm a time clients could not book only once warned"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Warning = pool.get('res.user.warning')
+        w = create_world()  # Anna works 10:00-19:00
+
+        def backoffice(hour):
+            booking, = Booking.create([{
+                        'client': w.client.id,
+                        'photographer': w.photographer.id,
+                        'service': w.service.id, 'studio': w.studio.id,
+                        'room': w.rooms[0].id,
+                        'start': local(w.studio, tomorrow(), hour),
+                        'price': Decimal(5000), 'currency': w.currency.id,
+                        }])
+            return booking
+        in_hours, evening = backoffice(11), backoffice(20)
+
+        Booking.submit([in_hours])
+        self.assertEqual(in_hours.state, 'confirmed')
+        with self.assertRaises(UnbookableTimeWarning) as raised:
+            Booking.submit([evening])
+        self.assertIn("20:00 MSK", raised.exception.message)
+        self.assertEqual(evening.state, 'hold')
+
+        Warning.skip(raised.exception.name)
+        Booking.submit([evening])
+        self.assertEqual(evening.state, 'confirmed')
 
     @with_transaction()
     def test_reschedule_keeps_number_and_history(self):
