@@ -144,9 +144,11 @@ def over_http(db, world, slots):
         ok, rate = sustained(hold, CONCURRENT, SUSTAINED)
         progress(f"HTTP sustained: {len(ok)} holds = {rate:.1f} bookings/s "
             f"at {CONCURRENT} clients ({summary(ok)}; target >= 300/s)")
+        return rate
 
 
 def main():
+    "Returns the sustained holds/s."
     with database() as db:
         progress(f"building a studio with {PHOTOGRAPHERS} photographers")
         world = build_world(db, photographers=PHOTOGRAPHERS)
@@ -154,7 +156,7 @@ def main():
         copy_clients(db, CLIENTS)
         slots = Slots(world)
         in_process(db, world, slots)
-        over_http(db, world, slots)
+        return over_http(db, world, slots)
 
 
 if __name__ == '__main__':

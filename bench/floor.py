@@ -45,6 +45,7 @@ def floor_module():
 
 
 def main():
+    "Returns the sustained creates/s."
     with floor_module(), database(MODULE) as db, \
             http_server(db, prefix=f'/{MODULE}') as client:
         numbers = itertools.count()
@@ -66,6 +67,7 @@ def main():
         ok, rate = sustained(create, CONCURRENT, SUSTAINED)
         progress(f"floor, HTTP sustained: {len(ok)} creates = {rate:.1f}/s "
             f"at {CONCURRENT} clients ({summary(ok)})")
+        return rate
 
 
 if __name__ == '__main__':
