@@ -8,6 +8,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
+from trytond.modules.photo_booking.tests.database import OverBookingMixin
 from trytond.modules.photo_booking.tests.translation import (
     CatalogueTranslationTestMixin)
 from trytond.modules.photo_payment.exceptions import RefundError
@@ -17,7 +18,8 @@ from .tools import (
     run_queued, start_fakes)
 
 
-class PhotoPaymentTestCase(CatalogueTranslationTestMixin, ModuleTestCase):
+class PhotoPaymentTestCase(
+        OverBookingMixin, CatalogueTranslationTestMixin, ModuleTestCase):
     "Test photo_payment module"
     module = 'photo_payment'
 
