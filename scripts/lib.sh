@@ -9,9 +9,11 @@ SAO_VERSION=8.0.11
 STEP=0
 STEPS=${STEPS:-4}
 
+# Each step says when it starts (minutes:seconds since the command began).
 step() {
     STEP=$((STEP + 1))
-    printf '\n[%d/%d] %s\n' "$STEP" "$STEPS" "$*"
+    printf '\n[%d/%d] %s  (at %d:%02d)\n' "$STEP" "$STEPS" "$*" \
+        $((SECONDS / 60)) $((SECONDS % 60))
 }
 
 ensure_python() {

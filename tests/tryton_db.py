@@ -53,6 +53,16 @@ def module_hash():
     return digest.hexdigest()[:12]
 
 
+def new_sqlite_database(path):
+    """The SQLite database file path with photo_booking activated: a copy
+    of the cached install, made by the first caller of the run."""
+    db = TrytonDB('sqlite').create()
+    try:
+        TrytonDB._sqlite_copy(db.sqlite_file, path)
+    finally:
+        db.drop()
+
+
 def _pg(sql, database='postgres'):
     import psycopg
     with psycopg.connect(PG_URI + database, autocommit=True) as c:

@@ -58,9 +58,16 @@ rate_limit_login = 1000/60
 os.environ['TRYTOND_CONFIG'] = CONFIG
 os.environ.pop('TRYTOND_DATABASE_URI', None)
 
+# No trytond import: it installs in a child process.
+from tryton_db import MODULE, new_sqlite_database  # noqa: E402
 
-def _create_database(database=DATABASE, module='photo_booking'):
-    open(os.path.join(WORKDIR, database + '.sqlite'), 'w').close()
+
+def _create_database(database=DATABASE, module=MODULE):
+    path = os.path.join(WORKDIR, database + '.sqlite')
+    if module == MODULE:
+        new_sqlite_database(path)
+        return
+    open(path, 'w').close()
     env = dict(os.environ)
     passfile = os.path.join(WORKDIR, 'admin.pass')
     with open(passfile, 'w') as f:

@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from tryton_db import new_sqlite_database
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -35,6 +36,9 @@ FILL = textwrap.dedent('''
         Item = pool.get('ir.module.config_wizard.item')
         ModelData = pool.get('ir.model.data')
         Item.write(Item.search([]), {'state': 'done'})
+        admin, = User.search([('login', '=', 'admin')])
+        admin.password = '%(password)s'
+        admin.save()
         w = create_world(photographers=2, equipment_quantity=2)
         anna, = User.create([{
             'login': 'anna', 'name': 'Anna', 'password': '%(password)s',
@@ -67,20 +71,14 @@ def free_port():
 @pytest.fixture(scope='module')
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp('backoffice')
-    (folder / 'backoffice.sqlite').touch()
-    password_file = folder / 'password'
-    password_file.write_text(PASSWORD)
+    new_sqlite_database(str(folder / 'backoffice.sqlite'))
     env = {
         **os.environ,
         'TRYTOND_CONFIG': str(ROOT / 'config' / 'trytond.conf'),
         'TRYTOND_DATABASE__PATH': str(folder),
         'TRYTOND_WEB__ROOT': str(ROOT / 'var' / 'www'),
-        'TRYTONPASSFILE': str(password_file),
         }
     env.pop('TRYTOND_DATABASE_URI', None)
-    run(VENV_BIN / 'trytond-admin', '-d', 'backoffice', '--all',
-        '--activate-dependencies', '-u', 'photo_booking',
-        '--email', 'admin@example.com', env=env)
     run(sys.executable, '-c', FILL, env=env)
     port = free_port()
     process = subprocess.Popen([

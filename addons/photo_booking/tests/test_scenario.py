@@ -1,8 +1,9 @@
 """The scenario_*.rst user stories, driven through proteus.
 
-python -m unittest discover collects them through load_tests, as in
-Tryton's own modules; pytest ignores load_tests, so ScenarioTestCase runs
-each story as a test of its own."""
+python -m unittest trytond.modules.photo_booking.tests.test_scenario
+collects them through load_tests, as in Tryton's own modules; pytest
+ignores load_tests, so ScenarioTestCase runs each story as a test of its
+own."""
 import glob
 import os
 import unittest
