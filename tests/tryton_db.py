@@ -1,4 +1,5 @@
-"""Throw-away Tryton databases for the concurrency tests and benchmarks.
+"""Throw-away Tryton databases for the concurrency and browser tests and the
+benchmarks.
 
 Everything touching trytond runs in child processes: trytond's config and
 backend are process-wide, and each backend needs its own.
