@@ -809,8 +809,10 @@ class Booking(Workflow, ModelSQL, ModelView):
     def quote_cancellation(self, by='client', now=None, paid=None):
         "What cancelling now would cost: shown before the client confirms."
         now = now or utc_now()
-        if self.state == 'hold':
-            return policy.CancellationQuote(Decimal(0), paid or Decimal(0))
+        if self.state == 'hold':  # a time only held costs nothing
+            return policy.CancellationQuote(
+                policy.round_money(Decimal(0)),
+                policy.round_money(paid or Decimal(0)))
         return policy.quote_cancellation(
             self.price, paid if paid is not None else Decimal(0),
             aware(self.start), aware(now), self.service.cancel_rule,
