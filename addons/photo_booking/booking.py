@@ -422,10 +422,10 @@ class Booking(Workflow, ModelSQL, ModelView):
         if moved:
             cls._update_busy_range(moved)
         for booking, old_state in state_changes:
-            cls._log([booking], from_state=old_state)
+            cls._record_history([booking], from_state=old_state)
         for booking, old_start, old_end in retimed:
             if (booking.start, booking.end) != (old_start, old_end):
-                cls._log([booking], from_state=booking.state,
+                cls._record_history([booking], from_state=booking.state,
                     old_start=old_start, old_end=old_end)
         touched = {r for r, _ in state_changes} | set(moved)
         if touched:
@@ -443,7 +443,8 @@ class Booking(Workflow, ModelSQL, ModelView):
         super().write(*to_write)
 
     @classmethod
-    def _log(cls, bookings, from_state, old_start=None, old_end=None):
+    def _record_history(
+            cls, bookings, from_state, old_start=None, old_end=None):
         Log = Pool().get('photo.booking.log')
         Log.record([(b.id, from_state, b.state, old_start, old_end,
                     b.start if old_start else None,
