@@ -373,6 +373,10 @@ class Booking(Workflow, ModelSQL, ModelView):
         values = super().preprocess_values(mode, values)
         if mode == 'create':
             values.setdefault('token', uuid.uuid4().hex)
+        # Only a hold expires: leaving that state drops its expiry in the
+        # same UPDATE as the state.
+        if mode == 'write' and values.get('state', 'hold') != 'hold':
+            values['hold_expires'] = None
         if values.keys() & {'start', 'end', 'service'} and mode == 'create':
             service = setup_cache.service_terms(values['service'])
             if values.get('start') and not values.get('end'):
@@ -762,12 +766,12 @@ class Booking(Workflow, ModelSQL, ModelView):
     @classmethod
     @Workflow.transition('requested')
     def request(cls, bookings):
-        cls.write(bookings, {'hold_expires': None})
+        pass
 
     @classmethod
     @Workflow.transition('confirmed')
     def confirm(cls, bookings):
-        cls.write(bookings, {'hold_expires': None})
+        pass
 
     @classmethod
     @ModelView.button
@@ -802,7 +806,6 @@ class Booking(Workflow, ModelSQL, ModelView):
                         'cancelled_at': now,
                         'cancel_reason': reason,
                         'cancellation_fee': fee,
-                        'hold_expires': None,
                         }))
         if to_write:
             cls.write(*to_write)
