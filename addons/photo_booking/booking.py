@@ -19,7 +19,7 @@ from trytond.pyson import Bool, Eval, If
 from trytond.sql.functions import TSRange
 from trytond.sql.operators import RangeOverlap
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import availability, policy, pricing, setup_cache, sqlcache
@@ -730,12 +730,32 @@ class Booking(Workflow, ModelSQL, ModelView):
                 raise HoldExpiredError(gettext(
                         'photo_booking.msg_booking_hold_expired'))
         cls.warn_unbookable(bookings, now)
-        cls.request([b for b in bookings
-                if b.photographer.confirmation == 'manual'
-                and b.source != 'backoffice'])
-        cls.confirm([b for b in bookings
-                if b.photographer.confirmation == 'auto'
-                or b.source == 'backoffice'])
+        cls.request_or_confirm(bookings)
+
+    @classmethod
+    def request_or_confirm(cls, bookings):
+        "Confirm bookings, or request those their photographer approves."
+        to_request, to_confirm = [], []
+        for booking in bookings:
+            (to_request if booking.needs_approval else to_confirm).append(
+                booking)
+        cls.request(to_request)
+        cls.confirm(to_confirm)
+
+    @property
+    def needs_approval(self):
+        """Whether the photographer approves the booking before it is
+        confirmed: those of manual photographers, unless the studio made
+        them."""
+        if self.source == 'backoffice':
+            return False
+        Photographer = Pool().get('photo.photographer')
+        id_ = self.photographer.id
+        # Whoever submits, the photographer's setting decides.
+        with without_check_access():
+            settings = setup_cache.values(
+                Photographer, [id_], ('confirmation',))
+        return settings[id_]['confirmation'] == 'manual'
 
     @classmethod
     def warn_unbookable(cls, bookings, now):

@@ -145,14 +145,8 @@ class Booking(metaclass=PoolMeta):
         photographers); a payment arriving after the booking was cancelled
         is given back."""
         Transaction_ = Pool().get('photo.payment.transaction')
-        held = [b for b in bookings if b.state == 'hold'
-            and not b.needs_prepayment]
-        cls.request([b for b in held
-                if b.photographer.confirmation == 'manual'
-                and b.source != 'backoffice'])
-        cls.confirm([b for b in held
-                if b.photographer.confirmation == 'auto'
-                or b.source == 'backoffice'])
+        cls.request_or_confirm([b for b in bookings
+                if b.state == 'hold' and not b.needs_prepayment])
         for booking in bookings:
             if booking.state != 'cancelled':
                 continue
