@@ -723,14 +723,18 @@ class Booking(Workflow, ModelSQL, ModelView):
     def submit(cls, bookings):
         "Confirm held bookings or, for manual photographers, request them."
         now = utc_now()
-        for booking in bookings:
-            if booking.state == 'hold' and booking.hold_expires \
-                    and booking.hold_expires <= now \
-                    and booking.source != 'backoffice':
-                raise HoldExpiredError(gettext(
-                        'photo_booking.msg_booking_hold_expired'))
+        cls.check_not_lapsed(bookings, now)
         cls.warn_unbookable(bookings, now)
         cls.request_or_confirm(bookings)
+
+    @classmethod
+    def check_not_lapsed(cls, bookings, now):
+        "Clients cannot submit a hold that lapsed; the studio's never do."
+        for booking in bookings:
+            if (booking.source != 'backoffice'
+                    and lapsed(booking.state, booking.hold_expires, now)):
+                raise HoldExpiredError(gettext(
+                        'photo_booking.msg_booking_hold_expired'))
 
     @classmethod
     def request_or_confirm(cls, bookings):

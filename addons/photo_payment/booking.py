@@ -6,7 +6,6 @@ from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.modules.photo_booking.api import money
 from trytond.modules.photo_booking.booking import ACTIVE_STATES, utc_now
-from trytond.modules.photo_booking.exceptions import HoldExpiredError
 from trytond.modules.photo_booking.pricing import prepayment_amount
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -115,11 +114,7 @@ class Booking(metaclass=PoolMeta):
         if not to_pay:
             return
         now = utc_now()
-        for booking in to_pay:
-            if (booking.hold_expires and booking.hold_expires <= now
-                    and booking.source != 'backoffice'):
-                raise HoldExpiredError(gettext(
-                        'photo_booking.msg_booking_hold_expired'))
+        cls.check_not_lapsed(to_pay, now)
         gateway = Gateway.get_default()
         if not gateway:
             # Nothing can take the money: behave as without this module.
