@@ -51,6 +51,9 @@ class WeeklyHoursMixin(ClearsSetupCache):
     @classmethod
     def weekly_rules(cls, owner, owner_ids, where=None):
         "WeeklyHours per owner id, in one query (availability is hot)."
+        result = defaultdict(list)
+        if not owner_ids:
+            return result  # PostgreSQL refuses an empty IN ()
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         column = getattr(table, owner)
@@ -60,7 +63,6 @@ class WeeklyHoursMixin(ClearsSetupCache):
         cursor.execute(*table.select(
                 column, table.weekday, table.start_time, table.end_time,
                 where=condition))
-        result = defaultdict(list)
         for key, weekday, start, end in cursor:
             result[key].append(availability.WeeklyHours(int(weekday), start, end))
         return result
