@@ -1,4 +1,6 @@
-"Serve Tryton's web client under /admin/ while the portal owns /."
+"""WSGI middlewares: sao under /admin/ while the portal owns /, and the
+headers and refusals every response needs (listed in [wsgi middleware])."""
+from werkzeug.exceptions import Forbidden, HTTPException
 
 ADMIN_PREFIX = '/admin'
 
@@ -30,3 +32,43 @@ class SaoUnderAdmin:
                 for name, value in headers]
             return start_response(status, headers, exc_info)
         return self.app(environ, start_admin_response)
+
+
+class SecurityHeaders:
+    """No framing and no sniffing for every response (sao's /admin/ and the
+    API included; the portal sets a stricter CSP itself), HSTS over HTTPS,
+    and a 403 for a foreign Origin.
+
+    HTTPS is known from the request's scheme: behind a TLS proxy that needs
+    `[web] num_proxies`, whose ProxyFix runs inside this middleware. trytond
+    refuses a foreign Origin by raising Forbidden outside its own error
+    handling, which gunicorn would answer with a 500.
+    """
+    HEADERS = {
+        'X-Frame-Options': 'DENY',
+        'X-Content-Type-Options': 'nosniff',
+        'Content-Security-Policy': (
+            "frame-ancestors 'none'; object-src 'none'; base-uri 'self'"),
+        }
+    HSTS = 'max-age=31536000; includeSubDomains'
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        def start_secured_response(status, headers, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            headers = headers + [(name, value)
+                for name, value in self.HEADERS.items()
+                if name.lower() not in present]
+            if environ.get('wsgi.url_scheme') == 'https':
+                headers.append(('Strict-Transport-Security', self.HSTS))
+            return start_response(status, headers, exc_info)
+        try:
+            return self.app(environ, start_secured_response)
+        except Forbidden:
+            return Forbidden(
+                "Requests from this origin are not allowed.")(
+                environ, start_secured_response)
+        except HTTPException as e:
+            return e(environ, start_secured_response)
