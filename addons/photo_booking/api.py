@@ -25,6 +25,7 @@ from trytond.model.exceptions import ValidationError
 from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction
 
+from . import portal_security as security
 from . import setup_cache, sqlcache
 from .booking import is_overlap, overlap_messages
 from .exceptions import BookingError, HoldExpiredError, SlotTakenError
@@ -40,6 +41,7 @@ ALTERNATIVES = 5
 ALTERNATIVES_DAYS = 14
 NEXT_AVAILABLE_CHUNK_DAYS = 31
 PUBLIC_SOURCES = ('web', 'telegram', 'api')
+TOKEN_RE = re.compile(r'[0-9a-f]{32}')
 EMAIL_RE = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
 TEXT_LENGTH = 2000
 NAME_LENGTH = 200
@@ -72,6 +74,32 @@ class SlotSearch:
     photographers: tuple[int, ...] | None
     start: dt.datetime  # naive UTC, as stored
     exclude: tuple[int, ...] = ()
+
+
+class TooManyRequests(Exception):
+    "One address sent more than its share; refused before any work."
+
+    def __init__(self, retry_after):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def rate_limited(kind):
+    """Refuse a route's request over the address's `kind` limit (see
+    portal_security.LIMITS) with 429 before its transaction starts.
+
+    Place between @json_api and @with_transaction."""
+    def decorator(func):
+        @wraps(func)
+        def wrapper(request, pool, *args, **kwargs):
+            # Counted once per request, not per retried transaction.
+            wait = security.retry_after(
+                kind, request.remote_addr or 'unknown', pool.database_name)
+            if wait:
+                raise TooManyRequests(wait)
+            return func(request, pool, *args, **kwargs)
+        return wrapper
+    return decorator
 
 
 class SlotConflict(Exception):
@@ -131,6 +159,7 @@ def json_api(func):
     def wrapper(request, pool, *args, **kwargs):
         language = client_language(request)
         status = HTTPStatus.OK
+        retry_after = None
         try:
             result = func(request, pool, *args, **kwargs)
         except ApiError as e:
@@ -156,8 +185,9 @@ def json_api(func):
             status, body = HTTPStatus.BAD_REQUEST, {'error': e.message}
         except UserWarning as e:
             status, body = HTTPStatus.CONFLICT, {'error': e.message}
-        except RateLimitException:
+        except (RateLimitException, TooManyRequests) as e:
             status = HTTPStatus.TOO_MANY_REQUESTS
+            retry_after = getattr(e, 'retry_after', None)
             body = {'error': translated(
                     pool, 'photo_booking.msg_api_too_many_attempts',
                     language)}
@@ -178,7 +208,10 @@ def json_api(func):
                 body, status = result
             else:
                 body = result
-        return json_response(body, status, language)
+        response = json_response(body, status, language)
+        if retry_after:
+            response.headers['Retry-After'] = str(retry_after)
+        return response
     return wrapper
 
 
@@ -266,10 +299,12 @@ def next_available_day(pool, service, day_from, studio, photographers, tz):
 # --- parsing ----------------------------------------------------------------
 
 def json_body(request):
-    "The request's JSON object; an empty body is an empty object."
+    "The request's JSON object; an empty body is refused, as `{}` is not."
     data = request.get_data(cache=True)
     if not data.strip():
-        return Params({})
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            gettext('photo_booking.msg_api_json_object'))
     try:
         value = json.loads(data)
     except ValueError:
@@ -326,8 +361,7 @@ class Params:
             return None
         if isinstance(value, str) and value.isascii() and value.isdigit():
             value = int(value)
-        if not isinstance(value, int) or isinstance(value, bool) \
-                or value <= 0:
+        if not security.is_id(value):
             self._error(name, 'msg_api_invalid_id')
         return value
 
@@ -337,6 +371,8 @@ class Params:
             return None
         if not isinstance(value, str) or len(value) > length:
             self._error(name, 'msg_api_invalid_text', length=length)
+        if security.has_nul(value):
+            self._error(name, 'msg_api_invalid_characters')
         if strip:
             value = value.strip()
         if required and not value:
@@ -443,7 +479,9 @@ def web_user(pool, request, required=True):
 def booking_by_token(pool, token):
     "The booking of a public token, or 404."
     Booking = pool.get('photo.booking')
-    bookings = Booking.search([('token', '=', token)], limit=1, order=[])
+    bookings = []
+    if TOKEN_RE.fullmatch(token):
+        bookings = Booking.search([('token', '=', token)], limit=1, order=[])
     if not bookings:
         raise ApiError(
             HTTPStatus.NOT_FOUND,

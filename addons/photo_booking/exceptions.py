@@ -1,5 +1,5 @@
 # One class per kind of failure a user can meet; texts live in message.xml.
-from trytond.exceptions import UserError, UserWarning
+from trytond.exceptions import RateLimitException, UserError, UserWarning
 from trytond.model.exceptions import ValidationError
 
 
@@ -33,3 +33,11 @@ class UnbookableTimeWarning(UserWarning):
 
 class ReviewError(UserError):
     pass
+
+
+class TooManyAttempts(RateLimitException):
+    "Refused at once instead of slept on: try again in retry_after seconds."
+
+    def __init__(self, retry_after):
+        super().__init__()
+        self.retry_after = retry_after

@@ -202,8 +202,14 @@ SCHEMAS = {
     'SessionRequest': obj({
             'email': {**TEXT, 'format': 'email'},
             'password': {**TEXT, 'format': 'password'},
+            'device': {**TEXT, 'description': "The `device` of a past "
+                "sign-in: others' wrong passwords do not lock it out."},
             }, required=['email', 'password']),
-    'Session': obj({'session': TEXT}, required=['session']),
+    'Session': obj({
+            'session': TEXT,
+            'device': {**TEXT, 'description': "Send it with the next "
+                "sign-in from this device."},
+            }, required=['session', 'device']),
     }
 
 
@@ -220,12 +226,21 @@ RESPONSES = {
     'Unauthorized': error("Missing, unknown or expired credentials."),
     'NotFound': error("No booking has this token."),
     'Conflict': error("The booking's state does not allow this."),
-    'SlotTaken': error(
-        "The time is no longer available; `alternatives` lists the next "
-        "free slots.", 'SlotTaken'),
+    'SlotTaken': {
+        'description': "The time is no longer available (`alternatives` "
+        "lists the next free slots), or the booking's state does not allow "
+        "this.",
+        'content': {'application/json': {'schema': {
+                    'anyOf': [ref('SlotTaken'), ref('Error')]}}}},
     'Gone': error("The hold expired: choose a time again."),
     'Unprocessable': error("The request breaks a business rule."),
-    'TooManyRequests': error("Too many sign-in attempts: wait and retry."),
+    'TooManyRequests': {
+        **error("Too many requests from this address, or sign-in attempts "
+            "for this account: wait `Retry-After` seconds."),
+        'headers': {'Retry-After': {
+                'schema': {'type': 'integer', 'minimum': 1},
+                'description': "Seconds to wait."}},
+        },
     }
 
 PARAMETERS = {
@@ -284,6 +299,7 @@ CONFLICT = ('409', 'Conflict')
 SLOT_TAKEN = ('409', 'SlotTaken')
 GONE = ('410', 'Gone')
 UNPROCESSABLE = ('422', 'Unprocessable')
+TOO_MANY = ('429', 'TooManyRequests')
 TOKEN = ref('Token', 'parameters')
 WEB_SESSION = [{'webSession': []}]
 
@@ -320,7 +336,7 @@ PATHS = {
     '/holds': {'post': operation(
             'createHold', "Hold a free time for a client",
             ok("The held booking", ref('Booking'), '201'),
-            [BAD_REQUEST, UNAUTHORIZED, SLOT_TAKEN, UNPROCESSABLE],
+            [BAD_REQUEST, UNAUTHORIZED, SLOT_TAKEN, UNPROCESSABLE, TOO_MANY],
             body='HoldRequest',
             security=[{}, *WEB_SESSION])},
     '/bookings/{token}': {'get': operation(
@@ -330,7 +346,8 @@ PATHS = {
     '/bookings/{token}/confirm': {'post': operation(
             'confirmBooking',
             "Confirm a hold (a request for manual photographers)",
-            ok("The booking", ref('Booking')), [NOT_FOUND, CONFLICT, GONE],
+            ok("The booking", ref('Booking')),
+            [NOT_FOUND, CONFLICT, GONE, TOO_MANY],
             parameters=[TOKEN])},
     '/bookings/{token}/cancellation': {'get': operation(
             'quoteCancellation', "What cancelling now would cost",
@@ -345,19 +362,19 @@ PATHS = {
                     'content': {'application/json': {
                             'schema': {'anyOf': [
                                     ref('FeeRequired'), ref('Error')]}}}}},
-            [BAD_REQUEST, NOT_FOUND],
+            [BAD_REQUEST, NOT_FOUND, TOO_MANY],
             parameters=[TOKEN], body='CancelRequest')},
     '/bookings/{token}/reschedule': {'post': operation(
             'rescheduleBooking', "Move a booking to another time",
             ok("The moved booking", ref('Booking')),
-            [BAD_REQUEST, NOT_FOUND, SLOT_TAKEN, UNPROCESSABLE],
+            [BAD_REQUEST, NOT_FOUND, SLOT_TAKEN, UNPROCESSABLE, TOO_MANY],
             parameters=[TOKEN], body='RescheduleRequest')},
     '/session': {
         'post': operation(
             'signIn', "Open a portal session",
             ok("The session key, sent as `Authorization: Bearer <key>`",
                 ref('Session')),
-            [BAD_REQUEST, UNAUTHORIZED, ('429', 'TooManyRequests')],
+            [BAD_REQUEST, UNAUTHORIZED, TOO_MANY],
             body='SessionRequest', tags=['account']),
         'delete': operation(
             'signOut', "Close the portal session",

@@ -84,7 +84,7 @@ def form_int(form, name):
 def get_record(pool, model, record_id, domain=None):
     "An active catalogue record by id or None."
     Model = pool.get(model)
-    if record_id is None:
+    if not security.is_id(record_id):
         return None
     records = Model.search([('id', '=', record_id)] + (domain or []), limit=1)
     return records[0] if records else None
@@ -122,12 +122,12 @@ def check_rate(visit, kind):
     # transaction is retried (record locks taken, deadlocks).
     verdicts = visit.request.environ.setdefault('photo_booking.rates', {})
     if kind not in verdicts:
-        verdicts[kind] = security.allow(
+        verdicts[kind] = security.retry_after(
             kind, visit.address, database=_database())
-    if not verdicts[kind]:
+    if verdicts[kind]:
         raise BadInput(visit.gettext(
                 "Too many attempts. Please wait a few minutes."),
-            HTTPStatus.TOO_MANY_REQUESTS)
+            HTTPStatus.TOO_MANY_REQUESTS, retry_after=verdicts[kind])
 
 
 def check_honeypot(visit):
@@ -738,7 +738,8 @@ def ics(booking, host):
         'BEGIN:VCALENDAR', 'VERSION:2.0',
         'PRODID:-//photo_booking//portal//EN', 'METHOD:PUBLISH',
         'BEGIN:VEVENT',
-        f'UID:{booking.token}@{host}',
+        # Not the token: it can cancel, and calendars share their UIDs.
+        f'UID:{security.calendar_uid(booking.token)}@{host}',
         f'DTSTAMP:{now:{fmt}}',
         f'DTSTART:{booking.start:{fmt}}',
         f'DTEND:{booking.end:{fmt}}',
@@ -874,11 +875,12 @@ def login_post(visit, pool):
     check_rate(visit, 'login')
     email = (visit.request.form.get('email') or '').strip().lower()[:200]
     password = visit.request.form.get('password') or ''
-    user = User.authenticate(email, password) if email and password else None
+    user = User.authenticate(email, password, device=visit.device) \
+        if email and password else None
     if not user:
         return render(visit, 'login.html', status=HTTPStatus.BAD_REQUEST,
             email=email, error=_("Wrong email or password."))
-    visit.login(user.new_session())
+    visit.login(user.new_session(), device=user.device_token())
     return redirect_to('/account')
 
 
@@ -927,6 +929,7 @@ def reset_confirm(visit, pool):
 def reset_confirm_post(visit, pool):
     User = pool.get('web.user')
     _ = visit.gettext
+    check_rate(visit, 'reset_confirm')
     form = visit.request.form
     email = (form.get('email') or '').strip().lower()[:200]
     token = (form.get('token') or '')[:200]

@@ -6,6 +6,7 @@ at call time, unit-tested directly.
 import hashlib
 import hmac
 import logging
+import math
 import os
 import secrets
 import tempfile
@@ -18,6 +19,8 @@ import trytond.config as config
 logger = logging.getLogger(__name__)
 
 SECTION = 'photo_booking'
+# Record ids are INTEGER columns on PostgreSQL; SQLite overflows past 2**63.
+MAX_ID = 2 ** 31 - 1
 SECRET_FILE = '.photo_booking_portal_secret'
 _file_secrets = {}
 
@@ -58,21 +61,71 @@ def _read_or_create(path):
     return secret
 
 
+def is_id(value):
+    "Whether value is an int that can be a record's id."
+    return (isinstance(value, int) and not isinstance(value, bool)
+        and 0 < value <= MAX_ID)
+
+
+def has_nul(value):
+    "PostgreSQL refuses NUL characters in text."
+    return isinstance(value, str) and '\x00' in value
+
+
 def new_session_id():
-    return secrets.token_urlsafe(24)
+    "A visitor id the server signed, so no one can choose their own."
+    nonce = secrets.token_urlsafe(18)
+    return f'{nonce}.{_sign("sid", nonce)[:32]}'
 
 
-def csrf_token(session_id):
-    "The form token bound to the visitor's session cookie."
-    return hmac.new(
-        _secret().encode(), b'csrf:' + session_id.encode(),
+def valid_session_id(session_id):
+    nonce, _, signature = (session_id or '').partition('.')
+    return bool(nonce and signature) and hmac.compare_digest(
+        _sign('sid', nonce)[:32], signature)
+
+
+def csrf_token(session_id, session_key=None):
+    """The form token bound to the visitor's server-issued id and, once
+    signed in, to their session key, neither of which a third party can
+    choose or read."""
+    return _sign('csrf', f'{session_id}:{session_key or ""}')
+
+
+def check_csrf(session_id, token, session_key=None):
+    if not valid_session_id(session_id) or not token:
+        return False
+    return hmac.compare_digest(csrf_token(session_id, session_key), token)
+
+
+def calendar_uid(token):
+    "A booking's stable calendar UID, from which its token cannot be had."
+    return _sign('ics', token)[:32]
+
+
+def _sign(purpose, value):
+    return hmac.new(_secret().encode(), f'{purpose}:{value}'.encode(),
         hashlib.sha256).hexdigest()
 
 
-def check_csrf(session_id, token):
-    if not session_id or not token:
+def device_token(email, password_hash):
+    """A token proving a past sign-in to email from this device.
+
+    Signed with the server's secret over the password hash, so a new
+    password revokes every device."""
+    nonce = secrets.token_urlsafe(12)
+    return f'{nonce}.{_device_signature(nonce, email, password_hash)}'
+
+
+def check_device(token, email, password_hash):
+    nonce, _, signature = (token or '').partition('.')
+    if not nonce or not signature or not password_hash:
         return False
-    return hmac.compare_digest(csrf_token(session_id), token)
+    return hmac.compare_digest(
+        _device_signature(nonce, email, password_hash), signature)
+
+
+def _device_signature(nonce, email, password_hash):
+    return _sign('device', f'{email}:{nonce}:{password_hash}')
 
 
 def parse_limit(value, default):
@@ -162,19 +215,27 @@ LIMITS = {
     'signup': '5/3600',
     'login': '20/600',
     'reset': '5/3600',
+    'reset_confirm': '10/3600',
+    # The JSON API's holds, confirmations, cancellations and reschedules.
+    'api_write': '10/60',
     }
 
 
-def allow(kind, address, database=''):
-    """Count one attempt of kind from address; False once over the limit.
+def retry_after(kind, address, database=''):
+    """Count one attempt of kind from address: 0 while within the limit,
+    else the seconds until the window lets it in again.
 
-    `[photo_booking] rate_limit_<kind>` is 'count/seconds'."""
+    `[photo_booking] rate_limit_<kind>` is 'count/seconds'. Refusing costs
+    no database work and no sleep, so a flood cannot hold the workers."""
     count, seconds = parse_limit(
         config.get(SECTION, f'rate_limit_{kind}'), LIMITS[kind])
-    window = int(time.time() // seconds)
+    now = time.time()
+    window = int(now // seconds)
     key = f'photo_booking:rl:{database}:{kind}:{address}:{window}'
     counter = _redis_counter()
     hits = counter.hit(key, seconds) if counter else None
     if hits is None:
         hits = _memory.hit(f'{database}:{kind}:{address}', seconds)
-    return hits <= count
+    if hits <= count:
+        return 0
+    return max(1, math.ceil((window + 1) * seconds - now))

@@ -32,6 +32,7 @@ TEMPLATES = os.path.join(HERE, 'templates')
 STATIC = os.path.join(HERE, 'static')
 
 SID_COOKIE = 'pb_sid'
+DEVICE_COOKIE = 'pb_device'
 LANG_COOKIE = 'pb_lang'
 USER_COOKIE = 'pb_session'
 DEFAULT_LANGUAGE = 'ru'
@@ -90,12 +91,15 @@ def portal_database():
 
 
 class BadInput(Exception):
-    "Input the visitor can fix: a 400 page with the message."
+    """Input the visitor can fix: a 400 page with the message (a 429 says
+    when to come back in retry_after seconds)."""
 
-    def __init__(self, message, status=HTTPStatus.BAD_REQUEST):
+    def __init__(self, message, status=HTTPStatus.BAD_REQUEST,
+            retry_after=None):
         super().__init__(message)
         self.message = message
         self.status = status
+        self.retry_after = retry_after
 
 
 class Unavailable(Exception):
@@ -117,7 +121,7 @@ class Visit:
         self.request = request
         self.sid = request.cookies.get(SID_COOKIE) or ''
         self.new_sid = None
-        if not (16 <= len(self.sid) <= 64):
+        if not security.valid_session_id(self.sid):
             self.sid = self.new_sid = security.new_session_id()
         asked = request.args.get('lang')
         self.set_lang = asked if asked in LANGUAGES else None
@@ -128,10 +132,12 @@ class Visit:
         self.user = None
         self.user_cookie = None  # (value, max_age) to set; '' to remove
         self.extra_cookies = {}  # short-lived, http-only: name -> value
+        self.device = request.cookies.get(DEVICE_COOKIE)
+        self.new_device = None
 
     @property
     def csrf(self):
-        return security.csrf_token(self.sid)
+        return security.csrf_token(self.sid, self.session_key)
 
     @property
     def address(self):
@@ -145,9 +151,12 @@ class Visit:
         if user and user.active:
             self.user = user
 
-    def login(self, key):
+    def login(self, key, device=None):
+        """Keep the session key; device proves this sign-in to the next
+        ones (see web.user authenticate)."""
         # A new session id, so a token planted before login is worthless.
         self.sid = self.new_sid = security.new_session_id()
+        self.new_device = device
         self.user_cookie = (key, int(
                     config.getint('session', 'web_timeout',
                         default=30 * 24 * 60 * 60)))
@@ -171,6 +180,11 @@ class Visit:
             response.set_cookie(
                 USER_COOKIE, value, max_age=max_age, httponly=True,
                 samesite='Lax', secure=secure, path='/')
+        if self.new_device:
+            response.set_cookie(
+                DEVICE_COOKIE, self.new_device, max_age=365 * 24 * 3600,
+                httponly=True, samesite='Lax', secure=secure,
+                path='/account/login')
         for name, value in self.extra_cookies.items():
             response.set_cookie(
                 name, value, max_age=3600, httponly=True, samesite='Lax',
@@ -246,10 +260,16 @@ def route(path, methods=('GET',), readonly=None, csrf=True):
             visit = Visit(request)
             _ = visit.gettext
             try:
+                if any(security.has_nul(v) for v in (
+                            *kwargs.values(), *request.args.values(),
+                            *request.form.values())):
+                    raise BadInput(_(
+                            "We could not accept this form. "
+                            "Please try again."))
                 if request.method == 'POST' and csrf:
                     if not security.check_csrf(
                             request.cookies.get(SID_COOKIE),
-                            request.form.get('csrf')):
+                            request.form.get('csrf'), visit.session_key):
                         raise BadInput(_(
                                 "Your session has expired. Go back, "
                                 "reload the page and try again."),
@@ -257,15 +277,19 @@ def route(path, methods=('GET',), readonly=None, csrf=True):
                 response = _run(visit, func, kwargs, readonly)
             except BadInput as e:
                 response = error_page(visit, e.message, e.status)
+                if e.retry_after:
+                    response.headers['Retry-After'] = str(e.retry_after)
             except Unavailable as e:
                 from .portal import alternatives_page
                 response = _run(visit, alternatives_page,
                     {'message': e.message, 'query': e.query}, True)
                 response.status_code = HTTPStatus.CONFLICT
-            except RateLimitException:
+            except RateLimitException as e:
                 response = error_page(visit, _(
                         "Too many attempts. Please wait a few minutes."),
                     HTTPStatus.TOO_MANY_REQUESTS)
+                if getattr(e, 'retry_after', None):
+                    response.headers['Retry-After'] = str(e.retry_after)
             except (UserError, UserWarning) as e:
                 response = error_page(visit, e.message)
             except exceptions.NotFound:

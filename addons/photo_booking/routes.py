@@ -18,7 +18,7 @@ from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from . import api, openapi, setup_cache
-from .api import PREFIX, ApiError, json_api, localised
+from .api import PREFIX, ApiError, json_api, localised, rate_limited
 from .booking import ACTIVE_STATES
 
 
@@ -102,6 +102,7 @@ def _setting(pool, params):
 @app.route(f'{PREFIX}/holds', methods=['POST'])
 @with_pool
 @json_api
+@rate_limited('api_write')
 @with_transaction()
 @localised
 def create_hold(request, pool):
@@ -152,6 +153,7 @@ def booking(request, pool, token):
 @app.route(f'{PREFIX}/bookings/<token>/confirm', methods=['POST'])
 @with_pool
 @json_api
+@rate_limited('api_write')
 @with_transaction()
 @localised
 def confirm(request, pool, token):
@@ -192,6 +194,7 @@ def _check_cancellable(booking):
 @app.route(f'{PREFIX}/bookings/<token>/cancel', methods=['POST'])
 @with_pool
 @json_api
+@rate_limited('api_write')
 @with_transaction()
 @localised
 def cancel(request, pool, token):
@@ -221,6 +224,7 @@ def cancel(request, pool, token):
 @app.route(f'{PREFIX}/bookings/<token>/reschedule', methods=['POST'])
 @with_pool
 @json_api
+@rate_limited('api_write')
 @with_transaction()
 @localised
 def reschedule(request, pool, token):
@@ -242,6 +246,7 @@ def reschedule(request, pool, token):
 @app.route(f'{PREFIX}/session', methods=['POST'])
 @with_pool
 @json_api
+@rate_limited('login')
 @with_transaction()
 @localised
 def login(request, pool):
@@ -251,12 +256,13 @@ def login(request, pool):
     email = body.text('email', required=True, length=api.NAME_LENGTH)
     password = body.text(
         'password', required=True, length=api.NAME_LENGTH, strip=False)
-    user = User.authenticate(email, password)
+    device = body.text('device', length=api.NAME_LENGTH)
+    user = User.authenticate(email, password, device=device)
     if not user:
         # Returned, not raised: the failed attempt must be committed.
         return {'error': gettext('photo_booking.msg_api_login_failed')}, \
             HTTPStatus.UNAUTHORIZED
-    return {'session': user.new_session()}
+    return {'session': user.new_session(), 'device': user.device_token()}
 
 
 @app.route(f'{PREFIX}/session', methods=['DELETE'])

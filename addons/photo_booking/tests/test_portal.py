@@ -17,7 +17,7 @@ from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking import portal_security
 from trytond.modules.photo_booking.tests.tools import (
-    create_on_location, create_world)
+    AddressedClient, create_on_location, create_world, set_config)
 
 MOSCOW = ZoneInfo('Europe/Moscow')
 CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
@@ -84,6 +84,7 @@ class PortalTestCase(RouteTestCase):
                 ('photo_booking', 'rate_limit_signup', '1000/60'),
                 ('photo_booking', 'rate_limit_login', '1000/60'),
                 ('photo_booking', 'rate_limit_reset', '1000/60'),
+                ('photo_booking', 'rate_limit_reset_confirm', '1000/60'),
                 ('email', 'uri', f'smtp://127.0.0.1:{port}'),
                 ('email', 'from', 'studio@example.com'),
                 ]:
@@ -139,10 +140,8 @@ class PortalTestCase(RouteTestCase):
     # --- helpers ---------------------------------------------------------------
 
     def client(self, address=None):
-        client = super().client()
-        client.environ_base = {
-            'REMOTE_ADDR': address or f'10.0.{id(client) % 250}.1'}
-        return client
+        return AddressedClient(
+            address or f'10.0.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}')
 
     def csrf(self, client, path='/book'):
         response = client.get(path)
@@ -513,7 +512,157 @@ class PortalTestCase(RouteTestCase):
         statuses.append(self.hold(client, utc_start(5, 10)).status_code)
         self.assertEqual(statuses[-1], HTTPStatus.TOO_MANY_REQUESTS)
 
+    def test_studio_without_photographers(self):
+        "A studio where nobody offers the service shows no times, not a 500"
+        with Transaction().start(DB_NAME, 0):
+            studio, = Pool().get('photo.studio').create([{
+                        'name': "Empty", 'city': "Moscow",
+                        'timezone': 'Europe/Moscow',
+                        'rooms': [('create', [{'name': "Hall"}])]}])
+            studio.active = False  # out of the other tests' catalogue
+            studio.save()
+            Transaction().commit()
+            self.addCleanup(self.reactivate, studio.id, False)
+        self.reactivate(studio.id, True)
+        client = self.client()
+        for args in ['photographer=any', f'photographer={self.anna}']:
+            with self.subTest(args=args):
+                response = client.get(
+                    f'/book?service={self.service}&{args}'
+                    f'&studio={studio.id}&day={moscow_day(2).isoformat()}')
+                # The photographer does not work there: choose again.
+                self.assertIn(response.status_code, {HTTPStatus.OK,
+                        HTTPStatus.SEE_OTHER, HTTPStatus.BAD_REQUEST})
+                self.assertNotIn(
+                    utc_start(2, 10), response.get_data(as_text=True))
+
+    def reactivate(self, studio_id, active):
+        with Transaction().start(DB_NAME, 0):
+            Studio = Pool().get('photo.studio')
+            Studio.write([Studio(studio_id)], {'active': active})
+            Transaction().commit()
+
+    def test_bad_characters_and_ids(self):
+        "NUL bytes and ids past the database's integers are 4xx"
+        client = self.client()
+        for path in ['/book?service=%00', '/book?service=1%002',
+                f'/book?service={2 ** 64}&photographer=any',
+                f'/book?service={self.service}&photographer={2 ** 63 + 1}',
+                f'/media/photographer/{2 ** 64}',
+                '/booking/' + 'a' * 31 + '%00']:
+            with self.subTest(path=path):
+                self.assertIn(client.get(path).status_code,
+                    {HTTPStatus.OK, HTTPStatus.NOT_FOUND,
+                        HTTPStatus.BAD_REQUEST})
+        response = client.post('/account/reset', data={
+                'csrf': self.csrf(client, '/account/reset'),
+                'email': 'nul\x00@example.com'})
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+
+    def test_calendar_file_hides_the_token(self):
+        "The .ics UID is stable and is not the booking's token"
+        client = self.client()
+        confirmation = self.book(client, utc_start(10, 14))
+        token = confirmation.rsplit('/', 1)[1]
+        uids = [re.search(r'UID:(\S+)', client.get(
+                    confirmation + '.ics').get_data(as_text=True)).group(1)
+            for _ in range(2)]
+        self.assertEqual(uids[0], uids[1])
+        self.assertNotIn(token, uids[0])
+
+    def test_forms_need_a_server_issued_session(self):
+        "A visitor id the client chose is replaced; tokens follow sign-in"
+        client = self.client()
+        client.set_cookie('pb_sid', 'attacker-chosen-session-id-0000')
+        response = client.get('/account/reset')
+        cookies = ' '.join(response.headers.getlist('Set-Cookie'))
+        self.assertIn('pb_sid=', cookies)
+        self.assertNotIn('attacker-chosen', cookies)
+        # A token taken before signing in is no good once signed in.
+        token = self.csrf(client, '/account/signup')
+        self.signup(client, 'csrf@example.com')
+        response = client.post('/account/logout', data={'csrf': token})
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        self.assertEqual(client.get('/account').status_code, HTTPStatus.OK)
+
+    def test_secure_cookies_behind_tls_proxy(self):
+        "With [web] num_proxies, a proxy's HTTPS gives Secure cookies"
+        from trytond.wsgi import NumProxyFix, app
+        forwarded = {'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '1.2.3.4'}
+        direct = self.client().get('/', headers=forwarded)
+        self.assertNotIn('Secure', direct.headers['Set-Cookie'])
+        proxied = AddressedClient('10.1.1.1', NumProxyFix(app, 1)).get(
+            '/', headers=forwarded)
+        self.assertIn('Secure', proxied.headers['Set-Cookie'])
+
     # --- accounts --------------------------------------------------------------
+
+    def login(self, client, email, password, **headers):
+        return client.post('/account/login', data={
+                'csrf': self.csrf(client, '/account/login'),
+                'email': email, 'password': password}, headers=headers)
+
+    def test_wrong_passwords_lock_one_address_not_the_owner(self):
+        "Failures count per account and address; the owner's device goes on"
+        owner = self.client()
+        self.signup(owner, 'locked@example.com', name="Lock")
+        owner.post('/account/logout', data={
+                'csrf': self.csrf(owner, '/account')})
+        response = self.login(owner, 'locked@example.com', PASSWORD)
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        device = owner.get_cookie('pb_device', path='/account/login')
+        self.assertTrue(device)
+
+        attacker = self.client('10.77.0.1')
+        started = time.monotonic()
+        statuses = [self.login(attacker, 'locked@example.com',
+                f'guess-{i}').status_code for i in range(7)]
+        # web_user slept 2**n - 1 s after each: 57 s for the first six.
+        self.assertLess(time.monotonic() - started, 20)
+        self.assertEqual(statuses,
+            [HTTPStatus.BAD_REQUEST] * 6 + [HTTPStatus.TOO_MANY_REQUESTS])
+        response = self.login(attacker, 'locked@example.com', PASSWORD)
+        self.assertEqual(response.status_code, HTTPStatus.TOO_MANY_REQUESTS)
+        self.assertGreater(int(response.headers['Retry-After']), 0)
+
+        elsewhere = self.client('10.77.0.2')
+        self.assertEqual(self.login(
+                elsewhere, 'locked@example.com', PASSWORD).status_code,
+            HTTPStatus.SEE_OTHER)
+        # The owner's known device, even at the attacker's address.
+        same_address = self.client('10.77.0.1')
+        same_address.set_cookie(
+            'pb_device', device.value, path='/account/login')
+        self.assertEqual(self.login(
+                same_address, 'locked@example.com', PASSWORD).status_code,
+            HTTPStatus.SEE_OTHER)
+
+    def test_reset_confirm_refused_not_slept_on(self):
+        "Wrong reset tokens get 429 at once, for their address only"
+        self.signup(self.client(), 'reset-flood@example.com', name="Flood")
+        attacker = self.client('10.78.0.1')
+
+        def confirm(client):
+            return client.post('/account/reset/confirm', data={
+                    'csrf': self.csrf(client, '/account/reset'),
+                    'email': 'reset-flood@example.com',
+                    'token': uuid.uuid4().hex,
+                    'password': 'New-password-42'}).status_code
+        started = time.monotonic()
+        statuses = [confirm(attacker) for _ in range(7)]
+        # web_user slept up to 2**n - 1 s (random) in the worker after each.
+        self.assertLess(time.monotonic() - started, 20)
+        self.assertEqual(statuses,
+            [HTTPStatus.BAD_REQUEST] * 6 + [HTTPStatus.TOO_MANY_REQUESTS])
+        self.assertEqual(
+            confirm(self.client('10.78.0.2')), HTTPStatus.BAD_REQUEST)
+
+        # And per address, whatever the account.
+        set_config(self.addCleanup, 'photo_booking',
+            'rate_limit_reset_confirm', '3/60')
+        flood = self.client('10.78.0.3')
+        statuses = [confirm(flood) for _ in range(4)]
+        self.assertEqual(statuses[-1], HTTPStatus.TOO_MANY_REQUESTS)
 
     def test_signup_verify_attaches_guest_bookings(self):
         "Guest bookings join the account once its email is confirmed"
@@ -776,10 +925,51 @@ class SecurityTestCase(__import__('unittest').TestCase):
     "CSRF tokens and rate limits as plain functions"
 
     def test_csrf_bound_to_session(self):
-        token = portal_security.csrf_token('session-a' * 3)
-        self.assertTrue(portal_security.check_csrf('session-a' * 3, token))
-        self.assertFalse(portal_security.check_csrf('session-b' * 3, token))
+        "Tokens hold for a server-issued visitor id and its sign-in only"
+        sid, other = (portal_security.new_session_id() for _ in range(2))
+        token = portal_security.csrf_token(sid)
+        self.assertTrue(portal_security.check_csrf(sid, token))
+        self.assertFalse(portal_security.check_csrf(other, token))
         self.assertFalse(portal_security.check_csrf('', token))
+        self.assertFalse(portal_security.check_csrf(sid, token, 'key'))
+        signed_in = portal_security.csrf_token(sid, 'key')
+        self.assertTrue(portal_security.check_csrf(sid, signed_in, 'key'))
+        self.assertFalse(portal_security.check_csrf(sid, signed_in, 'other'))
+        # A visitor id the client made up is not accepted, even with the
+        # token the server would give it.
+        chosen = 'attacker-chosen-session-id'
+        self.assertFalse(portal_security.valid_session_id(chosen))
+        self.assertFalse(portal_security.check_csrf(
+                chosen, portal_security.csrf_token(chosen)))
+
+    def test_device_token(self):
+        "A device token holds for its email and password hash only"
+        token = portal_security.device_token('a@example.com', 'hash-1')
+        self.assertTrue(
+            portal_security.check_device(token, 'a@example.com', 'hash-1'))
+        for email, hash_ in [('b@example.com', 'hash-1'),
+                ('a@example.com', 'hash-2'), ('a@example.com', None)]:
+            self.assertFalse(portal_security.check_device(token, email, hash_))
+        self.assertFalse(
+            portal_security.check_device('x.y', 'a@example.com', 'hash-1'))
+
+    def test_retry_after(self):
+        "Over the limit, the seconds to wait; within it, 0"
+        set_config(self.addCleanup, 'photo_booking',
+            'rate_limit_reset_confirm', '2/60')
+        address = uuid.uuid4().hex
+        waits = [portal_security.retry_after('reset_confirm', address)
+            for _ in range(3)]
+        self.assertEqual(waits[:2], [0, 0])
+        self.assertIn(waits[2], range(1, 61))
+
+    def test_calendar_uid(self):
+        "A booking's calendar UID is stable and does not give its token"
+        token = uuid.uuid4().hex
+        uid = portal_security.calendar_uid(token)
+        self.assertEqual(portal_security.calendar_uid(token), uid)
+        self.assertNotIn(token, uid)
+        self.assertNotEqual(portal_security.calendar_uid(uuid.uuid4().hex), uid)
 
     def test_secret_shared_through_data_path(self):
         "Without a configured secret, workers share one kept on disk"

@@ -1,6 +1,7 @@
 "The JSON API over HTTP, as the portal, the bot and staff apps use it."
 import datetime as dt
 import json
+import time
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from openapi_schema_validator import OAS30Validator
 
+import trytond.config as config
 from trytond import backend
 from trytond.backend.postgresql.database import LoggingCursor
 from trytond.backend.sqlite.database import SQLiteCursor
@@ -18,7 +20,8 @@ from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.openapi import document
-from trytond.modules.photo_booking.tests.tools import create_world
+from trytond.modules.photo_booking.tests.tools import (
+    AddressedClient, create_world, set_config)
 
 API = 'photo_booking/api/v1'
 MOSCOW = ZoneInfo('Europe/Moscow')
@@ -40,6 +43,15 @@ def day(days):
 class PhotoBookingRouteTestCase(RouteTestCase):
     "JSON API routes"
     module = 'photo_booking'
+
+    @classmethod
+    def setUpClass(cls):
+        # Counted in this process only, and high enough for the other tests.
+        for key, value in [('redis_url', ''),
+                ('rate_limit_api_write', '1000/60'),
+                ('rate_limit_login', '1000/60')]:
+            set_config(cls.addClassCleanup, 'photo_booking', key, value)
+        super().setUpClass()
 
     @classmethod
     def setUpDatabase(cls):
@@ -71,6 +83,12 @@ class PhotoBookingRouteTestCase(RouteTestCase):
                     'email': 'client@example.com', 'password': PASSWORD,
                     'party': w.client.id,
                     }])
+        # A studio where nobody offers the service (nor works).
+        empty, = pool.get('photo.studio').create([{
+                    'name': "Empty", 'city': "Moscow",
+                    'timezone': 'Europe/Moscow',
+                    'rooms': [('create', [{'name': "Hall"}])]}])
+        cls.empty_studio = empty.id
         cls.service = w.service.id
         cls.studio = w.studio.id
         cls.rooms = [r.id for r in w.rooms]
@@ -140,7 +158,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         self.assertEqual(
             anna['services'], [{'service': self.service, 'price': '5000.00'}])
         self.assertEqual((anna['rating'], anna['review_count']), (None, 0))
-        studio, = studios.json
+        studio = next(s for s in studios.json if s['id'] == self.studio)
         self.assertEqual(studio['timezone'], 'Europe/Moscow')
         self.assertEqual(studio['address'], 'Moscow')
         self.assertEqual(
@@ -269,7 +287,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         token = self.hold(moscow(30, 10)).json['token']
         self.post(f'bookings/{token}/confirm')
 
-        response = self.post(f'bookings/{token}/cancel')
+        response = self.post(f'bookings/{token}/cancel', {})
 
         self.assertEqual(response.status_code, HTTPStatus.OK, response.data)
         self.assertEqual(response.json['state'], 'cancelled')
@@ -447,7 +465,8 @@ class PhotoBookingRouteTestCase(RouteTestCase):
                 ('post', 'bookings/nope/cancel'),
                 ]:
             with self.subTest(path=path):
-                response = getattr(self.client(), method)(self.url(path))
+                response = getattr(self.client(), method)(
+                    self.url(path), **({'json': {}} if method == 'post' else {}))
                 self.assertError(response, HTTPStatus.NOT_FOUND)
                 self.assertDocumented(
                     response, '/' + path.replace('nope', '{token}'), method)
@@ -661,5 +680,147 @@ class PhotoBookingRouteTestCase(RouteTestCase):
             if 'FROM "photo_booking"' in q[0] and '"web_user"' in q[0])
         self.assertIndexCondition(query, 'web_user')
         self.assertIndexCondition(query, 'client')
+
+    # --- floods, guessing and bad input: clear 4xx ------------------------
+
+    def from_address(self, address):
+        return AddressedClient(address)
+
+    def sign_in(self, client, password, email='client@example.com', **extra):
+        return client.post(self.url('session'), json={
+                'email': email, 'password': password, **extra})
+
+    def test_availability_where_nobody_works(self):
+        "A studio without photographers for the service has no slots, not 500"
+        for photographer in ['any', None]:
+            with self.subTest(photographer=photographer):
+                response = self.get('availability', query_string={
+                        k: v for k, v in {
+                            'service': self.service,
+                            'studio': self.empty_studio,
+                            'photographer': photographer,
+                            'from': day(3), 'to': day(3)}.items() if v})
+                self.assertEqual(
+                    response.status_code, HTTPStatus.OK, response.data)
+                self.assertDocumented(response, '/availability')
+                self.assertEqual(response.json['slots'], [])
+                self.assertIsNone(response.json['next_available'])
+
+    def test_holds_rate_limited_per_address(self):
+        "40 holds in a burst from one address: most get 429 with Retry-After"
+        token = self.hold(moscow(39, 10)).json['token']
+        set_config(self.addCleanup, 'photo_booking', 'rate_limit_api_write',
+            '10/60')
+        flood = self.from_address('10.99.0.1')
+        statuses = []
+        for i in range(40):
+            response = flood.post(self.url('holds'), json={
+                    'service': self.service, 'studio': self.studio,
+                    'photographer': self.anna, 'start': moscow(40 + i, 10),
+                    'client': {'name': "Flood", 'email': 'f@example.com'}})
+            statuses.append(response.status_code)
+        self.assertEqual(statuses.count(HTTPStatus.CREATED), 10, statuses)
+        self.assertEqual(statuses.count(HTTPStatus.TOO_MANY_REQUESTS), 30)
+        self.assertDocumented(response, '/holds', 'post')
+        self.assertGreater(int(response.headers['Retry-After']), 0)
+        read = flood.get(self.url('services'))  # reads are not limited
+        self.assertEqual(read.status_code, HTTPStatus.OK)
+        english = flood.post(self.url('holds'), json={},
+            headers={'Accept-Language': 'en'})
+        self.assertEqual(english.json['error'],
+            "Too many attempts. Please wait a little and try again.")
+        for path in ['confirm', 'cancel', 'reschedule']:
+            with self.subTest(path=path):
+                response = flood.post(
+                    self.url(f'bookings/{token}/{path}'), json={})
+                self.assertEqual(
+                    response.status_code, HTTPStatus.TOO_MANY_REQUESTS)
+        # Another address is not affected.
+        other = self.from_address('10.99.0.2').post(self.url('holds'), json={
+                'service': self.service, 'studio': self.studio,
+                'photographer': self.anna, 'start': moscow(39, 12),
+                'client': {'name': "Other", 'email': 'o@example.com'}})
+        self.assertEqual(other.status_code, HTTPStatus.CREATED, other.data)
+
+    def test_wrong_passwords_lock_one_address_not_the_owner(self):
+        "Failures count per account and address; known devices go on"
+        owner = self.from_address('10.98.0.1')
+        known = self.sign_in(owner, PASSWORD)
+        self.assertEqual(known.status_code, HTTPStatus.OK, known.data)
+        device = known.json['device']
+
+        attacker = self.from_address('10.98.0.2')
+        started = time.monotonic()
+        statuses = [self.sign_in(attacker, 'guess-%s' % i).status_code
+            for i in range(8)]
+        # Refused at once, not slept on: web_user slept 2**n - 1 s after
+        # each, 57 s for the first six.
+        self.assertLess(time.monotonic() - started, 20)
+        self.assertEqual(statuses,
+            [HTTPStatus.UNAUTHORIZED] * 6 + [HTTPStatus.TOO_MANY_REQUESTS] * 2)
+        refused = self.sign_in(attacker, PASSWORD)
+        self.assertEqual(refused.status_code, HTTPStatus.TOO_MANY_REQUESTS)
+        self.assertDocumented(refused, '/session', 'post')
+        self.assertIn(int(refused.headers['Retry-After']),
+            range(1, config.getint('session', 'timeout') + 1))
+
+        # The owner signs in from elsewhere, and with a known device even
+        # from the attacker's address.
+        self.assertEqual(
+            self.sign_in(owner, PASSWORD).status_code, HTTPStatus.OK)
+        self.assertEqual(
+            self.sign_in(attacker, PASSWORD, device=device).status_code,
+            HTTPStatus.OK)
+        # A device token of the account does not help another one, nor a
+        # forged one.
+        for forged in [device[:-1] + '0', 'x.y']:
+            self.assertEqual(
+                self.sign_in(attacker, PASSWORD, device=forged).status_code,
+                HTTPStatus.TOO_MANY_REQUESTS)
+
+    def test_input_errors_are_4xx(self):
+        "Huge ids, NUL bytes and bodiless cancels are clear 4xx, not 500"
+        for value in [2 ** 63 + 1, 2 ** 31, str(2 ** 64)]:
+            with self.subTest(value=value):
+                response = self.get('availability', query_string={
+                        'service': value, 'studio': self.studio})
+                self.assertError(
+                    response, HTTPStatus.BAD_REQUEST, 'service')
+                response = self.hold(moscow(50, 10), photographer=value)
+                self.assertError(
+                    response, HTTPStatus.BAD_REQUEST, 'photographer')
+        response = self.post('holds', {
+                'service': self.service, 'studio': self.studio,
+                'start': moscow(50, 10), 'notes': 'a\x00b',
+                'client': {'name': 'Nul\x00', 'email': 'n@example.com'}})
+        self.assertError(response, HTTPStatus.BAD_REQUEST, 'client.name')
+        self.assertDocumented(response, '/holds', 'post')
+        self.assertError(
+            self.get('bookings/' + 'a' * 31 + '%00'), HTTPStatus.NOT_FOUND)
+
+        token = self.hold(moscow(51, 10)).json['token']
+        for data in [None, b'', b'  ']:
+            with self.subTest(body=data):
+                response = self.client().post(
+                    self.url(f'bookings/{token}/cancel'), data=data,
+                    content_type='application/json')
+                self.assertError(response, HTTPStatus.BAD_REQUEST)
+                self.assertDocumented(
+                    response, '/bookings/{token}/cancel', 'post')
+        self.assertEqual(self.get(f'bookings/{token}').json['state'], 'hold')
+
+    def test_conflict_without_alternatives_is_documented(self):
+        "Rescheduling a cancelled booking is a 409 the document describes"
+        token = self.hold(moscow(52, 10)).json['token']
+        self.post(f'bookings/{token}/cancel', {})
+
+        response = self.post(
+            f'bookings/{token}/reschedule', {'start': moscow(52, 12)})
+
+        self.assertError(response, HTTPStatus.CONFLICT)
+        self.assertNotIn('alternatives', response.json)
+        self.assertDocumented(
+            response, '/bookings/{token}/reschedule', 'post')
+
 
 del RouteTestCase

@@ -1,9 +1,13 @@
-"Build a small studio world inside a test transaction."
+"Build a small studio world inside a test transaction; test clients."
 import datetime as dt
 from decimal import Decimal
 from types import SimpleNamespace
 
+from werkzeug.test import Client
+
+import trytond.config as config
 from trytond.pool import Pool
+from trytond.protocols.wrappers import Response
 
 WEEKDAYS = range(7)
 
@@ -132,3 +136,30 @@ def local(studio, day, hour, minute=0):
 
 def tomorrow(days=1):
     return dt.date.today() + dt.timedelta(days=days)
+
+
+class AddressedClient(Client):
+    "A test client of trytond's WSGI app whose requests come from address."
+
+    def __init__(self, address, app=None):
+        from trytond.wsgi import app as trytond_app
+        super().__init__(app or trytond_app, Response)
+        self.address = address
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault('environ_base', {}).setdefault(
+            'REMOTE_ADDR', self.address)
+        return super().open(*args, **kwargs)
+
+
+def set_config(add_cleanup, section, key, value):
+    "config.set until add_cleanup's cleanups run (a test's or a class's)."
+    if not config.has_section(section):
+        config.add_section(section)
+    old = config.get(section, key)
+    config.set(section, key, value)
+    if old is None:
+        add_cleanup(config._cache_clear)
+        add_cleanup(config._config.remove_option, section, key)
+    else:
+        add_cleanup(config.set, section, key, old)
