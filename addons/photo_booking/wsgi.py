@@ -35,20 +35,21 @@ class SaoUnderAdmin:
 
 
 class SecurityHeaders:
-    """No framing and no sniffing for every response (sao's /admin/ and the
-    API included; the portal sets a stricter CSP itself), HSTS over HTTPS,
-    and a 403 for a foreign Origin.
+    """No framing by other sites and no sniffing for every response (sao's
+    /admin/ and the API included; the portal sets a stricter CSP itself),
+    HSTS over HTTPS, and a 403 for a foreign Origin.
 
     HTTPS is known from the request's scheme: behind a TLS proxy that needs
     `[web] num_proxies`, whose ProxyFix runs inside this middleware. trytond
     refuses a foreign Origin by raising Forbidden outside its own error
     handling, which gunicorn would answer with a 500.
     """
+    # sao frames its own documents (sandboxed iframes, <object> for PDF):
+    # other sites may not frame it, its own pages may.
     HEADERS = {
-        'X-Frame-Options': 'DENY',
+        'X-Frame-Options': 'SAMEORIGIN',
         'X-Content-Type-Options': 'nosniff',
-        'Content-Security-Policy': (
-            "frame-ancestors 'none'; object-src 'none'; base-uri 'self'"),
+        'Content-Security-Policy': "frame-ancestors 'self'; base-uri 'self'",
         }
     HSTS = 'max-age=31536000; includeSubDomains'
 
