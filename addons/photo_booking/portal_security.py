@@ -1,4 +1,6 @@
-"""Portal safety: signed CSRF tokens and a per-IP rate limit.
+"""Portal and API safety: server-signed visitor ids, CSRF, known-device and
+calendar tokens, input checks, and the one per-IP rate limit (Redis or
+in-process) the portal and the API share.
 
 No trytond model here: plain functions configured from `[photo_booking]`
 at call time, unit-tested directly.
@@ -238,4 +240,5 @@ def retry_after(kind, address, database=''):
         hits = _memory.hit(f'{database}:{kind}:{address}', seconds)
     if hits <= count:
         return 0
+    # The fixed window's end (the in-process window slides: an estimate).
     return max(1, math.ceil((window + 1) * seconds - now))

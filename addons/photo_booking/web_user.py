@@ -49,12 +49,13 @@ class User(metaclass=PoolMeta):
         pool = Pool()
         Attempt = pool.get('web.user.authenticate.attempt')
         email = email.lower()
-        Attempt.check_network()
         users = cls.search([('email', '=', email)], limit=1)
         user = users[0] if users else None
         if not (user and device and security.check_device(
                     device, email, user.password_hash)):
             device = None
+            # A flood from the network does not lock out known devices.
+            Attempt.check_network()
         Attempt.check(email, device)
         if user and user.password_hash:
             valid, new_hash = cls.check_password(

@@ -778,6 +778,19 @@ class PhotoBookingRouteTestCase(RouteTestCase):
                 self.sign_in(attacker, PASSWORD, device=forged).status_code,
                 HTTPStatus.TOO_MANY_REQUESTS)
 
+    def test_network_flood_spares_known_devices(self):
+        "Guessing many accounts from an address does not lock out a device"
+        owner = self.from_address('10.96.0.1')
+        device = self.sign_in(owner, PASSWORD).json['device']
+        set_config(self.addCleanup, 'session', 'max_attempt_ip_network', '2')
+        for i in range(3):
+            self.sign_in(owner, 'guess', email=f'other{i}@example.com')
+        self.assertEqual(self.sign_in(owner, PASSWORD).status_code,
+            HTTPStatus.TOO_MANY_REQUESTS)
+        self.assertEqual(
+            self.sign_in(owner, PASSWORD, device=device).status_code,
+            HTTPStatus.OK)
+
     def test_input_errors_are_4xx(self):
         "Huge ids, NUL bytes and bodiless cancels are clear 4xx, not 500"
         for value in [2 ** 63 + 1, 2 ** 31, str(2 ** 64)]:
