@@ -58,7 +58,8 @@ def test_foreign_origin_is_403_not_500():
     assert 'origin' in response['body']
 
 
-@pytest.mark.parametrize('path', ['/admin/', '/photo/photo_booking/api/v1/services'])
+@pytest.mark.parametrize(
+    'path', ['/admin/', '/photo/photo_booking/api/v1/services'])
 def test_no_framing(path):
     "sao and the API cannot be framed by another site"
     headers = request('GET', path)['headers']

@@ -588,7 +588,8 @@ class PortalTestCase(RouteTestCase):
     def test_secure_cookies_behind_tls_proxy(self):
         "With [web] num_proxies, a proxy's HTTPS gives Secure cookies"
         from trytond.wsgi import NumProxyFix, app
-        forwarded = {'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '1.2.3.4'}
+        forwarded = {
+            'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '1.2.3.4'}
         direct = self.client().get('/', headers=forwarded)
         self.assertNotIn('Secure', direct.headers['Set-Cookie'])
         proxied = AddressedClient('10.1.1.1', NumProxyFix(app, 1)).get(

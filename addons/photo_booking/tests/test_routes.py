@@ -465,8 +465,9 @@ class PhotoBookingRouteTestCase(RouteTestCase):
                 ('post', 'bookings/nope/cancel'),
                 ]:
             with self.subTest(path=path):
+                body = {'json': {}} if method == 'post' else {}
                 response = getattr(self.client(), method)(
-                    self.url(path), **({'json': {}} if method == 'post' else {}))
+                    self.url(path), **body)
                 self.assertError(response, HTTPStatus.NOT_FOUND)
                 self.assertDocumented(
                     response, '/' + path.replace('nope', '{token}'), method)
