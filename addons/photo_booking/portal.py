@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from sql.aggregate import Max
 
 import trytond.config as config
+from trytond.i18n import gettext
 from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
-from trytond.sendmail import send_message_transactional
 from trytond.transaction import Transaction
 
 from . import portal_security as security
@@ -527,7 +527,9 @@ def release_previous_hold(visit, pool):
         return
     holds = Booking.search([('token', '=', token), ('state', '=', 'hold')])
     if holds:
-        Booking.cancel(holds, by='client', reason='Replaced on the portal')
+        # Not the client's cancellation: the cabinet does not list it.
+        Booking.cancel(holds, by='system', reason=gettext(
+                'photo_booking.msg_booking_hold_replaced'))
 
 
 def alternatives_page(visit, pool, message, query):
@@ -628,7 +630,9 @@ def validate_contact(visit, form, consent=True):
             "like +7 900 123-45-67.")
     if len(values['comment']) > 2000:
         errors['comment'] = _("The comment is too long.")
-    if consent and form.get('consent') != 'yes':
+    # Kept as the client left it when the form comes back with errors.
+    values['consent'] = form.get('consent') == 'yes'
+    if consent and not values['consent']:
         errors['consent'] = _(
             "Please agree to the processing of your personal data.")
     return values, errors
@@ -775,7 +779,8 @@ def booking_ics(visit, pool, token):
 
 # --- mail --------------------------------------------------------------------
 
-def send_mail(visit, to, template, **context):
+def send_mail(visit, records, to, template, **context):
+    "Mail template to to about records (of one model), after the commit."
     _ = visit.gettext
     message = EmailMessage()
     body = env.get_template(template).render(
@@ -785,12 +790,12 @@ def send_mail(visit, to, template, **context):
     message['To'] = to
     message['Subject'] = subject.strip()
     message.set_content(text.strip() + '\n')
-    send_message_transactional(message)
+    records[0].queue_mail(records, message)
 
 
 def send_booking_mail(visit, booking):
     if booking.email:
-        send_mail(visit, booking.email, 'mail_booking.txt',
+        send_mail(visit, [booking], booking.email, 'mail_booking.txt',
             booking=booking_view(booking))
 
 
@@ -844,7 +849,7 @@ def signup_post(visit, pool):
     user.password = password
     user.set_email_token()
     user.save()
-    send_mail(visit, user.email, 'mail_verify.txt', user=user)
+    send_mail(visit, [user], user.email, 'mail_verify.txt', user=user)
     visit.login(user.new_session())
     return redirect_to('/account', {'notice': 'verify'})
 
@@ -860,6 +865,20 @@ def verify(visit, pool):
     for user in users:
         attach_guest_bookings(pool, user)
     return redirect_to('/account', {'notice': 'verified'})
+
+
+@route('/account/verify/resend', methods=['POST'])
+def verify_resend(visit, pool):
+    "A new validation link for an account whose email is not confirmed."
+    require_user(visit)
+    check_rate(visit, 'signup')
+    user = visit.user
+    if user.email_valid:
+        return redirect_to('/account')
+    user.set_email_token()
+    user.save()
+    send_mail(visit, [user], user.email, 'mail_verify.txt', user=user)
+    return redirect_to('/account', {'notice': 'resent'})
 
 
 @route('/account/login')
@@ -911,7 +930,7 @@ def reset_post(visit, pool):
             continue
         user.set_reset_password_token()
         user.save()
-        send_mail(visit, user.email, 'mail_reset.txt', user=user)
+        send_mail(visit, [user], user.email, 'mail_reset.txt', user=user)
     # Same answer whether the account exists or not.
     return render(visit, 'reset.html', sent=True)
 
@@ -1162,12 +1181,13 @@ def delete_account(visit, pool):
     _ = visit.gettext
     user = visit.user
     if visit.request.form.get('confirm') != 'yes':
-        raise BadInput(_("Tick the box to confirm deleting your account."))
+        raise BadInput(_("Tick the box to confirm deleting your account."),
+            back='/account')
     now = utc_now()
     bookings = Booking.search([('web_user', '=', user.id)])
     if any(b.state in ACTIVE and b.end >= now for b in bookings):
         raise BadInput(_("Cancel your upcoming bookings before deleting "
-                "the account."))
+                "the account."), back='/account')
     # The account's party and the parties made for its guest bookings.
     parties = {b.client for b in bookings} | (
         {user.party} if user.party else set())
@@ -1219,6 +1239,14 @@ def offline(visit, pool):
     return render(visit, 'offline.html')
 
 
+@route('/<path:path>', methods=('GET',))
+def not_found(visit, pool, path):
+    """Any other address (a mistyped one, '/book/'): the portal's 404 page
+    rather than the JSON-RPC routes' bare 405. Every real page has its own,
+    more specific route."""
+    raise exceptions.NotFound()
+
+
 def static_response(path, extra_headers=None, root=STATIC):
     "A file of root (this module's static/ by default) or NotFound."
     full = os.path.normpath(os.path.join(root, path))
@@ -1252,9 +1280,15 @@ def _service_worker(request):
             'Service-Worker-Allowed': '/', 'Cache-Control': 'no-cache'})
 
 
+def _favicon(request):
+    return static_response('icons/favicon.ico', {
+            'Cache-Control': 'public, max-age=86400'})
+
+
 def _register_static():
     from trytond.wsgi import app
     app.route('/static/<path:path>', methods=['GET'])(_static)
+    app.route('/favicon.ico', methods=['GET'])(_favicon)
     app.route('/sw.js', methods=['GET'])(_service_worker)
 
 

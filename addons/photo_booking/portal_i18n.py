@@ -195,6 +195,10 @@ RU = {
     'Telegram messages about my bookings': 'Сообщения о записях в Telegram',
     'Telegram messages come once you have started our bot.': 'Сообщения в Telegram приходят, после того как вы запустите нашего бота.',
     'Give the address where the shoot takes place: street, house and city (up to 200 characters).': 'Укажите адрес съёмки: улица, дом и город (до 200 символов).',
+    'Back': 'Назад',
+    'We have sent you a new link to confirm your email.': 'Мы отправили вам новую ссылку для подтверждения почты.',
+    'No mail from us?': 'Не пришло письмо?',
+    'Send the link again': 'Отправить ссылку ещё раз',
 }
 
 

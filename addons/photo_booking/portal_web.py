@@ -92,10 +92,11 @@ def portal_database():
 class BadInput(Exception):
     "Input the visitor can fix: a 400 page with the message."
 
-    def __init__(self, message, status=HTTPStatus.BAD_REQUEST):
+    def __init__(self, message, status=HTTPStatus.BAD_REQUEST, back=None):
         super().__init__(message)
         self.message = message
         self.status = status
+        self.back = back  # the page to go back to, if not the home page
 
 
 class Unavailable(Exception):
@@ -231,8 +232,9 @@ def _run(visit, func, kwargs, readonly):
     return run(visit.request, pool)
 
 
-def error_page(visit, message, status=HTTPStatus.BAD_REQUEST):
-    return render(visit, 'error.html', status=status, message=message)
+def error_page(visit, message, status=HTTPStatus.BAD_REQUEST, back=None):
+    return render(
+        visit, 'error.html', status=status, message=message, back=back)
 
 
 def route(path, methods=('GET',), readonly=None, csrf=True):
@@ -256,7 +258,7 @@ def route(path, methods=('GET',), readonly=None, csrf=True):
                             HTTPStatus.BAD_REQUEST)
                 response = _run(visit, func, kwargs, readonly)
             except BadInput as e:
-                response = error_page(visit, e.message, e.status)
+                response = error_page(visit, e.message, e.status, e.back)
             except Unavailable as e:
                 from .portal import alternatives_page
                 response = _run(visit, alternatives_page,

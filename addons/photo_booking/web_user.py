@@ -2,8 +2,10 @@
 from trytond.model import fields
 from trytond.pool import PoolMeta
 
+from .mail import MailMixin
 
-class User(metaclass=PoolMeta):
+
+class User(MailMixin, metaclass=PoolMeta):
     __name__ = 'web.user'
     email_reminders = fields.Boolean(
         "Email Reminders",
@@ -19,4 +21,5 @@ class User(metaclass=PoolMeta):
 
     @classmethod
     def default_telegram_notifications(cls):
-        return True
+        # Nothing to promise before the client has started the bot.
+        return False

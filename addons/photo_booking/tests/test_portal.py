@@ -385,6 +385,15 @@ class PortalTestCase(RouteTestCase):
         self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
         html = response.get_data(as_text=True)
         self.assertEqual(html.count('class="field-error"'), 4)
+        self.assertIn('name="consent" value="yes">', html)
+        # A ticked consent box stays ticked when another field is wrong.
+        response = client.post(details, data={
+                'csrf': self.csrf(client, details), 'name': 'Anna',
+                'phone': '+7 900 123-45-67', 'email': 'not-an-email',
+                'consent': 'yes'})
+        html = response.get_data(as_text=True)
+        self.assertEqual(html.count('class="field-error"'), 1)
+        self.assertIn('name="consent" value="yes" checked>', html)
 
     def test_name_with_markup(self):
         "A client named <script> is shown as text"
@@ -426,6 +435,45 @@ class PortalTestCase(RouteTestCase):
             HTTPStatus.SEE_OTHER)
         self.assertEqual(self.hold(other, start).status_code,
             HTTPStatus.SEE_OTHER)
+
+    def test_replaced_hold_not_in_cabinet(self):
+        "A time given up by picking another is no cancellation of the client"
+        client = self.client()
+        self.signup(client, 'lena@example.com', name="Lena")
+        self.assertEqual(self.hold(client, utc_start(11, 10)).status_code,
+            HTTPStatus.SEE_OTHER)
+        self.book(client, utc_start(11, 12), email='lena@example.com')
+        html = client.get('/account?lang=en').get_data(as_text=True)
+        self.assertIn('12:00', html)
+        self.assertNotIn('Cancelled', html)
+        self.assertIn('No past bookings.', html)
+        with Transaction().start(DB_NAME, 0):
+            Booking = Pool().get('photo.booking')
+            given_up, = Booking.search([
+                    ('web_user.email', '=', 'lena@example.com'),
+                    ('state', '=', 'cancelled'),
+                    ('start', '=', dt.datetime.strptime(
+                            utc_start(11, 10), '%Y-%m-%dT%H:%M'))])
+            self.assertEqual(given_up.cancelled_by, 'system')
+
+    def test_unknown_addresses(self):
+        "Mistyped addresses get the portal's 404 page; the favicon is real"
+        client = self.client()
+        for path in ['/book/', '/nonexistent', '/account/', '/a/b/c.html',
+                '/booking/']:
+            response = client.get(path + '?lang=en')
+            self.assertEqual(response.status_code, HTTPStatus.NOT_FOUND, path)
+            html = response.get_data(as_text=True)
+            self.assertIn('This page does not exist.', html)
+            self.assertIn('href="/book"', html)
+        response = client.get('/favicon.ico')
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        self.assertEqual(response.mimetype, 'image/vnd.microsoft.icon')
+        self.assertEqual(response.get_data()[:4], b'\0\0\1\0')
+        # Tryton's own POST routes are still there.
+        self.assertNotEqual(
+            client.post('/', json={'method': 'common.server.version',
+                    'params': []}).status_code, HTTPStatus.NOT_FOUND)
 
     def test_hold_expired(self):
         "Details sent after the hold expired offer other times"
@@ -530,6 +578,63 @@ class PortalTestCase(RouteTestCase):
         html = client.get('/account?lang=en').get_data(as_text=True)
         self.assertIn('10:00 (Europe/Moscow)', html)
         self.assertIn('Confirmed', html)
+
+    def test_send_validation_link_again(self):
+        "A client who got no validation mail asks for a new link"
+        client = self.client()
+        self.signup(client, 'ira@example.com', name="Ira")
+        self.smtp.wait(1)
+        self.smtp.messages.clear()
+        html = client.get('/account?lang=en').get_data(as_text=True)
+        self.assertIn('Send the link again', html)
+        response = client.post('/account/verify/resend', data={
+                'csrf': self.csrf(client, '/account')})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertIn('notice=resent', response.headers['Location'])
+        self.assertEqual(self.verify(client).status_code,
+            HTTPStatus.SEE_OTHER)
+        html = client.get('/account?lang=en').get_data(as_text=True)
+        self.assertNotIn('Send the link again', html)
+
+    def test_failed_mail_notifies_managers(self):
+        "A mail that cannot be sent is told to the managers, on the booking"
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            group = pool.get('ir.model.data').get_id(
+                'photo_booking', 'group_photo_manager')
+            manager, = pool.get('res.user').create([{
+                        'name': "Manager", 'login': 'mail-manager',
+                        'groups': [('add', [group])]}])
+            transaction.commit()
+        with socket.socket() as probe:
+            probe.bind(('127.0.0.1', 0))
+            closed = probe.getsockname()[1]
+        uri = config.get('email', 'uri')
+        config.set('email', 'uri', f'smtp://127.0.0.1:{closed}')
+        self.addCleanup(config.set, 'email', 'uri', uri)
+        confirmation = self.book(self.client(), utc_start(12, 15),
+            email='lost@example.com')
+        with Transaction().start(DB_NAME, 0):
+            pool = Pool()
+            booking, = pool.get('photo.booking').search(
+                [('token', '=', confirmation.rsplit('/', 1)[1])])
+            self.assertEqual(booking.state, 'confirmed')
+            notification, = pool.get('res.notification').search(
+                [('user', '=', manager.id)])
+            self.assertIn('lost@example.com', notification.label)
+            self.assertEqual(notification.model, 'photo.booking')
+            self.assertEqual(notification.records, f'[{booking.id}]')
+
+    def test_delete_refused_sends_back(self):
+        "A refused account deletion leads back to the cabinet"
+        client = self.client()
+        self.signup(client, 'zoe@example.com', name="Zoe")
+        response = client.post('/account/delete?lang=en', data={
+                'csrf': self.csrf(client, '/account')})
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        html = response.get_data(as_text=True)
+        self.assertIn('Tick the box', html)
+        self.assertIn('<a class="button" href="/account">Back</a>', html)
 
     def test_delete_anonymises_guest_bookings(self):
         "Deleting the account erases the contacts given as a guest too"
@@ -685,10 +790,12 @@ class PortalTestCase(RouteTestCase):
         self.signup(client, 'nina@example.com', name="Nina")
         html = client.get('/account/profile?lang=en').get_data(as_text=True)
         self.assertIn('Email reminders about my bookings', html)
-        self.assertEqual(html.count(' checked>'), 2)
+        # No Telegram before the client has started the bot.
+        self.assertEqual(html.count(' checked>'), 1)
+        self.assertIn('name="telegram_notifications" value="yes">', html)
         data = client.get('/account/data.json').get_json(force=True)
         self.assertEqual(data['account']['notifications'], {
-                'email_reminders': True, 'telegram_notifications': True})
+                'email_reminders': True, 'telegram_notifications': False})
 
         response = client.post('/account/profile', data={
                 'csrf': self.csrf(client, '/account'), 'name': 'Nina',
