@@ -330,6 +330,17 @@ class Choice:
         return '/book?' + urlencode(self.args(**extra))
 
 
+def price_range(pool, service, photographers):
+    """What the service costs with the photographers, as text: one price
+    or the cheapest to the dearest."""
+    Booking = pool.get('photo.booking')
+    prices = sorted({Booking.price_of(service.id, p.id)
+            for p in photographers} or {service.price})
+    low, high = (money(price, service.currency)
+        for price in (prices[0], prices[-1]))
+    return low if low == high else f'{low} – {high}'
+
+
 def offering(pool, service, studio=None):
     Photographer = pool.get('photo.photographer')
     domain = [('services.service', '=', service.id)]
@@ -446,7 +457,12 @@ def book(visit, pool):
         context['services'] = pool.get('photo.service').search([])
         return render(visit, 'book_service.html', **context)
     if not choice.photographer and not choice.any:
-        context['photographers'] = offering(pool, choice.service)
+        photographers = offering(pool, choice.service)
+        context['photographers'] = photographers
+        context['price_range'] = price_range(
+            pool, choice.service, photographers)
+        context['price_of'] = lambda photographer: price_range(
+            pool, choice.service, [photographer])
         return render(visit, 'book_photographer.html', **context)
     if not choice.place_chosen:
         if choice.photographer:
@@ -463,7 +479,11 @@ def book(visit, pool):
     context['picker'] = picker(
         pool, visit, choice.service, choice.studio, choice.photographers,
         tz_name=choice.timezone)
-    context['price'] = money(choice.service.price, choice.service.currency)
+    team = choice.photographers or offering(
+        pool, choice.service, choice.studio)
+    context['price'] = price_range(pool, choice.service, team)
+    context['manual'] = [p for p in team if p.confirmation == 'manual']
+    context['team'] = team
     return render(visit, 'book_time.html', **context)
 
 
@@ -784,7 +804,8 @@ def send_mail(visit, records, to, template, **context):
     _ = visit.gettext
     message = EmailMessage()
     body = env.get_template(template).render(
-        _=_, base_url=visit.request.host_url.rstrip('/'), **context)
+        _=_, lang=visit.lang, base_url=visit.request.host_url.rstrip('/'),
+        **context)
     subject, _sep, text = body.partition('\n')
     message['From'] = config.get('email', 'from')
     message['To'] = to

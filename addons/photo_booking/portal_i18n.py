@@ -199,6 +199,15 @@ RU = {
     'We have sent you a new link to confirm your email.': 'Мы отправили вам новую ссылку для подтверждения почты.',
     'No mail from us?': 'Не пришло письмо?',
     'Send the link again': 'Отправить ссылку ещё раз',
+    'The photographer is assigned with the time you pick. Before you book, the next page shows their final price and whether they confirm the booking themselves.': 'Фотограф назначается вместе с выбранным временем. До записи на следующей странице вы увидите окончательную цену и то, подтверждает ли фотограф запись сам.',
+    '%(name)s confirms each booking personally: until then it is a request, and we mail you the answer.': '%(name)s подтверждает каждую запись лично: до этого она остаётся заявкой, а ответ мы пришлём на почту.',
+    'Final price': 'Итоговая цена',
+    'Send the request': 'Отправить заявку',
+    'confirms bookings personally': 'подтверждает записи лично',
+    'Free cancellation at any time.': 'Бесплатная отмена в любое время.',
+    'Cancelling costs %(percent)s %% of the price.': 'Отмена стоит %(percent)s %% цены.',
+    'Free cancellation until %(hours)s h before the start, then %(percent)s %% of the price.': 'Бесплатная отмена не позднее чем за %(hours)s ч до начала, позже — %(percent)s %% цены.',
+    'Cancellation': 'Отмена',
 }
 
 

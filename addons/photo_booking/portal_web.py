@@ -8,6 +8,7 @@ import importlib.util
 import logging
 import os
 import re
+from decimal import Decimal
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -73,6 +74,26 @@ env = jinja2.Environment(
             jinja2.FileSystemLoader(TEMPLATES), ModuleTemplates()]),
     autoescape=jinja2.select_autoescape(['html', 'xml']),
     trim_blocks=True, lstrip_blocks=True)
+
+
+def format_number(value, lang, digits=None):
+    """value as lang writes it: '4,6' in Russian, '4.6' in English; with
+    digits, rounded to as many decimals, else without trailing zeros."""
+    value = Decimal(str(value))
+    if digits is None:
+        text = f'{value.normalize():f}'
+    else:
+        text = f'{value.quantize(Decimal(1).scaleb(-digits)):f}'
+    return text.replace('.', ',') if lang == 'ru' else text
+
+
+@jinja2.pass_context
+def number_filter(context, value, digits=None):
+    return '' if value is None else format_number(
+        value, context.get('lang'), digits)
+
+
+env.filters['number'] = number_filter
 
 SECURITY_HEADERS = {
     'X-Content-Type-Options': 'nosniff',

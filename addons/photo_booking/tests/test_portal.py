@@ -277,6 +277,40 @@ class PortalTestCase(RouteTestCase):
         self.assertIn(utc_start(2, 10), html)
         self.assertIn('Europe/Moscow', html)
 
+    def dearer_manual_bob(self):
+        "Bob takes 6 000 for the service and approves each booking."
+        def set_bob(price, confirmation):
+            with Transaction().start(DB_NAME, 0) as transaction:
+                pool = Pool()
+                bob = pool.get('photo.photographer')(self.bob)
+                Offer = pool.get('photo.photographer.service')
+                Offer.write(Offer.search([('photographer', '=', bob.id)]),
+                    {'price': price})
+                bob.confirmation = confirmation
+                bob.save()
+                transaction.commit()
+        set_bob(Decimal(6000), 'manual')
+        self.addCleanup(set_bob, None, 'auto')
+
+    def test_any_photographer_shows_prices_and_approval(self):
+        "Prices range over the photographers; the final one shows before"
+        self.dearer_manual_bob()
+        client = self.client()
+        html = client.get(f'/book?service={self.service}&lang=en').get_data(
+            as_text=True)
+        self.assertIn('5\u202f000 RUB – 6\u202f000 RUB', html)
+        self.assertIn('confirms bookings personally', html)
+        html = client.get(f'/book?service={self.service}&photographer=any'
+            f'&studio={self.studio}&lang=en').get_data(as_text=True)
+        self.assertIn('5\u202f000 RUB – 6\u202f000 RUB', html)
+        self.assertIn('the next page shows their final price', html)
+        details = self.hold(client, utc_start(12, 10),
+            photographer=self.bob).headers['Location']
+        html = client.get(details + '?lang=en').get_data(as_text=True)
+        self.assertIn('Final price: 6\u202f000 RUB', html)
+        self.assertIn('confirms each booking personally', html)
+        self.assertIn('Send the request', html)
+
     def test_guest_books(self):
         "A guest holds a time, gives details and gets a confirmation"
         client = self.client()
@@ -290,6 +324,14 @@ class PortalTestCase(RouteTestCase):
         self.assertIn('BEGIN:VEVENT', response.get_data(as_text=True))
         mail, = self.smtp.wait(1)
         self.assertEqual(mail['To'], 'guest@example.com')
+        # The cancellation terms, on the page and in the mail.
+        terms = ('Бесплатная отмена не позднее чем за 24 ч до начала, '
+            'позже — 50 % цены.')
+        self.assertIn(terms, mail.get_payload(decode=True).decode())
+        terms = ('Free cancellation until 24 h before the start, then 50 % '
+            'of the price.')
+        self.assertIn(terms, html)
+        self.assertIn(terms, client.get('/book').get_data(as_text=True))
 
     def test_on_location_booking(self):
         "A shoot at the client's address asks for it and shows it"
