@@ -820,10 +820,14 @@ class Demo:
 
         # Reviews on most of the finished shoots.
         Review = self.get('photo.review')
+        reviews = []
         for booking in done:
             if self.rng.random() < 0.65:
                 rating, comment = self.rng.choice(REVIEWS)
-                Review.leave(booking, booking.client, rating, comment)
+                reviews.append(
+                    Review.leave(booking, booking.client, rating, comment))
+        # The manager has published all but the latest few.
+        Review.publish(reviews[:-3])
 
         # Coming shoots: confirmed, waiting for the photographer's approval
         # or still held by a client who is choosing.

@@ -168,7 +168,7 @@ def catalogue(pool):
     if photographers:
         for review in Review.search([
                     ('photographer', 'in', [p.id for p in photographers]),
-                    ('published', '=', True),
+                    ('state', '=', 'published'),
                     ], limit=50):
             reviews.setdefault(review.photographer.id, [])
             if len(reviews[review.photographer.id]) < 3:
@@ -454,10 +454,14 @@ def book(visit, pool):
     choice = Choice(pool, visit.request.args)
     context = {'choice': choice, 'money': money}
     if not choice.service:
-        context['services'] = pool.get('photo.service').search([])
+        # From a photographer's or a studio's card: what they offer.
+        context['services'] = [s
+            for s in pool.get('photo.service').search([])
+            if (not choice.photographer or choice.photographer.offer(s))
+            and (not choice.studio or offering(pool, s, choice.studio))]
         return render(visit, 'book_service.html', **context)
     if not choice.photographer and not choice.any:
-        photographers = offering(pool, choice.service)
+        photographers = offering(pool, choice.service, choice.studio)
         context['photographers'] = photographers
         context['price_range'] = price_range(
             pool, choice.service, photographers)

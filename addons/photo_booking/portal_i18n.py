@@ -208,6 +208,8 @@ RU = {
     'Cancelling costs %(percent)s %% of the price.': 'Отмена стоит %(percent)s %% цены.',
     'Free cancellation until %(hours)s h before the start, then %(percent)s %% of the price.': 'Бесплатная отмена не позднее чем за %(hours)s ч до начала, позже — %(percent)s %% цены.',
     'Cancellation': 'Отмена',
+    'Book with %(name)s': 'Записаться к фотографу %(name)s',
+    'Book in this studio': 'Записаться в эту студию',
 }
 
 

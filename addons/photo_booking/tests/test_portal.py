@@ -125,8 +125,8 @@ class PortalTestCase(RouteTestCase):
             start=dt.datetime(2024, 1, 10, 9), end=dt.datetime(2024, 1, 10, 10),
             price=Decimal(5000), currency=w.currency, state='done')
         past.save()
-        Review.create([{'booking': past.id, 'rating': 5,
-                    'comment': "Wonderful <i>shoot</i>"}])
+        Review.publish(Review.create([{'booking': past.id, 'rating': 5,
+                    'comment': "Wonderful <i>shoot</i>"}]))
         cls.service, cls.studio = w.service.id, w.studio.id
         cls.anna, cls.bob = anna.id, bob.id
         outdoor, olga = create_on_location(w)
@@ -276,6 +276,27 @@ class PortalTestCase(RouteTestCase):
         self.assertIn(f'data-day="{day.isoformat()}"', html)
         self.assertIn(utc_start(2, 10), html)
         self.assertIn('Europe/Moscow', html)
+
+    def test_cards_lead_to_booking(self):
+        "Photographer and studio cards start a booking with them"
+        client = self.client()
+        html = client.get('/?lang=en').get_data(as_text=True)
+        self.assertIn(f'href="/book?photographer={self.bob}"', html)
+        self.assertIn(f'href="/book?studio={self.studio}"', html)
+        html = client.get('/studios?city=Moscow&lang=en').get_data(
+            as_text=True)
+        self.assertIn(f'href="/book?studio={self.studio}"', html)
+        # Only what Bob offers (not Olga's shoot on location), with Bob.
+        html = client.get(f'/book?photographer={self.bob}').get_data(
+            as_text=True)
+        self.assertIn(
+            f'/book?photographer={self.bob}&amp;service={self.service}', html)
+        self.assertNotIn(f'service={self.outdoor}', html)
+        response = client.get(
+            f'/book?service={self.service}&photographer={self.bob}')
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertIn(f'photographer={self.bob}&studio={self.studio}',
+            response.headers['Location'])
 
     def dearer_manual_bob(self):
         "Bob takes 6 000 for the service and approves each booking."
@@ -803,6 +824,16 @@ class PortalTestCase(RouteTestCase):
         self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
         response = client.post(f'/account/booking/{token}/review', data=data)
         self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        # Moderated: live once a manager publishes it.
+        self.assertNotIn('Nice &lt;b&gt;light', client.get('/').get_data(
+                as_text=True))
+        with Transaction().start(DB_NAME, 0):
+            Review = Pool().get('photo.review')
+            review, = Review.search([('booking.token', '=', token)])
+            self.assertEqual(review.state, 'pending')
+            Review.publish([review])
+        self.assertIn('Nice &lt;b&gt;light', client.get('/').get_data(
+                as_text=True))
         response = client.post(
             f'/account/booking/{token}/review', data=dict(data, rating='9'))
         self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
