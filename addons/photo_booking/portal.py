@@ -26,10 +26,10 @@ from trytond.transaction import Transaction
 from . import portal_security as security
 from .booking import utc_now
 from .exceptions import HoldExpiredError, SlotTakenError
-from .portal_i18n import LANGUAGES
+from .portal_i18n import LANGUAGES, zone_name
 from .portal_web import (
-    STATIC, BadInput, Unavailable, env, local_time, redirect_to, render,
-    route)
+    DEFAULT_LANGUAGE, STATIC, BadInput, Unavailable, env, local_time,
+    redirect_to, render, route)
 
 ACTIVE = ('hold', 'requested', 'confirmed')
 EMAIL_RE = re.compile(r'^[^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+$')
@@ -61,17 +61,20 @@ def money(amount, currency):
     text = f'{amount:,.2f}'.replace(',', '\u202f')
     if text.endswith('.00'):
         text = text[:-3]
+    elif page_language() == 'ru':
+        text = text.replace('.', ',')
     return f'{text} {currency.symbol or currency.code}'
 
 
-def tz_label(tz_name):
-    return tz_name
+def page_language():
+    "The visitor's language, set on the transaction for the request."
+    return Transaction().context.get('language') or DEFAULT_LANGUAGE
 
 
-def when(moment, tz_name):
+def when(moment, tz_name, fmt='%d.%m.%Y %H:%M'):
     "A stored naive-UTC datetime shown in the studio's time zone, named."
     local = local_time(moment, ZoneInfo(tz_name))
-    return f"{local:%d.%m.%Y %H:%M} ({tz_name})"
+    return f"{local:{fmt}} ({zone_name(page_language(), tz_name)})"
 
 
 def form_int(form, name):
@@ -202,6 +205,9 @@ def photographer_photo(visit, pool, photographer_id):
     return response
 
 
+CITY_RADIUS_KM = 30  # a studio this close to a searched city is in it
+
+
 def haversine(a, b):
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
     h = (math.sin((lat2 - lat1) / 2) ** 2
@@ -244,10 +250,15 @@ def studios(visit, pool):
                 haversine(origin, (float(s.latitude), float(s.longitude)))
                 if s.latitude is not None and s.longitude is not None
                 else None)
+            # Searched by city: no "0.3 km" for the studios in it.
+            view['in_city'] = bool(city and not args.get('lat')
+                and view['distance'] is not None
+                and view['distance'] < CITY_RADIUS_KM)
         views.sort(key=lambda v: (
                 v['distance'] is None, v['distance'] or 0))
     return render(visit, 'studios.html', studios=views, city=city,
-        origin=origin, message=message)
+        origin=origin, message=message,
+        from_city=bool(city and origin and not args.get('lat')))
 
 
 @route('/legal/<code>')
@@ -616,8 +627,7 @@ def booking_view(booking):
         'end': local_time(booking.end, ZoneInfo(tz)),
         'tz': tz,
         'price': money(booking.price, booking.currency),
-        'hold_until': (
-            f"{local_time(booking.hold_expires, ZoneInfo(tz)):%H:%M} ({tz})"
+        'hold_until': (when(booking.hold_expires, tz, '%H:%M')
             if booking.hold_expires else ''),
         }
 
@@ -840,7 +850,22 @@ def attach_guest_bookings(pool, user):
 
 @route('/account/signup')
 def signup(visit, pool):
-    return render(visit, 'signup.html', values={}, errors={})
+    "Prefilled from the guest booking just made (?booking=<its token>)."
+    values = {}
+    token = visit.request.args.get('booking')
+    if token:
+        try:
+            booking = booking_by_token(pool, token)
+        except exceptions.NotFound:
+            booking = None
+        if booking and not booking.web_user and booking.email:
+            values = {
+                'name': (booking.client.name
+                    if booking.client.name != GUEST_PARTY else ''),
+                'email': booking.email,
+                'phone': booking.phone or '',
+                }
+    return render(visit, 'signup.html', values=values, errors={})
 
 
 @route('/account/signup', methods=['POST'])
@@ -1156,10 +1181,13 @@ def my_data(visit, pool):
     party = user.party
     bookings = pool.get('photo.booking').search([
             ('web_user', '=', user.id)], order=[('start', 'ASC')])
+    def yes_no(value):
+        # Words a person reads, not SQLite's 1/0.
+        return 'yes' if value else 'no'
     data = {
         'account': {
-            'email': user.email, 'email_valid': user.email_valid,
-            'notifications': {name: getattr(user, name)
+            'email': user.email, 'email_valid': yes_no(user.email_valid),
+            'notifications': {name: yes_no(getattr(user, name))
                 for name in NOTIFICATION_PREFERENCES},
             },
         'party': {

@@ -24,7 +24,8 @@ from trytond.wsgi import app
 
 from . import portal_security as security
 from .portal_i18n import (
-    LANGUAGES, STATE_LABELS, month_name, translator, weekday_names)
+    LANGUAGES, STATE_LABELS, month_name, translator, weekday_names,
+    zone_name)
 
 logger = logging.getLogger(__name__)
 
@@ -215,6 +216,7 @@ def render(visit, template, status=HTTPStatus.OK, **context):
         request=request, lang_url=lambda code: lang_url(request, code),
         month_name=lambda month: month_name(visit.lang, month),
         weekday_names=weekday_names(visit.lang), state_labels=STATE_LABELS,
+        zone_name=lambda tz_name: zone_name(visit.lang, tz_name),
         portal_panels=lambda booking, page: booking.portal_panels(page))
     body = env.get_template(template).render(**context)
     response = Response(body, status=int(status), mimetype='text/html')

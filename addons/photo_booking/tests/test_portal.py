@@ -184,6 +184,11 @@ class PortalTestCase(RouteTestCase):
             mail.get_payload(decode=True).decode())
         return client.get(link.group(0))
 
+    def assert_zone_named(self, html):
+        "Times carry the studio's time zone by name, not its identifier."
+        self.assertNotIn('Europe/Moscow', html)
+        self.assertRegex(html, 'Москва|Moscow time')
+
     # --- public site -------------------------------------------------------------
 
     def test_home_in_russian_by_default(self):
@@ -200,7 +205,7 @@ class PortalTestCase(RouteTestCase):
         self.assertIn('Tverskaya 1, Moscow', html)
         self.assertIn('Profoto B10', html)
         self.assertIn('openstreetmap.org', html)
-        self.assertIn('Europe/Moscow', html)
+        self.assert_zone_named(html)
         self.assertEqual(response.headers['X-Frame-Options'], 'DENY')
 
     def test_english_switch_is_remembered(self):
@@ -225,11 +230,46 @@ class PortalTestCase(RouteTestCase):
         client = self.client()
         html = client.get('/studios?lat=55.75&lon=37.62&lang=en').get_data(
             as_text=True)
-        self.assertIn('km away', html)
-        html = client.get('/studios?city=Moscow').get_data(as_text=True)
-        self.assertIn('km away', html)
+        self.assertRegex(html, r'\b1\.\d km away')
+        html = client.get('/studios?lat=55.75&lon=37.62&lang=ru').get_data(
+            as_text=True)
+        self.assertRegex(html, r'\b1,\d км от вас')
+        # The searched city's own studios are in it, not "0.0 km away".
+        html = client.get('/studios?city=Moscow&lang=en').get_data(
+            as_text=True)
+        self.assertIn('In this city', html)
+        self.assertNotIn('km', html)
+        html = client.get('/studios?city=Kazan').get_data(as_text=True)
+        self.assertRegex(html, r'\b7\d\d\.\d km from the city centre')
         response = client.get('/studios?lat=abc&lon=1')
         self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+
+    def test_page_titles(self):
+        "Each page has its own title"
+        client = self.client()
+        titles = set()
+        for path in ['/?lang=en', '/book', f'/book?service={self.service}',
+                '/studios', '/account/login', '/account/signup',
+                '/nonexistent']:
+            html = client.get(path).get_data(as_text=True)
+            titles.add(re.search(r'<title>(.*)</title>', html).group(1))
+        self.assertEqual(len(titles), 7, titles)
+        self.assertIn('Choose a photographer · Photo studio booking', titles)
+
+    def test_signup_prefilled_from_guest_booking(self):
+        "Signing up after a guest booking starts from its contacts"
+        client = self.client()
+        confirmation = self.book(client, utc_start(12, 12),
+            email='dina@example.com', name="Dina Guest")
+        html = client.get(confirmation).get_data(as_text=True)
+        link = re.search(r'href="(/account/signup\?booking=\w+)"', html)
+        html = client.get(link.group(1)).get_data(as_text=True)
+        self.assertIn('value="Dina Guest"', html)
+        self.assertIn('value="dina@example.com"', html)
+        self.assertIn('value="+7 900 123-45-67"', html)
+        html = client.get('/account/signup?booking=nonsense').get_data(
+            as_text=True)
+        self.assertNotIn('dina@example.com', html)
 
     def test_legal_pages(self):
         "Legal pages come from the back office model"
@@ -275,7 +315,7 @@ class PortalTestCase(RouteTestCase):
         html = response.get_data(as_text=True)
         self.assertIn(f'data-day="{day.isoformat()}"', html)
         self.assertIn(utc_start(2, 10), html)
-        self.assertIn('Europe/Moscow', html)
+        self.assert_zone_named(html)
 
     def test_cards_lead_to_booking(self):
         "Photographer and studio cards start a booking with them"
@@ -338,7 +378,7 @@ class PortalTestCase(RouteTestCase):
         confirmation = self.book(client, utc_start(3, 12))
         html = client.get(confirmation + '?lang=en').get_data(as_text=True)
         self.assertIn('Booking confirmed', html)
-        self.assertIn('12:00 (Europe/Moscow)', html)
+        self.assertIn('12:00 (Moscow time)', html)
         self.assertIn('calendar.google.com', html)
         response = client.get(confirmation + '.ics')
         self.assertEqual(response.mimetype, 'text/calendar')
@@ -372,7 +412,7 @@ class PortalTestCase(RouteTestCase):
         html = client.get(f'{base}&studio=location&day={day}').get_data(
             as_text=True)
         self.assertIn(utc_start(4, 11), html)
-        self.assertIn('Europe/Moscow', html)
+        self.assert_zone_named(html)
         response = client.post('/book/hold', data={
                 'csrf': self.csrf(client), 'service': self.outdoor,
                 'photographer': self.olga, 'studio': 'location',
@@ -396,7 +436,7 @@ class PortalTestCase(RouteTestCase):
         html = client.get(confirmation + '?lang=en').get_data(as_text=True)
         self.assertIn('Booking confirmed', html)
         self.assertIn('On location: Kremlevskaya 18, Kazan', html)
-        self.assertIn('11:00 (Europe/Moscow)', html)
+        self.assertIn('11:00 (Moscow time)', html)
         self.assertIn('Kazan', client.get(confirmation + '.ics').get_data(
                 as_text=True))
         with Transaction().start(DB_NAME, 0):
@@ -428,14 +468,14 @@ class PortalTestCase(RouteTestCase):
         html = client.get(f'{base}?day={moscow_day(6).isoformat()}').get_data(
             as_text=True)
         self.assertIn(utc_start(6, 16), html)
-        self.assertIn('Europe/Moscow', html)
+        self.assert_zone_named(html)
         response = client.post(base, data={
                 'csrf': self.csrf(client, '/account'),
                 'start': utc_start(6, 16)})
         self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
         html = client.get('/account?lang=en').get_data(as_text=True)
         self.assertIn(
-            f'{moscow_day(6):%d.%m.%Y} 16:00 (Europe/Moscow)', html)
+            f'{moscow_day(6):%d.%m.%Y} 16:00 (Moscow time)', html)
         self.assertIn('On location: Lenina 1, Moscow', html)
 
     def test_details_validation(self):
@@ -635,11 +675,11 @@ class PortalTestCase(RouteTestCase):
         client = self.client()
         self.signup(client, 'Maria@Example.com')
         html = client.get('/account?lang=en').get_data(as_text=True)
-        self.assertNotIn('10:00 (Europe/Moscow)', html)
+        self.assertNotIn('10:00 (Moscow time)', html)
         self.assertEqual(self.verify(client).status_code,
             HTTPStatus.SEE_OTHER)
         html = client.get('/account?lang=en').get_data(as_text=True)
-        self.assertIn('10:00 (Europe/Moscow)', html)
+        self.assertIn('10:00 (Moscow time)', html)
         self.assertIn('Confirmed', html)
 
     def test_send_validation_link_again(self):
@@ -777,7 +817,7 @@ class PortalTestCase(RouteTestCase):
                 'csrf': self.csrf(client, '/account'), 'start': new_start})
         self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
         html = client.get('/account?lang=en').get_data(as_text=True)
-        self.assertIn('15:00 (Europe/Moscow)', html)
+        self.assertIn('15:00 (Moscow time)', html)
 
         html = client.get(f'{base}/cancel?lang=en').get_data(as_text=True)
         self.assertIn('free of charge', html)
@@ -868,7 +908,7 @@ class PortalTestCase(RouteTestCase):
         self.assertIn('name="telegram_notifications" value="yes">', html)
         data = client.get('/account/data.json').get_json(force=True)
         self.assertEqual(data['account']['notifications'], {
-                'email_reminders': True, 'telegram_notifications': False})
+                'email_reminders': 'yes', 'telegram_notifications': 'no'})
 
         response = client.post('/account/profile', data={
                 'csrf': self.csrf(client, '/account'), 'name': 'Nina',
@@ -881,7 +921,7 @@ class PortalTestCase(RouteTestCase):
             'name="telegram_notifications" value="yes">', html)
         data = client.get('/account/data.json').get_json(force=True)
         self.assertEqual(data['account']['notifications'], {
-                'email_reminders': True, 'telegram_notifications': False})
+                'email_reminders': 'yes', 'telegram_notifications': 'no'})
         # Invalid input keeps the ticks shown and saves nothing.
         response = client.post('/account/profile', data={
                 'csrf': self.csrf(client, '/account'), 'name': '',
