@@ -23,15 +23,17 @@ from trytond.i18n import gettext
 from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
 from trytond.transaction import Transaction
 
+from . import media as media_rules
 from . import portal_security as security
 from .booking import utc_now
 from .exceptions import HoldExpiredError, SlotTakenError
-from .portal_i18n import LANGUAGES, zone_name
+from .portal_i18n import LANGUAGES, weekday_names, zone_name
 from .portal_web import (
     DEFAULT_LANGUAGE, STATIC, BadInput, Unavailable, env, local_time,
     redirect_to, render, route)
 
 ACTIVE = ('hold', 'requested', 'confirmed')
+env.globals['media_widths'] = media_rules.WIDTHS
 EMAIL_RE = re.compile(r'^[^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+$')
 PHONE_RE = re.compile(r'^\+?[0-9][0-9 ()\-]{5,19}$')
 GUEST_PARTY = "[web guest]"
@@ -144,6 +146,27 @@ def _database():
     return portal_database()
 
 
+def opening_hours_text(hours, day_names):
+    """'Mo–Sa 09:00–22:00; Su 10:00–20:00' from (weekday 0-6, start, end)
+    rows: days in a row with the same hours go together."""
+    by_day = {}
+    for weekday, start, end in hours:
+        by_day.setdefault(weekday, []).append((start, end))
+    groups = []  # [first day, last day, spans]
+    for day in range(7):
+        spans = tuple(sorted(by_day.get(day, ())))
+        if not spans:
+            continue
+        if groups and groups[-1][1] == day - 1 and groups[-1][2] == spans:
+            groups[-1][1] = day
+        else:
+            groups.append([day, day, spans])
+    return '; '.join(
+        day_names[first] + (f'–{day_names[last]}' if last != first else '')
+        + ' ' + ', '.join(f'{s:%H:%M}–{e:%H:%M}' for s, e in spans)
+        for first, last, spans in groups)
+
+
 def studio_view(studio):
     lat, lon = studio.latitude, studio.longitude
     map_url = None
@@ -155,6 +178,11 @@ def studio_view(studio):
         'record': studio,
         'map_url': map_url,
         'equipment': [e for e in studio.equipment if e.active],
+        'rooms': [r for r in studio.rooms if r.active],
+        'hours': opening_hours_text(
+            [(int(h.weekday), h.start_time, h.end_time)
+                for h in studio.opening_hours],
+            weekday_names(page_language())),
         }
 
 
@@ -187,20 +215,38 @@ def home(visit, pool):
         studios=[studio_view(s) for s in studios], money=money)
 
 
-@route('/media/photographer/<int:photographer_id>')
-def photographer_photo(visit, pool, photographer_id):
-    photographer = get_record(pool, 'photo.photographer', photographer_id)
-    if not photographer or not photographer.photo:
+MEDIA_MODELS = {
+    'photographer': 'photo.photographer',
+    'studio': 'photo.studio',
+    'room': 'photo.studio.room',
+    }
+# (database, kind, id, write date, width) -> (bytes, mimetype)
+_media_cache = {}
+
+
+@route('/media/<any(photographer, studio, room):kind>/<int:record_id>')
+def media(visit, pool, kind, record_id):
+    """The record's photo; ?w= one of media.WIDTHS scales it down for a
+    srcset."""
+    record = get_record(pool, MEDIA_MODELS[kind], record_id)
+    if not record or not record.photo:
         raise exceptions.NotFound()
-    data = bytes(photographer.photo)
-    mimetype = 'image/jpeg'
-    if data.startswith(b'\x89PNG'):
-        mimetype = 'image/png'
-    elif data[:4] == b'RIFF':
-        mimetype = 'image/webp'
-    elif data.lstrip().startswith(b'<svg') or data.startswith(b'<?xml'):
-        mimetype = 'image/svg+xml'
-    response = Response(data, mimetype=mimetype)
+    width = form_int(visit.request.args, 'w')
+    data = bytes(record.photo)
+    if width is None:
+        body, mimetype = data, media_rules.mimetype(data)
+    elif width in media_rules.WIDTHS:
+        key = (Transaction().database.name, kind, record.id,
+            record.write_date or record.create_date, width)
+        if key not in _media_cache:
+            if len(_media_cache) > 500:
+                _media_cache.clear()
+            _media_cache[key] = media_rules.resized(data, width)
+        body, mimetype = _media_cache[key]
+    else:
+        raise BadInput(visit.gettext("This page does not exist."),
+            HTTPStatus.NOT_FOUND)
+    response = Response(body, mimetype=mimetype)
     response.headers['Cache-Control'] = 'public, max-age=3600'
     return response
 

@@ -236,6 +236,8 @@ RU = {
     'Book in this studio': 'Записаться в эту студию',
     'In this city': 'В этом городе',
     '%(km)s km from the city centre': '%(km)s км от центра города',
+    'Opening hours': 'Часы работы',
+    'm²': 'м²',
 }
 
 

@@ -1,5 +1,6 @@
 "The client portal over HTTP: pages, forms, safety and accounts."
 import datetime as dt
+import io
 import re
 import socket
 import time
@@ -9,6 +10,8 @@ from email import message_from_bytes
 from http import HTTPStatus
 from statistics import median, quantiles
 from zoneinfo import ZoneInfo
+
+from PIL import Image
 
 import trytond.config as config
 from trytond.pool import Pool
@@ -24,6 +27,13 @@ CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
 SLOT_RE = re.compile(
     r'name="start" value="([0-9T:-]+)"')
 PASSWORD = 'Correct-Horse-7-Battery'
+
+
+def jpeg(width, height):
+    "A JPEG picture of width × height pixels."
+    out = io.BytesIO()
+    Image.new('RGB', (width, height), (200, 180, 160)).save(out, 'JPEG')
+    return out.getvalue()
 
 
 def moscow_day(days):
@@ -270,6 +280,41 @@ class PortalTestCase(RouteTestCase):
         html = client.get('/account/signup?booking=nonsense').get_data(
             as_text=True)
         self.assertNotIn('dina@example.com', html)
+
+    def test_studio_card_and_pictures(self):
+        "Studio cards show phone, hours, rooms and pictures sized by srcset"
+        with Transaction().start(DB_NAME, 0):
+            pool = Pool()
+            Studio = pool.get('photo.studio')
+            studio = Studio(self.studio)
+            studio.phone = '+7 495 120-45-67'
+            studio.description = "Three halls by the metro."
+            studio.photo = jpeg(1280, 800)
+            studio.save()
+            room = studio.rooms[0]
+            room.photo = jpeg(1280, 800)
+            room.save()
+            room_id = room.id
+        client = self.client()
+        html = client.get('/studios?lang=en').get_data(as_text=True)
+        self.assertIn('href="tel:+74951204567"', html)
+        self.assertIn('Three halls by the metro.', html)
+        self.assertRegex(html, r'Opening hours: Mo–Su \d\d:\d\d–\d\d:\d\d')
+        self.assertIn(f'/media/studio/{self.studio}?w=320 320w', html)
+        self.assertIn(f'/media/room/{room_id}?w=160 160w', html)
+        for path, width in [
+                (f'/media/studio/{self.studio}?w=320', 320),
+                (f'/media/room/{room_id}?w=640', 640),
+                (f'/media/studio/{self.studio}', 1280)]:
+            response = client.get(path)
+            self.assertEqual(response.status_code, HTTPStatus.OK, path)
+            self.assertEqual(response.mimetype, 'image/jpeg')
+            with Image.open(io.BytesIO(response.get_data())) as image:
+                self.assertEqual(image.width, width, path)
+        for path in [f'/media/studio/{self.studio}?w=333',
+                '/media/studio/999999', '/media/party/1']:
+            self.assertEqual(client.get(path).status_code,
+                HTTPStatus.NOT_FOUND, path)
 
     def test_legal_pages(self):
         "Legal pages come from the back office model"
