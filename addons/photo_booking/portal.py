@@ -239,7 +239,7 @@ def media(visit, pool, kind, record_id):
         key = (Transaction().database.name, kind, record.id,
             record.write_date or record.create_date, width)
         if key not in _media_cache:
-            if len(_media_cache) > 500:
+            if len(_media_cache) > 200:
                 _media_cache.clear()
             _media_cache[key] = media_rules.resized(data, width)
         body, mimetype = _media_cache[key]
