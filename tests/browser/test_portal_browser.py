@@ -90,6 +90,11 @@ def test_guest_books_on_phone(phone_page, portal, shot, smtp):
     # Phone layout: nothing wider than the screen.
     width = page.evaluate('document.documentElement.scrollWidth')
     assert width <= 390
+    # Signing up starts from the contacts just given.
+    page.get_by_role('link', name='Регистрация').click()
+    expect(page.get_by_label('Эл. почта')).to_have_value('anna@example.com')
+    expect(page.get_by_label('Телефон')).to_have_value('+7 900 123-45-67')
+    shot(page, '09-signup-prefilled')
 
 
 def test_taken_slot_race(new_phone_context, portal, shot):
