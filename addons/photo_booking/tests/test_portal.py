@@ -413,7 +413,8 @@ class PortalTestCase(RouteTestCase):
         details = self.hold(client, utc_start(12, 10),
             photographer=self.bob).headers['Location']
         html = client.get(details + '?lang=en').get_data(as_text=True)
-        self.assertIn('Final price: 6\u202f000 RUB', html)
+        self.assertIn(
+            'Final price: <strong class="price">6\u202f000 RUB</strong>', html)
         self.assertIn('confirms each booking personally', html)
         self.assertIn('Send the request', html)
 
