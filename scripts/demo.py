@@ -86,6 +86,61 @@ STUDIOS = [{
             ],
         }]
 
+# English texts of what the portal shows (the Russian ones above stay for
+# Russian pages): (model, natural key) -> {field: English}.
+ENGLISH = {
+    ('photo.studio', 'MSK'): {
+        'name': "Svet Photo Studio — Moscow", 'city': "Moscow",
+        'description': "Three halls by Baumanskaya metro station, a make-up "
+        "room, parking in the courtyard."},
+    ('photo.studio', 'SPB'): {
+        'name': "Svet Photo Studio — Saint Petersburg",
+        'city': "Saint Petersburg",
+        'description': "Two halls in the Ligovsky 74 loft project."},
+    ('photo.service', 'DEMO-PORTRAIT'): {
+        'name': "Portrait shoot",
+        'description': "An hour in the studio, 15 retouched pictures."},
+    ('photo.service', 'DEMO-FAMILY'): {
+        'name': "Family photo session",
+        'description': "An hour and a half for the whole family, "
+        "25 pictures."},
+    ('photo.service', 'DEMO-LOVESTORY'): {
+        'name': "Love story",
+        'description': "Two hours with the couple, 40 pictures."},
+    ('photo.service', 'DEMO-BUSINESS'): {
+        'name': "Content for business",
+        'description': "Pictures for your website, social networks and "
+        "marketplaces.",
+        'includes': "3 hours in the studio\n60 retouched pictures\n"
+        "Make-up artist\nCyclorama and lighting included"},
+    ('photo.service', 'DEMO-REPORTAGE'): {
+        'name': "Reportage on location",
+        'description': "A party, a conference or a walk: the photographer "
+        "comes to you."},
+    ('photo.photographer', 'anna'): {
+        'name': "Anna Smirnova",
+        'bio': "Portraits and family stories. Shooting since 2012, loves "
+        "soft light and real emotions."},
+    ('photo.photographer', 'ivan'): {
+        'name': "Ivan Petrov",
+        'bio': "Commercial and product photography, content for brands. "
+        "Confirms each request personally."},
+    ('photo.photographer', 'maria'): {
+        'name': "Maria Kuznetsova",
+        'bio': "A Saint Petersburg photographer: portraits, couples and "
+        "families. Runs seasonal mini sessions."},
+    ('photo.photographer', 'oleg'): {
+        'name': "Oleg Volkov",
+        'bio': "Reportage, events and walks around Moscow. Brings his own "
+        "lights."},
+    }
+ROOMS_ENGLISH = {
+    "Белый зал": "White hall", "Лофт": "Loft", "Циклорама": "Cyclorama",
+    "Скандинавский зал": "Scandinavian hall", "Тёмный зал": "Dark hall",
+    "Фон бумажный белый": "White paper backdrop",
+    "Фон бумажный серый": "Grey paper backdrop",
+    }
+
 # Default equipment is per studio: (equipment name, quantity) wherever the
 # studio has it.
 SERVICES = [{
@@ -592,6 +647,69 @@ class Demo:
                 [('product.code', 'in', [d['code'] for d in SERVICES])])}
         return created
 
+    # --- English texts and pictures --------------------------------------
+
+    def translate(self, record, english):
+        """Give record its English texts, keeping the Russian ones for
+        Russian: English is the database's base language, so the Russian
+        values become translations first. 1 if anything changed."""
+        from trytond.transaction import Transaction
+        Model = record.__class__
+        with Transaction().set_context(language='en'):
+            current = Model(record.id)
+            if all(getattr(current, f) == v for f, v in english.items()):
+                return 0
+        if self.ru and self.ru.translatable:
+            with Transaction().set_context(language='ru'):
+                russian = Model(record.id)
+                Model.write([russian],
+                    {f: getattr(russian, f) for f in english})
+        with Transaction().set_context(language='en'):
+            Model.write([Model(record.id)], english)
+        return 1
+
+    def english(self):
+        changed = 0
+        records = {
+            **{('photo.studio', k): v for k, v in self.studio.items()},
+            **{('photo.service', k): v for k, v in self.service.items()},
+            **{('photo.photographer', k): v
+                for k, v in self.photographer.items()},
+            }
+        for key, english in ENGLISH.items():
+            changed += self.translate(records[key], english)
+        for studio in self.studio.values():
+            for part in list(studio.rooms) + list(studio.equipment):
+                if part.name in ROOMS_ENGLISH:
+                    changed += self.translate(
+                        part, {'name': ROOMS_ENGLISH[part.name]})
+        return changed
+
+    def pictures(self):
+        """Studio, room and photographer pictures drawn locally (see
+        scripts/demo_images.py) for those without one."""
+        import demo_images
+        Studio = self.get('photo.studio')
+        Room = self.get('photo.studio.room')
+        Photographer = self.get('photo.photographer')
+        changed = 0
+        for code, studio in self.studio.items():
+            if not studio.photo:
+                Studio.write([studio], {
+                        'photo': demo_images.interior(code)})
+                changed += 1
+            for i, room in enumerate(studio.rooms):
+                if not room.photo:
+                    Room.write([room], {
+                            'photo': demo_images.interior(f'{code}-{i}')})
+                    changed += 1
+        for login, photographer in self.photographer.items():
+            if not photographer.photo:
+                Photographer.write([photographer], {
+                        'photo': demo_images.portrait(login)})
+                changed += 1
+        return changed
+
     # --- photographers ----------------------------------------------------
 
     def next_weekday(self, offset, weekdays):
@@ -820,10 +938,14 @@ class Demo:
 
         # Reviews on most of the finished shoots.
         Review = self.get('photo.review')
+        reviews = []
         for booking in done:
             if self.rng.random() < 0.65:
                 rating, comment = self.rng.choice(REVIEWS)
-                Review.leave(booking, booking.client, rating, comment)
+                reviews.append(
+                    Review.leave(booking, booking.client, rating, comment))
+        # The manager has published all but the latest few.
+        Review.publish(reviews[:-3])
 
         # Coming shoots: confirmed, waiting for the photographer's approval
         # or still held by a client who is choosing.
@@ -922,6 +1044,8 @@ class Demo:
             ("services", self.services),
             ("photographers", self.photographers),
             ("clients", self.clients),
+            ("English texts", self.english),
+            ("pictures", self.pictures),
             ("bookings and reviews", self.bookings),
             ("gift certificates and hour packages", self.prepaid),
             ]

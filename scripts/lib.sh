@@ -26,7 +26,7 @@ ensure_python() {
     local wanted
     wanted=$(cat "$ROOT/requirements.txt" "$ROOT"/addons/*/pyproject.toml | sha1sum | cut -d' ' -f1)
     if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
-        (cd "$ROOT" && "$PY" -m pip install --progress-bar on -r requirements.txt)
+        (cd "$ROOT" && "$PY" -m pip install --quiet -r requirements.txt)
         # Editable installs leave build metadata in the addons.
         rm -rf "$ROOT"/addons/*/*.egg-info
         echo "$wanted" > "$stamp"

@@ -71,6 +71,15 @@ def snapshot(workdir):
             'currencies': sorted(r[0] for r in connection.execute(
                     "SELECT code FROM currency_currency")),
             'ru': one("SELECT translatable FROM ir_lang WHERE code = 'ru'"),
+            'studio_names': connection.execute(
+                "SELECT s.name, t.value FROM photo_studio s "
+                "LEFT JOIN ir_translation t ON t.res_id = s.id "
+                "AND t.name = 'photo.studio,name' AND t.lang = 'ru' "
+                "ORDER BY s.code").fetchall(),
+            'pictures': [one(f"SELECT COUNT(*) FROM {table} "
+                    "WHERE photo IS NOT NULL") for table in (
+                    'photo_studio', 'photo_studio_room',
+                    'photo_photographer')],
             'bookings': connection.execute(
                 "SELECT number, state, photographer, room, start, \"end\", "
                 "busy_start, busy_end, price, cancellation_fee "
@@ -147,6 +156,13 @@ def test_demo_content(demo_db):
     assert {'confirmed', 'requested', 'hold'} <= set(future), future
     assert set(future) <= set(ACTIVE), future
     assert first['reviews'] >= 1
+    # English pages get English names; Russian ones keep theirs.
+    assert first['studio_names'] == [
+        ("Svet Photo Studio — Moscow", "Фотостудия «Свет» — Москва"),
+        ("Svet Photo Studio — Saint Petersburg",
+            "Фотостудия «Свет» — Санкт-Петербург")]
+    assert first['pictures'] == [
+        first['studios'], first['rooms'], first['photographers']]
     cancelled_fees = [fee for _, state, *_, fee in first['bookings']
         if state == 'cancelled']
     assert any(fee and float(fee) > 0 for fee in cancelled_fees)

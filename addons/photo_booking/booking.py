@@ -27,6 +27,7 @@ from .exceptions import (
     BookingError, BookingValidationError, CancellationError,
     HoldExpiredError, LateCancellationWarning, SlotTakenError,
     UnbookableTimeWarning)
+from .mail import MailMixin
 
 ACTIVE_STATES = ('hold', 'requested', 'confirmed')
 STATES = [
@@ -130,7 +131,7 @@ def one_of(column, ids):
     return Or([column == id_ for id_ in ids])
 
 
-class Booking(Workflow, ModelSQL, ModelView):
+class Booking(MailMixin, Workflow, ModelSQL, ModelView):
     "Photo Booking"
     __name__ = 'photo.booking'
     _rec_name = 'number'

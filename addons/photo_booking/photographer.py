@@ -115,7 +115,8 @@ class Photographer(
                 ids, 0)}
         cursor.execute(*review.select(
                 review.photographer, Avg(review.rating), Count(review.id),
-                where=review.photographer.in_(ids),
+                where=review.photographer.in_(ids)
+                & (review.state == 'published'),
                 group_by=[review.photographer]))
         for photographer, rating, count in cursor:
             result['rating'][photographer] = (

@@ -19,19 +19,21 @@ from zoneinfo import ZoneInfo
 from sql.aggregate import Max
 
 import trytond.config as config
+from trytond.i18n import gettext
 from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
-from trytond.sendmail import send_message_transactional
 from trytond.transaction import Transaction
 
+from . import media as media_rules
 from . import portal_security as security
 from .booking import utc_now
 from .exceptions import HoldExpiredError, SlotTakenError
-from .portal_i18n import LANGUAGES
+from .portal_i18n import LANGUAGES, weekday_names, zone_name
 from .portal_web import (
-    STATIC, BadInput, Unavailable, env, local_time, redirect_to, render,
-    route)
+    DEFAULT_LANGUAGE, STATIC, BadInput, Unavailable, env, local_time,
+    redirect_to, render, route)
 
 ACTIVE = ('hold', 'requested', 'confirmed')
+env.globals['media_widths'] = media_rules.WIDTHS
 EMAIL_RE = re.compile(r'^[^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+$')
 PHONE_RE = re.compile(r'^\+?[0-9][0-9 ()\-]{5,19}$')
 GUEST_PARTY = "[web guest]"
@@ -61,17 +63,20 @@ def money(amount, currency):
     text = f'{amount:,.2f}'.replace(',', '\u202f')
     if text.endswith('.00'):
         text = text[:-3]
+    elif page_language() == 'ru':
+        text = text.replace('.', ',')
     return f'{text} {currency.symbol or currency.code}'
 
 
-def tz_label(tz_name):
-    return tz_name
+def page_language():
+    "The visitor's language, set on the transaction for the request."
+    return Transaction().context.get('language') or DEFAULT_LANGUAGE
 
 
-def when(moment, tz_name):
+def when(moment, tz_name, fmt='%d.%m.%Y %H:%M'):
     "A stored naive-UTC datetime shown in the studio's time zone, named."
     local = local_time(moment, ZoneInfo(tz_name))
-    return f"{local:%d.%m.%Y %H:%M} ({tz_name})"
+    return f"{local:{fmt}} ({zone_name(page_language(), tz_name)})"
 
 
 def form_int(form, name):
@@ -141,6 +146,27 @@ def _database():
     return portal_database()
 
 
+def opening_hours_text(hours, day_names):
+    """'Mo–Sa 09:00–22:00; Su 10:00–20:00' from (weekday 0-6, start, end)
+    rows: days in a row with the same hours go together."""
+    by_day = {}
+    for weekday, start, end in hours:
+        by_day.setdefault(weekday, []).append((start, end))
+    groups = []  # [first day, last day, spans]
+    for day in range(7):
+        spans = tuple(sorted(by_day.get(day, ())))
+        if not spans:
+            continue
+        if groups and groups[-1][1] == day - 1 and groups[-1][2] == spans:
+            groups[-1][1] = day
+        else:
+            groups.append([day, day, spans])
+    return '; '.join(
+        day_names[first] + (f'–{day_names[last]}' if last != first else '')
+        + ' ' + ', '.join(f'{s:%H:%M}–{e:%H:%M}' for s, e in spans)
+        for first, last, spans in groups)
+
+
 def studio_view(studio):
     lat, lon = studio.latitude, studio.longitude
     map_url = None
@@ -152,6 +178,11 @@ def studio_view(studio):
         'record': studio,
         'map_url': map_url,
         'equipment': [e for e in studio.equipment if e.active],
+        'rooms': [r for r in studio.rooms if r.active],
+        'hours': opening_hours_text(
+            [(int(h.weekday), h.start_time, h.end_time)
+                for h in studio.opening_hours],
+            weekday_names(page_language())),
         }
 
 
@@ -168,7 +199,7 @@ def catalogue(pool):
     if photographers:
         for review in Review.search([
                     ('photographer', 'in', [p.id for p in photographers]),
-                    ('published', '=', True),
+                    ('state', '=', 'published'),
                     ], limit=50):
             reviews.setdefault(review.photographer.id, [])
             if len(reviews[review.photographer.id]) < 3:
@@ -184,22 +215,43 @@ def home(visit, pool):
         studios=[studio_view(s) for s in studios], money=money)
 
 
-@route('/media/photographer/<int:photographer_id>')
-def photographer_photo(visit, pool, photographer_id):
-    photographer = get_record(pool, 'photo.photographer', photographer_id)
-    if not photographer or not photographer.photo:
+MEDIA_MODELS = {
+    'photographer': 'photo.photographer',
+    'studio': 'photo.studio',
+    'room': 'photo.studio.room',
+    }
+# (database, kind, id, write date, width) -> (bytes, mimetype)
+_media_cache = {}
+
+
+@route('/media/<any(photographer, studio, room):kind>/<int:record_id>')
+def media(visit, pool, kind, record_id):
+    """The record's photo; ?w= one of media.WIDTHS scales it down for a
+    srcset."""
+    record = get_record(pool, MEDIA_MODELS[kind], record_id)
+    if not record or not record.photo:
         raise exceptions.NotFound()
-    data = bytes(photographer.photo)
-    mimetype = 'image/jpeg'
-    if data.startswith(b'\x89PNG'):
-        mimetype = 'image/png'
-    elif data[:4] == b'RIFF':
-        mimetype = 'image/webp'
-    elif data.lstrip().startswith(b'<svg') or data.startswith(b'<?xml'):
-        mimetype = 'image/svg+xml'
-    response = Response(data, mimetype=mimetype)
+    width = form_int(visit.request.args, 'w')
+    data = bytes(record.photo)
+    if width is None:
+        body, mimetype = data, media_rules.mimetype(data)
+    elif width in media_rules.WIDTHS:
+        key = (Transaction().database.name, kind, record.id,
+            record.write_date or record.create_date, width)
+        if key not in _media_cache:
+            if len(_media_cache) > 200:
+                _media_cache.clear()
+            _media_cache[key] = media_rules.resized(data, width)
+        body, mimetype = _media_cache[key]
+    else:
+        raise BadInput(visit.gettext("This page does not exist."),
+            HTTPStatus.NOT_FOUND)
+    response = Response(body, mimetype=mimetype)
     response.headers['Cache-Control'] = 'public, max-age=3600'
     return response
+
+
+CITY_RADIUS_KM = 30  # a studio this close to a searched city is in it
 
 
 def haversine(a, b):
@@ -244,10 +296,15 @@ def studios(visit, pool):
                 haversine(origin, (float(s.latitude), float(s.longitude)))
                 if s.latitude is not None and s.longitude is not None
                 else None)
+            # Searched by city: no "0.3 km" for the studios in it.
+            view['in_city'] = bool(city and not args.get('lat')
+                and view['distance'] is not None
+                and view['distance'] < CITY_RADIUS_KM)
         views.sort(key=lambda v: (
                 v['distance'] is None, v['distance'] or 0))
     return render(visit, 'studios.html', studios=views, city=city,
-        origin=origin, message=message)
+        origin=origin, message=message,
+        from_city=bool(city and origin and not args.get('lat')))
 
 
 @route('/legal/<code>')
@@ -328,6 +385,17 @@ class Choice:
 
     def url(self, **extra):
         return '/book?' + urlencode(self.args(**extra))
+
+
+def price_range(pool, service, photographers):
+    """What the service costs with the photographers, as text: one price
+    or the cheapest to the dearest."""
+    Booking = pool.get('photo.booking')
+    prices = sorted({Booking.price_of(service.id, p.id)
+            for p in photographers} or {service.price})
+    low, high = (money(price, service.currency)
+        for price in (prices[0], prices[-1]))
+    return low if low == high else f'{low} – {high}'
 
 
 def offering(pool, service, studio=None):
@@ -443,10 +511,19 @@ def book(visit, pool):
     choice = Choice(pool, visit.request.args)
     context = {'choice': choice, 'money': money}
     if not choice.service:
-        context['services'] = pool.get('photo.service').search([])
+        # From a photographer's or a studio's card: what they offer.
+        context['services'] = [s
+            for s in pool.get('photo.service').search([])
+            if (not choice.photographer or choice.photographer.offer(s))
+            and (not choice.studio or offering(pool, s, choice.studio))]
         return render(visit, 'book_service.html', **context)
     if not choice.photographer and not choice.any:
-        context['photographers'] = offering(pool, choice.service)
+        photographers = offering(pool, choice.service, choice.studio)
+        context['photographers'] = photographers
+        context['price_range'] = price_range(
+            pool, choice.service, photographers)
+        context['price_of'] = lambda photographer: price_range(
+            pool, choice.service, [photographer])
         return render(visit, 'book_photographer.html', **context)
     if not choice.place_chosen:
         if choice.photographer:
@@ -463,7 +540,11 @@ def book(visit, pool):
     context['picker'] = picker(
         pool, visit, choice.service, choice.studio, choice.photographers,
         tz_name=choice.timezone)
-    context['price'] = money(choice.service.price, choice.service.currency)
+    team = choice.photographers or offering(
+        pool, choice.service, choice.studio)
+    context['price'] = price_range(pool, choice.service, team)
+    context['manual'] = [p for p in team if p.confirmation == 'manual']
+    context['team'] = team
     return render(visit, 'book_time.html', **context)
 
 
@@ -527,7 +608,9 @@ def release_previous_hold(visit, pool):
         return
     holds = Booking.search([('token', '=', token), ('state', '=', 'hold')])
     if holds:
-        Booking.cancel(holds, by='client', reason='Replaced on the portal')
+        # Not the client's cancellation: the cabinet does not list it.
+        Booking.cancel(holds, by='system', reason=gettext(
+                'photo_booking.msg_booking_hold_replaced'))
 
 
 def alternatives_page(visit, pool, message, query):
@@ -590,8 +673,7 @@ def booking_view(booking):
         'end': local_time(booking.end, ZoneInfo(tz)),
         'tz': tz,
         'price': money(booking.price, booking.currency),
-        'hold_until': (
-            f"{local_time(booking.hold_expires, ZoneInfo(tz)):%H:%M} ({tz})"
+        'hold_until': (when(booking.hold_expires, tz, '%H:%M')
             if booking.hold_expires else ''),
         }
 
@@ -628,7 +710,9 @@ def validate_contact(visit, form, consent=True):
             "like +7 900 123-45-67.")
     if len(values['comment']) > 2000:
         errors['comment'] = _("The comment is too long.")
-    if consent and form.get('consent') != 'yes':
+    # Kept as the client left it when the form comes back with errors.
+    values['consent'] = form.get('consent') == 'yes'
+    if consent and not values['consent']:
         errors['consent'] = _(
             "Please agree to the processing of your personal data.")
     return values, errors
@@ -776,22 +860,24 @@ def booking_ics(visit, pool, token):
 
 # --- mail --------------------------------------------------------------------
 
-def send_mail(visit, to, template, **context):
+def send_mail(visit, records, to, template, **context):
+    "Mail template to to about records (of one model), after the commit."
     _ = visit.gettext
     message = EmailMessage()
     body = env.get_template(template).render(
-        _=_, base_url=visit.request.host_url.rstrip('/'), **context)
+        _=_, lang=visit.lang, base_url=visit.request.host_url.rstrip('/'),
+        **context)
     subject, _sep, text = body.partition('\n')
     message['From'] = config.get('email', 'from')
     message['To'] = to
     message['Subject'] = subject.strip()
     message.set_content(text.strip() + '\n')
-    send_message_transactional(message)
+    records[0].queue_mail(records, message)
 
 
 def send_booking_mail(visit, booking):
     if booking.email:
-        send_mail(visit, booking.email, 'mail_booking.txt',
+        send_mail(visit, [booking], booking.email, 'mail_booking.txt',
             booking=booking_view(booking))
 
 
@@ -811,7 +897,22 @@ def attach_guest_bookings(pool, user):
 
 @route('/account/signup')
 def signup(visit, pool):
-    return render(visit, 'signup.html', values={}, errors={})
+    "Prefilled from the guest booking just made (?booking=<its token>)."
+    values = {}
+    token = visit.request.args.get('booking')
+    if token:
+        try:
+            booking = booking_by_token(pool, token)
+        except exceptions.NotFound:
+            booking = None
+        if booking and not booking.web_user and booking.email:
+            values = {
+                'name': (booking.client.name
+                    if booking.client.name != GUEST_PARTY else ''),
+                'email': booking.email,
+                'phone': booking.phone or '',
+                }
+    return render(visit, 'signup.html', values=values, errors={})
 
 
 @route('/account/signup', methods=['POST'])
@@ -845,7 +946,7 @@ def signup_post(visit, pool):
     user.password = password
     user.set_email_token()
     user.save()
-    send_mail(visit, user.email, 'mail_verify.txt', user=user)
+    send_mail(visit, [user], user.email, 'mail_verify.txt', user=user)
     visit.login(user.new_session())
     return redirect_to('/account', {'notice': 'verify'})
 
@@ -861,6 +962,20 @@ def verify(visit, pool):
     for user in users:
         attach_guest_bookings(pool, user)
     return redirect_to('/account', {'notice': 'verified'})
+
+
+@route('/account/verify/resend', methods=['POST'])
+def verify_resend(visit, pool):
+    "A new validation link for an account whose email is not confirmed."
+    require_user(visit)
+    check_rate(visit, 'signup')
+    user = visit.user
+    if user.email_valid:
+        return redirect_to('/account')
+    user.set_email_token()
+    user.save()
+    send_mail(visit, [user], user.email, 'mail_verify.txt', user=user)
+    return redirect_to('/account', {'notice': 'resent'})
 
 
 @route('/account/login')
@@ -913,7 +1028,7 @@ def reset_post(visit, pool):
             continue
         user.set_reset_password_token()
         user.save()
-        send_mail(visit, user.email, 'mail_reset.txt', user=user)
+        send_mail(visit, [user], user.email, 'mail_reset.txt', user=user)
     # Same answer whether the account exists or not.
     return render(visit, 'reset.html', sent=True)
 
@@ -1115,10 +1230,13 @@ def my_data(visit, pool):
     party = user.party
     bookings = pool.get('photo.booking').search([
             ('web_user', '=', user.id)], order=[('start', 'ASC')])
+    def yes_no(value):
+        # Words a person reads, not SQLite's 1/0.
+        return 'yes' if value else 'no'
     data = {
         'account': {
-            'email': user.email, 'email_valid': user.email_valid,
-            'notifications': {name: getattr(user, name)
+            'email': user.email, 'email_valid': yes_no(user.email_valid),
+            'notifications': {name: yes_no(getattr(user, name))
                 for name in NOTIFICATION_PREFERENCES},
             },
         'party': {
@@ -1165,12 +1283,13 @@ def delete_account(visit, pool):
     _ = visit.gettext
     user = visit.user
     if visit.request.form.get('confirm') != 'yes':
-        raise BadInput(_("Tick the box to confirm deleting your account."))
+        raise BadInput(_("Tick the box to confirm deleting your account."),
+            back='/account')
     now = utc_now()
     bookings = Booking.search([('web_user', '=', user.id)])
     if any(b.state in ACTIVE and b.end >= now for b in bookings):
         raise BadInput(_("Cancel your upcoming bookings before deleting "
-                "the account."))
+                "the account."), back='/account')
     # The account's party and the parties made for its guest bookings.
     parties = {b.client for b in bookings} | (
         {user.party} if user.party else set())
@@ -1222,6 +1341,14 @@ def offline(visit, pool):
     return render(visit, 'offline.html')
 
 
+@route('/<path:path>', methods=('GET',))
+def not_found(visit, pool, path):
+    """Any other address (a mistyped one, '/book/'): the portal's 404 page
+    rather than the JSON-RPC routes' bare 405. Every real page has its own,
+    more specific route."""
+    raise exceptions.NotFound()
+
+
 def static_response(path, extra_headers=None, root=STATIC):
     "A file of root (this module's static/ by default) or NotFound."
     full = os.path.normpath(os.path.join(root, path))
@@ -1255,9 +1382,15 @@ def _service_worker(request):
             'Service-Worker-Allowed': '/', 'Cache-Control': 'no-cache'})
 
 
+def _favicon(request):
+    return static_response('icons/favicon.ico', {
+            'Cache-Control': 'public, max-age=86400'})
+
+
 def _register_static():
     from trytond.wsgi import app
     app.route('/static/<path:path>', methods=['GET'])(_static)
+    app.route('/favicon.ico', methods=['GET'])(_favicon)
     app.route('/sw.js', methods=['GET'])(_service_worker)
 
 

@@ -15,6 +15,21 @@ WEEKDAYS = {
     'ru': ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"],
     }
 
+# Time zones by the name people use; others by their city.
+ZONE_NAMES = {
+    'Europe/Moscow': "Moscow time",
+    'Europe/Kaliningrad': "Kaliningrad time",
+    'Europe/Samara': "Samara time",
+    'Asia/Yekaterinburg': "Yekaterinburg time",
+    'Asia/Omsk': "Omsk time",
+    'Asia/Novosibirsk': "Novosibirsk time",
+    'Asia/Krasnoyarsk': "Krasnoyarsk time",
+    'Asia/Irkutsk': "Irkutsk time",
+    'Asia/Vladivostok': "Vladivostok time",
+    'Europe/Berlin': "Berlin time",
+    'UTC': "UTC",
+    }
+
 STATE_LABELS = {
     'hold': "Held",
     'requested': "Awaiting approval",
@@ -35,7 +50,17 @@ RU = {
     'reviews': 'отзывов',
     'No reviews yet': 'Пока нет отзывов',
     'days with free time': 'дни со свободным временем',
-    'times in time zone %(tz)s': 'время указано в часовом поясе %(tz)s',
+    'times in %(tz)s': 'время — %(tz)s',
+    'Moscow time': 'Москва',
+    'Kaliningrad time': 'Калининград',
+    'Samara time': 'Самара',
+    'Yekaterinburg time': 'Екатеринбург',
+    'Omsk time': 'Омск',
+    'Novosibirsk time': 'Новосибирск',
+    'Krasnoyarsk time': 'Красноярск',
+    'Irkutsk time': 'Иркутск',
+    'Vladivostok time': 'Владивосток',
+    'Berlin time': 'Берлин',
     'Average rating': 'Средняя оценка',
     'Previous month': 'Предыдущий месяц',
     'Next month': 'Следующий месяц',
@@ -148,7 +173,6 @@ RU = {
     'Search': 'Найти',
     'Use my location': 'Моё местоположение',
     'The nearest free times': 'Ближайшее свободное время',
-    'time zone %(tz)s': 'часовой пояс %(tz)s',
     'There is no free time nearby. Please choose another day.': 'Рядом нет свободного времени. Выберите другой день.',
     'Choose another day': 'Выбрать другой день',
     'The location is not valid.': 'Некорректное местоположение.',
@@ -195,6 +219,25 @@ RU = {
     'Telegram messages about my bookings': 'Сообщения о записях в Telegram',
     'Telegram messages come once you have started our bot.': 'Сообщения в Telegram приходят, после того как вы запустите нашего бота.',
     'Give the address where the shoot takes place: street, house and city (up to 200 characters).': 'Укажите адрес съёмки: улица, дом и город (до 200 символов).',
+    'Back': 'Назад',
+    'We have sent you a new link to confirm your email.': 'Мы отправили вам новую ссылку для подтверждения почты.',
+    'No mail from us?': 'Не пришло письмо?',
+    'Send the link again': 'Отправить ссылку ещё раз',
+    'The photographer is assigned with the time you pick. Before you book, the next page shows their final price and whether they confirm the booking themselves.': 'Фотограф назначается вместе с выбранным временем. До записи на следующей странице вы увидите окончательную цену и то, подтверждает ли фотограф запись сам.',
+    '%(name)s confirms each booking personally: until then it is a request, and we mail you the answer.': '%(name)s подтверждает каждую запись лично: до этого она остаётся заявкой, а ответ мы пришлём на почту.',
+    'Final price': 'Итоговая цена',
+    'Send the request': 'Отправить заявку',
+    'confirms bookings personally': 'подтверждает записи лично',
+    'Free cancellation at any time.': 'Бесплатная отмена в любое время.',
+    'Cancelling costs %(percent)s %% of the price.': 'Отмена стоит %(percent)s %% цены.',
+    'Free cancellation until %(hours)s h before the start, then %(percent)s %% of the price.': 'Бесплатная отмена не позднее чем за %(hours)s ч до начала, позже — %(percent)s %% цены.',
+    'Cancellation': 'Отмена',
+    'Book with %(name)s': 'Записаться к фотографу %(name)s',
+    'Book in this studio': 'Записаться в эту студию',
+    'In this city': 'В этом городе',
+    '%(km)s km from the city centre': '%(km)s км от центра города',
+    'Opening hours': 'Часы работы',
+    'm²': 'м²',
 }
 
 
@@ -219,6 +262,14 @@ def translator(lang):
         def gettext(text, **values):
             return text % values if values else text
     return gettext
+
+
+def zone_name(lang, tz_name):
+    "The time zone as people of lang call it: 'Москва', 'Moscow time'."
+    name = ZONE_NAMES.get(tz_name)
+    if name is None:
+        return tz_name.rsplit('/', 1)[-1].replace('_', ' ')
+    return translator(lang)(name)
 
 
 def month_name(lang, month):

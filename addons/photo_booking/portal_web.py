@@ -8,6 +8,7 @@ import importlib.util
 import logging
 import os
 import re
+from decimal import Decimal
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -23,7 +24,8 @@ from trytond.wsgi import app
 
 from . import portal_security as security
 from .portal_i18n import (
-    LANGUAGES, STATE_LABELS, month_name, translator, weekday_names)
+    LANGUAGES, STATE_LABELS, month_name, translator, weekday_names,
+    zone_name)
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,26 @@ env = jinja2.Environment(
     autoescape=jinja2.select_autoescape(['html', 'xml']),
     trim_blocks=True, lstrip_blocks=True)
 
+
+def format_number(value, lang, digits=None):
+    """value as lang writes it: '4,6' in Russian, '4.6' in English; with
+    digits, rounded to as many decimals, else without trailing zeros."""
+    value = Decimal(str(value))
+    if digits is None:
+        text = f'{value.normalize():f}'
+    else:
+        text = f'{value.quantize(Decimal(1).scaleb(-digits)):f}'
+    return text.replace('.', ',') if lang == 'ru' else text
+
+
+@jinja2.pass_context
+def number_filter(context, value, digits=None):
+    return '' if value is None else format_number(
+        value, context.get('lang'), digits)
+
+
+env.filters['number'] = number_filter
+
 SECURITY_HEADERS = {
     'X-Content-Type-Options': 'nosniff',
     'X-Frame-Options': 'DENY',
@@ -95,11 +117,12 @@ class BadInput(Exception):
     when to come back in retry_after seconds)."""
 
     def __init__(self, message, status=HTTPStatus.BAD_REQUEST,
-            retry_after=None):
+            retry_after=None, back=None):
         super().__init__(message)
         self.message = message
         self.status = status
         self.retry_after = retry_after
+        self.back = back  # the page to go back to, if not the home page
 
 
 class Unavailable(Exception):
@@ -207,6 +230,7 @@ def render(visit, template, status=HTTPStatus.OK, **context):
         request=request, lang_url=lambda code: lang_url(request, code),
         month_name=lambda month: month_name(visit.lang, month),
         weekday_names=weekday_names(visit.lang), state_labels=STATE_LABELS,
+        zone_name=lambda tz_name: zone_name(visit.lang, tz_name),
         portal_panels=lambda booking, page: booking.portal_panels(page))
     body = env.get_template(template).render(**context)
     response = Response(body, status=int(status), mimetype='text/html')
@@ -245,8 +269,9 @@ def _run(visit, func, kwargs, readonly):
     return run(visit.request, pool)
 
 
-def error_page(visit, message, status=HTTPStatus.BAD_REQUEST):
-    return render(visit, 'error.html', status=status, message=message)
+def error_page(visit, message, status=HTTPStatus.BAD_REQUEST, back=None):
+    return render(
+        visit, 'error.html', status=status, message=message, back=back)
 
 
 def route(path, methods=('GET',), readonly=None, csrf=True):
@@ -276,7 +301,7 @@ def route(path, methods=('GET',), readonly=None, csrf=True):
                             HTTPStatus.BAD_REQUEST)
                 response = _run(visit, func, kwargs, readonly)
             except BadInput as e:
-                response = error_page(visit, e.message, e.status)
+                response = error_page(visit, e.message, e.status, e.back)
                 if e.retry_after:
                     response.headers['Retry-After'] = str(e.retry_after)
             except Unavailable as e:

@@ -1,12 +1,16 @@
 "Client reviews of finished shoots."
+from sql import Literal
+
 from trytond.i18n import gettext
-from trytond.model import Check, ModelSQL, ModelView, Unique, fields
+from trytond.model import Check, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
 
 from .exceptions import ReviewError
 
 
-class Review(ModelSQL, ModelView):
+class Review(Workflow, ModelSQL, ModelView):
     "Photo Review"
     __name__ = 'photo.review'
     booking = fields.Many2One(
@@ -20,8 +24,13 @@ class Review(ModelSQL, ModelView):
         ondelete='CASCADE')
     rating = fields.Integer("Rating", required=True, help="From 1 to 5.")
     comment = fields.Text("Comment")
-    published = fields.Boolean(
-        "Published", help="Shown on the photographer's public page.")
+    state = fields.Selection([
+            ('pending', "Pending"),
+            ('published', "Published"),
+            ('rejected', "Rejected"),
+            ], "State", readonly=True, required=True, sort=False,
+        help="Only published reviews are shown on the portal and count in "
+        "the photographer's rating; a manager moderates them.")
 
     @classmethod
     def __setup__(cls):
@@ -34,10 +43,52 @@ class Review(ModelSQL, ModelView):
                 'photo_booking.msg_review_booking_unique'),
             ]
         cls._order.insert(0, ('create_date', 'DESC'))
+        cls._transitions |= {
+            ('pending', 'published'), ('pending', 'rejected'),
+            ('published', 'rejected'), ('rejected', 'published'),
+            }
+        cls._buttons.update({
+                'publish': {
+                    'invisible': Eval('state') == 'published',
+                    'depends': ['state'],
+                    },
+                'reject': {
+                    'invisible': Eval('state') == 'rejected',
+                    'depends': ['state'],
+                    },
+                })
 
     @classmethod
-    def default_published(cls):
-        return True
+    def __register__(cls, module):
+        table_h = cls.__table_handler__(module)
+        migrate = (table_h.column_exist('published')
+            and not table_h.column_exist('state'))
+        super().__register__(module)
+        if migrate:
+            # Reviews went live at once: those shown stay published.
+            table = cls.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.update([table.state], ['published'],
+                    where=table.published == Literal(True)))
+            cursor.execute(*table.update([table.state], ['rejected'],
+                    where=table.published != Literal(True)))
+            table_h.drop_column('published')
+
+    @classmethod
+    def default_state(cls):
+        return 'pending'
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('published')
+    def publish(cls, reviews):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('rejected')
+    def reject(cls, reviews):
+        pass
 
     @fields.depends('booking')
     def on_change_booking(self):

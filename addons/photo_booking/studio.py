@@ -28,6 +28,7 @@ class Studio(ClearsSetupCache, DeactivableMixin, ModelSQL, ModelView):
     city = fields.Char("City", translate=True)
     phone = fields.Char("Phone")
     description = fields.Text("Description", translate=True)
+    photo = fields.Binary("Photo", help="Shown on the portal's studio card.")
     latitude = fields.Numeric("Latitude", digits=(3, 6))
     longitude = fields.Numeric("Longitude", digits=(3, 6))
     timezone = fields.Selection(
@@ -110,6 +111,7 @@ class Room(
     __name__ = 'photo.studio.room'
     area = fields.Integer("Area (m²)")
     description = fields.Text("Description", translate=True)
+    photo = fields.Binary("Photo", help="Shown on the portal's studio card.")
 
     @classmethod
     def __setup__(cls):

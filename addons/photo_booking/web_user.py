@@ -14,11 +14,12 @@ from trytond.transaction import Transaction, without_check_access
 
 from . import portal_security as security
 from .exceptions import TooManyAttempts
+from .mail import MailMixin
 
 logger = logging.getLogger(__name__)
 
 
-class User(metaclass=PoolMeta):
+class User(MailMixin, metaclass=PoolMeta):
     __name__ = 'web.user'
     email_reminders = fields.Boolean(
         "Email Reminders",
@@ -34,7 +35,8 @@ class User(metaclass=PoolMeta):
 
     @classmethod
     def default_telegram_notifications(cls):
-        return True
+        # Nothing to promise before the client has started the bot.
+        return False
 
     @classmethod
     def authenticate(cls, email, password, device=None):

@@ -30,7 +30,7 @@ from trytond.wsgi import app
 from trytond.modules.photo_booking import portal_security
 from trytond.modules.photo_booking.portal import (
     ON_LOCATION, booking_by_token, booking_view, check_rate, hold_or_404,
-    money, static_response)
+    money, static_response, when)
 from trytond.modules.photo_booking.portal_i18n import add_texts
 from trytond.modules.photo_booking.portal_web import (
     SECURITY_HEADERS, local_time, redirect_to, render, route)
@@ -82,11 +82,6 @@ def _with_module(pool):
         pool.get('photo.payment.transaction')
     except KeyError:
         raise exceptions.NotFound()
-
-
-def when(moment, tz_name):
-    local = local_time(moment, ZoneInfo(tz_name))
-    return f"{local:%d.%m.%Y %H:%M} ({tz_name})"
 
 
 def pay_page_url(booking, **args):

@@ -87,6 +87,9 @@ def _seed():
     from trytond.modules.photo_booking.tests.tools import (
         create_on_location, create_world)
 
+    sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+    from demo_images import interior
+
     pool = Pool(DATABASE)
     pool.init()
     with Transaction().start(DATABASE, 0):
@@ -94,7 +97,13 @@ def _seed():
         w.studio.street = "Tverskaya 1"
         w.studio.latitude = Decimal('55.7600')
         w.studio.longitude = Decimal('37.6100')
+        w.studio.phone = "+7 495 120-45-67"
+        w.studio.description = "A loft with big windows."
+        w.studio.photo = interior('MSK')
         w.studio.save()
+        for i, room in enumerate(w.rooms):
+            room.photo = interior(f'MSK-{i}')
+            room.save()
         anna, bob = w.photographers
         anna.name, anna.bio = "Anna Lens", "Portraits in natural light."
         with open(os.path.join(ROOT, 'addons', 'photo_booking', 'static',

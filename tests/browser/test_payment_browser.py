@@ -210,7 +210,7 @@ def test_cabinet_payments_and_refund(phone_page, payment_portal, shot):
     expect(payments.locator('li.payment')).to_contain_text('3\u202f000 RUB')
     expect(payments.locator('li.payment')).to_contain_text('Получена')
     expect(payments.locator('li.payment')).to_contain_text('YooKassa')
-    expect(payments.locator('li.payment')).to_contain_text('(Europe/Moscow)')
+    expect(payments.locator('li.payment')).to_contain_text('(Москва)')
     expect(payments.locator('.receipt')).to_contain_text(
         '3000.00 RUB — Частичная предоплата')
     shot(page, '01-cabinet-paid')

@@ -296,8 +296,14 @@ class BookingTestCase(ModuleTestCase):
             Review.leave(booking, w.client, 5)
 
         Booking.do([booking])
-        Review.leave(booking, w.client, 4, "Lovely")
-        self.assertEqual(w.photographer.rating, Decimal('4.00'))
+        review = Review.leave(booking, w.client, 4, "Lovely")
+        # Counts once a manager has published it.
+        self.assertEqual(review.state, 'pending')
+        self.assertIsNone(w.photographer.rating)
+        Review.publish([review])
+        photographer = pool.get('photo.photographer')(w.photographer.id)
+        self.assertEqual(photographer.rating, Decimal('4.00'))
+        self.assertEqual(photographer.review_count, 1)
         with self.assertRaises(UserError):
             Review.leave(booking, w.client, 5)
 

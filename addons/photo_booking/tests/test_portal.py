@@ -1,5 +1,6 @@
 "The client portal over HTTP: pages, forms, safety and accounts."
 import datetime as dt
+import io
 import re
 import socket
 import time
@@ -9,6 +10,8 @@ from email import message_from_bytes
 from http import HTTPStatus
 from statistics import median, quantiles
 from zoneinfo import ZoneInfo
+
+from PIL import Image
 
 import trytond.config as config
 from trytond.pool import Pool
@@ -24,6 +27,13 @@ CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
 SLOT_RE = re.compile(
     r'name="start" value="([0-9T:-]+)"')
 PASSWORD = 'Correct-Horse-7-Battery'
+
+
+def jpeg(width, height):
+    "A JPEG picture of width × height pixels."
+    out = io.BytesIO()
+    Image.new('RGB', (width, height), (200, 180, 160)).save(out, 'JPEG')
+    return out.getvalue()
 
 
 def moscow_day(days):
@@ -126,8 +136,8 @@ class PortalTestCase(RouteTestCase):
             start=dt.datetime(2024, 1, 10, 9), end=dt.datetime(2024, 1, 10, 10),
             price=Decimal(5000), currency=w.currency, state='done')
         past.save()
-        Review.create([{'booking': past.id, 'rating': 5,
-                    'comment': "Wonderful <i>shoot</i>"}])
+        Review.publish(Review.create([{'booking': past.id, 'rating': 5,
+                    'comment': "Wonderful <i>shoot</i>"}]))
         cls.service, cls.studio = w.service.id, w.studio.id
         cls.anna, cls.bob = anna.id, bob.id
         outdoor, olga = create_on_location(w)
@@ -183,6 +193,11 @@ class PortalTestCase(RouteTestCase):
             mail.get_payload(decode=True).decode())
         return client.get(link.group(0))
 
+    def assert_zone_named(self, html):
+        "Times carry the studio's time zone by name, not its identifier."
+        self.assertNotIn('Europe/Moscow', html)
+        self.assertRegex(html, 'Москва|Moscow time')
+
     # --- public site -------------------------------------------------------------
 
     def test_home_in_russian_by_default(self):
@@ -199,7 +214,7 @@ class PortalTestCase(RouteTestCase):
         self.assertIn('Tverskaya 1, Moscow', html)
         self.assertIn('Profoto B10', html)
         self.assertIn('openstreetmap.org', html)
-        self.assertIn('Europe/Moscow', html)
+        self.assert_zone_named(html)
         self.assertEqual(response.headers['X-Frame-Options'], 'DENY')
 
     def test_english_switch_is_remembered(self):
@@ -224,11 +239,81 @@ class PortalTestCase(RouteTestCase):
         client = self.client()
         html = client.get('/studios?lat=55.75&lon=37.62&lang=en').get_data(
             as_text=True)
-        self.assertIn('km away', html)
-        html = client.get('/studios?city=Moscow').get_data(as_text=True)
-        self.assertIn('km away', html)
+        self.assertRegex(html, r'\b1\.\d km away')
+        html = client.get('/studios?lat=55.75&lon=37.62&lang=ru').get_data(
+            as_text=True)
+        self.assertRegex(html, r'\b1,\d км от вас')
+        # The searched city's own studios are in it, not "0.0 km away".
+        html = client.get('/studios?city=Moscow&lang=en').get_data(
+            as_text=True)
+        self.assertIn('In this city', html)
+        self.assertNotIn('km', html)
+        html = client.get('/studios?city=Kazan').get_data(as_text=True)
+        self.assertRegex(html, r'\b7\d\d\.\d km from the city centre')
         response = client.get('/studios?lat=abc&lon=1')
         self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+
+    def test_page_titles(self):
+        "Each page has its own title"
+        client = self.client()
+        titles = set()
+        for path in ['/?lang=en', '/book', f'/book?service={self.service}',
+                '/studios', '/account/login', '/account/signup',
+                '/nonexistent']:
+            html = client.get(path).get_data(as_text=True)
+            titles.add(re.search(r'<title>(.*)</title>', html).group(1))
+        self.assertEqual(len(titles), 7, titles)
+        self.assertIn('Choose a photographer · Photo studio booking', titles)
+
+    def test_signup_prefilled_from_guest_booking(self):
+        "Signing up after a guest booking starts from its contacts"
+        client = self.client()
+        confirmation = self.book(client, utc_start(12, 12),
+            email='dina@example.com', name="Dina Guest")
+        html = client.get(confirmation).get_data(as_text=True)
+        link = re.search(r'href="(/account/signup\?booking=\w+)"', html)
+        html = client.get(link.group(1)).get_data(as_text=True)
+        self.assertIn('value="Dina Guest"', html)
+        self.assertIn('value="dina@example.com"', html)
+        self.assertIn('value="+7 900 123-45-67"', html)
+        html = client.get('/account/signup?booking=nonsense').get_data(
+            as_text=True)
+        self.assertNotIn('dina@example.com', html)
+
+    def test_studio_card_and_pictures(self):
+        "Studio cards show phone, hours, rooms and pictures sized by srcset"
+        with Transaction().start(DB_NAME, 0):
+            pool = Pool()
+            Studio = pool.get('photo.studio')
+            studio = Studio(self.studio)
+            studio.phone = '+7 495 120-45-67'
+            studio.description = "Three halls by the metro."
+            studio.photo = jpeg(1280, 800)
+            studio.save()
+            room = studio.rooms[0]
+            room.photo = jpeg(1280, 800)
+            room.save()
+            room_id = room.id
+        client = self.client()
+        html = client.get('/studios?lang=en').get_data(as_text=True)
+        self.assertIn('href="tel:+74951204567"', html)
+        self.assertIn('Three halls by the metro.', html)
+        self.assertRegex(html, r'Opening hours: Mo–Su \d\d:\d\d–\d\d:\d\d')
+        self.assertIn(f'/media/studio/{self.studio}?w=320 320w', html)
+        self.assertIn(f'/media/room/{room_id}?w=160 160w', html)
+        for path, width in [
+                (f'/media/studio/{self.studio}?w=320', 320),
+                (f'/media/room/{room_id}?w=640', 640),
+                (f'/media/studio/{self.studio}', 1280)]:
+            response = client.get(path)
+            self.assertEqual(response.status_code, HTTPStatus.OK, path)
+            self.assertEqual(response.mimetype, 'image/jpeg')
+            with Image.open(io.BytesIO(response.get_data())) as image:
+                self.assertEqual(image.width, width, path)
+        for path in [f'/media/studio/{self.studio}?w=333',
+                '/media/studio/999999', '/media/party/1']:
+            self.assertEqual(client.get(path).status_code,
+                HTTPStatus.NOT_FOUND, path)
 
     def test_legal_pages(self):
         "Legal pages come from the back office model"
@@ -274,7 +359,63 @@ class PortalTestCase(RouteTestCase):
         html = response.get_data(as_text=True)
         self.assertIn(f'data-day="{day.isoformat()}"', html)
         self.assertIn(utc_start(2, 10), html)
-        self.assertIn('Europe/Moscow', html)
+        self.assert_zone_named(html)
+
+    def test_cards_lead_to_booking(self):
+        "Photographer and studio cards start a booking with them"
+        client = self.client()
+        html = client.get('/?lang=en').get_data(as_text=True)
+        self.assertIn(f'href="/book?photographer={self.bob}"', html)
+        self.assertIn(f'href="/book?studio={self.studio}"', html)
+        html = client.get('/studios?city=Moscow&lang=en').get_data(
+            as_text=True)
+        self.assertIn(f'href="/book?studio={self.studio}"', html)
+        # Only what Bob offers (not Olga's shoot on location), with Bob.
+        html = client.get(f'/book?photographer={self.bob}').get_data(
+            as_text=True)
+        self.assertIn(
+            f'/book?photographer={self.bob}&amp;service={self.service}', html)
+        self.assertNotIn(f'service={self.outdoor}', html)
+        response = client.get(
+            f'/book?service={self.service}&photographer={self.bob}')
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertIn(f'photographer={self.bob}&studio={self.studio}',
+            response.headers['Location'])
+
+    def dearer_manual_bob(self):
+        "Bob takes 6 000 for the service and approves each booking."
+        def set_bob(price, confirmation):
+            with Transaction().start(DB_NAME, 0) as transaction:
+                pool = Pool()
+                bob = pool.get('photo.photographer')(self.bob)
+                Offer = pool.get('photo.photographer.service')
+                Offer.write(Offer.search([('photographer', '=', bob.id)]),
+                    {'price': price})
+                bob.confirmation = confirmation
+                bob.save()
+                transaction.commit()
+        set_bob(Decimal(6000), 'manual')
+        self.addCleanup(set_bob, None, 'auto')
+
+    def test_any_photographer_shows_prices_and_approval(self):
+        "Prices range over the photographers; the final one shows before"
+        self.dearer_manual_bob()
+        client = self.client()
+        html = client.get(f'/book?service={self.service}&lang=en').get_data(
+            as_text=True)
+        self.assertIn('5\u202f000 RUB – 6\u202f000 RUB', html)
+        self.assertIn('confirms bookings personally', html)
+        html = client.get(f'/book?service={self.service}&photographer=any'
+            f'&studio={self.studio}&lang=en').get_data(as_text=True)
+        self.assertIn('5\u202f000 RUB – 6\u202f000 RUB', html)
+        self.assertIn('the next page shows their final price', html)
+        details = self.hold(client, utc_start(12, 10),
+            photographer=self.bob).headers['Location']
+        html = client.get(details + '?lang=en').get_data(as_text=True)
+        self.assertIn(
+            'Final price: <strong class="price">6\u202f000 RUB</strong>', html)
+        self.assertIn('confirms each booking personally', html)
+        self.assertIn('Send the request', html)
 
     def test_guest_books(self):
         "A guest holds a time, gives details and gets a confirmation"
@@ -282,13 +423,21 @@ class PortalTestCase(RouteTestCase):
         confirmation = self.book(client, utc_start(3, 12))
         html = client.get(confirmation + '?lang=en').get_data(as_text=True)
         self.assertIn('Booking confirmed', html)
-        self.assertIn('12:00 (Europe/Moscow)', html)
+        self.assertIn('12:00 (Moscow time)', html)
         self.assertIn('calendar.google.com', html)
         response = client.get(confirmation + '.ics')
         self.assertEqual(response.mimetype, 'text/calendar')
         self.assertIn('BEGIN:VEVENT', response.get_data(as_text=True))
         mail, = self.smtp.wait(1)
         self.assertEqual(mail['To'], 'guest@example.com')
+        # The cancellation terms, on the page and in the mail.
+        terms = ('Бесплатная отмена не позднее чем за 24 ч до начала, '
+            'позже — 50 % цены.')
+        self.assertIn(terms, mail.get_payload(decode=True).decode())
+        terms = ('Free cancellation until 24 h before the start, then 50 % '
+            'of the price.')
+        self.assertIn(terms, html)
+        self.assertIn(terms, client.get('/book').get_data(as_text=True))
 
     def test_on_location_booking(self):
         "A shoot at the client's address asks for it and shows it"
@@ -308,7 +457,7 @@ class PortalTestCase(RouteTestCase):
         html = client.get(f'{base}&studio=location&day={day}').get_data(
             as_text=True)
         self.assertIn(utc_start(4, 11), html)
-        self.assertIn('Europe/Moscow', html)
+        self.assert_zone_named(html)
         response = client.post('/book/hold', data={
                 'csrf': self.csrf(client), 'service': self.outdoor,
                 'photographer': self.olga, 'studio': 'location',
@@ -332,7 +481,7 @@ class PortalTestCase(RouteTestCase):
         html = client.get(confirmation + '?lang=en').get_data(as_text=True)
         self.assertIn('Booking confirmed', html)
         self.assertIn('On location: Kremlevskaya 18, Kazan', html)
-        self.assertIn('11:00 (Europe/Moscow)', html)
+        self.assertIn('11:00 (Moscow time)', html)
         self.assertIn('Kazan', client.get(confirmation + '.ics').get_data(
                 as_text=True))
         with Transaction().start(DB_NAME, 0):
@@ -364,14 +513,14 @@ class PortalTestCase(RouteTestCase):
         html = client.get(f'{base}?day={moscow_day(6).isoformat()}').get_data(
             as_text=True)
         self.assertIn(utc_start(6, 16), html)
-        self.assertIn('Europe/Moscow', html)
+        self.assert_zone_named(html)
         response = client.post(base, data={
                 'csrf': self.csrf(client, '/account'),
                 'start': utc_start(6, 16)})
         self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
         html = client.get('/account?lang=en').get_data(as_text=True)
         self.assertIn(
-            f'{moscow_day(6):%d.%m.%Y} 16:00 (Europe/Moscow)', html)
+            f'{moscow_day(6):%d.%m.%Y} 16:00 (Moscow time)', html)
         self.assertIn('On location: Lenina 1, Moscow', html)
 
     def test_details_validation(self):
@@ -384,6 +533,15 @@ class PortalTestCase(RouteTestCase):
         self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
         html = response.get_data(as_text=True)
         self.assertEqual(html.count('class="field-error"'), 4)
+        self.assertIn('name="consent" value="yes">', html)
+        # A ticked consent box stays ticked when another field is wrong.
+        response = client.post(details, data={
+                'csrf': self.csrf(client, details), 'name': 'Anna',
+                'phone': '+7 900 123-45-67', 'email': 'not-an-email',
+                'consent': 'yes'})
+        html = response.get_data(as_text=True)
+        self.assertEqual(html.count('class="field-error"'), 1)
+        self.assertIn('name="consent" value="yes" checked>', html)
 
     def test_name_with_markup(self):
         "A client named <script> is shown as text"
@@ -425,6 +583,45 @@ class PortalTestCase(RouteTestCase):
             HTTPStatus.SEE_OTHER)
         self.assertEqual(self.hold(other, start).status_code,
             HTTPStatus.SEE_OTHER)
+
+    def test_replaced_hold_not_in_cabinet(self):
+        "A time given up by picking another is no cancellation of the client"
+        client = self.client()
+        self.signup(client, 'lena@example.com', name="Lena")
+        self.assertEqual(self.hold(client, utc_start(11, 10)).status_code,
+            HTTPStatus.SEE_OTHER)
+        self.book(client, utc_start(11, 12), email='lena@example.com')
+        html = client.get('/account?lang=en').get_data(as_text=True)
+        self.assertIn('12:00', html)
+        self.assertNotIn('Cancelled', html)
+        self.assertIn('No past bookings.', html)
+        with Transaction().start(DB_NAME, 0):
+            Booking = Pool().get('photo.booking')
+            given_up, = Booking.search([
+                    ('web_user.email', '=', 'lena@example.com'),
+                    ('state', '=', 'cancelled'),
+                    ('start', '=', dt.datetime.strptime(
+                            utc_start(11, 10), '%Y-%m-%dT%H:%M'))])
+            self.assertEqual(given_up.cancelled_by, 'system')
+
+    def test_unknown_addresses(self):
+        "Mistyped addresses get the portal's 404 page; the favicon is real"
+        client = self.client()
+        for path in ['/book/', '/nonexistent', '/account/', '/a/b/c.html',
+                '/booking/']:
+            response = client.get(path + '?lang=en')
+            self.assertEqual(response.status_code, HTTPStatus.NOT_FOUND, path)
+            html = response.get_data(as_text=True)
+            self.assertIn('This page does not exist.', html)
+            self.assertIn('href="/book"', html)
+        response = client.get('/favicon.ico')
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        self.assertEqual(response.mimetype, 'image/vnd.microsoft.icon')
+        self.assertEqual(response.get_data()[:4], b'\0\0\1\0')
+        # Tryton's own POST routes are still there.
+        self.assertNotEqual(
+            client.post('/', json={'method': 'common.server.version',
+                    'params': []}).status_code, HTTPStatus.NOT_FOUND)
 
     def test_hold_expired(self):
         "Details sent after the hold expired offer other times"
@@ -674,12 +871,69 @@ class PortalTestCase(RouteTestCase):
         client = self.client()
         self.signup(client, 'Maria@Example.com')
         html = client.get('/account?lang=en').get_data(as_text=True)
-        self.assertNotIn('10:00 (Europe/Moscow)', html)
+        self.assertNotIn('10:00 (Moscow time)', html)
         self.assertEqual(self.verify(client).status_code,
             HTTPStatus.SEE_OTHER)
         html = client.get('/account?lang=en').get_data(as_text=True)
-        self.assertIn('10:00 (Europe/Moscow)', html)
+        self.assertIn('10:00 (Moscow time)', html)
         self.assertIn('Confirmed', html)
+
+    def test_send_validation_link_again(self):
+        "A client who got no validation mail asks for a new link"
+        client = self.client()
+        self.signup(client, 'ira@example.com', name="Ira")
+        self.smtp.wait(1)
+        self.smtp.messages.clear()
+        html = client.get('/account?lang=en').get_data(as_text=True)
+        self.assertIn('Send the link again', html)
+        response = client.post('/account/verify/resend', data={
+                'csrf': self.csrf(client, '/account')})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertIn('notice=resent', response.headers['Location'])
+        self.assertEqual(self.verify(client).status_code,
+            HTTPStatus.SEE_OTHER)
+        html = client.get('/account?lang=en').get_data(as_text=True)
+        self.assertNotIn('Send the link again', html)
+
+    def test_failed_mail_notifies_managers(self):
+        "A mail that cannot be sent is told to the managers, on the booking"
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            group = pool.get('ir.model.data').get_id(
+                'photo_booking', 'group_photo_manager')
+            manager, = pool.get('res.user').create([{
+                        'name': "Manager", 'login': 'mail-manager',
+                        'groups': [('add', [group])]}])
+            transaction.commit()
+        with socket.socket() as probe:
+            probe.bind(('127.0.0.1', 0))
+            closed = probe.getsockname()[1]
+        uri = config.get('email', 'uri')
+        config.set('email', 'uri', f'smtp://127.0.0.1:{closed}')
+        self.addCleanup(config.set, 'email', 'uri', uri)
+        confirmation = self.book(self.client(), utc_start(12, 15),
+            email='lost@example.com')
+        with Transaction().start(DB_NAME, 0):
+            pool = Pool()
+            booking, = pool.get('photo.booking').search(
+                [('token', '=', confirmation.rsplit('/', 1)[1])])
+            self.assertEqual(booking.state, 'confirmed')
+            notification, = pool.get('res.notification').search(
+                [('user', '=', manager.id)])
+            self.assertIn('lost@example.com', notification.label)
+            self.assertEqual(notification.model, 'photo.booking')
+            self.assertEqual(notification.records, f'[{booking.id}]')
+
+    def test_delete_refused_sends_back(self):
+        "A refused account deletion leads back to the cabinet"
+        client = self.client()
+        self.signup(client, 'zoe@example.com', name="Zoe")
+        response = client.post('/account/delete?lang=en', data={
+                'csrf': self.csrf(client, '/account')})
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        html = response.get_data(as_text=True)
+        self.assertIn('Tick the box', html)
+        self.assertIn('<a class="button" href="/account">Back</a>', html)
 
     def test_delete_anonymises_guest_bookings(self):
         "Deleting the account erases the contacts given as a guest too"
@@ -759,7 +1013,7 @@ class PortalTestCase(RouteTestCase):
                 'csrf': self.csrf(client, '/account'), 'start': new_start})
         self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
         html = client.get('/account?lang=en').get_data(as_text=True)
-        self.assertIn('15:00 (Europe/Moscow)', html)
+        self.assertIn('15:00 (Moscow time)', html)
 
         html = client.get(f'{base}/cancel?lang=en').get_data(as_text=True)
         self.assertIn('free of charge', html)
@@ -806,6 +1060,16 @@ class PortalTestCase(RouteTestCase):
         self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
         response = client.post(f'/account/booking/{token}/review', data=data)
         self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        # Moderated: live once a manager publishes it.
+        self.assertNotIn('Nice &lt;b&gt;light', client.get('/').get_data(
+                as_text=True))
+        with Transaction().start(DB_NAME, 0):
+            Review = Pool().get('photo.review')
+            review, = Review.search([('booking.token', '=', token)])
+            self.assertEqual(review.state, 'pending')
+            Review.publish([review])
+        self.assertIn('Nice &lt;b&gt;light', client.get('/').get_data(
+                as_text=True))
         response = client.post(
             f'/account/booking/{token}/review', data=dict(data, rating='9'))
         self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
@@ -835,10 +1099,12 @@ class PortalTestCase(RouteTestCase):
         self.signup(client, 'nina@example.com', name="Nina")
         html = client.get('/account/profile?lang=en').get_data(as_text=True)
         self.assertIn('Email reminders about my bookings', html)
-        self.assertEqual(html.count(' checked>'), 2)
+        # No Telegram before the client has started the bot.
+        self.assertEqual(html.count(' checked>'), 1)
+        self.assertIn('name="telegram_notifications" value="yes">', html)
         data = client.get('/account/data.json').get_json(force=True)
         self.assertEqual(data['account']['notifications'], {
-                'email_reminders': True, 'telegram_notifications': True})
+                'email_reminders': 'yes', 'telegram_notifications': 'no'})
 
         response = client.post('/account/profile', data={
                 'csrf': self.csrf(client, '/account'), 'name': 'Nina',
@@ -851,7 +1117,7 @@ class PortalTestCase(RouteTestCase):
             'name="telegram_notifications" value="yes">', html)
         data = client.get('/account/data.json').get_json(force=True)
         self.assertEqual(data['account']['notifications'], {
-                'email_reminders': True, 'telegram_notifications': False})
+                'email_reminders': 'yes', 'telegram_notifications': 'no'})
         # Invalid input keeps the ticks shown and saves nothing.
         response = client.post('/account/profile', data={
                 'csrf': self.csrf(client, '/account'), 'name': '',

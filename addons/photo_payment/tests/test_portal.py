@@ -341,7 +341,7 @@ class PaymentPortalTestCase(RouteTestCase):
         self.assertIn('Payment <strong>3\u202f000 RUB</strong>', cabinet)
         self.assertIn('Received', cabinet)
         self.assertIn('YooKassa', cabinet)
-        self.assertIn('(Europe/Moscow)', cabinet)
+        self.assertIn('(Moscow time)', cabinet)
         self.assertIn('Receipt (54-FZ)', cabinet)
         self.assertIn('3000.00 RUB — Partial prepayment', cabinet)
 
