@@ -12,6 +12,9 @@ class User(metaclass=PoolMeta):
         "Telegram Notifications",
         help="Send booking reminders and changes through the Telegram bot "
         "once the client has started it.")
+    # web_user.xml's photographer rule follows it.
+    photo_bookings = fields.One2Many(
+        'photo.booking', 'web_user', "Photo Bookings", readonly=True)
 
     @classmethod
     def default_email_reminders(cls):

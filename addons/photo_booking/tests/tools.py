@@ -1,9 +1,11 @@
 "Build a small studio world inside a test transaction."
 import datetime as dt
+from contextlib import ExitStack
 from decimal import Decimal
 from types import SimpleNamespace
 
 from trytond.pool import Pool
+from trytond.transaction import Transaction
 
 WEEKDAYS = range(7)
 
@@ -132,3 +134,34 @@ def local(studio, day, hour, minute=0):
 
 def tomorrow(days=1):
     return dt.date.today() + dt.timedelta(days=days)
+
+
+def staff_users(w):
+    """Back-office users: one per photographer of world w (logins anna,
+    boris…, in the Photographer group, linked to them) and a manager."""
+    pool = Pool()
+    User = pool.get('res.user')
+    Photographer = pool.get('photo.photographer')
+    ModelData = pool.get('ir.model.data')
+    photographer_group = ModelData.get_id('photo_booking', 'group_photographer')
+    manager_group = ModelData.get_id('photo_booking', 'group_photo_manager')
+    logins = ['anna', 'boris', 'clara', 'dmitri']
+    users = User.create([
+            {'login': login, 'name': login.title(),
+                'groups': [('add', [photographer_group])]}
+            for login in logins[:len(w.photographers)]]
+        + [{'login': 'manager', 'name': "Manager",
+                'groups': [('add', [manager_group])]}])
+    *photographer_users, manager = users
+    for photographer, user in zip(w.photographers, photographer_users):
+        photographer.user = user
+    Photographer.save(w.photographers)
+    return SimpleNamespace(photographers=photographer_users, manager=manager)
+
+
+def as_user(user):
+    "Act as user over RPC: with their access and record rules."
+    stack = ExitStack()
+    stack.enter_context(Transaction().set_user(user.id))
+    stack.enter_context(Transaction().set_context(_check_access=True))
+    return stack
