@@ -16,6 +16,15 @@ class Party(metaclass=PoolMeta):
         'photo.photographer', 'party', "Photographers", readonly=True)
     photo_reviews = fields.One2Many(
         'photo.review', 'client', "Photo Reviews", readonly=True)
+    photo_guest = fields.Boolean(
+        "Guest", readonly=True,
+        help="Made from contacts given without logging in, which nobody "
+        "has verified: a booking made with the same email joins it, never "
+        "a client's own party.")
+
+    @classmethod
+    def default_photo_guest(cls):
+        return False
 
 
 class ContactMechanism(metaclass=PoolMeta):

@@ -638,6 +638,7 @@ def contact_party(pool, name, email, phone):
     Party = pool.get('party.party')
     party, = Party.create([{
                 'name': name,
+                'photo_guest': True,
                 'contact_mechanisms': [('create', [
                             {'type': 'email', 'value': email},
                             {'type': 'phone', 'value': phone},
@@ -649,7 +650,6 @@ def contact_party(pool, name, email, phone):
 @route('/book/details/<token>', methods=['POST'])
 def details_post(visit, pool, token):
     Booking = pool.get('photo.booking')
-    User = pool.get('web.user')
     _ = visit.gettext
     booking = hold_or_404(pool, token)
     check_honeypot(visit)
@@ -665,15 +665,11 @@ def details_post(visit, pool, token):
         return render(visit, 'book_details.html',
             status=HTTPStatus.BAD_REQUEST, booking=booking_view(booking),
             values=values, errors=errors)
+    # Without a login the email is not verified: the booking joins no
+    # account (attach_guest_bookings moves it once the email is confirmed).
     user = visit.user
-    if not user:
-        users = User.search([
-                ('email', '=', values['email']),
-                ('email_valid', '=', True),
-                ], limit=1)
-        user = users[0] if users else None
-    if visit.user and visit.user.party:
-        client = visit.user.party
+    if user and user.party:
+        client = user.party
     else:
         client = contact_party(
             pool, values['name'], values['email'], values['phone'])
@@ -825,28 +821,29 @@ def signup_post(visit, pool):
     password = form.get('password') or ''
     if not 8 <= len(password) <= 200:
         errors['password'] = _("The password needs at least 8 characters.")
-    if not errors.get('email') and User.search(
-            [('email', '=', values['email'])], limit=1):
-        errors['email'] = _(
-            "An account with this email already exists. Log in or reset "
-            "the password.")
     if errors:
         return render(visit, 'signup.html', status=HTTPStatus.BAD_REQUEST,
             values=values, errors=errors)
-    party, = Party.create([{
-                'name': values['name'],
-                'contact_mechanisms': [('create', [
-                            {'type': 'email', 'value': values['email']},
-                            {'type': 'phone', 'value': values['phone']},
-                            ])],
-                }])
-    user = User(email=values['email'], party=party)
-    user.password = password
-    user.set_email_token()
-    user.save()
-    send_mail(visit, user.email, 'mail_verify.txt', user=user)
-    visit.login(user.new_session())
-    return redirect_to('/account', {'notice': 'verify'})
+    # The same answer, and the same work (a password hash, a mail), for a
+    # new email and a known one: the page tells nobody who has an account.
+    # The new account opens from the link of its mail.
+    if User.search([('email', '=', values['email'])], limit=1):
+        User.hash_password(password)
+        send_mail(visit, values['email'], 'mail_signup_exists.txt')
+    else:
+        party, = Party.create([{
+                    'name': values['name'],
+                    'contact_mechanisms': [('create', [
+                                {'type': 'email', 'value': values['email']},
+                                {'type': 'phone', 'value': values['phone']},
+                                ])],
+                    }])
+        user = User(email=values['email'], party=party)
+        user.password = password
+        user.set_email_token()
+        user.save()
+        send_mail(visit, user.email, 'mail_verify.txt', user=user)
+    return render(visit, 'signup.html', sent=True, values=values, errors={})
 
 
 @route('/account/verify', readonly=False)
@@ -857,8 +854,10 @@ def verify(visit, pool):
     if not users:
         raise BadInput(visit.gettext(
                 "This link is not valid or has already been used."))
-    for user in users:
-        attach_guest_bookings(pool, user)
+    user, = users
+    attach_guest_bookings(pool, user)
+    # The link came by mail: whoever opens it owns the email.
+    visit.login(user.new_session())
     return redirect_to('/account', {'notice': 'verified'})
 
 
@@ -903,16 +902,17 @@ def reset_post(visit, pool):
     check_honeypot(visit)
     email = (visit.request.form.get('email') or '').strip().lower()[:200]
     users = User.search([('email', '=', email)], limit=1) if email else []
-    now = dt.datetime.now()
     for user in users:
-        # As web.user.reset_password: no new token while one is valid.
-        if user.reset_password_token_expire \
-                and user.reset_password_token_expire > now:
-            continue
+        # A new link each time, unlike web.user.reset_password: a request
+        # made by someone else must not keep the owner from getting one,
+        # and it ends the link that request may have leaked.
         user.set_reset_password_token()
         user.save()
         send_mail(visit, user.email, 'mail_reset.txt', user=user)
-    # Same answer whether the account exists or not.
+    if not users and EMAIL_RE.match(email):
+        # The same answer, and the same work (a mail), whether the account
+        # exists or not: neither the page nor its timing tells.
+        send_mail(visit, email, 'mail_reset_unknown.txt')
     return render(visit, 'reset.html', sent=True)
 
 

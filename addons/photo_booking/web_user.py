@@ -1,6 +1,7 @@
-"Portal accounts: how the client wants to be told about their bookings."
+"Portal accounts: notification choices; a new password ends all sessions."
 from trytond.model import fields
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import without_check_access
 
 
 class User(metaclass=PoolMeta):
@@ -23,3 +24,19 @@ class User(metaclass=PoolMeta):
     @classmethod
     def default_telegram_notifications(cls):
         return True
+
+    @classmethod
+    def set_password(cls, users, name, value):
+        super().set_password(users, name, value)
+        # get_password's placeholder is what a form sends back unchanged.
+        if users and value != users[0].get_password(name):
+            cls.end_sessions(users)
+
+    @classmethod
+    def end_sessions(cls, users):
+        """Log the users out everywhere (portal cookie and API bearer): a
+        new password must lock out whoever knew the old one."""
+        Session = Pool().get('web.user.session')
+        with without_check_access():
+            Session.delete(Session.search(
+                    [('user', 'in', [u.id for u in users])]))

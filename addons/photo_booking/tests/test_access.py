@@ -215,4 +215,29 @@ class AccessTestCase(ModuleTestCase):
             self.assertEqual(len(Review.search([])), 4)
 
 
+    @with_transaction()
+    def test_new_password_ends_sessions(self):
+        """A password reset or change logs the account out everywhere (the
+        portal cookie and the API bearer are both sessions)"""
+        pool = Pool()
+        User = pool.get('web.user')
+        Session = pool.get('web.user.session')
+        user, cookie = portal_account('vera@example.com')
+        bearer = user.new_session()
+        other, other_key = portal_account('yuri@example.com')
+
+        self.assertTrue(User.set_password_token(
+                'vera@example.com', user.reset_password_token,
+                'New-Horse-8-Battery'))
+        self.assertIsNone(Session.get_user(cookie))
+        self.assertIsNone(Session.get_user(bearer))
+        self.assertEqual(Session.get_user(other_key), other)
+
+        key = user.new_session()
+        User.write([user], {'password': 'x' * 10})  # the form, unchanged
+        self.assertEqual(Session.get_user(key), user)
+        User.write([user], {'password': 'Admin-Set-9-Battery'})
+        self.assertIsNone(Session.get_user(key))
+
+
 del ModuleTestCase
