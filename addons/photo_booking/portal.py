@@ -854,11 +854,11 @@ def verify(visit, pool):
     if not users:
         raise BadInput(visit.gettext(
                 "This link is not valid or has already been used."))
-    user, = users
-    attach_guest_bookings(pool, user)
-    # The link came by mail: whoever opens it owns the email.
-    visit.login(user.new_session())
-    return redirect_to('/account', {'notice': 'verified'})
+    for user in users:
+        attach_guest_bookings(pool, user)
+    # Not logged in by the link: one forwarded by its owner would open
+    # their account in someone else's browser.
+    return redirect_to('/account/login', {'notice': 'verified'})
 
 
 @route('/account/login')

@@ -74,7 +74,7 @@ RU = {
     'No free time on this day.': 'В этот день нет свободного времени.',
     'No free time this month. Try the next one.': 'В этом месяце нет свободного времени. Посмотрите следующий.',
     'Tap a highlighted day to see free times.': 'Нажмите на выделенный день, чтобы увидеть свободное время.',
-    'Your email is confirmed; your bookings made with it are here.': 'Почта подтверждена; записи, сделанные с ней, теперь здесь.',
+    'Your email is confirmed. Log in to see your bookings.': 'Почта подтверждена. Войдите, чтобы увидеть свои записи.',
     'The booking has been cancelled.': 'Запись отменена.',
     'The booking has been moved.': 'Запись перенесена.',
     'Thank you for your review!': 'Спасибо за отзыв!',

@@ -197,6 +197,9 @@ def test_cabinet_payments_and_refund(
     page.get_by_role('button', name='Регистрация').click()
     page.goto(world['url'] + mailed_link(
             'irina@example.com', r'/account/verify\?token=\w+'))
+    page.get_by_label('Эл. почта').fill('irina@example.com')
+    page.get_by_label('Пароль').fill('Correct-Horse-7-Battery')
+    page.get_by_role('button', name='Войти').click()
     expect(page.get_by_role('heading', name='Мои записи')).to_be_visible()
 
     # The first free time: cancelling it is late (within 24 hours)

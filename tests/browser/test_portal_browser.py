@@ -139,6 +139,9 @@ def test_account_cabinet(desktop_page, portal, shot, mailed_link):
     page.goto(portal['url'] + mailed_link(
             'maria@example.com', r'/account/verify\?token=\w+'))
     expect(page.get_by_text('Your email is confirmed')).to_be_visible()
+    page.get_by_label('Email').fill('maria@example.com')
+    page.get_by_label('Password').fill('Correct-Horse-7')
+    page.get_by_role('button', name='Log in').click()
     expect(page.get_by_role('heading', name='My bookings')).to_be_visible()
     shot(page, '02-cabinet-empty')
     page.goto(f"{portal['url']}/book?service={portal['service']}"
@@ -185,8 +188,8 @@ def test_admin_is_sao_and_root_is_portal(desktop_page, portal):
 
 
 def sign_up(page, portal, email, name, mailed_link):
-    """A new account on the phone, opened from the mailed link: logged in,
-    lands in the cabinet."""
+    """A new account on the phone, confirmed from the mailed link, then
+    logged in: lands in the cabinet."""
     page.goto(portal['url'] + '/account/signup')
     page.get_by_label('Имя').fill(name)
     page.get_by_label('Телефон').fill('+7 900 765-43-21')
@@ -197,6 +200,14 @@ def sign_up(page, portal, email, name, mailed_link):
     expect(page.get_by_text(f'Мы отправили письмо на {email}')).to_be_visible()
     page.goto(portal['url']
         + mailed_link(email, r'/account/verify\?token=\w+'))
+    log_in(page, email, 'Correct-Horse-7')
+
+
+def log_in(page, email, password):
+    "The login page in Russian, filled and sent: lands in the cabinet."
+    page.get_by_label('Эл. почта').fill(email)
+    page.get_by_label('Пароль').fill(password)
+    page.get_by_role('button', name='Войти').click()
     expect(page.get_by_role('heading', name='Мои записи')).to_be_visible()
 
 

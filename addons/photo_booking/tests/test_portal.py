@@ -180,11 +180,18 @@ class PortalTestCase(RouteTestCase):
         return response
 
     def signup(self, client, email, name="Maria Client"):
-        "Sign up and open the mailed link: logged in, email confirmed."
+        "Sign up, open the mailed link and log in."
         self.ask_signup(client, email, name=name)
-        response = self.verify(client)
-        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertEqual(self.verify(client).status_code,
+            HTTPStatus.SEE_OTHER)
         self.smtp.messages.clear()
+        return self.login(client, email)
+
+    def login(self, client, email, password=PASSWORD):
+        response = client.post('/account/login', data={
+                'csrf': self.csrf(client, '/account/login'),
+                'email': email, 'password': password})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
         return response
 
     def verify(self, client):
@@ -541,8 +548,14 @@ class PortalTestCase(RouteTestCase):
         # Not logged in before the link is opened.
         self.assertEqual(client.get('/account').status_code,
             HTTPStatus.SEE_OTHER)
-        self.assertEqual(self.verify(client).status_code,
+        response = self.verify(client)
+        self.assertEqual(response.headers['Location'],
+            '/account/login?notice=verified')
+        # The link does not log in: a forwarded one would log someone else
+        # into this account.
+        self.assertEqual(client.get('/account').status_code,
             HTTPStatus.SEE_OTHER)
+        self.login(client, 'maria@example.com')
         html = client.get('/account?lang=en').get_data(as_text=True)
         self.assertIn('10:00 (Europe/Moscow)', html)
         self.assertIn('Confirmed', html)
@@ -673,11 +686,7 @@ class PortalTestCase(RouteTestCase):
         # Nobody got into Lev's account, whose password did not change.
         self.assertEqual(known.get('/account').status_code,
             HTTPStatus.SEE_OTHER)
-        lev = self.client()
-        response = lev.post('/account/login', data={
-                'csrf': self.csrf(lev, '/account/login'),
-                'email': 'lev@example.com', 'password': PASSWORD})
-        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.login(self.client(), 'lev@example.com')
 
         known = self.ask_reset(self.client(), 'lev@example.com')
         self.assertIn('token=', self.mail_to('lev@example.com'))
