@@ -27,11 +27,15 @@ import argparse
 import datetime as dt
 import os
 import random
+import secrets
 import sys
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 SEED = 42
+PASSWORDS = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    'var', 'demo-passwords')
 PAST_DAYS = 60
 FUTURE_DAYS = 30
 H = dt.timedelta(hours=1)
@@ -193,7 +197,7 @@ SERVICES = [{
 
 # Working hours: (weekday, from, to, studio code or None for on location).
 PHOTOGRAPHERS = [{
-        'login': 'anna', 'password': 'anna.studio7',
+        'login': 'anna',
         'name': "Анна Смирнова",
         'email': 'anna@svet-studio.example',
         'bio': "Портреты и семейные истории. Снимает с 2012 года, "
@@ -203,7 +207,7 @@ PHOTOGRAPHERS = [{
             ('DEMO-LOVESTORY', '14000')],
         'hours': [(d, T(10), T(19), 'MSK') for d in range(1, 6)],
         }, {
-        'login': 'ivan', 'password': 'ivan.studio7',
+        'login': 'ivan',
         'name': "Иван Петров",
         'email': 'ivan@svet-studio.example',
         'bio': "Коммерческая и предметная съёмка, контент для брендов. "
@@ -215,7 +219,7 @@ PHOTOGRAPHERS = [{
         'hours': [(d, T(10), T(20), 'MSK') for d in range(3)]
         + [(d, T(11), T(20), 'SPB') for d in (3, 4)],
         }, {
-        'login': 'maria', 'password': 'maria.studio7',
+        'login': 'maria',
         'name': "Мария Кузнецова",
         'email': 'maria@svet-studio.example',
         'bio': "Петербургский фотограф: портреты, пары и семьи. "
@@ -225,7 +229,7 @@ PHOTOGRAPHERS = [{
             ('DEMO-LOVESTORY', None)],
         'hours': [(d, T(10), T(19), 'SPB') for d in range(2, 7)],
         }, {
-        'login': 'oleg', 'password': 'oleg.studio7',
+        'login': 'oleg',
         'name': "Олег Волков",
         'email': 'oleg@svet-studio.example',
         'bio': "Репортажи, события и прогулки по Москве. "
@@ -300,7 +304,35 @@ def parse_args(argv=None):
         default=os.environ.get('TRYTOND_CONFIG'),
         help="trytond configuration file")
     parser.add_argument('-d', '--database', dest='database', required=True)
+    parser.add_argument('--passwords', default=PASSWORDS,
+        help="file of the photographers' passwords, made on the first run "
+        "(default: var/demo-passwords)")
     return parser.parse_args(argv)
+
+
+def photographer_passwords(path):
+    """{login: password} of the demo photographers, read from path, and the
+    logins whose password is new: the missing ones are made at random and
+    added to it (readable by its owner only), so each install has its own,
+    as the admin's."""
+    passwords = {}
+    if os.path.exists(path):
+        with open(path) as file:
+            passwords = dict(
+                line.split(None, 1) for line in file.read().splitlines()
+                if line.strip())
+    missing = [
+        d['login'] for d in PHOTOGRAPHERS if d['login'] not in passwords]
+    if missing:
+        passwords.update(
+            {login: secrets.token_urlsafe(12) for login in missing})
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        descriptor = os.open(
+            path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, 'w') as file:
+            file.writelines(f'{login} {password}\n'
+                for login, password in passwords.items())
+    return passwords, set(missing)
 
 
 def step(label):
@@ -315,9 +347,11 @@ def report(created):
 class Demo:
     "The sections of the demo, in dependency order, over one transaction."
 
-    def __init__(self, pool, now):
+    def __init__(self, pool, now, passwords, new_passwords):
         self.pool = pool
         self.now = now  # naive UTC, as Tryton stores it
+        self.passwords = passwords
+        self.new_passwords = new_passwords
         self.rng = random.Random(SEED)
         self.tz = ZoneInfo('Europe/Moscow')
         self.today = dt.datetime.now(self.tz).date()
@@ -731,6 +765,11 @@ class Demo:
         ModelData = pool.get('ir.model.data')
         group = ModelData.get_id('photo_booking', 'group_photographer')
         created = 0
+        # A demo loaded before the passwords file (with the passwords once
+        # published in this script) takes the new ones.
+        for user in User.search([('login', 'in', list(self.new_passwords))]):
+            user.password = self.passwords[user.login]
+            user.save()
         for data in PHOTOGRAPHERS:
             login = data['login']
             if Photographer.search([('user.login', '=', login)], limit=1):
@@ -742,7 +781,7 @@ class Demo:
                 user, = User.create([{
                             'name': data['name'], 'login': login,
                             'email': data['email'],
-                            'password': data['password'],
+                            'password': self.passwords[login],
                             'groups': [('add', [group])],
                             }])
             party, = Party.create([{
@@ -1060,6 +1099,7 @@ def main(argv=None):
     from trytond.transaction import Transaction, TransactionError
 
     database = args.database
+    passwords, new_passwords = photographer_passwords(args.passwords)
     pool = Pool(database)
     pool.init()
     # Tables locked from the start, as the server's dispatcher would retry
@@ -1070,7 +1110,7 @@ def main(argv=None):
         with Transaction().start(database, 0, context={
                     '_skip_warnings': True}, **extras) as transaction:
             from trytond.modules.photo_booking.booking import utc_now
-            demo = Demo(pool, utc_now())
+            demo = Demo(pool, utc_now(), passwords, new_passwords)
             try:
                 for label, section in demo.sections():
                     step(label)
@@ -1088,9 +1128,10 @@ def main(argv=None):
         "to trytond-admin"
         + (f" (TRYTONPASSFILE={os.environ['TRYTONPASSFILE']})"
             if os.environ.get('TRYTONPASSFILE') else ""))
-    print("demo: photographers (group Photographer):")
+    print("demo: photographers (group Photographer), passwords kept in "
+        f"{args.passwords}:")
     for data in PHOTOGRAPHERS:
-        print(f"demo:   {data['login']:<6} / {data['password']:<14}"
+        print(f"demo:   {data['login']:<6} / {passwords[data['login']]:<16}"
             f" {data['name']}")
     return 0
 

@@ -6,6 +6,7 @@ twice as the `run` command does and reads the result with sqlite3.
 import datetime as dt
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 from collections import defaultdict
@@ -36,7 +37,8 @@ def environ(workdir):
 def run_demo(workdir):
     result = subprocess.run(
         [sys.executable, str(ROOT / 'scripts' / 'demo.py'),
-            '-c', str(workdir / 'trytond.conf'), '-d', DB],
+            '-c', str(workdir / 'trytond.conf'), '-d', DB,
+            '--passwords', str(workdir / 'demo-passwords')],
         cwd=ROOT, env=environ(workdir), capture_output=True, text=True,
         timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -169,6 +171,27 @@ def test_demo_content(demo_db):
 
     assert "demo: studios… ok" in output
     assert "anna" in output and "admin" in output
+
+
+def test_photographer_passwords_per_install(demo_db):
+    """The photographers' passwords are made at random on the first run,
+    kept in a file only its owner reads, printed, and let them log in"""
+    *_, first_output, second_output, workdir = demo_db
+    path = workdir / 'demo-passwords'
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    passwords = dict(line.split() for line in path.read_text().splitlines())
+    assert set(passwords) == {'anna', 'ivan', 'maria', 'oleg'}
+    source = (ROOT / 'scripts' / 'demo.py').read_text()
+    for login, password in passwords.items():
+        assert len(password) >= 16 and password not in source
+        assert f"{login:<6} / {password}" in first_output
+        assert f"{login:<6} / {password}" in second_output
+    from trytond.res.user import PASSWORD_HASH
+    with sqlite3.connect(workdir / f'{DB}.sqlite') as connection:
+        hashes = dict(connection.execute(
+                "SELECT login, password_hash FROM res_user"))
+    for login, password in passwords.items():
+        assert PASSWORD_HASH.verify(password, hashes[login]), login
 
 
 def test_second_run_changes_nothing(demo_db):

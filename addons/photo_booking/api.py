@@ -490,12 +490,17 @@ def booking_by_token(pool, token):
 
 
 def client_party(pool, name, email, phone):
-    """The party of the client's email, created with its contacts if new.
+    """The guest party of an email given without logging in, created with
+    its contacts if new.
 
-    A known party gets the phone it did not have yet."""
+    Nobody has verified the email: a known client's own party is never
+    used (anyone could book, and add a phone, under their name), only the
+    guest party of earlier such holds, which gets the phone it did not
+    have yet."""
     Party = pool.get('party.party')
     Contact = pool.get('party.contact_mechanism')
     contact = Contact.__table__()
+    party = Party.__table__()
     cursor = Transaction().connection.cursor()
 
     # Every hold asks this: one plain query for the email's contacts and the
@@ -503,8 +508,10 @@ def client_party(pool, name, email, phone):
     # Case-insensitive on the email, as party.ContactMechanism indexes it.
     # Without a phone, "value = NULL" matches nothing.
     def contacts_of(email, phone):
-        return contact.select(contact.party, contact.type,
+        return contact.join(party, condition=contact.party == party.id
+            ).select(contact.party, contact.type,
             where=(contact.active == Literal(True))
+            & (party.photo_guest == Literal(True))
             & (((contact.type == 'email')
                     & (Lower(contact.value) == Lower(email)))
                 | (contact.type.in_(['phone', 'mobile'])
@@ -513,20 +520,21 @@ def client_party(pool, name, email, phone):
     sqlcache.execute(cursor, 'client contacts', contacts_of,
         email=email, phone=phone or None)
     contacts = cursor.fetchall()
-    party = next((p for p, type_ in contacts if type_ == 'email'), None)
-    if party:
+    guest = next((p for p, type_ in contacts if type_ == 'email'), None)
+    if guest:
         if phone and not any(
-                p == party for p, type_ in contacts if type_ != 'email'):
-            Contact.create([{'party': party, 'type': 'phone', 'value': phone}])
-        return Party(party)
+                p == guest for p, type_ in contacts if type_ != 'email'):
+            Contact.create([{'party': guest, 'type': 'phone', 'value': phone}])
+        return Party(guest)
     mechanisms = [{'type': 'email', 'value': email}]
     if phone:
         mechanisms.append({'type': 'phone', 'value': phone})
-    party, = Party.create([{
+    guest, = Party.create([{
                 'name': name,
+                'photo_guest': True,
                 'contact_mechanisms': [('create', mechanisms)],
                 }])
-    return party
+    return guest
 
 
 # --- serialisers ------------------------------------------------------------

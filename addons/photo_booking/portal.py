@@ -20,6 +20,7 @@ from sql.aggregate import Max
 
 import trytond.config as config
 from trytond.i18n import gettext
+from trytond.pool import Pool
 from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
 from trytond.transaction import Transaction
 
@@ -722,6 +723,7 @@ def contact_party(pool, name, email, phone):
     Party = pool.get('party.party')
     party, = Party.create([{
                 'name': name,
+                'photo_guest': True,
                 'contact_mechanisms': [('create', [
                             {'type': 'email', 'value': email},
                             {'type': 'phone', 'value': phone},
@@ -733,7 +735,6 @@ def contact_party(pool, name, email, phone):
 @route('/book/details/<token>', methods=['POST'])
 def details_post(visit, pool, token):
     Booking = pool.get('photo.booking')
-    User = pool.get('web.user')
     _ = visit.gettext
     booking = hold_or_404(pool, token)
     check_honeypot(visit)
@@ -749,15 +750,11 @@ def details_post(visit, pool, token):
         return render(visit, 'book_details.html',
             status=HTTPStatus.BAD_REQUEST, booking=booking_view(booking),
             values=values, errors=errors)
+    # Without a login the email is not verified: the booking joins no
+    # account (attach_guest_bookings moves it once the email is confirmed).
     user = visit.user
-    if not user:
-        users = User.search([
-                ('email', '=', values['email']),
-                ('email_valid', '=', True),
-                ], limit=1)
-        user = users[0] if users else None
-    if visit.user and visit.user.party:
-        client = visit.user.party
+    if user and user.party:
+        client = user.party
     else:
         client = contact_party(
             pool, values['name'], values['email'], values['phone'])
@@ -872,7 +869,10 @@ def send_mail(visit, records, to, template, **context):
     message['To'] = to
     message['Subject'] = subject.strip()
     message.set_content(text.strip() + '\n')
-    records[0].queue_mail(records, message)
+    # A mail about nobody's record (a reset for an unknown address) is
+    # still queued by the accounts model.
+    model = type(records[0]) if records else Pool().get('web.user')
+    model.queue_mail(records, message)
 
 
 def send_booking_mail(visit, booking):
@@ -927,28 +927,30 @@ def signup_post(visit, pool):
     password = form.get('password') or ''
     if not 8 <= len(password) <= 200:
         errors['password'] = _("The password needs at least 8 characters.")
-    if not errors.get('email') and User.search(
-            [('email', '=', values['email'])], limit=1):
-        errors['email'] = _(
-            "An account with this email already exists. Log in or reset "
-            "the password.")
     if errors:
         return render(visit, 'signup.html', status=HTTPStatus.BAD_REQUEST,
             values=values, errors=errors)
-    party, = Party.create([{
-                'name': values['name'],
-                'contact_mechanisms': [('create', [
-                            {'type': 'email', 'value': values['email']},
-                            {'type': 'phone', 'value': values['phone']},
-                            ])],
-                }])
-    user = User(email=values['email'], party=party)
-    user.password = password
-    user.set_email_token()
-    user.save()
-    send_mail(visit, [user], user.email, 'mail_verify.txt', user=user)
-    visit.login(user.new_session())
-    return redirect_to('/account', {'notice': 'verify'})
+    # The same answer, and the same work (a password hash, a mail), for a
+    # new email and a known one: the page tells nobody who has an account.
+    # The new account opens from the link of its mail.
+    known = User.search([('email', '=', values['email'])], limit=1)
+    if known:
+        User.hash_password(password)
+        send_mail(visit, known, values['email'], 'mail_signup_exists.txt')
+    else:
+        party, = Party.create([{
+                    'name': values['name'],
+                    'contact_mechanisms': [('create', [
+                                {'type': 'email', 'value': values['email']},
+                                {'type': 'phone', 'value': values['phone']},
+                                ])],
+                    }])
+        user = User(email=values['email'], party=party)
+        user.password = password
+        user.set_email_token()
+        user.save()
+        send_mail(visit, [user], user.email, 'mail_verify.txt', user=user)
+    return render(visit, 'signup.html', sent=True, values=values, errors={})
 
 
 @route('/account/verify', readonly=False)
@@ -961,7 +963,9 @@ def verify(visit, pool):
                 "This link is not valid or has already been used."))
     for user in users:
         attach_guest_bookings(pool, user)
-    return redirect_to('/account', {'notice': 'verified'})
+    # Not logged in by the link: one forwarded by its owner would open
+    # their account in someone else's browser.
+    return redirect_to('/account/login', {'notice': 'verified'})
 
 
 @route('/account/verify/resend', methods=['POST'])
@@ -1020,16 +1024,17 @@ def reset_post(visit, pool):
     check_honeypot(visit)
     email = (visit.request.form.get('email') or '').strip().lower()[:200]
     users = User.search([('email', '=', email)], limit=1) if email else []
-    now = dt.datetime.now()
     for user in users:
-        # As web.user.reset_password: no new token while one is valid.
-        if user.reset_password_token_expire \
-                and user.reset_password_token_expire > now:
-            continue
+        # A new link each time, unlike web.user.reset_password: a request
+        # made by someone else must not keep the owner from getting one,
+        # and it ends the link that request may have leaked.
         user.set_reset_password_token()
         user.save()
         send_mail(visit, [user], user.email, 'mail_reset.txt', user=user)
-    # Same answer whether the account exists or not.
+    if not users and EMAIL_RE.match(email):
+        # The same answer, and the same work (a mail), whether the account
+        # exists or not: neither the page nor its timing tells.
+        send_mail(visit, [], email, 'mail_reset_unknown.txt')
     return render(visit, 'reset.html', sent=True)
 
 

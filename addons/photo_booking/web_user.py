@@ -1,5 +1,6 @@
-"""Portal accounts: notification preferences, and sign-in attempts counted
-per address and per known device, refused at once instead of slept on."""
+"""Portal accounts: notification preferences; sign-in attempts counted per
+address and per known device, refused at once instead of slept on; a new
+password ends all sessions."""
 import datetime as dt
 import logging
 import math
@@ -28,6 +29,9 @@ class User(MailMixin, metaclass=PoolMeta):
         "Telegram Notifications",
         help="Send booking reminders and changes through the Telegram bot "
         "once the client has started it.")
+    # web_user.xml's photographer rule follows it.
+    photo_bookings = fields.One2Many(
+        'photo.booking', 'web_user', "Photo Bookings", readonly=True)
 
     @classmethod
     def default_email_reminders(cls):
@@ -102,6 +106,22 @@ class User(MailMixin, metaclass=PoolMeta):
                 user.save()
         Attempt.add(email)
         return False
+
+    @classmethod
+    def set_password(cls, users, name, value):
+        super().set_password(users, name, value)
+        # get_password's placeholder is what a form sends back unchanged.
+        if users and value != users[0].get_password(name):
+            cls.end_sessions(users)
+
+    @classmethod
+    def end_sessions(cls, users):
+        """Log the users out everywhere (portal cookie and API bearer): a
+        new password must lock out whoever knew the old one."""
+        Session = Pool().get('web.user.session')
+        with without_check_access():
+            Session.delete(Session.search(
+                    [('user', 'in', [u.id for u in users])]))
 
 
 class UserAuthenticateAttempt(metaclass=PoolMeta):

@@ -10,8 +10,6 @@ from trytond.transaction import Transaction
 
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
-    photo_bookings = fields.One2Many(
-        'photo.booking', 'client', "Photo Bookings", readonly=True)
     photo_booking_count = fields.Function(
         fields.Integer("Shoots"), 'get_photo_figures')
     photo_last_shoot = fields.Function(

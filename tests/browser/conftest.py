@@ -6,12 +6,14 @@ trytond reads its configuration when first imported, so this file sets
 TRYTOND_CONFIG before anything imports trytond.
 """
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 import uuid
 from decimal import Decimal
 
@@ -250,6 +252,26 @@ def smtp():
     controller.start()
     yield messages
     controller.stop()
+
+
+@pytest.fixture
+def mailed_link(smtp):
+    """link(to, pattern): the first match of pattern in the mail sent to
+    `to`, waited for up to 10 s (sign-up opens the account from its link)."""
+    from email import message_from_bytes
+
+    def link(to, pattern):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            for mail in map(message_from_bytes, list(smtp)):
+                if mail['To'] == to:
+                    found = re.search(
+                        pattern, mail.get_payload(decode=True).decode())
+                    if found:
+                        return found.group(0)
+            time.sleep(0.05)
+        pytest.fail(f"no mail to {to} matching {pattern}")
+    return link
 
 
 @pytest.fixture(scope='session')

@@ -182,7 +182,8 @@ def test_promo_code_lowers_the_amount(phone_page, payment_portal, shot):
         ('payment', 'succeeded', Decimal('2700.00'), 'paid')]
 
 
-def test_cabinet_payments_and_refund(phone_page, payment_portal, shot):
+def test_cabinet_payments_and_refund(
+        phone_page, payment_portal, shot, mailed_link):
     """The cabinet lists the payment with its 54-FZ receipt and, after a
     late cancellation, the refund of what the fee leaves"""
     world, page = payment_portal, phone_page
@@ -194,6 +195,11 @@ def test_cabinet_payments_and_refund(phone_page, payment_portal, shot):
     page.get_by_label('Пароль').fill('Correct-Horse-7-Battery')
     page.locator('input[name=consent]').check()
     page.get_by_role('button', name='Регистрация').click()
+    page.goto(world['url'] + mailed_link(
+            'irina@example.com', r'/account/verify\?token=\w+'))
+    page.get_by_label('Эл. почта').fill('irina@example.com')
+    page.get_by_label('Пароль').fill('Correct-Horse-7-Battery')
+    page.get_by_role('button', name='Войти').click()
     expect(page.get_by_role('heading', name='Мои записи')).to_be_visible()
 
     # The first free time: cancelling it is late (within 24 hours)

@@ -178,13 +178,34 @@ class PortalTestCase(RouteTestCase):
             response.get_data(as_text=True))
         return response.headers['Location']
 
-    def signup(self, client, email, name="Maria Client"):
+    def ask_signup(self, client, email, name="Maria Client"):
+        "Send the sign-up form: the page that says a mail went out."
         response = client.post('/account/signup', data={
                 'csrf': self.csrf(client, '/account/signup'),
                 'name': name, 'email': email, 'phone': '+79001234567',
                 'password': PASSWORD, 'consent': 'yes'})
-        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER,
+        self.assertEqual(response.status_code, HTTPStatus.OK,
             response.get_data(as_text=True))
+        return response
+
+    def signup(self, client, email, name="Maria Client"):
+        "Sign up, open the mailed link and log in."
+        self.ask_signup(client, email, name=name)
+        self.assertEqual(self.verify(client).status_code,
+            HTTPStatus.SEE_OTHER)
+        self.smtp.messages.clear()
+        return self.log_in(client, email)
+
+    def login(self, client, email, password=PASSWORD, **headers):
+        "Send the login form; the response tells whether it worked."
+        return client.post('/account/login', data={
+                'csrf': self.csrf(client, '/account/login'),
+                'email': email, 'password': password}, headers=headers)
+
+    def log_in(self, client, email):
+        "Log in, which must work."
+        response = self.login(client, email)
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
         return response
 
     def verify(self, client):
@@ -197,6 +218,11 @@ class PortalTestCase(RouteTestCase):
         "Times carry the studio's time zone by name, not its identifier."
         self.assertNotIn('Europe/Moscow', html)
         self.assertRegex(html, 'Москва|Moscow time')
+    def mail_to(self, address):
+        "The text of the one mail sent to address."
+        self.smtp.wait(1)
+        mail, = [m for m in self.smtp.messages if m['To'] == address]
+        return mail.get_payload(decode=True).decode()
 
     # --- public site -------------------------------------------------------------
 
@@ -795,11 +821,6 @@ class PortalTestCase(RouteTestCase):
 
     # --- accounts --------------------------------------------------------------
 
-    def login(self, client, email, password, **headers):
-        return client.post('/account/login', data={
-                'csrf': self.csrf(client, '/account/login'),
-                'email': email, 'password': password}, headers=headers)
-
     def test_wrong_passwords_lock_one_address_not_the_owner(self):
         "Failures count per account and address; the owner's device goes on"
         owner = self.client()
@@ -869,11 +890,18 @@ class PortalTestCase(RouteTestCase):
         self.smtp.wait(1)
         self.smtp.messages.clear()
         client = self.client()
-        self.signup(client, 'Maria@Example.com')
-        html = client.get('/account?lang=en').get_data(as_text=True)
-        self.assertNotIn('10:00 (Moscow time)', html)
-        self.assertEqual(self.verify(client).status_code,
+        self.ask_signup(client, 'Maria@Example.com')
+        # Not logged in before the link is opened.
+        self.assertEqual(client.get('/account').status_code,
             HTTPStatus.SEE_OTHER)
+        response = self.verify(client)
+        self.assertEqual(response.headers['Location'],
+            '/account/login?notice=verified')
+        # The link does not log in: a forwarded one would log someone else
+        # into this account.
+        self.assertEqual(client.get('/account').status_code,
+            HTTPStatus.SEE_OTHER)
+        self.log_in(client, 'maria@example.com')
         html = client.get('/account?lang=en').get_data(as_text=True)
         self.assertIn('10:00 (Moscow time)', html)
         self.assertIn('Confirmed', html)
@@ -881,9 +909,10 @@ class PortalTestCase(RouteTestCase):
     def test_send_validation_link_again(self):
         "A client who got no validation mail asks for a new link"
         client = self.client()
-        self.signup(client, 'ira@example.com', name="Ira")
+        self.ask_signup(client, 'ira@example.com', name="Ira")
         self.smtp.wait(1)
         self.smtp.messages.clear()
+        self.log_in(client, 'ira@example.com')
         html = client.get('/account?lang=en').get_data(as_text=True)
         self.assertIn('Send the link again', html)
         response = client.post('/account/verify/resend', data={
@@ -944,7 +973,6 @@ class PortalTestCase(RouteTestCase):
         self.smtp.messages.clear()
         client = self.client()
         self.signup(client, 'vera@example.com', name="Vera")
-        self.verify(client)
         html = client.get(
             f'/account/booking/{token}/cancel?lang=en').get_data(as_text=True)
         fee = re.search(r'name="fee" value="([^"]*)"', html).group(1)
@@ -965,8 +993,6 @@ class PortalTestCase(RouteTestCase):
         "Log in, log out, reset a forgotten password"
         client = self.client()
         self.signup(client, 'ivan@example.com', name="Ivan")
-        self.smtp.wait(1)
-        self.smtp.messages.clear()
         client.post('/account/logout', data={
                 'csrf': self.csrf(client, '/account')})
         self.assertEqual(client.get('/account').status_code,
@@ -995,6 +1021,106 @@ class PortalTestCase(RouteTestCase):
                 'email': 'ivan@example.com', 'password': 'New-password-42'})
         self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
         self.assertEqual(client.get('/account').status_code, HTTPStatus.OK)
+
+    def ask_reset(self, client, email):
+        response = client.post('/account/reset', data={
+                'csrf': self.csrf(client, '/account/reset'), 'email': email})
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        return response
+
+    def reset_token(self, address):
+        "The token of the reset link mailed to address; clears the mails."
+        token = re.search(r'token=(\w+)', self.mail_to(address)).group(1)
+        self.smtp.messages.clear()
+        return token
+
+    def confirm_reset(self, client, email, token, password):
+        return client.post('/account/reset/confirm', data={
+                'csrf': self.csrf(client, '/account/reset'),
+                'email': email, 'token': token, 'password': password})
+
+    def test_reset_asked_by_someone_else(self):
+        """A reset asked for by someone else does not keep the owner from
+        getting a working link, and ends the earlier one"""
+        self.signup(self.client(), 'sofia@example.com', name="Sofia")
+        self.ask_reset(self.client(), 'sofia@example.com')
+        planted = self.reset_token('sofia@example.com')
+        owner = self.client()
+        self.ask_reset(owner, 'sofia@example.com')
+        token = self.reset_token('sofia@example.com')
+        self.assertNotEqual(token, planted)
+        self.assertEqual(self.confirm_reset(self.client(),
+                'sofia@example.com', planted, 'Attacker-42-Pass').status_code,
+            HTTPStatus.BAD_REQUEST)
+        self.assertEqual(self.confirm_reset(owner,
+                'sofia@example.com', token, 'Owner-42-Password').status_code,
+            HTTPStatus.SEE_OTHER)
+
+    def test_reset_ends_sessions(self):
+        "After a password reset, a browser logged in before is logged out"
+        client = self.client()
+        self.signup(client, 'gleb@example.com', name="Gleb")
+        self.assertEqual(client.get('/account').status_code, HTTPStatus.OK)
+        other = self.client()
+        self.ask_reset(other, 'gleb@example.com')
+        token = self.reset_token('gleb@example.com')
+        self.confirm_reset(other, 'gleb@example.com', token, 'New-password-42')
+        self.assertEqual(client.get('/account').status_code,
+            HTTPStatus.SEE_OTHER)
+
+    def test_accounts_not_disclosed(self):
+        """Sign-up and reset answer the same for a known and an unknown email;
+        the owner of a known one is told by mail"""
+        self.signup(self.client(), 'lev@example.com', name="Lev")
+
+        def notice(response):
+            return re.search(r'<p class="notice"[^>]*>(.*?)</p>',
+                response.get_data(as_text=True)).group(1)
+        known = self.client()
+        taken = self.ask_signup(known, 'lev@example.com', name="Mallory")
+        taken_mail = self.mail_to('lev@example.com')
+        self.assertIn('/account/reset', taken_mail)
+        self.assertNotIn('/account/verify', taken_mail)
+        self.smtp.messages.clear()
+        new = self.ask_signup(self.client(), 'mark@example.com', name="Mark")
+        self.assertIn('/account/verify?token=',
+            self.mail_to('mark@example.com'))
+        self.smtp.messages.clear()
+        self.assertEqual(notice(taken).replace('lev@', 'mark@'), notice(new))
+        # Nobody got into Lev's account, whose password did not change.
+        self.assertEqual(known.get('/account').status_code,
+            HTTPStatus.SEE_OTHER)
+        self.log_in(self.client(), 'lev@example.com')
+
+        known = self.ask_reset(self.client(), 'lev@example.com')
+        self.assertIn('token=', self.mail_to('lev@example.com'))
+        self.smtp.messages.clear()
+        unknown = self.ask_reset(self.client(), 'nobody@example.com')
+        unknown_mail = self.mail_to('nobody@example.com')
+        self.assertIn('/account/signup', unknown_mail)
+        self.assertNotIn('token=', unknown_mail)
+        self.assertEqual(notice(known), notice(unknown))
+
+    def test_guest_booking_with_a_clients_email(self):
+        """A booking made without login with someone's email does not join
+        their account, party or contacts"""
+        client = self.client()
+        self.signup(client, 'zoya@example.com', name="Zoya")
+        self.book(self.client(), utc_start(10, 12), email='zoya@example.com',
+            name="Mallory")
+        html = client.get('/account?lang=en').get_data(as_text=True)
+        self.assertNotIn('12:00 (Europe/Moscow)', html)
+        with Transaction().start(DB_NAME, 0):
+            pool = Pool()
+            user, = pool.get('web.user').search(
+                [('email', '=', 'zoya@example.com')])
+            booking, = pool.get('photo.booking').search(
+                [('email', '=', 'zoya@example.com')])
+            self.assertIsNone(booking.web_user)
+            self.assertNotEqual(booking.client, user.party)
+            self.assertEqual(
+                sorted(c.value for c in user.party.contact_mechanisms),
+                ['+79001234567', 'zoya@example.com'])
 
     def test_cabinet(self):
         "Reschedule, cancel with the fee shown, download data, delete"

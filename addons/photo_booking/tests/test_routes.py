@@ -456,6 +456,45 @@ class PhotoBookingRouteTestCase(RouteTestCase):
                 [('email', 'rita@example.com'), ('phone', '+79990001122'),
                     ('phone', '+79995556677')])
 
+    def test_guest_hold_with_a_clients_email(self):
+        """A hold made without a session with a client's email joins neither
+        their party, nor their contacts, nor their list"""
+        with Transaction().start(self.db_name, 0):
+            pool = Pool()
+            user, = pool.get('web.user').search(
+                [('email', '=', 'client@example.com')])
+            pool.get('party.contact_mechanism').create([{
+                        'party': user.party.id, 'type': 'email',
+                        'value': 'client@example.com'}])
+            party = user.party.id
+        guest = self.hold(moscow(27, 12), email='Client@Example.com')
+        self.assertEqual(guest.status_code, HTTPStatus.CREATED, guest.data)
+        session = self.post('session',
+            {'email': 'client@example.com', 'password': PASSWORD})
+        headers = {'Authorization': f"Bearer {session.json['session']}"}
+        own = self.post('holds', {
+                'service': self.service, 'studio': self.studio,
+                'photographer': self.anna, 'start': moscow(27, 14)},
+            headers=headers)
+        self.assertEqual(own.status_code, HTTPStatus.CREATED, own.data)
+
+        tokens = [b['token']
+            for b in self.get('me/bookings', headers=headers).json]
+        self.assertIn(own.json['token'], tokens)
+        self.assertNotIn(guest.json['token'], tokens)
+        with Transaction().start(self.db_name, 0):
+            pool = Pool()
+            Booking = pool.get('photo.booking')
+            booking, = Booking.search([('token', '=', guest.json['token'])])
+            self.assertNotEqual(booking.client.id, party)
+            self.assertTrue(booking.client.photo_guest)
+            self.assertEqual(
+                [(c.type, c.value) for c in
+                    pool.get('party.party')(party).contact_mechanisms],
+                [('email', 'client@example.com')])
+            booking, = Booking.search([('token', '=', own.json['token'])])
+            self.assertEqual(booking.client.id, party)
+
     def test_unknown_token(self):
         "An unknown token is a 404 on every booking route"
         for method, path in [

@@ -1,5 +1,6 @@
 "Build a small studio world inside a test transaction; test clients."
 import datetime as dt
+from contextlib import ExitStack
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -8,6 +9,7 @@ from werkzeug.test import Client
 import trytond.config as config
 from trytond.pool import Pool
 from trytond.protocols.wrappers import Response
+from trytond.transaction import Transaction
 
 WEEKDAYS = range(7)
 
@@ -163,3 +165,32 @@ def set_config(add_cleanup, section, key, value):
         add_cleanup(config._config.remove_option, section, key)
     else:
         add_cleanup(config.set, section, key, old)
+def staff_users(w):
+    """Back-office users: one per photographer of world w (logins anna,
+    boris…, in the Photographer group, linked to them) and a manager."""
+    pool = Pool()
+    User = pool.get('res.user')
+    Photographer = pool.get('photo.photographer')
+    ModelData = pool.get('ir.model.data')
+    photographer_group = ModelData.get_id('photo_booking', 'group_photographer')
+    manager_group = ModelData.get_id('photo_booking', 'group_photo_manager')
+    logins = ['anna', 'boris', 'clara', 'dmitri']
+    users = User.create([
+            {'login': login, 'name': login.title(),
+                'groups': [('add', [photographer_group])]}
+            for login in logins[:len(w.photographers)]]
+        + [{'login': 'manager', 'name': "Manager",
+                'groups': [('add', [manager_group])]}])
+    *photographer_users, manager = users
+    for photographer, user in zip(w.photographers, photographer_users):
+        photographer.user = user
+    Photographer.save(w.photographers)
+    return SimpleNamespace(photographers=photographer_users, manager=manager)
+
+
+def as_user(user):
+    "Act as user over RPC: with their access and record rules."
+    stack = ExitStack()
+    stack.enter_context(Transaction().set_user(user.id))
+    stack.enter_context(Transaction().set_context(_check_access=True))
+    return stack

@@ -325,6 +325,9 @@ class PaymentPortalTestCase(RouteTestCase):
                 'name': "Maria", 'email': 'maria@example.com',
                 'phone': '+79001234567', 'password': PASSWORD,
                 'consent': 'yes'})
+        client.post('/account/login', data={
+                'csrf': self.csrf(client, '/account/login'),
+                'email': 'maria@example.com', 'password': PASSWORD})
         details, _ = self.hold(client, 1)
         token = self.token(details)
         self.submit(client, details, email='maria@example.com')
