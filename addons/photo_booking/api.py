@@ -25,7 +25,7 @@ from trytond.model.exceptions import ValidationError
 from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction
 
-from . import setup_cache, sqlcache
+from . import idempotency, setup_cache, sqlcache
 from .booking import is_overlap, overlap_messages
 from .exceptions import BookingError, HoldExpiredError, SlotTakenError
 
@@ -169,7 +169,8 @@ def json_api(func):
             # with_transaction has retried already.
             logger.warning("Database busy for %s", request, exc_info=True)
             status = HTTPStatus.SERVICE_UNAVAILABLE
-            body = {'error': status.phrase}
+            body = {'error': translated(
+                    pool, 'photo_booking.msg_api_database_busy', language)}
         else:
             if isinstance(result, Response):
                 result.headers['Content-Language'] = language
@@ -179,6 +180,46 @@ def json_api(func):
             else:
                 body = result
         return json_response(body, status, language)
+    return wrapper
+
+
+IDEMPOTENCY_KEY_RE = re.compile(r'^[\x21-\x7e]{1,255}$')
+
+
+def idempotent(func):
+    """Answer a write request sent again with the same Idempotency-Key
+    (within 24 hours) with the answer stored the first time, without doing
+    it again; the same key with another request is a 422.
+
+    Inside the transaction, under the write lock: the answer is stored in
+    the transaction that did the work. Errors are not stored: nothing was
+    done, so the request may be sent again as it is."""
+    @wraps(func)
+    def wrapper(request, pool, *args, **kwargs):
+        Key = pool.get('photo.api.idempotency_key')
+        key = request.headers.get('Idempotency-Key')
+        if key is None:
+            return func(request, pool, *args, **kwargs)
+        if not IDEMPOTENCY_KEY_RE.match(key):
+            raise ApiError(
+                HTTPStatus.BAD_REQUEST,
+                gettext('photo_booking.msg_api_idempotency_key_invalid'))
+        fingerprint = idempotency.fingerprint(
+            request.method, request.path, request.get_data(cache=True))
+        stored = Key.answer(key)
+        if stored:
+            if stored.fingerprint != fingerprint:
+                raise ApiError(
+                    HTTPStatus.UNPROCESSABLE_ENTITY,
+                    gettext('photo_booking.msg_api_idempotency_key_reused'))
+            response = json_response(stored.json, stored.status)
+            response.headers['Idempotent-Replayed'] = 'true'
+            return response
+        result = func(request, pool, *args, **kwargs)
+        body, status = (result if isinstance(result, tuple)
+            else (result, HTTPStatus.OK))
+        Key.store(key, fingerprint, status, body)
+        return body, status
     return wrapper
 
 

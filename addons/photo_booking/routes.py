@@ -2,8 +2,9 @@
 
 Every route: @app.route, @with_pool, our @json_api (outside the
 transaction: maps errors once it has rolled back), @with_transaction()
-(read-only for GET) and @localised (the client's language). Routes run as
-root, so portal data is filtered by token or web user here; the staff
+(read-only for GET) and @localised (the client's language). Write routes
+also take the write lock before they read anything (@serialised) and
+replay answers by Idempotency-Key (@idempotent). Routes run as root, so portal data is filtered by token or web user here; the staff
 route runs as the user of its application key, with access rules.
 The OpenAPI document (openapi.py) lists exactly these routes.
 """
@@ -18,8 +19,8 @@ from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from . import api, openapi, setup_cache
-from .api import PREFIX, ApiError, json_api, localised
-from .booking import ACTIVE_STATES
+from .api import PREFIX, ApiError, idempotent, json_api, localised
+from .booking import ACTIVE_STATES, serialised
 
 
 @app.route(f'{PREFIX}/services', methods=['GET'])
@@ -103,7 +104,9 @@ def _setting(pool, params):
 @with_pool
 @json_api
 @with_transaction()
+@serialised
 @localised
+@idempotent
 def create_hold(request, pool):
     Booking = pool.get('photo.booking')
     body = api.json_body(request)
@@ -153,7 +156,9 @@ def booking(request, pool, token):
 @with_pool
 @json_api
 @with_transaction()
+@serialised
 @localised
+@idempotent
 def confirm(request, pool, token):
     "Confirm a hold (requested for manual photographers); replays are no-ops."
     Booking = pool.get('photo.booking')
@@ -193,7 +198,9 @@ def _check_cancellable(booking):
 @with_pool
 @json_api
 @with_transaction()
+@serialised
 @localised
+@idempotent
 def cancel(request, pool, token):
     "Cancel; a late cancellation needs accept_fee, else 409 with the quote."
     Booking = pool.get('photo.booking')
@@ -222,7 +229,9 @@ def cancel(request, pool, token):
 @with_pool
 @json_api
 @with_transaction()
+@serialised
 @localised
+@idempotent
 def reschedule(request, pool, token):
     Booking = pool.get('photo.booking')
     body = api.json_body(request)

@@ -1,0 +1,87 @@
+"""Answers of the API's write requests, kept 24 hours for their
+Idempotency-Key: a client that lost an answer sends the request again and
+gets the same answer, without it being done twice (as Stripe's API)."""
+import datetime as dt
+import hashlib
+import json
+
+from trytond.model import Index, ModelSQL, Unique, fields
+from trytond.model.exceptions import SQLConstraintError
+from trytond.transaction import TransactionError
+
+KEEP = dt.timedelta(hours=24)
+
+
+def utc_now():
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def fingerprint(method, path, data):
+    """What makes two requests the same: method, path and body (as JSON
+    values, so that spacing and key order do not count)."""
+    try:
+        data = json.dumps(json.loads(data), sort_keys=True,
+            separators=(',', ':')).encode()
+    except ValueError:
+        pass
+    return hashlib.sha256(
+        b'\n'.join([method.encode(), path.encode(), data])).hexdigest()
+
+
+class KeyInFlight(TransactionError):
+    """A concurrent request stored the same key first: the request runs
+    again (trytond's with_transaction restarts it) and replays its answer."""
+
+
+class IdempotencyKey(ModelSQL):
+    "API Idempotency Key"
+    __name__ = 'photo.api.idempotency_key'
+    key = fields.Char("Key", required=True)
+    fingerprint = fields.Char(
+        "Fingerprint", required=True,
+        help="SHA-256 of the request's method, path and body.")
+    status = fields.Integer("Status", required=True)
+    body = fields.Text("Body", help="The answer's JSON body.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('key_unique', Unique(t, t.key),
+                'photo_booking.msg_idempotency_key_unique'),
+            ]
+        cls._sql_indexes.add(Index(t, (t.create_date, Index.Range())))
+
+    @classmethod
+    def answer(cls, key):
+        "The key's record of the last 24 hours, or None."
+        records = cls.search([
+                ('key', '=', key),
+                ('create_date', '>', utc_now() - KEEP),
+                ], limit=1)
+        return records[0] if records else None
+
+    @property
+    def json(self):
+        return json.loads(self.body)
+
+    @classmethod
+    def store(cls, key, fingerprint, status, body):
+        "Keep the answer (status, JSON-able body) given to the key."
+        cls.delete(cls.search([('key', '=', key)]))  # older than 24 hours
+        try:
+            cls.create([{
+                        'key': key,
+                        'fingerprint': fingerprint,
+                        'status': int(status),
+                        'body': json.dumps(body, ensure_ascii=False),
+                        }])
+        except SQLConstraintError as exc:
+            # PostgreSQL only: SQLite's writers are serialised.
+            raise KeyInFlight() from exc
+
+    @classmethod
+    def clean(cls):
+        "Cron: forget the keys older than 24 hours."
+        cls.delete(cls.search([('create_date', '<=', utc_now() - KEEP)]))
