@@ -505,7 +505,7 @@ class Booking(Workflow, ModelSQL, ModelView):
         serialise_writes()
         table = cls.__table__()
         cursor = transaction.connection.cursor()
-        for sub_ids in grouped_slice(ids, transaction.database.IN_MAX):
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
             query = table.select(
                 table.id, table.state, table.start, table.end, table.service,
                 where=table.id.in_(list(sub_ids)), order_by=[table.id.asc])
