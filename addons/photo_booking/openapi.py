@@ -226,6 +226,9 @@ RESPONSES = {
     'Gone': error("The hold expired: choose a time again."),
     'Unprocessable': error("The request breaks a business rule."),
     'TooManyRequests': error("Too many sign-in attempts: wait and retry."),
+    'ServiceUnavailable': error(
+        "The database stayed busy after the request was retried: send it "
+        "again in a moment (with the same `Idempotency-Key`, if any)."),
     }
 
 PARAMETERS = {
@@ -238,6 +241,16 @@ PARAMETERS = {
         'name': 'token', 'in': 'path', 'required': True,
         'schema': {'type': 'string'},
         'description': "The booking's public token."},
+    'IdempotencyKey': {
+        'name': 'Idempotency-Key', 'in': 'header', 'required': False,
+        'schema': {'type': 'string', 'minLength': 1, 'maxLength': 255,
+            'pattern': '^[!-~]+$', 'example': 'a3f1c2d4-hold-42'},
+        'description': "A key of the client's choice (a UUID) naming this "
+        "request. Sent again within 24 hours with the same body, the "
+        "request is not done again: the first answer is returned as it "
+        "was, with the header `Idempotent-Replayed: true`. The same key "
+        "with another body is a 422. Answers with errors are not kept: "
+        "nothing was done, so the request can be sent again."},
     'From': {
         'name': 'from', 'in': 'query', 'required': False, 'schema': DATE,
         'description': "First day (local); today by default."},
@@ -265,6 +278,7 @@ def operation(operation_id, summary, responses, errors=(), parameters=(),
         'responses': {
             **responses,
             **{status: ref(name, 'responses') for status, name in errors},
+            '503': ref('ServiceUnavailable', 'responses'),
             },
         }
     if body:
@@ -285,6 +299,7 @@ SLOT_TAKEN = ('409', 'SlotTaken')
 GONE = ('410', 'Gone')
 UNPROCESSABLE = ('422', 'Unprocessable')
 TOKEN = ref('Token', 'parameters')
+IDEMPOTENCY_KEY = ref('IdempotencyKey', 'parameters')
 WEB_SESSION = [{'webSession': []}]
 
 
@@ -321,7 +336,7 @@ PATHS = {
             'createHold', "Hold a free time for a client",
             ok("The held booking", ref('Booking'), '201'),
             [BAD_REQUEST, UNAUTHORIZED, SLOT_TAKEN, UNPROCESSABLE],
-            body='HoldRequest',
+            parameters=[IDEMPOTENCY_KEY], body='HoldRequest',
             security=[{}, *WEB_SESSION])},
     '/bookings/{token}': {'get': operation(
             'getBooking', "A booking and its history",
@@ -330,8 +345,9 @@ PATHS = {
     '/bookings/{token}/confirm': {'post': operation(
             'confirmBooking',
             "Confirm a hold (a request for manual photographers)",
-            ok("The booking", ref('Booking')), [NOT_FOUND, CONFLICT, GONE],
-            parameters=[TOKEN])},
+            ok("The booking", ref('Booking')),
+            [BAD_REQUEST, NOT_FOUND, CONFLICT, GONE, UNPROCESSABLE],
+            parameters=[TOKEN, IDEMPOTENCY_KEY])},
     '/bookings/{token}/cancellation': {'get': operation(
             'quoteCancellation', "What cancelling now would cost",
             ok("The quote", ref('Quote')), [NOT_FOUND, CONFLICT],
@@ -345,13 +361,13 @@ PATHS = {
                     'content': {'application/json': {
                             'schema': {'anyOf': [
                                     ref('FeeRequired'), ref('Error')]}}}}},
-            [BAD_REQUEST, NOT_FOUND],
-            parameters=[TOKEN], body='CancelRequest')},
+            [BAD_REQUEST, NOT_FOUND, UNPROCESSABLE],
+            parameters=[TOKEN, IDEMPOTENCY_KEY], body='CancelRequest')},
     '/bookings/{token}/reschedule': {'post': operation(
             'rescheduleBooking', "Move a booking to another time",
             ok("The moved booking", ref('Booking')),
             [BAD_REQUEST, NOT_FOUND, SLOT_TAKEN, UNPROCESSABLE],
-            parameters=[TOKEN], body='RescheduleRequest')},
+            parameters=[TOKEN, IDEMPOTENCY_KEY], body='RescheduleRequest')},
     '/session': {
         'post': operation(
             'signIn', "Open a portal session",
