@@ -1,5 +1,6 @@
 "Bookings: the hold → confirmed → done life of a photo shoot."
 import datetime as dt
+import random
 import uuid
 from collections import defaultdict, namedtuple
 from decimal import Decimal
@@ -620,10 +621,12 @@ class Booking(Workflow, ModelSQL, ModelView):
     @classmethod
     def _availability(
             cls, service, day_from, day_to, studio, photographers, now,
-            exclude):
+            exclude, spread=False):
         """(available slots, lapsed): lapsed gives the blocked range (naive
         UTC) per id of the expired holds the slots ignored, which the cron
-        has not released yet."""
+        has not released yet. spread: equally busy photographers are
+        chosen in random order, so that clients booking "any" at once do
+        not all ask for the same one."""
         setup = setup_cache.setup(service, studio, photographers)
         if not setup.candidates:
             return [], {}
@@ -661,6 +664,8 @@ class Booking(Workflow, ModelSQL, ModelView):
                 tuple(sorted(busy[c.id] + list(calendars[c.id].busy))),
                 calendars[c.id].fixed)
             for c in setup.candidates]
+        if spread:
+            random.shuffle(candidates)
         # One notice/horizon for the query: the most permissive; each slot
         # is then checked against its own photographer below.
         query = availability.SlotQuery(
@@ -746,7 +751,7 @@ class Booking(Workflow, ModelSQL, ModelView):
             service, start, studio,
             [photographer] if photographer else None, now)
         terms = setup_cache.service_terms(service.id)
-        with overlap_as_slot_taken():
+        with overlap_as_slot_taken(retry=photographer is None):
             booking, = cls.create([{
                         'service': service.id,
                         'start': start,
@@ -784,7 +789,8 @@ class Booking(Workflow, ModelSQL, ModelView):
         local_start = aware(start).astimezone(tz)
         day = local_start.date()
         slots, lapsed = cls._availability(
-            service, day, day, studio, photographers, now, exclude)
+            service, day, day, studio, photographers, now, exclude,
+            spread=photographers is None)
         slot = next((s for s in slots if naive(s.start) == start), None)
         if not slot:
             raise SlotTakenError(gettext(
@@ -1056,7 +1062,14 @@ class overlap_as_slot_taken:
     error.
 
     A deadlock (40P01) between two overlapping writes is not turned: it
-    says nothing of the time, and the request retries it."""
+    says nothing of the time, and the request retries it. retry: the
+    violation on PostgreSQL is a race lost to a concurrent transaction
+    (clients booking "any photographer" at once all pick the same free
+    one): it is raised as a database conflict, so the request runs again
+    and the engine, seeing the winner, gives the next free photographer."""
+
+    def __init__(self, retry=False):
+        self.retry = retry and backend.name == 'postgresql'
 
     def __enter__(self):
         return self
@@ -1064,6 +1077,9 @@ class overlap_as_slot_taken:
     def __exit__(self, exc_type, exc, tb):
         if (exc_type and issubclass(exc_type, SQLConstraintError)
                 and is_overlap(exc)):
+            if self.retry:
+                raise backend.DatabaseOperationalError(
+                    "lost the race for a photographer") from exc
             raise SlotTakenError(exc.message) from exc
         return False
 

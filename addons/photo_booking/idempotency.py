@@ -5,9 +5,9 @@ import datetime as dt
 import hashlib
 import json
 
+from trytond import backend
 from trytond.model import Index, ModelSQL, Unique, fields
 from trytond.model.exceptions import SQLConstraintError
-from trytond.transaction import TransactionError
 
 KEEP = dt.timedelta(hours=24)
 
@@ -28,11 +28,6 @@ def fingerprint(method, path, data):
         b'\n'.join([method.encode(), path.encode(), data])).hexdigest()
 
 
-class KeyInFlight(TransactionError):
-    """A concurrent request stored the same key first: the request runs
-    again (trytond's with_transaction restarts it) and replays its answer."""
-
-
 class IdempotencyKey(ModelSQL):
     "API Idempotency Key"
     __name__ = 'photo.api.idempotency_key'
@@ -40,7 +35,7 @@ class IdempotencyKey(ModelSQL):
     fingerprint = fields.Char(
         "Fingerprint", required=True,
         help="SHA-256 of the request's method, path and body.")
-    status = fields.Integer("Status", required=True)
+    status = fields.Integer("Status")
     body = fields.Text("Body", help="The answer's JSON body.")
 
     @classmethod
@@ -67,19 +62,24 @@ class IdempotencyKey(ModelSQL):
         return json.loads(self.body)
 
     @classmethod
-    def store(cls, key, fingerprint, status, body):
-        "Keep the answer (status, JSON-able body) given to the key."
+    def claim(cls, key, fingerprint):
+        """Take the key for this request before its work is done: a
+        concurrent request with the same key waits for this one's commit,
+        then runs again (as on any database conflict) and replays it."""
         cls.delete(cls.search([('key', '=', key)]))  # older than 24 hours
         try:
-            cls.create([{
-                        'key': key,
-                        'fingerprint': fingerprint,
-                        'status': int(status),
-                        'body': json.dumps(body, ensure_ascii=False),
-                        }])
+            record, = cls.create([{'key': key, 'fingerprint': fingerprint}])
         except SQLConstraintError as exc:
             # PostgreSQL only: SQLite's writers are serialised.
-            raise KeyInFlight() from exc
+            raise backend.DatabaseOperationalError(
+                "idempotency key in flight") from exc
+        return record
+
+    def store(self, status, body):
+        "Keep the answer (status, JSON-able body) given to the key."
+        self.status = int(status)
+        self.body = json.dumps(body, ensure_ascii=False)
+        self.save()
 
     @classmethod
     def clean(cls):
