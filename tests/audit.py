@@ -39,7 +39,8 @@ def overlaps(connection):
     over overlapping recomputed ranges, units whose range or blocking is
     not their booking's, units of an item held twice at once."""
     cursor = connection.cursor()
-    services = {r['id']: (_delta(r['buffer_before']), _delta(r['buffer_after']))
+    services = {r['id']:
+            (_delta(r['buffer_before']), _delta(r['buffer_after']))
         for r in _rows(cursor,
             'SELECT id, buffer_before, buffer_after FROM photo_service')}
     bookings = {}

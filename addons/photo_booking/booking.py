@@ -499,7 +499,8 @@ class Booking(Workflow, ModelSQL, ModelView):
         order; a row changed since the transaction's snapshot fails it with
         a serialization error, which the request retries."""
         transaction = Transaction()
-        ids = sorted({b.id for b in bookings if b.id is not None and b.id >= 0})
+        ids = sorted({b.id for b in bookings
+                if b.id is not None and b.id >= 0})
         stored = {}
         if not ids:
             return stored

@@ -488,7 +488,8 @@ class BookingTestCase(ModuleTestCase):
         Booking = Pool().get('photo.booking')
         w = create_world(photographers=3, equipment_quantity=3)
         p0, p1, p2 = w.photographers
-        old, new = local(w.studio, tomorrow(), 11), local(w.studio, tomorrow(), 15)
+        old = local(w.studio, tomorrow(), 11)
+        new = local(w.studio, tomorrow(), 15)
         booking = Booking.create_hold(
             w.service, old, w.client, w.studio, photographer=p0)
         neighbour = Booking.create_hold(

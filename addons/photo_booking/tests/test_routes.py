@@ -386,7 +386,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         self.assertDocumented(again, '/bookings/{token}/cancel', 'post')
 
     def test_busy_database(self):
-        "A database still busy after the retries is a 503 in the client's language"
+        "A database busy after the retries: 503 in the client's language"
         def busy(*args, **kwargs):
             raise backend.DatabaseOperationalError("database is locked")
         with patch('trytond.modules.photo_booking.booking.Booking.create_hold',
