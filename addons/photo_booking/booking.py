@@ -493,11 +493,11 @@ class Booking(Workflow, ModelSQL, ModelView):
         """Lock bookings for a decision about them: {id: Stored} of their
         rows as they are now.
 
-        SQLite: its write lock, and what was read of them before it is
-        forgotten. PostgreSQL: SELECT … FOR UPDATE in id order, before any
-        of their units is touched, so every write takes the locks in one
-        order; a row changed since the transaction's snapshot fails it with
-        a serialization error, which the request retries."""
+        SQLite: its write lock. PostgreSQL: SELECT … FOR UPDATE in id
+        order, before any of their units is touched, so every write takes
+        the locks in one order; a row changed since the transaction's
+        snapshot fails it with a serialization error, which the request
+        retries. Then what was read of them before is forgotten."""
         transaction = Transaction()
         ids = sorted({b.id for b in bookings
                 if b.id is not None and b.id >= 0})
@@ -515,12 +515,11 @@ class Booking(Workflow, ModelSQL, ModelView):
                 query.for_ = For('UPDATE')
             cursor.execute(*query)
             stored.update((id_, Stored(*row)) for id_, *row in cursor)
-        if backend.name == 'sqlite':
-            transaction.counter += 1  # drops the records' local caches
-            for cache in transaction.cache.values():
-                if cls.__name__ in cache:
-                    for id_ in ids:
-                        cache[cls.__name__].pop(id_, None)
+        transaction.counter += 1  # drops the records' local caches
+        for cache in transaction.cache.values():
+            if cls.__name__ in cache:
+                for id_ in ids:
+                    cache[cls.__name__].pop(id_, None)
         return stored
 
     @classmethod
