@@ -66,7 +66,10 @@ class IdempotencyKey(ModelSQL):
         """Take the key for this request before its work is done: a
         concurrent request with the same key waits for this one's commit,
         then runs again (as on any database conflict) and replays it."""
-        cls.delete(cls.search([('key', '=', key)]))  # older than 24 hours
+        cls.delete(cls.search([
+                    ('key', '=', key),
+                    ('create_date', '<=', utc_now() - KEEP),
+                    ]))
         try:
             record, = cls.create([{'key': key, 'fingerprint': fingerprint}])
         except SQLConstraintError as exc:

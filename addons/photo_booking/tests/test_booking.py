@@ -571,5 +571,27 @@ class BookingTestCase(ModuleTestCase):
         self.assertEqual(
             Booking.search([('state', '=', 'hold')], count=True), 0)
 
+    @with_transaction()
+    def test_idempotency_keys_kept_a_day(self):
+        "An API answer is replayed for 24 hours, then its key is forgotten"
+        Key = Pool().get('photo.api.idempotency_key')
+        old = Key.claim('old-key', 'request')
+        old.store(201, {'token': 'a'})
+        Key.claim('new-key', 'request').store(200, {'token': 'b'})
+        table = Key.__table__()
+        Transaction().connection.cursor().execute(*table.update(
+                [table.create_date],
+                [dt.datetime.utcnow() - dt.timedelta(hours=25)],
+                where=table.id == old.id))
+
+        self.assertIsNone(Key.answer('old-key'))
+        self.assertEqual(
+            (Key.answer('new-key').status, Key.answer('new-key').json),
+            (200, {'token': 'b'}))
+        Key.clean()
+        self.assertEqual([k.key for k in Key.search([])], ['new-key'])
+        # A forgotten key may name a new request.
+        Key.claim('old-key', 'another request')
+
 
 del ModuleTestCase
