@@ -262,3 +262,83 @@ def add_day_off(db, world, day_offset, queue):
         queue.put(('ok', None))
     except Exception:
         queue.put(('error', traceback.format_exc()))
+
+
+def make_bookings(db, world, specs, queue):
+    """Hold (and submit, for 'confirmed') one booking per spec (day_offset,
+    hour, state) for the world's first photographer; put their tokens."""
+    try:
+        _init(db)
+        from trytond.pool import Pool
+        from trytond.transaction import Transaction
+        with Transaction().start(db.name, 0) as transaction:
+            pool = Pool()
+            Booking = pool.get('photo.booking')
+            tokens = []
+            for day_offset, hour, state in specs:
+                booking = Booking.create_hold(
+                    pool.get('photo.service')(world['service']),
+                    hour_start(world['tz'], day_offset, hour),
+                    pool.get('party.party')(world['client']),
+                    studio=pool.get('photo.studio')(world['studio']),
+                    photographer=pool.get('photo.photographer')(
+                        world['photographers'][0]),
+                    source='api')
+                if state == 'confirmed':
+                    Booking.submit([booking])
+                tokens.append(booking.token)
+            transaction.commit()
+        queue.put(('ok', tokens))
+    except Exception:
+        queue.put(('error', traceback.format_exc()))
+
+
+def hour_start(studio_tz, day_offset, hour):
+    "Naive UTC of hour o'clock at the studio, day_offset days from today."
+    return slot_start(studio_tz, day_offset, hour - FIRST_HOUR)
+
+
+def local_iso(studio_tz, day_offset, hour):
+    "ISO 8601 with offset of hour o'clock at the studio, as clients send it."
+    return hour_start(studio_tz, day_offset, hour).replace(
+        tzinfo=dt.timezone.utc).isoformat()
+
+
+def run_http_worker(db, index, barrier, rounds, queue):
+    """Send this client's request of every round to the JSON API, in
+    process, through trytond's WSGI application (its transactions, retries
+    and error mapping), all clients released together by barrier.
+
+    rounds: list of (scenario, round, {client index: request}); a request
+    is (method, path under the API, JSON body, headers)."""
+    started = time.monotonic()
+    try:
+        _init(db)
+        from werkzeug.test import Client
+        from trytond.wsgi import app
+        client = Client(app)
+    except Exception:
+        queue.put(('fatal', index, traceback.format_exc()))
+        barrier.abort()
+        return
+    queue.put(('ready', index, time.monotonic() - started))
+    prefix = f'/{db.name}/photo_booking/api/v1/'
+    for scenario, round_, requests in rounds:
+        try:
+            barrier.wait(BARRIER_TIMEOUT)
+        except Exception:
+            queue.put(('fatal', index, traceback.format_exc()))
+            return
+        if index not in requests:
+            continue
+        method, path, body, headers = requests[index]
+        try:
+            response = client.open(prefix + path, method=method, json=body,
+                headers={'Accept-Language': 'en', **headers})
+            answer = response.get_json(silent=True)
+            queue.put((scenario, round_, index, path, response.status_code,
+                    answer))
+        except Exception:
+            queue.put((scenario, round_, index, path, 'error',
+                    traceback.format_exc()))
+    queue.put(('done', index, None))

@@ -7,7 +7,9 @@ error it maps has already been rolled back.
 import datetime as dt
 import json
 import logging
+import random
 import re
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
@@ -25,8 +27,8 @@ from trytond.model.exceptions import ValidationError
 from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction
 
+from . import idempotency, setup_cache, sqlcache
 from . import portal_security as security
-from . import setup_cache, sqlcache
 from .booking import is_overlap, overlap_messages
 from .exceptions import BookingError, HoldExpiredError, SlotTakenError
 
@@ -46,6 +48,9 @@ EMAIL_RE = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
 TEXT_LENGTH = 2000
 NAME_LENGTH = 200
 LIST_LIMIT = 500
+# Runs of a write request on top of with_transaction's, and the first wait.
+BUSY_RETRIES = 4
+BUSY_WAIT = 0.05
 
 
 class ApiError(Exception):
@@ -161,7 +166,7 @@ def json_api(func):
         status = HTTPStatus.OK
         retry_after = None
         try:
-            result = func(request, pool, *args, **kwargs)
+            result = run_retried(func, request, pool, *args, **kwargs)
         except ApiError as e:
             status, body = e.status, e.to_json()
         except SlotConflict as e:
@@ -199,7 +204,8 @@ def json_api(func):
             # with_transaction has retried already.
             logger.warning("Database busy for %s", request, exc_info=True)
             status = HTTPStatus.SERVICE_UNAVAILABLE
-            body = {'error': status.phrase}
+            body = {'error': translated(
+                    pool, 'photo_booking.msg_api_database_busy', language)}
         else:
             if isinstance(result, Response):
                 result.headers['Content-Language'] = language
@@ -213,6 +219,66 @@ def json_api(func):
             response.headers['Retry-After'] = str(retry_after)
         return response
     return wrapper
+
+
+IDEMPOTENCY_KEY_RE = re.compile(r'^[\x21-\x7e]{1,255}$')
+
+
+def idempotent(func):
+    """Answer a write request sent again with the same Idempotency-Key
+    (within 24 hours) with the answer stored the first time, without doing
+    it again; the same key with another request is a 422.
+
+    Inside the transaction, under the write lock: the answer is stored in
+    the transaction that did the work. Errors are not stored: nothing was
+    done, so the request may be sent again as it is."""
+    @wraps(func)
+    def wrapper(request, pool, *args, **kwargs):
+        Key = pool.get('photo.api.idempotency_key')
+        key = request.headers.get('Idempotency-Key')
+        if key is None:
+            return func(request, pool, *args, **kwargs)
+        if not IDEMPOTENCY_KEY_RE.match(key):
+            raise ApiError(
+                HTTPStatus.BAD_REQUEST,
+                gettext('photo_booking.msg_api_idempotency_key_invalid'))
+        fingerprint = idempotency.fingerprint(
+            request.method, request.path, request.get_data(cache=True))
+        stored = Key.answer(key)
+        if stored:
+            if stored.fingerprint != fingerprint:
+                raise ApiError(
+                    HTTPStatus.UNPROCESSABLE_ENTITY,
+                    gettext('photo_booking.msg_api_idempotency_key_reused'))
+            response = json_response(stored.json, stored.status)
+            response.headers['Idempotent-Replayed'] = 'true'
+            return response
+        claim = Key.claim(key, fingerprint)
+        result = func(request, pool, *args, **kwargs)
+        body, status = (result if isinstance(result, tuple)
+            else (result, HTTPStatus.OK))
+        claim.store(status, body)
+        return body, status
+    return wrapper
+
+
+def run_retried(func, request, pool, *args, **kwargs):
+    """func, run again while the database reports a conflict (PostgreSQL's
+    serialization failures and deadlocks, SQLite's busy lock).
+
+    with_transaction retries too, at fixed short intervals: clients
+    contending for one booking then collide again in step, and with eight
+    of them the last needs seven runs. Here each further run waits a random
+    growing time first, BUSY_RETRIES times at most, before the 503."""
+    for attempt in range(BUSY_RETRIES):
+        try:
+            return func(request, pool, *args, **kwargs)
+        except backend.DatabaseOperationalError:
+            if request.method not in {'POST', 'PUT', 'DELETE', 'PATCH'}:
+                raise
+            logger.debug("Database busy for %s, run %d", request, attempt)
+            time.sleep(random.uniform(0, BUSY_WAIT * 2 ** attempt))
+    return func(request, pool, *args, **kwargs)
 
 
 def json_response(body, status=HTTPStatus.OK, language=None):

@@ -1,11 +1,13 @@
 "Bookings: the hold → confirmed → done life of a photo shoot."
 import datetime as dt
+import random
 import uuid
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from decimal import Decimal
+from functools import wraps
 from zoneinfo import ZoneInfo
 
-from sql import Cast, Literal, Null
+from sql import Cast, For, Literal, Null
 from sql.functions import CurrentTimestamp
 from sql.operators import Equal, Or
 
@@ -65,7 +67,6 @@ OVERLAP_MESSAGES = (
     'photo_booking.msg_booking_room_taken',
     'photo_booking.msg_equipment_unit_unique',
     )
-DEADLOCK = '40P01'
 # Read the surrounding days too: a local day spans two UTC dates and
 # buffers reach over midnight.
 WINDOW_MARGIN = dt.timedelta(days=1)
@@ -94,13 +95,49 @@ def serialise_writes():
 
     Python's sqlite3 only opens a transaction at the first write, so the
     reads before it are not isolated from concurrent writers. PostgreSQL
-    needs nothing: its exclusion constraints decide.
+    needs nothing here: its snapshot and exclusion constraints decide, and
+    Booking.lock_rows locks the rows a decision is about.
+    Returns whether the lock was taken just now.
     """
     transaction = Transaction()
     if backend.name == 'sqlite' and not transaction.readonly:
         connection = transaction.connection
         if not connection.in_transaction:
             connection.execute('BEGIN IMMEDIATE')
+            return True
+    return False
+
+
+def serialised(func):
+    """Run func with SQLite's write lock taken first.
+
+    The one way every write path starts (API routes, portal pages,
+    wizards, cron, payment webhooks): all it reads, it reads under the
+    lock, so no decision rests on a value another writer changed since."""
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        serialise_writes()
+        return func(*args, **kwargs)
+    return wrapper
+
+
+def transition(state):
+    """Workflow.transition deciding on the bookings' current state: their
+    rows are locked and re-read first (Booking.lock_rows), so a move that
+    is no longer legal (cancelled → confirmed) is never made."""
+    def decorator(func):
+        checked = Workflow.transition(state)(func)
+
+        @wraps(func)
+        def wrapper(cls, bookings, *args, **kwargs):
+            cls.lock_rows(bookings)
+            return checked(cls, bookings, *args, **kwargs)
+        return wrapper
+    return decorator
+
+
+# A booking's row as stored, read under the lock.
+Stored = namedtuple('Stored', ['state', 'start', 'end', 'service'])
 
 
 def lapsed(state, hold_expires, now):
@@ -408,44 +445,93 @@ class Booking(MailMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def write(cls, *args):
+        """Write on the rows as they are now, locked: history, transitions
+        and busy ranges follow the stored values, never what a caller read
+        before the lock. The busy range is part of the same UPDATE as the
+        new times, so the overlap checks see where the booking goes."""
         pool = Pool()
         Line = pool.get('photo.booking.equipment_line')
-        serialise_writes()
         actions = iter(args)
-        state_changes = []
-        retimed = []
-        for records, values in zip(actions, actions):
+        actions = list(zip(actions, actions))
+        stored = cls.lock_rows([r for records, _ in actions for r in records])
+        to_write, state_changes, retimed, ranged = [], [], [], []
+        for records, values in actions:
             if 'state' in values:
-                state_changes.extend(
-                    (r, r.state) for r in records if r.state != values['state'])
-            if values.keys() & {'start', 'end'}:
-                retimed.extend(
-                    (r, r.start, r.end) for r in records)
-        super().write(*args)
-        moved = [r for r, start, end in retimed
-            if (r.start, r.end) != (start, end)]
-        if moved:
-            cls._update_busy_range(moved)
+                for record in records:
+                    old_state = stored[record.id].state
+                    if old_state != values['state']:
+                        cls.check_transition(
+                            record, old_state, values['state'])
+                        state_changes.append((record, old_state))
+            if not values.keys() & {'start', 'end', 'service'}:
+                to_write.extend((records, values))
+                continue
+            for record in records:
+                old = stored[record.id]
+                start = values.get('start', old.start)
+                end = values.get('end', old.end)
+                terms = setup_cache.service_terms(
+                    values.get('service', old.service))
+                to_write.extend(([record], {**values,
+                            'busy_start': start - terms.buffer_before,
+                            'busy_end': end + terms.buffer_after,
+                            }))
+                ranged.append(record)
+                if (start, end) != (old.start, old.end):
+                    retimed.append((record, old.start, old.end))
+        super().write(*to_write)
         for booking, old_state in state_changes:
             cls._record_history([booking], from_state=old_state)
         for booking, old_start, old_end in retimed:
-            if (booking.start, booking.end) != (old_start, old_end):
-                cls._record_history([booking], from_state=booking.state,
-                    old_start=old_start, old_end=old_end)
-        touched = {r for r, _ in state_changes} | set(moved)
+            cls._record_history([booking], from_state=booking.state,
+                old_start=old_start, old_end=old_end)
+        touched = {r for r, _ in state_changes} | set(ranged)
         if touched:
             Line.sync(list(touched))
 
     @classmethod
-    def _update_busy_range(cls, bookings):
-        to_write = []
-        for booking in bookings:
-            to_write.extend(([booking], {
-                        'busy_start': (
-                            booking.start - booking.service.buffer_before),
-                        'busy_end': booking.end + booking.service.buffer_after,
-                        }))
-        super().write(*to_write)
+    def lock_rows(cls, bookings):
+        """Lock bookings for a decision about them: {id: Stored} of their
+        rows as they are now.
+
+        SQLite: its write lock. PostgreSQL: SELECT … FOR UPDATE in id
+        order, before any of their units is touched, so every write takes
+        the locks in one order; a row changed since the transaction's
+        snapshot fails it with a serialization error, which the request
+        retries. Then what was read of them before is forgotten."""
+        transaction = Transaction()
+        ids = sorted({b.id for b in bookings
+                if b.id is not None and b.id >= 0})
+        stored = {}
+        if not ids:
+            return stored
+        serialise_writes()
+        table = cls.__table__()
+        cursor = transaction.connection.cursor()
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
+            query = table.select(
+                table.id, table.state, table.start, table.end, table.service,
+                where=table.id.in_(list(sub_ids)), order_by=[table.id.asc])
+            if backend.name == 'postgresql':
+                query.for_ = For('UPDATE')
+            cursor.execute(*query)
+            stored.update((id_, Stored(*row)) for id_, *row in cursor)
+        transaction.counter += 1  # drops the records' local caches
+        for cache in transaction.cache.values():
+            if cls.__name__ in cache:
+                for id_ in ids:
+                    cache[cls.__name__].pop(id_, None)
+        return stored
+
+    @classmethod
+    def check_transition(cls, booking, old_state, new_state):
+        "Refuse a move the workflow does not allow from the stored state."
+        if (old_state, new_state) not in cls._transitions:
+            names = dict(cls.fields_get(['state'])['state']['selection'])
+            raise BookingError(gettext(
+                    'photo_booking.msg_booking_state_changed',
+                    booking=booking.rec_name, state=names[old_state],
+                    new_state=names[new_state]))
 
     @classmethod
     def _record_history(
@@ -536,10 +622,12 @@ class Booking(MailMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def _availability(
             cls, service, day_from, day_to, studio, photographers, now,
-            exclude):
+            exclude, spread=False):
         """(available slots, lapsed): lapsed gives the blocked range (naive
         UTC) per id of the expired holds the slots ignored, which the cron
-        has not released yet."""
+        has not released yet. spread: equally busy photographers are
+        chosen in random order, so that clients booking "any" at once do
+        not all ask for the same one."""
         setup = setup_cache.setup(service, studio, photographers)
         if not setup.candidates:
             return [], {}
@@ -577,6 +665,8 @@ class Booking(MailMixin, Workflow, ModelSQL, ModelView):
                 tuple(sorted(busy[c.id] + list(calendars[c.id].busy))),
                 calendars[c.id].fixed)
             for c in setup.candidates]
+        if spread:
+            random.shuffle(candidates)
         # One notice/horizon for the query: the most permissive; each slot
         # is then checked against its own photographer below.
         query = availability.SlotQuery(
@@ -662,7 +752,7 @@ class Booking(MailMixin, Workflow, ModelSQL, ModelView):
             service, start, studio,
             [photographer] if photographer else None, now)
         terms = setup_cache.service_terms(service.id)
-        with overlap_as_slot_taken():
+        with overlap_as_slot_taken(retry=photographer is None):
             booking, = cls.create([{
                         'service': service.id,
                         'start': start,
@@ -700,7 +790,8 @@ class Booking(MailMixin, Workflow, ModelSQL, ModelView):
         local_start = aware(start).astimezone(tz)
         day = local_start.date()
         slots, lapsed = cls._availability(
-            service, day, day, studio, photographers, now, exclude)
+            service, day, day, studio, photographers, now, exclude,
+            spread=photographers is None)
         slot = next((s for s in slots if naive(s.start) == start), None)
         if not slot:
             raise SlotTakenError(gettext(
@@ -789,12 +880,12 @@ class Booking(MailMixin, Workflow, ModelSQL, ModelView):
         return any(naive(s.start) == self.start for s in slots)
 
     @classmethod
-    @Workflow.transition('requested')
+    @transition('requested')
     def request(cls, bookings):
         pass
 
     @classmethod
-    @Workflow.transition('confirmed')
+    @transition('confirmed')
     def confirm(cls, bookings):
         pass
 
@@ -806,18 +897,18 @@ class Booking(MailMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     @ModelView.button
-    @Workflow.transition('done')
+    @transition('done')
     def do(cls, bookings):
         pass
 
     @classmethod
     @ModelView.button
-    @Workflow.transition('no_show')
+    @transition('no_show')
     def no_show(cls, bookings):
         pass
 
     @classmethod
-    @Workflow.transition('cancelled')
+    @transition('cancelled')
     def cancel(cls, bookings, by='studio', reason=None, now=None):
         """Cancel bookings; the client pays the fee of the policy.
 
@@ -872,10 +963,11 @@ class Booking(MailMixin, Workflow, ModelSQL, ModelView):
         """Move booking to start, keeping its number, payments and history.
 
         Runs in one transaction: the old time is freed only if the new one
-        can be taken."""
+        can be taken. A new photographer brings their own price; a hold
+        keeps its expiry, so rescheduling never extends it."""
         pool = Pool()
         Line = pool.get('photo.booking.equipment_line')
-        serialise_writes()
+        cls.lock_rows([booking])
         now = now or utc_now()
         if start.tzinfo:
             start = naive(start)
@@ -894,9 +986,9 @@ class Booking(MailMixin, Workflow, ModelSQL, ModelView):
             'photographer': photographer.id,
             'room': slot.room,
             }
-        if booking.state == 'hold':
-            config = pool.get('photo.configuration')(1)
-            values['hold_expires'] = now + config.hold_duration
+        if photographer != booking.photographer:
+            values['price'] = cls.price_of(
+                booking.service.id, photographer.id)
         with overlap_as_slot_taken():
             Line.delete(booking.equipment_lines)
             cls.write([booking], values)
@@ -923,18 +1015,20 @@ class Booking(MailMixin, Workflow, ModelSQL, ModelView):
         pass
 
     @classmethod
+    @serialised
     def release_expired_holds(cls, now=None):
         """Cron: free the time of holds the client did not complete.
 
         Their time is already free for availability, and a new booking
-        releases those in its way itself."""
+        releases those in its way itself. Released in chunks: SQLite's
+        emulated exclusions nest one clause per written record."""
         now = now or utc_now()
         expired = cls.search([
                 ('state', '=', 'hold'),
                 ('hold_expires', '<=', now),
                 ])
-        if expired:
-            cls.cancel(expired, by='system', reason=gettext(
+        for chunk in grouped_slice(expired, CREATE_CHUNK):
+            cls.cancel(list(chunk), by='system', reason=gettext(
                     'photo_booking.msg_booking_hold_released'), now=now)
         return expired
 
@@ -968,9 +1062,15 @@ class overlap_as_slot_taken:
     """Turn an overlap constraint violation into the user's 'time taken'
     error.
 
-    Two overlapping inserts may also deadlock (40P01) while each checks
-    the exclusion constraint against the other's row: one of them wins, so
-    the other's time is taken just the same."""
+    A deadlock (40P01) between two overlapping writes is not turned: it
+    says nothing of the time, and the request retries it. retry: the
+    violation on PostgreSQL is a race lost to a concurrent transaction
+    (clients booking "any photographer" at once all pick the same free
+    one): it is raised as a database conflict, so the request runs again
+    and the engine, seeing the winner, gives the next free photographer."""
+
+    def __init__(self, retry=False):
+        self.retry = retry and backend.name == 'postgresql'
 
     def __enter__(self):
         return self
@@ -978,13 +1078,10 @@ class overlap_as_slot_taken:
     def __exit__(self, exc_type, exc, tb):
         if (exc_type and issubclass(exc_type, SQLConstraintError)
                 and is_overlap(exc)):
+            if self.retry:
+                raise backend.DatabaseOperationalError(
+                    "lost the race for a photographer") from exc
             raise SlotTakenError(exc.message) from exc
-        if (exc_type
-                and issubclass(exc_type, backend.DatabaseOperationalError)
-                and getattr(exc, 'sqlstate', None) == DEADLOCK):
-            with Transaction().new_transaction(readonly=True):
-                taken = gettext('photo_booking.msg_booking_slot_taken')
-            raise SlotTakenError(taken) from exc
         return False
 
 
@@ -1240,6 +1337,7 @@ class CancelBooking(Wizard):
             'fee': self.record.quote_cancellation(by='studio').fee,
             }
 
+    @serialised
     def transition_cancel(self):
         self.model.cancel(
             [self.record], by=self.start.cancelled_by,
@@ -1273,6 +1371,7 @@ class RescheduleBooking(Wizard):
             'photographer': self.record.photographer.id,
             }
 
+    @serialised
     def transition_reschedule(self):
         self.model.reschedule(
             self.record, self.start.start,

@@ -28,6 +28,8 @@ class Cron(metaclass=PoolMeta):
         super().__setup__()
         cls.method.selection.append(
             ('photo.booking|release_expired_holds', "Release Expired Holds"))
+        cls.method.selection.append(
+            ('photo.api.idempotency_key|clean', "Forget Idempotency Keys"))
 
 
 class Rule(metaclass=PoolMeta):

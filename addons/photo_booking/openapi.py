@@ -241,6 +241,9 @@ RESPONSES = {
                 'schema': {'type': 'integer', 'minimum': 1},
                 'description': "Seconds to wait."}},
         },
+    'ServiceUnavailable': error(
+        "The database stayed busy after the request was retried: send it "
+        "again in a moment (with the same `Idempotency-Key`, if any)."),
     }
 
 PARAMETERS = {
@@ -253,6 +256,16 @@ PARAMETERS = {
         'name': 'token', 'in': 'path', 'required': True,
         'schema': {'type': 'string'},
         'description': "The booking's public token."},
+    'IdempotencyKey': {
+        'name': 'Idempotency-Key', 'in': 'header', 'required': False,
+        'schema': {'type': 'string', 'minLength': 1, 'maxLength': 255,
+            'pattern': '^[!-~]+$', 'example': 'a3f1c2d4-hold-42'},
+        'description': "A key of the client's choice (a UUID) naming this "
+        "request. Sent again within 24 hours with the same body, the "
+        "request is not done again: the first answer is returned as it "
+        "was, with the header `Idempotent-Replayed: true`. The same key "
+        "with another body is a 422. Answers with errors are not kept: "
+        "nothing was done, so the request can be sent again."},
     'From': {
         'name': 'from', 'in': 'query', 'required': False, 'schema': DATE,
         'description': "First day (local); today by default."},
@@ -280,6 +293,7 @@ def operation(operation_id, summary, responses, errors=(), parameters=(),
         'responses': {
             **responses,
             **{status: ref(name, 'responses') for status, name in errors},
+            '503': ref('ServiceUnavailable', 'responses'),
             },
         }
     if body:
@@ -301,6 +315,7 @@ GONE = ('410', 'Gone')
 UNPROCESSABLE = ('422', 'Unprocessable')
 TOO_MANY = ('429', 'TooManyRequests')
 TOKEN = ref('Token', 'parameters')
+IDEMPOTENCY_KEY = ref('IdempotencyKey', 'parameters')
 WEB_SESSION = [{'webSession': []}]
 
 
@@ -337,7 +352,7 @@ PATHS = {
             'createHold', "Hold a free time for a client",
             ok("The held booking", ref('Booking'), '201'),
             [BAD_REQUEST, UNAUTHORIZED, SLOT_TAKEN, UNPROCESSABLE, TOO_MANY],
-            body='HoldRequest',
+            parameters=[IDEMPOTENCY_KEY], body='HoldRequest',
             security=[{}, *WEB_SESSION])},
     '/bookings/{token}': {'get': operation(
             'getBooking', "A booking and its history",
@@ -347,8 +362,8 @@ PATHS = {
             'confirmBooking',
             "Confirm a hold (a request for manual photographers)",
             ok("The booking", ref('Booking')),
-            [NOT_FOUND, CONFLICT, GONE, TOO_MANY],
-            parameters=[TOKEN])},
+            [BAD_REQUEST, NOT_FOUND, CONFLICT, GONE, UNPROCESSABLE, TOO_MANY],
+            parameters=[TOKEN, IDEMPOTENCY_KEY])},
     '/bookings/{token}/cancellation': {'get': operation(
             'quoteCancellation', "What cancelling now would cost",
             ok("The quote", ref('Quote')), [NOT_FOUND, CONFLICT],
@@ -362,13 +377,13 @@ PATHS = {
                     'content': {'application/json': {
                             'schema': {'anyOf': [
                                     ref('FeeRequired'), ref('Error')]}}}}},
-            [BAD_REQUEST, NOT_FOUND, TOO_MANY],
-            parameters=[TOKEN], body='CancelRequest')},
+            [BAD_REQUEST, NOT_FOUND, UNPROCESSABLE, TOO_MANY],
+            parameters=[TOKEN, IDEMPOTENCY_KEY], body='CancelRequest')},
     '/bookings/{token}/reschedule': {'post': operation(
             'rescheduleBooking', "Move a booking to another time",
             ok("The moved booking", ref('Booking')),
-            [BAD_REQUEST, NOT_FOUND, SLOT_TAKEN, UNPROCESSABLE, TOO_MANY],
-            parameters=[TOKEN], body='RescheduleRequest')},
+            [BAD_REQUEST, NOT_FOUND, SLOT_TAKEN, UNPROCESSABLE],
+            parameters=[TOKEN, IDEMPOTENCY_KEY], body='RescheduleRequest')},
     '/session': {
         'post': operation(
             'signIn', "Open a portal session",

@@ -23,6 +23,7 @@ from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from . import portal_security as security
+from .booking import serialised
 from .portal_i18n import (
     LANGUAGES, STATE_LABELS, month_name, translator, weekday_names,
     zone_name)
@@ -262,6 +263,7 @@ def _run(visit, func, kwargs, readonly):
     pool = _pool(portal_database())
 
     @with_transaction(readonly=readonly)
+    @serialised
     def run(request, pool):
         with Transaction().set_context(language=visit.lang):
             visit.load_user(pool)

@@ -2,8 +2,10 @@
 
 Every route: @app.route, @with_pool, our @json_api (outside the
 transaction: maps errors once it has rolled back), @with_transaction()
-(read-only for GET) and @localised (the client's language). Routes run as
-root, so portal data is filtered by token or web user here; the staff
+(read-only for GET) and @localised (the client's language). Write routes
+also take the write lock before they read anything (@serialised) and
+replay answers by Idempotency-Key (@idempotent). Routes run as root, so
+portal data is filtered by token or web user here; the staff
 route runs as the user of its application key, with access rules.
 The OpenAPI document (openapi.py) lists exactly these routes.
 """
@@ -18,8 +20,9 @@ from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from . import api, openapi, setup_cache
-from .api import PREFIX, ApiError, json_api, localised, rate_limited
-from .booking import ACTIVE_STATES
+from .api import (
+    PREFIX, ApiError, idempotent, json_api, localised, rate_limited)
+from .booking import ACTIVE_STATES, serialised
 
 
 @app.route(f'{PREFIX}/services', methods=['GET'])
@@ -104,7 +107,9 @@ def _setting(pool, params):
 @json_api
 @rate_limited('api_write')
 @with_transaction()
+@serialised
 @localised
+@idempotent
 def create_hold(request, pool):
     Booking = pool.get('photo.booking')
     body = api.json_body(request)
@@ -155,7 +160,9 @@ def booking(request, pool, token):
 @json_api
 @rate_limited('api_write')
 @with_transaction()
+@serialised
 @localised
+@idempotent
 def confirm(request, pool, token):
     "Confirm a hold (requested for manual photographers); replays are no-ops."
     Booking = pool.get('photo.booking')
@@ -196,7 +203,9 @@ def _check_cancellable(booking):
 @json_api
 @rate_limited('api_write')
 @with_transaction()
+@serialised
 @localised
+@idempotent
 def cancel(request, pool, token):
     "Cancel; a late cancellation needs accept_fee, else 409 with the quote."
     Booking = pool.get('photo.booking')
@@ -226,7 +235,9 @@ def cancel(request, pool, token):
 @json_api
 @rate_limited('api_write')
 @with_transaction()
+@serialised
 @localised
+@idempotent
 def reschedule(request, pool, token):
     Booking = pool.get('photo.booking')
     body = api.json_body(request)

@@ -140,6 +140,7 @@ class Booking(metaclass=PoolMeta):
         photographers); a payment arriving after the booking was cancelled
         is given back."""
         Transaction_ = Pool().get('photo.payment.transaction')
+        cls.lock_rows(bookings)
         cls.request_or_confirm([b for b in bookings
                 if b.state == 'hold' and not b.needs_prepayment])
         for booking in bookings:
@@ -154,6 +155,7 @@ class Booking(metaclass=PoolMeta):
     @classmethod
     def payment_lost(cls, bookings):
         "Release held bookings whose payment failed, was cancelled or expired."
+        cls.lock_rows(bookings)
         to_release = [b for b in bookings
             if b.state == 'hold' and b.needs_prepayment
             and not any(t.kind == 'payment' and t.state == 'pending'
@@ -169,6 +171,9 @@ class Booking(metaclass=PoolMeta):
         pool = Pool()
         Transaction_ = pool.get('photo.payment.transaction')
         now = now or utc_now()
+        # Decide on the current state: a cancel repeated by a concurrent
+        # request finds the booking cancelled and refunds nothing again.
+        cls.lock_rows(bookings)
         refunds = {}
         for booking in bookings:
             if booking.state in ACTIVE_STATES:

@@ -6,6 +6,8 @@ from trytond.protocols.wrappers import (
     HTTPStatus, Response, abort, with_pool, with_transaction)
 from trytond.wsgi import app
 
+from trytond.modules.photo_booking.booking import serialised
+
 logger = logging.getLogger(__name__)
 
 
@@ -28,6 +30,7 @@ def _response(handled):
     '/<database_name>/photo_payment/stripe/<identifier>', methods=['POST'])
 @with_pool
 @with_transaction(context={'_skip_warnings': True})
+@serialised
 def stripe_webhook(request, pool, identifier):
     from .payment import WebhookError
     gateway = _gateway(pool, identifier, 'stripe')
@@ -45,6 +48,7 @@ def stripe_webhook(request, pool, identifier):
     '/<database_name>/photo_payment/yookassa/<identifier>', methods=['POST'])
 @with_pool
 @with_transaction(context={'_skip_warnings': True})
+@serialised
 def yookassa_webhook(request, pool, identifier):
     from .payment import WebhookError
     gateway = _gateway(pool, identifier, 'yookassa')

@@ -190,7 +190,8 @@ class AccessTestCase(ModuleTestCase):
             booking.save()
             done.append(booking)
         anna_public, anna_hidden, boris_public, boris_hidden = Review.create([
-                {'booking': b.id, 'rating': 4, 'published': published}
+                {'booking': b.id, 'rating': 4,
+                    'state': 'published' if published else 'pending'}
                 for b, published in zip(done, [True, False, True, False])])
         anna, boris = staff.photographers
 

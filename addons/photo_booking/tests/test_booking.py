@@ -458,5 +458,146 @@ class BookingTestCase(ModuleTestCase):
         self.assertEqual(Booking(mine.id).state, 'confirmed')
         self.assertEqual(Booking(theirs.id).state, 'hold')
 
+    @with_transaction()
+    def test_reschedule_reprices_and_keeps_hold_expiry(self):
+        """Moving to a pricier photographer takes their price; moving a
+        hold never extends it"""
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        w = create_world(photographers=2, equipment_quantity=2)
+        anna, boris = w.photographers
+        offer, = boris.services
+        offer.price = Decimal('7000')
+        offer.save()
+        booking = Booking.create_hold(
+            w.service, local(w.studio, tomorrow(), 11), w.client, w.studio,
+            photographer=anna)
+        # Three minutes left of the hold: a reschedule must not renew it.
+        expires = dt.datetime.utcnow().replace(microsecond=0) + dt.timedelta(
+            minutes=3)
+        Booking.write([booking], {'hold_expires': expires})
+
+        Booking.reschedule(booking, local(w.studio, tomorrow(), 15),
+            photographer=boris)
+
+        self.assertEqual(
+            (booking.photographer, booking.price, booking.hold_expires),
+            (boris, Decimal('7000'), expires))
+        Booking.reschedule(booking, local(w.studio, tomorrow(), 16))
+        self.assertEqual(
+            (booking.price, booking.hold_expires), (Decimal('7000'), expires))
+
+    @with_transaction()
+    def test_reschedule_into_room_busy_at_old_time(self):
+        """A booking moves to a time whose free room is busy at its old
+        time: the new room is checked over the new range only"""
+        Booking = Pool().get('photo.booking')
+        w = create_world(photographers=3, equipment_quantity=3)
+        p0, p1, p2 = w.photographers
+        old = local(w.studio, tomorrow(), 11)
+        new = local(w.studio, tomorrow(), 15)
+        booking = Booking.create_hold(
+            w.service, old, w.client, w.studio, photographer=p0)
+        neighbour = Booking.create_hold(
+            w.service, old, w.client, w.studio, photographer=p1)
+        Booking.create_hold(
+            w.service, new, w.client, w.studio, photographer=p2)
+        self.assertEqual(
+            {booking.room, neighbour.room}, set(w.rooms))
+
+        Booking.reschedule(booking, new)
+
+        self.assertEqual(booking.room, neighbour.room)
+        self.assertEqual(
+            (booking.busy_start, booking.busy_end),
+            (new, new + dt.timedelta(hours=1)))
+        self.assertEqual(
+            [(l.busy_start, l.blocking) for l in booking.equipment_lines],
+            [(new, True)])
+
+    @with_transaction()
+    def test_transition_decides_on_stored_state(self):
+        """A booking another connection cancelled cannot be confirmed from
+        a stale read: the state is read again under the lock"""
+        Booking = Pool().get('photo.booking')
+        w = create_world()
+        booking = Booking.create_hold(
+            w.service, local(w.studio, tomorrow(), 11), w.client, w.studio)
+        self.assertEqual(booking.state, 'hold')  # read, and cached
+        table = Booking.__table__()
+        cursor = Transaction().connection.cursor()
+        # What a concurrent cancellation leaves, behind the ORM's back.
+        cursor.execute(*table.update(
+                [table.state], ['cancelled'], where=table.id == booking.id))
+
+        Booking.submit([booking])
+        self.assertEqual(booking.state, 'cancelled')
+        with self.assertRaises(UserError):
+            Booking.write([booking], {'state': 'confirmed'})
+        self.assertEqual(
+            [(h.from_state, h.to_state) for h in booking.history],
+            [(None, 'hold')])
+
+    @with_transaction()
+    def test_history_follows_stored_state(self):
+        "Each history entry starts where the previous one ended"
+        Booking = Pool().get('photo.booking')
+        w = create_world()
+        booking = Booking.create_hold(
+            w.service, local(w.studio, tomorrow(), 11), w.client, w.studio)
+        Booking.submit([booking])
+        Booking.reschedule(booking, local(w.studio, tomorrow(), 15))
+        Booking.cancel([booking])
+        Booking.cancel([booking])
+
+        steps = [(h.from_state, h.to_state) for h in booking.history]
+        self.assertEqual(steps, [(None, 'hold'), ('hold', 'confirmed'),
+                ('confirmed', 'confirmed'), ('confirmed', 'cancelled')])
+
+    @with_transaction()
+    def test_release_many_expired_holds(self):
+        "The cron releases 300 lapsed holds at once (in chunks)"
+        Booking = Pool().get('photo.booking')
+        w = create_world(photographers=4, rooms=4, equipment_quantity=4)
+        past = dt.datetime.utcnow() - dt.timedelta(minutes=1)
+        holds = Booking.create([{
+                    'client': w.client.id, 'service': w.service.id,
+                    'studio': w.studio.id, 'photographer': p.id,
+                    'room': room.id,
+                    'start': local(w.studio, tomorrow(1 + i // 9), 10 + i % 9),
+                    'price': Decimal(1), 'currency': w.currency.id,
+                    'hold_expires': past,
+                    } for i in range(75)
+                for p, room in zip(w.photographers, w.rooms)])
+        self.assertEqual(len(holds), 300)
+
+        released = Booking.release_expired_holds()
+
+        self.assertEqual(len(released), 300)
+        self.assertEqual(
+            Booking.search([('state', '=', 'hold')], count=True), 0)
+
+    @with_transaction()
+    def test_idempotency_keys_kept_a_day(self):
+        "An API answer is replayed for 24 hours, then its key is forgotten"
+        Key = Pool().get('photo.api.idempotency_key')
+        old = Key.claim('old-key', 'request')
+        old.store(201, {'token': 'a'})
+        Key.claim('new-key', 'request').store(200, {'token': 'b'})
+        table = Key.__table__()
+        Transaction().connection.cursor().execute(*table.update(
+                [table.create_date],
+                [dt.datetime.utcnow() - dt.timedelta(hours=25)],
+                where=table.id == old.id))
+
+        self.assertIsNone(Key.answer('old-key'))
+        self.assertEqual(
+            (Key.answer('new-key').status, Key.answer('new-key').json),
+            (200, {'token': 'b'}))
+        Key.clean()
+        self.assertEqual([k.key for k in Key.search([])], ['new-key'])
+        # A forgotten key may name a new request.
+        Key.claim('old-key', 'another request')
+
 
 del ModuleTestCase

@@ -345,6 +345,78 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         self.assertEqual(
             taken.json['alternatives'][0]['start'], moscow(21, 16))
 
+    def test_reschedule_into_room_busy_at_old_time(self):
+        """The new time's free room is busy at the booking's old time: the
+        booking moves (the room is checked over the new range only)"""
+        token = self.hold(moscow(40, 11)).json['token']
+        neighbour = self.hold(moscow(40, 11), photographer=self.bob).json
+        later = self.hold(moscow(40, 15), photographer=self.bob).json
+        self.assertNotEqual(
+            neighbour['room']['id'], later['room']['id'])
+
+        moved = self.post(f'bookings/{token}/reschedule',
+            {'start': moscow(40, 15)})
+
+        self.assertEqual(moved.status_code, HTTPStatus.OK, moved.data)
+        self.assertDocumented(moved, '/bookings/{token}/reschedule', 'post')
+        self.assertEqual(moved.json['room']['id'], neighbour['room']['id'])
+
+    def test_idempotent_hold(self):
+        """A hold sent again with its Idempotency-Key gets the first answer
+        and holds nothing more; another body with the key is a 422"""
+        key = {'Idempotency-Key': 'hold-41-11'}
+        first = self.hold(moscow(41, 11), email='retry@example.com',
+            headers=key)
+        again = self.hold(moscow(41, 11), email='retry@example.com',
+            headers=key)
+
+        self.assertEqual(first.status_code, HTTPStatus.CREATED, first.data)
+        self.assertEqual(
+            (again.status_code, again.json), (first.status_code, first.json))
+        self.assertEqual(again.headers['Idempotent-Replayed'], 'true')
+        self.assertDocumented(again, '/holds', 'post')
+        with Transaction().start(self.db_name, 0, readonly=True):
+            Booking = Pool().get('photo.booking')
+            self.assertEqual(Booking.search(
+                    [('email', '=', 'retry@example.com')], count=True), 1)
+
+        other = self.hold(moscow(41, 12), email='retry@example.com',
+            headers={**key, 'Accept-Language': 'en'})
+        self.assertError(other, HTTPStatus.UNPROCESSABLE_ENTITY)
+        self.assertDocumented(other, '/holds', 'post')
+        self.assertEqual(other.json['error'],
+            "This Idempotency-Key was already used for a different request.")
+        invalid = self.hold(moscow(41, 12), headers={'Idempotency-Key': ''})
+        self.assertError(invalid, HTTPStatus.BAD_REQUEST)
+
+    def test_idempotent_cancel(self):
+        "A cancellation sent twice with its key answers 200 twice, alike"
+        token = self.hold(moscow(41, 15)).json['token']
+        key = {'Idempotency-Key': f'cancel-{token}'}
+        first = self.post(f'bookings/{token}/cancel', {}, headers=key)
+        again = self.post(f'bookings/{token}/cancel', {}, headers=key)
+        unkeyed = self.post(f'bookings/{token}/cancel', {})
+
+        self.assertEqual(first.status_code, HTTPStatus.OK, first.data)
+        self.assertEqual(
+            (again.status_code, again.json), (first.status_code, first.json))
+        self.assertError(unkeyed, HTTPStatus.CONFLICT)
+        self.assertDocumented(again, '/bookings/{token}/cancel', 'post')
+
+    def test_busy_database(self):
+        "A database busy after the retries: 503 in the client's language"
+        def busy(*args, **kwargs):
+            raise backend.DatabaseOperationalError("database is locked")
+        with patch('trytond.modules.photo_booking.booking.Booking.create_hold',
+                classmethod(busy)):
+            response = self.hold(moscow(41, 16),
+                headers={'Accept-Language': 'en'})
+
+        self.assertError(response, HTTPStatus.SERVICE_UNAVAILABLE)
+        self.assertDocumented(response, '/holds', 'post')
+        self.assertEqual(response.json['error'],
+            "The service is busy. Please try again in a moment.")
+
     def test_taken_slot(self):
         "A taken time is a 409 with the next free ones, and writes nothing"
         self.assertEqual(

@@ -363,6 +363,32 @@ class PhotoPaymentTestCase(
         self.assertEqual(booking.cancellation_fee, Decimal('2500.00'))
 
     @with_transaction()
+    def test_repeated_cancel_refunds_once(self):
+        """A second cancellation that read the booking before the first one
+        was done refunds nothing again: it decides on the stored state"""
+        Booking = Pool().get('photo.booking')
+        stripe_gateway, _ = create_gateways()
+        booking, payment = self._paid_booking(stripe_gateway)
+        stale = Booking(booking.id)
+        self.assertEqual(stale.state, 'confirmed')  # read before...
+
+        with Transaction().set_context(_skip_warnings=True):
+            # ...the client cancels late: half of it is kept as the fee...
+            Booking.cancel_by_client(
+                booking, now=booking.start - dt.timedelta(hours=2))
+        # ...and the studio cancels on what it read before.
+        stale._local_cache.refresh()
+        stale._local_cache[stale.id]['state'] = 'confirmed'
+        Booking.cancel([stale], by='studio')
+
+        refund, = payment.refunds
+        self.assertEqual(refund.amount, Decimal('2500.00'))
+        self.assertEqual(booking.cancelled_by, 'client')
+        self.assertEqual(
+            [(h.from_state, h.to_state) for h in booking.history][-1],
+            ('confirmed', 'cancelled'))
+
+    @with_transaction()
     def test_early_client_cancel_full_refund(self):
         "A client cancelling in time gets everything back"
         Booking = Pool().get('photo.booking')
