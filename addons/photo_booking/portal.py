@@ -20,8 +20,8 @@ from sql.aggregate import Max
 
 import trytond.config as config
 from trytond.i18n import gettext
-from trytond.pool import Pool
 from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
+from trytond.sendmail import send_message_transactional
 from trytond.transaction import Transaction
 
 from . import media as media_rules
@@ -869,10 +869,12 @@ def send_mail(visit, records, to, template, **context):
     message['To'] = to
     message['Subject'] = subject.strip()
     message.set_content(text.strip() + '\n')
-    # A mail about nobody's record (a reset for an unknown address) is
-    # still queued by the accounts model.
-    model = type(records[0]) if records else Pool().get('web.user')
-    model.queue_mail(records, message)
+    if records:
+        type(records[0]).queue_mail(records, message)
+    else:
+        # About no record (a reset asked for an unknown address): sent at
+        # the commit all the same, its failure only logged.
+        send_message_transactional(message)
 
 
 def send_booking_mail(visit, booking):
