@@ -27,6 +27,7 @@ from .exceptions import (
     BookingError, BookingValidationError, CancellationError,
     HoldExpiredError, LateCancellationWarning, SlotTakenError,
     UnbookableTimeWarning)
+from .setup_cache import ClearsAnswersCache
 
 ACTIVE_STATES = ('hold', 'requested', 'confirmed')
 STATES = [
@@ -130,7 +131,7 @@ def one_of(column, ids):
     return Or([column == id_ for id_ in ids])
 
 
-class Booking(Workflow, ModelSQL, ModelView):
+class Booking(ClearsAnswersCache, Workflow, ModelSQL, ModelView):
     "Photo Booking"
     __name__ = 'photo.booking'
     _rec_name = 'number'
@@ -1020,7 +1021,7 @@ def ensure_btree_gist():
     database._extensions[database.name]['btree_gist'] = True
 
 
-class EquipmentLine(ModelSQL, ModelView):
+class EquipmentLine(ClearsAnswersCache, ModelSQL, ModelView):
     "Booking Equipment Unit"
     __name__ = 'photo.booking.equipment_line'
     booking = fields.Many2One(

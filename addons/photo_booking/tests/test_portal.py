@@ -4,18 +4,21 @@ import re
 import socket
 import time
 import uuid
+from contextlib import contextmanager
 from decimal import Decimal
 from email import message_from_bytes
 from http import HTTPStatus
 from statistics import median, quantiles
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import trytond.config as config
+from trytond import backend
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
-from trytond.modules.photo_booking import portal_security
+from trytond.modules.photo_booking import portal_security, setup_cache
 from trytond.modules.photo_booking.tests.tools import (
     create_on_location, create_world)
 
@@ -34,6 +37,27 @@ def utc_start(days, hour):
     "The form value of hour o'clock in Moscow, days from today."
     local = dt.datetime.combine(moscow_day(days), dt.time(hour), MOSCOW)
     return local.astimezone(dt.timezone.utc).strftime('%Y-%m-%dT%H:%M')
+
+
+@contextmanager
+def counted_queries():
+    "The SQL text of every query any transaction runs meanwhile."
+    if backend.name == 'sqlite':
+        from trytond.backend.sqlite.database import SQLiteCursor as Cursor
+    else:
+        from trytond.backend.postgresql.database import LoggingCursor as Cursor
+    queries = []
+    execute = Cursor.execute
+
+    def counting(self, query, *args, **kwargs):
+        queries.append(str(query))
+        return execute(self, query, *args, **kwargs)
+    with mock.patch.object(Cursor, 'execute', counting):
+        yield queries
+
+
+def reads_bookings(queries):
+    return [q for q in queries if '"photo_booking"' in q]
 
 
 class SMTPServer:
@@ -255,7 +279,70 @@ class PortalTestCase(RouteTestCase):
         self.assertEqual(client.get('/static/../portal.py').status_code,
             HTTPStatus.NOT_FOUND)
 
+    def free_days(self, client, photographer, day):
+        "The days the month calendar of day's month marks as free."
+        html = client.get(f'/book?service={self.service}'
+            f'&photographer={photographer}&studio={self.studio}'
+            f'&month={day:%Y-%m}').get_data(as_text=True)
+        return set(re.findall(r'data-day="([0-9-]+)"', html))
+
     # --- booking -------------------------------------------------------------
+
+    def test_calendar_follows_booking_changes(self):
+        "A booking created or moved shows in the calendar at once"
+        client = self.client()
+        day, next_day = moscow_day(40), moscow_day(41)
+        days = self.free_days(client, self.bob, day)
+        self.assertIn(day.isoformat(), days)
+        self.assertIn(next_day.isoformat(), days)
+
+        def whole(day):
+            return [dt.datetime.combine(d, dt.time(0), MOSCOW).astimezone(
+                    dt.timezone.utc).replace(tzinfo=None)
+                for d in (day, day + dt.timedelta(days=1))]
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Booking = pool.get('photo.booking')
+            service = pool.get('photo.service')(self.service)
+            room, = pool.get('photo.studio.room').search(
+                [('studio', '=', self.studio)], limit=1)
+            party, = pool.get('party.party').search([], limit=1)
+            start, end = whole(day)
+            booking, = Booking.create([{
+                        'service': service.id, 'photographer': self.bob,
+                        'studio': self.studio, 'room': room.id,
+                        'client': party.id, 'source': 'backoffice',
+                        'start': start, 'end': end, 'price': service.price,
+                        'currency': service.currency.id,
+                        'state': 'confirmed'}])
+            transaction.commit()
+        days = self.free_days(client, self.bob, day)
+        self.assertNotIn(day.isoformat(), days)
+        self.assertIn(next_day.isoformat(), days)
+
+        with Transaction().start(DB_NAME, 0) as transaction:
+            Booking = Pool().get('photo.booking')
+            start, end = whole(next_day)
+            Booking.write([Booking(booking.id)], {'start': start, 'end': end})
+            transaction.commit()
+        days = self.free_days(client, self.bob, day)
+        self.assertIn(day.isoformat(), days)
+        self.assertNotIn(next_day.isoformat(), days)
+
+    def test_cached_calendar_reads_no_booking(self):
+        "A calendar shown again is not computed again, nor versioned"
+        client = self.client()
+        day = moscow_day(75)
+        with Transaction().start(DB_NAME, 0) as transaction:
+            setup_cache.answers.clear()
+            transaction.commit()
+        with counted_queries() as first:
+            self.assertTrue(self.free_days(client, self.anna, day))
+        with counted_queries() as again:
+            self.assertTrue(self.free_days(client, self.anna, day))
+        self.assertTrue(reads_bookings(first))
+        self.assertEqual(reads_bookings(again), [])
+        self.assertLess(len(again), len(first))
 
     def test_booking_steps(self):
         "Service, photographer, studio and a calendar marking free days"
