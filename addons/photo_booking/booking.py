@@ -558,7 +558,7 @@ class Booking(ClearsAnswersCache, Workflow, ModelSQL, ModelView):
             day_from - WINDOW_MARGIN, day_to + WINDOW_MARGIN, window)
         rooms = None
         if setup.needs_room:
-            rooms = [availability.Room(r, tuple(sorted(room_busy[r])))
+            rooms = [availability.Room(r, tuple(room_busy[r]))
                 for r in setup.room_ids]
         equipment = ()
         if setup.equipment:
@@ -574,7 +574,8 @@ class Booking(ClearsAnswersCache, Workflow, ModelSQL, ModelView):
                 c.id,
                 availability.Schedule(
                     c.weekly, calendars[c.id].overrides),
-                tuple(sorted(busy[c.id] + list(calendars[c.id].busy))),
+                # Spans and the calendar's Intervals: the engine sorts.
+                tuple(busy[c.id]) + calendars[c.id].busy,
                 calendars[c.id].fixed)
             for c in setup.candidates]
         # One notice/horizon for the query: the most permissive; each slot
@@ -630,16 +631,20 @@ class Booking(ClearsAnswersCache, Workflow, ModelSQL, ModelView):
         by_photographer, by_room = defaultdict(list), defaultdict(list)
         expired = {}
         photographer_ids = set(photographer_ids)
+        # Plain (start, end) spans for the engine: thousands of rows for
+        # "any photographer", where validated Intervals cost more than the
+        # query.
+        utc = dt.timezone.utc
         for (id_, photographer, room, start, end, state,
                 hold_expires) in cursor:
             if lapsed(state, hold_expires, now):
                 expired[id_] = (start, end)
                 continue
-            interval = availability.Interval(aware(start), aware(end))
+            span = (start.replace(tzinfo=utc), end.replace(tzinfo=utc))
             if photographer in photographer_ids:
-                by_photographer[photographer].append(interval)
+                by_photographer[photographer].append(span)
             if room is not None:
-                by_room[room].append(interval)
+                by_room[room].append(span)
         return by_photographer, by_room, expired
 
     # --- client operations ------------------------------------------------
