@@ -135,6 +135,9 @@ class Booking(ClearsAnswersCache, Workflow, ModelSQL, ModelView):
     "Photo Booking"
     __name__ = 'photo.booking'
     _rec_name = 'number'
+    _availability_fields = frozenset({
+            'state', 'start', 'end', 'busy_start', 'busy_end', 'hold_expires',
+            'photographer', 'room', 'studio', 'service'})
     _states_fixed = {'readonly': Eval('state') != 'hold'}
 
     number = fields.Char("Number", readonly=True)

@@ -48,11 +48,17 @@ BLOCK_MARGIN = dt.timedelta(days=2)
 class ClearsAnswersCache:
     "Mixin of the models whose records availability's answers depend on."
     __slots__ = ()
+    # The fields availability reads, if not all: writing others (a client's
+    # details) keeps the answers.
+    _availability_fields = None
 
     @classmethod
     def on_modification(cls, mode, records, field_names=None):
         super().on_modification(mode, records, field_names=field_names)
-        answers.clear()
+        if (mode != 'write' or cls._availability_fields is None
+                or not cls._availability_fields.isdisjoint(
+                    field_names or ())):
+            answers.clear()
 
 
 class ClearsSetupCache(ClearsAnswersCache):

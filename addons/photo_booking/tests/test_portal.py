@@ -338,6 +338,11 @@ class PortalTestCase(RouteTestCase):
             transaction.commit()
         with counted_queries() as first:
             self.assertTrue(self.free_days(client, self.anna, day))
+        # Writing what availability does not read keeps the calendar.
+        with Transaction().start(DB_NAME, 0) as transaction:
+            Booking = Pool().get('photo.booking')
+            Booking.write(Booking.search([], limit=1), {'notes': "Tripod"})
+            transaction.commit()
         with counted_queries() as again:
             self.assertTrue(self.free_days(client, self.anna, day))
         self.assertTrue(reads_bookings(first))
