@@ -4,23 +4,20 @@ import re
 import socket
 import time
 import uuid
-from contextlib import contextmanager
 from decimal import Decimal
 from email import message_from_bytes
 from http import HTTPStatus
 from statistics import median, quantiles
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import trytond.config as config
-from trytond import backend
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking import portal_security, setup_cache
 from trytond.modules.photo_booking.tests.tools import (
-    create_on_location, create_world)
+    create_on_location, create_world, recording_queries)
 
 MOSCOW = ZoneInfo('Europe/Moscow')
 CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
@@ -39,25 +36,8 @@ def utc_start(days, hour):
     return local.astimezone(dt.timezone.utc).strftime('%Y-%m-%dT%H:%M')
 
 
-@contextmanager
-def counted_queries():
-    "The SQL text of every query any transaction runs meanwhile."
-    if backend.name == 'sqlite':
-        from trytond.backend.sqlite.database import SQLiteCursor as Cursor
-    else:
-        from trytond.backend.postgresql.database import LoggingCursor as Cursor
-    queries = []
-    execute = Cursor.execute
-
-    def counting(self, query, *args, **kwargs):
-        queries.append(str(query))
-        return execute(self, query, *args, **kwargs)
-    with mock.patch.object(Cursor, 'execute', counting):
-        yield queries
-
-
 def reads_bookings(queries):
-    return [q for q in queries if '"photo_booking"' in q]
+    return [sql for sql, _ in queries if '"photo_booking"' in sql]
 
 
 class SMTPServer:
@@ -336,14 +316,14 @@ class PortalTestCase(RouteTestCase):
         with Transaction().start(DB_NAME, 0) as transaction:
             setup_cache.answers.clear()
             transaction.commit()
-        with counted_queries() as first:
+        with recording_queries() as first:
             self.assertTrue(self.free_days(client, self.anna, day))
         # Writing what availability does not read keeps the calendar.
         with Transaction().start(DB_NAME, 0) as transaction:
             Booking = Pool().get('photo.booking')
             Booking.write(Booking.search([], limit=1), {'notes': "Tripod"})
             transaction.commit()
-        with counted_queries() as again:
+        with recording_queries() as again:
             self.assertTrue(self.free_days(client, self.anna, day))
         self.assertTrue(reads_bookings(first))
         self.assertEqual(reads_bookings(again), [])

@@ -1,8 +1,13 @@
 "Build a small studio world inside a test transaction."
 import datetime as dt
+from contextlib import contextmanager
 from decimal import Decimal
 from types import SimpleNamespace
+from unittest.mock import patch
 
+from trytond import backend
+from trytond.backend.postgresql.database import LoggingCursor
+from trytond.backend.sqlite.database import SQLiteCursor
 from trytond.pool import Pool
 
 WEEKDAYS = range(7)
@@ -132,3 +137,19 @@ def local(studio, day, hour, minute=0):
 
 def tomorrow(days=1):
     return dt.date.today() + dt.timedelta(days=days)
+
+
+@contextmanager
+def recording_queries():
+    "The (sql, params) of every query the block runs through a cursor."
+    cursor = (LoggingCursor if backend.name == 'postgresql'
+        else SQLiteCursor)
+    original = cursor.execute
+    queries = []
+
+    def recording(self, sql, params=(), *args, **kwargs):
+        queries.append((sql, params))
+        return original(self, sql, params, *args, **kwargs)
+
+    with patch.object(cursor, 'execute', recording):
+        yield queries
