@@ -1,18 +1,18 @@
-"""Run every benchmark: availability, booking, the machine's floor for
-booking and booking lists on a fresh PostgreSQL database each, the
-portal's pages on SQLite.
+"""Run every benchmark: availability ("any photographer" too), booking,
+the machine's floor for booking, booking lists and the portal's pages, on a
+fresh PostgreSQL database each.
 
     .venv/bin/python -m bench
 """
-import subprocess
-import sys
-
-from bench import availability, booking, floor, lists
+from bench import (
+    any_photographer, availability, booking, floor, lists, portal)
 from bench.common import progress
 
 if __name__ == '__main__':
     progress("== bench.availability ==")
     availability.main()
+    progress("== bench.any_photographer ==")
+    any_photographer.main()
     progress("== bench.booking ==")
     holds = booking.main()
     progress("== bench.floor ==")
@@ -25,6 +25,5 @@ if __name__ == '__main__':
     progress("== bench.lists ==")
     lists.main()
     progress("== bench.portal ==")
-    # Its own process: it configures trytond for SQLite before importing it.
-    subprocess.run([sys.executable, '-m', 'bench.portal'], check=True)
+    portal.main()
     progress("== done ==")

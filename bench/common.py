@@ -4,6 +4,7 @@ import datetime as dt
 import http.client
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -285,3 +286,50 @@ def sustained(function, clients, seconds):
     elapsed = time.monotonic() - started
     ok = successes(results, "sustained")
     return ok, len(ok) / elapsed
+
+
+def team_bookings(world, day_from, days, per_day, seed=3):
+    """Confirmed one-hour bookings of the plain service, per_day (low,
+    high) a day for every photographer over days from day_from, at random
+    working hours (10:00-18:00 starts)."""
+    rng = random.Random(seed)
+    rows = []
+    for photographer in world['photographers']:
+        for d in range(days):
+            day = day_from + dt.timedelta(days=d)
+            for hour in rng.sample(range(10, 19), rng.randint(*per_day)):
+                start = local_start(world['tz'], day, hour)
+                rows.append({
+                        'client': world['client'],
+                        'photographer': photographer,
+                        'service': world['plain_service'],
+                        'studio': world['studio'], 'start': start,
+                        'end': start + dt.timedelta(hours=1),
+                        'currency': world['currency'], 'state': 'confirmed'})
+    return rows
+
+
+def past_bookings(world, count, before=None, seed=4):
+    """count done, cancelled and no-show bookings of the plain service,
+    spread over the photographers, their days full (10:00-18:00 starts)
+    going back from the day before before (a naive UTC datetime, by
+    default now): the history a studio network keeps."""
+    rng = random.Random(seed)
+    photographers = world['photographers']
+    before = (before or dt.datetime.utcnow()).date()
+    last_day = before - dt.timedelta(days=2)
+    per_day = 9 * len(photographers)
+    rows = []
+    for i in range(count):
+        day = last_day - dt.timedelta(days=i // per_day)
+        start = local_start(world['tz'], day, 10 + i % 9)
+        rows.append({
+                'client': world['client'],
+                'photographer': photographers[i % len(photographers)],
+                'service': world['plain_service'],
+                'studio': world['studio'], 'start': start,
+                'end': start + dt.timedelta(hours=1),
+                'currency': world['currency'],
+                'state': rng.choices(
+                    ['done', 'cancelled', 'no_show'], [90, 7, 3])[0]})
+    return rows

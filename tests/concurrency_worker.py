@@ -104,7 +104,10 @@ def attempt_hold(db, world, photographer, start, barrier):
                     transaction.commit()
                 except SlotTakenError as exc:
                     # Raised by the engine's re-check or, for a race it
-                    # lost, by the database's exclusion constraint.
+                    # lost, by the database's exclusion constraint. As a
+                    # request, drop what the failed hold did (PostgreSQL
+                    # refuses even the cache's NOTIFY after a violation).
+                    transaction.rollback()
                     if not exc.__cause__:
                         return 'taken-engine', '', retries
                     return 'taken-constraint', sqlstate(exc), retries

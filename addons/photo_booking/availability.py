@@ -170,8 +170,10 @@ class EquipmentNeed:
 
 @dataclass(frozen=True)
 class Room:
+    """busy: Intervals or plain (start, end) spans of UTC instants, the
+    cheaper form for many rows read from a database."""
     key: Hashable
-    busy: tuple[Interval, ...] = ()
+    busy: tuple[Interval | Span, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,12 +181,14 @@ class Photographer:
     """A photographer's bookable time.
 
     `busy` already contains existing bookings with their buffers and the
-    external calendar. On a local day with a fixed slot, only the fixed
-    slots are offered that day, whatever the schedule says.
+    external calendar, as Intervals or plain (start, end) spans of UTC
+    instants (the cheaper form for many rows read from a database). On a
+    local day with a fixed slot, only the fixed slots are offered that day,
+    whatever the schedule says.
     """
     key: Hashable
     schedule: Schedule
-    busy: tuple[Interval, ...] = ()
+    busy: tuple[Interval | Span, ...] = ()
     fixed_slots: tuple[Interval, ...] = ()
 
 
@@ -280,8 +284,11 @@ def _subtract(base: list[Span], removed: list[Span]) -> list[Span]:
     return result
 
 
-def _spans(intervals: Iterable[Interval | Busy]) -> list[Span]:
-    return [(interval.start, interval.end) for interval in intervals]
+def _spans(intervals: Iterable[Interval | Busy | Span]) -> list[Span]:
+    return [
+        (interval.start, interval.end)
+        if isinstance(interval, (Interval, Busy)) else interval
+        for interval in intervals]
 
 
 def _intervals(spans: Iterable[Span]) -> list[Interval]:
@@ -467,18 +474,27 @@ class _SlotFinder:
         self.rooms = None if rooms is None else [
             (room.key, _ForbiddenStarts(_merge(_spans(room.busy)), query))
             for room in rooms]
+        # What every photographer shares, per asked days: bounds, studio
+        # hours, and open time per distinct schedule (most are alike).
+        self._days: dict[tuple[date, date], tuple] = {}
+        self._open: dict[tuple, list[Span]] = {}
 
-    def forbidden_starts(self, photographer: Photographer) -> _ForbiddenStarts:
-        busy = _spans(photographer.busy) + self.equipment_blocked
-        return _ForbiddenStarts(_merge(busy), self.query)
+    def forbidden_starts(
+            self, photographer: Photographer,
+            busy: list[Span] | None = None) -> _ForbiddenStarts:
+        """busy: the photographer's merged busy time, if already at hand."""
+        if busy is None:
+            busy = _merge(_spans(photographer.busy))
+        if self.equipment_blocked:
+            busy = _merge(busy + self.equipment_blocked)
+        return _ForbiddenStarts(busy, self.query)
 
-    def slots(
-            self, photographer: Photographer, forbidden: _ForbiddenStarts,
-            day_from: date, day_to: date) -> list[Slot]:
-        if self.impossible:
-            return []
-        tz, duration, step = (
-            self.query.tz, self.query.duration, self.query.step)
+    def _bounds(self, day_from: date, day_to: date) -> tuple:
+        try:
+            return self._days[day_from, day_to]
+        except KeyError:
+            pass
+        tz = self.query.tz
         # Starts must fall on the asked local days, but open time is read
         # one day beyond each side: hours running over midnight keep their
         # grid and length whatever days are asked.
@@ -489,18 +505,54 @@ class _SlotFinder:
         read_from, read_to = day_from - ONE_DAY, day_to + ONE_DAY
         read_start = _local_to_utc(read_from, MIDNIGHT, tz)
         read_end = _local_to_utc(read_to + ONE_DAY, MIDNIGHT, tz)
+        studio = None
+        if self.studio_hours is not None:
+            studio = _open_spans(self.studio_hours, tz, read_from, read_to)
+        bounds = self._days[day_from, day_to] = (
+            first_start, last_start, read_from, read_to, read_start,
+            read_end, studio)
+        return bounds
+
+    def _open_spans(
+            self, schedule: Schedule, read_from: date, read_to: date
+            ) -> list[Span]:
+        key = (tuple(schedule.weekly), tuple(schedule.overrides), read_from,
+            read_to)
+        try:
+            return self._open[key]
+        except KeyError:
+            spans = self._open[key] = _open_spans(
+                schedule, self.query.tz, read_from, read_to)
+            return spans
+
+    def slots(
+            self, photographer: Photographer, forbidden: _ForbiddenStarts,
+            day_from: date, day_to: date) -> list[Slot]:
+        return self._with_rooms(photographer.key, self.starts(
+                photographer, forbidden, day_from, day_to))
+
+    def starts(
+            self, photographer: Photographer, forbidden: _ForbiddenStarts,
+            day_from: date, day_to: date) -> list[datetime]:
+        """The photographer's bookable starts, sorted, rooms aside (which
+        room is free depends on the start alone)."""
+        if self.impossible:
+            return []
+        tz, duration, step = (
+            self.query.tz, self.query.duration, self.query.step)
+        (first_start, last_start, read_from, read_to, read_start, read_end,
+            studio) = self._bounds(day_from, day_to)
 
         fixed = sorted(
             span for span in _spans(photographer.fixed_slots)
             if read_start <= span[0] < read_end)
-        open_spans = _open_spans(photographer.schedule, tz, read_from, read_to)
+        open_spans = self._open_spans(
+            photographer.schedule, read_from, read_to)
         if fixed:
             fixed_days = {start.astimezone(tz).date() for start, _ in fixed}
             open_spans = _subtract(
                 open_spans, _merge(_local_day(day, tz) for day in fixed_days))
-        studio = None
-        if self.studio_hours is not None:
-            studio = _open_spans(self.studio_hours, tz, read_from, read_to)
+        if studio is not None:
             open_spans = _intersect(open_spans, studio)
 
         starts: list[datetime] = []
@@ -526,7 +578,7 @@ class _SlotFinder:
                 starts.append(start)
         if fixed:
             starts.sort()
-        return self._with_rooms(photographer.key, starts)
+        return starts
 
     def _with_rooms(
             self, photographer_key: Hashable, starts: list[datetime]
@@ -582,23 +634,29 @@ def any_photographer_slots(
     time on that local day gets it (ties: the given order), to spread load.
     """
     finder = _SlotFinder(query, studio_hours, rooms, equipment)
-    best: dict[datetime, tuple[timedelta, int, Slot]] = {}
+    tz = query.tz
+    # UTC bounds of the local days a start can fall on, to find its day
+    # by bisection instead of a time zone conversion per start.
+    first_day = query.day_from - ONE_DAY
+    edges = [_local_to_utc(first_day + timedelta(days=n), MIDNIGHT, tz)
+        for n in range((query.day_to - first_day).days + 3)]
+    best: dict[datetime, tuple[timedelta, int, Hashable]] = {}
     for order, photographer in enumerate(photographers):
-        slots = finder.slots(
-            photographer, finder.forbidden_starts(photographer),
-            query.day_from, query.day_to)
         busy = _merge(_spans(photographer.busy))
-        load_by_day: dict[date, timedelta] = {}
-        for slot in slots:
-            day = slot.start.astimezone(query.tz).date()
+        starts = finder.starts(
+            photographer, finder.forbidden_starts(photographer, busy),
+            query.day_from, query.day_to)
+        load_by_day: dict[int, timedelta] = {}
+        for start in starts:
+            day = bisect_right(edges, start) - 1
             if day not in load_by_day:
                 load_by_day[day] = _busy_on_day(
-                    busy, _local_day(day, query.tz))
-            candidate = (load_by_day[day], order, slot)
-            current = best.get(slot.start)
-            if current is None or candidate[:2] < current[:2]:
-                best[slot.start] = candidate
-    return [best[start][2] for start in sorted(best)]
+                    busy, (edges[day], edges[day + 1]))
+            current = best.get(start)
+            if current is None or (load_by_day[day], order) < current[:2]:
+                best[start] = (load_by_day[day], order, photographer.key)
+    return [slot for start in sorted(best)
+        for slot in finder._with_rooms(best[start][2], [start])]
 
 
 def next_available_day(

@@ -30,6 +30,7 @@ from .exceptions import (
     HoldExpiredError, LateCancellationWarning, SlotTakenError,
     UnbookableTimeWarning)
 from .mail import MailMixin
+from .setup_cache import ClearsAnswersCache
 
 ACTIVE_STATES = ('hold', 'requested', 'confirmed')
 STATES = [
@@ -168,10 +169,14 @@ def one_of(column, ids):
     return Or([column == id_ for id_ in ids])
 
 
-class Booking(MailMixin, Workflow, ModelSQL, ModelView):
+class Booking(
+        ClearsAnswersCache, MailMixin, Workflow, ModelSQL, ModelView):
     "Photo Booking"
     __name__ = 'photo.booking'
     _rec_name = 'number'
+    _availability_fields = frozenset({
+            'state', 'start', 'end', 'busy_start', 'busy_end', 'hold_expires',
+            'photographer', 'room', 'studio', 'service'})
     _states_fixed = {'readonly': Eval('state') != 'hold'}
 
     number = fields.Char("Number", readonly=True)
@@ -646,7 +651,7 @@ class Booking(MailMixin, Workflow, ModelSQL, ModelView):
             day_from - WINDOW_MARGIN, day_to + WINDOW_MARGIN, window)
         rooms = None
         if setup.needs_room:
-            rooms = [availability.Room(r, tuple(sorted(room_busy[r])))
+            rooms = [availability.Room(r, tuple(room_busy[r]))
                 for r in setup.room_ids]
         equipment = ()
         if setup.equipment:
@@ -662,7 +667,8 @@ class Booking(MailMixin, Workflow, ModelSQL, ModelView):
                 c.id,
                 availability.Schedule(
                     c.weekly, calendars[c.id].overrides),
-                tuple(sorted(busy[c.id] + list(calendars[c.id].busy))),
+                # Spans and the calendar's Intervals: the engine sorts.
+                tuple(busy[c.id]) + calendars[c.id].busy,
                 calendars[c.id].fixed)
             for c in setup.candidates]
         if spread:
@@ -720,16 +726,20 @@ class Booking(MailMixin, Workflow, ModelSQL, ModelView):
         by_photographer, by_room = defaultdict(list), defaultdict(list)
         expired = {}
         photographer_ids = set(photographer_ids)
+        # Plain (start, end) spans for the engine: thousands of rows for
+        # "any photographer", where validated Intervals cost more than the
+        # query.
+        utc = dt.timezone.utc
         for (id_, photographer, room, start, end, state,
                 hold_expires) in cursor:
             if lapsed(state, hold_expires, now):
                 expired[id_] = (start, end)
                 continue
-            interval = availability.Interval(aware(start), aware(end))
+            span = (start.replace(tzinfo=utc), end.replace(tzinfo=utc))
             if photographer in photographer_ids:
-                by_photographer[photographer].append(interval)
+                by_photographer[photographer].append(span)
             if room is not None:
-                by_room[room].append(interval)
+                by_room[room].append(span)
         return by_photographer, by_room, expired
 
     # --- client operations ------------------------------------------------
@@ -1118,7 +1128,7 @@ def ensure_btree_gist():
     database._extensions[database.name]['btree_gist'] = True
 
 
-class EquipmentLine(ModelSQL, ModelView):
+class EquipmentLine(ClearsAnswersCache, ModelSQL, ModelView):
     "Booking Equipment Unit"
     __name__ = 'photo.booking.equipment_line'
     booking = fields.Many2One(

@@ -10,13 +10,10 @@ import math
 import mimetypes
 import os
 import re
-import time
 from decimal import Decimal
 from email.message import EmailMessage
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
-
-from sql.aggregate import Max
 
 import trytond.config as config
 from trytond.i18n import gettext
@@ -26,6 +23,7 @@ from trytond.transaction import Transaction
 
 from . import media as media_rules
 from . import portal_security as security
+from . import setup_cache
 from .booking import utc_now
 from .exceptions import HoldExpiredError, SlotTakenError
 from .portal_i18n import LANGUAGES, weekday_names, zone_name
@@ -423,43 +421,24 @@ def parse_day(value):
         return None
 
 
-# Days with free time per month, kept briefly and dropped as soon as any
-# booking is created or changed (the version is part of the key).
-FREE_DAYS_TTL = 60
-_free_days = {}
-
-
-def bookings_version(pool):
-    Booking = pool.get('photo.booking')
-    table = Booking.__table__()
-    cursor = Transaction().connection.cursor()
-    cursor.execute(*table.select(
-            Max(table.id), Max(table.write_date), Max(table.create_date)))
-    return tuple(str(v) for v in cursor.fetchone())
-
-
 def free_days(pool, service, studio, photographers, first, last, exclude,
         tz_name):
     """The local dates between first and last with at least one free slot.
 
-    studio None means on location, in tz_name (the photographers' zone)."""
+    studio None means on location, in tz_name (the photographers' zone).
+    Kept in setup_cache.answers, which any booking change clears."""
     Booking = pool.get('photo.booking')
-    key = (Transaction().database.name, service.id,
-        studio.id if studio else None, tz_name,
+    key = ('free_days', service.id, studio.id if studio else None, tz_name,
         tuple(p.id for p in photographers) if photographers else None,
-        first, last, tuple(b.id for b in exclude), bookings_version(pool))
-    now = time.monotonic()
-    cached = _free_days.get(key)
-    if cached and cached[0] > now:
-        return cached[1]
-    tz = ZoneInfo(tz_name)
-    days = frozenset(slot.start.astimezone(tz).date()
-        for slot in Booking.available_slots(
-            service, first, last, studio=studio,
-            photographers=photographers, exclude=exclude))
-    if len(_free_days) > 1000:
-        _free_days.clear()
-    _free_days[key] = (now + FREE_DAYS_TTL, days)
+        first, last, tuple(b.id for b in exclude))
+    days = setup_cache.answers.get(key)
+    if days is None:
+        tz = ZoneInfo(tz_name)
+        days = setup_cache.answers.set(key, frozenset(
+                slot.start.astimezone(tz).date()
+                for slot in Booking.available_slots(
+                    service, first, last, studio=studio,
+                    photographers=photographers, exclude=exclude)))
     return days
 
 

@@ -7,6 +7,15 @@ of those models is modified: their ClearsSetupCache mixin clears the cache on
 every create, write and delete, and trytond tells the other workers (at once
 through PostgreSQL's cache channel with `[cache] clean_timeout = 0`, as our
 configurations set). Bookings and equipment usage are always read live.
+
+Answers that depend on bookings too (the portal's days with free time) go in
+a second, short-lived cache that every booking and equipment line change
+clears as well, the same way. It costs a request nothing to look there: no
+version to read first. A counter row bumped by every booking write would
+serialise all of them (under REPEATABLE READ a concurrent bump even fails
+and retries the whole transaction); trytond's clear is a NOTIFY at commit,
+and a transaction that started before another worker's clear never fills
+the shared cache (trytond keeps its entries to the transaction).
 """
 import datetime as dt
 from dataclasses import dataclass
@@ -24,6 +33,11 @@ CACHE = 'photo_booking.setup'
 # trytond allows one cache per name, and pytest imports this addon a second
 # time under its folder's name (photo_booking.*) besides trytond.modules.*.
 cache = BaseCache._instances.get(CACHE) or Cache(CACHE, context=False)
+ANSWERS = 'photo_booking.answers'
+# Besides invalidation, the answers expire: they depend on the time too.
+ANSWERS_TTL = dt.timedelta(seconds=60)
+answers = BaseCache._instances.get(ANSWERS) or Cache(
+    ANSWERS, duration=ANSWERS_TTL, context=False)
 # Days off, fixed slots and external busy time are kept per photographer in
 # blocks of BLOCK_DAYS days, so that windows of any size hit the cache.
 BLOCK_DAYS = 64
@@ -31,7 +45,23 @@ BLOCK_DAYS = 64
 BLOCK_MARGIN = dt.timedelta(days=2)
 
 
-class ClearsSetupCache:
+class ClearsAnswersCache:
+    "Mixin of the models whose records availability's answers depend on."
+    __slots__ = ()
+    # The fields availability reads, if not all: writing others (a client's
+    # details) keeps the answers.
+    _availability_fields = None
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        super().on_modification(mode, records, field_names=field_names)
+        if (mode != 'write' or cls._availability_fields is None
+                or not cls._availability_fields.isdisjoint(
+                    field_names or ())):
+            answers.clear()
+
+
+class ClearsSetupCache(ClearsAnswersCache):
     "Mixin of the models whose records availability caches."
     __slots__ = ()
 

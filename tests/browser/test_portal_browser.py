@@ -1,6 +1,8 @@
 "The client portal in a real Chromium: phone first, then desktop."
 import json
 import re
+import time
+from email import message_from_bytes
 
 from playwright.sync_api import expect
 

@@ -18,9 +18,10 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
-from trytond.modules.photo_booking import portal_security
+from trytond.modules.photo_booking import portal_security, setup_cache
 from trytond.modules.photo_booking.tests.tools import (
-    AddressedClient, create_on_location, create_world, set_config)
+    AddressedClient, create_on_location, create_world, recording_queries,
+    set_config)
 
 MOSCOW = ZoneInfo('Europe/Moscow')
 CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
@@ -44,6 +45,10 @@ def utc_start(days, hour):
     "The form value of hour o'clock in Moscow, days from today."
     local = dt.datetime.combine(moscow_day(days), dt.time(hour), MOSCOW)
     return local.astimezone(dt.timezone.utc).strftime('%Y-%m-%dT%H:%M')
+
+
+def reads_bookings(queries):
+    return [sql for sql, _ in queries if '"photo_booking"' in sql]
 
 
 class SMTPServer:
@@ -365,7 +370,75 @@ class PortalTestCase(RouteTestCase):
         self.assertEqual(client.get('/static/../portal.py').status_code,
             HTTPStatus.NOT_FOUND)
 
+    def free_days(self, client, photographer, day):
+        "The days the month calendar of day's month marks as free."
+        html = client.get(f'/book?service={self.service}'
+            f'&photographer={photographer}&studio={self.studio}'
+            f'&month={day:%Y-%m}').get_data(as_text=True)
+        return set(re.findall(r'data-day="([0-9-]+)"', html))
+
     # --- booking -------------------------------------------------------------
+
+    def test_calendar_follows_booking_changes(self):
+        "A booking created or moved shows in the calendar at once"
+        client = self.client()
+        day, next_day = moscow_day(40), moscow_day(41)
+        days = self.free_days(client, self.bob, day)
+        self.assertIn(day.isoformat(), days)
+        self.assertIn(next_day.isoformat(), days)
+
+        def whole(day):
+            return [dt.datetime.combine(d, dt.time(0), MOSCOW).astimezone(
+                    dt.timezone.utc).replace(tzinfo=None)
+                for d in (day, day + dt.timedelta(days=1))]
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Booking = pool.get('photo.booking')
+            service = pool.get('photo.service')(self.service)
+            room, = pool.get('photo.studio.room').search(
+                [('studio', '=', self.studio)], limit=1)
+            party, = pool.get('party.party').search([], limit=1)
+            start, end = whole(day)
+            booking, = Booking.create([{
+                        'service': service.id, 'photographer': self.bob,
+                        'studio': self.studio, 'room': room.id,
+                        'client': party.id, 'source': 'backoffice',
+                        'start': start, 'end': end, 'price': service.price,
+                        'currency': service.currency.id,
+                        'state': 'confirmed'}])
+            transaction.commit()
+        days = self.free_days(client, self.bob, day)
+        self.assertNotIn(day.isoformat(), days)
+        self.assertIn(next_day.isoformat(), days)
+
+        with Transaction().start(DB_NAME, 0) as transaction:
+            Booking = Pool().get('photo.booking')
+            start, end = whole(next_day)
+            Booking.write([Booking(booking.id)], {'start': start, 'end': end})
+            transaction.commit()
+        days = self.free_days(client, self.bob, day)
+        self.assertIn(day.isoformat(), days)
+        self.assertNotIn(next_day.isoformat(), days)
+
+    def test_cached_calendar_reads_no_booking(self):
+        "A calendar shown again is not computed again, nor versioned"
+        client = self.client()
+        day = moscow_day(75)
+        with Transaction().start(DB_NAME, 0) as transaction:
+            setup_cache.answers.clear()
+            transaction.commit()
+        with recording_queries() as first:
+            self.assertTrue(self.free_days(client, self.anna, day))
+        # Writing what availability does not read keeps the calendar.
+        with Transaction().start(DB_NAME, 0) as transaction:
+            Booking = Pool().get('photo.booking')
+            Booking.write(Booking.search([], limit=1), {'notes': "Tripod"})
+            transaction.commit()
+        with recording_queries() as again:
+            self.assertTrue(self.free_days(client, self.anna, day))
+        self.assertTrue(reads_bookings(first))
+        self.assertEqual(reads_bookings(again), [])
+        self.assertLess(len(again), len(first))
 
     def test_booking_steps(self):
         "Service, photographer, studio and a calendar marking free days"

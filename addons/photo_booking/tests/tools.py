@@ -1,12 +1,16 @@
 "Build a small studio world inside a test transaction; test clients."
 import datetime as dt
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from types import SimpleNamespace
+from unittest.mock import patch
 
 from werkzeug.test import Client
 
 import trytond.config as config
+from trytond import backend
+from trytond.backend.postgresql.database import LoggingCursor
+from trytond.backend.sqlite.database import SQLiteCursor
 from trytond.pool import Pool
 from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction
@@ -194,3 +198,19 @@ def as_user(user):
     stack.enter_context(Transaction().set_user(user.id))
     stack.enter_context(Transaction().set_context(_check_access=True))
     return stack
+
+
+@contextmanager
+def recording_queries():
+    "The (sql, params) of every query the block runs through a cursor."
+    cursor = (LoggingCursor if backend.name == 'postgresql'
+        else SQLiteCursor)
+    original = cursor.execute
+    queries = []
+
+    def recording(self, sql, params=(), *args, **kwargs):
+        queries.append((sql, params))
+        return original(self, sql, params, *args, **kwargs)
+
+    with patch.object(cursor, 'execute', recording):
+        yield queries
