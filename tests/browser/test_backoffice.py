@@ -95,7 +95,7 @@ FILL = textwrap.dedent('''
             'late_anna': late_anna.id, 'menus': {
                 name: ModelData.get_id('photo_booking', name)
                 for name in ['menu_booking_to_confirm',
-                    'menu_booking_calendar']}}))
+                    'menu_booking_calendar', 'menu_booking_form']}}))
     ''') % {'database': DATABASE, 'password': ADMIN_PASSWORD}
 
 
@@ -461,3 +461,20 @@ def test_staff_read_studio_times(server, page):
 
     open_menu(page, server, 'menu_booking_calendar')
     shot(page, 'calendar')
+
+
+def test_photographer_sees_own_bookings(server, page):
+    "Anna's list of bookings holds hers only"
+    login(page, server, 'anna')
+    open_menu(page, server, 'menu_booking_form')
+    step(page, """async () => {
+        const screen = Sao.Tab.tabs.get_current().screen;
+        screen.limit = 1000;
+        await screen.search_filter(); }""", what="all of them")
+    check(page, "anna's bookings")
+    shown = page.evaluate(LIST)
+    hers = {n for n, in query(server, "SELECT b.number FROM photo_booking b "
+            "JOIN photo_photographer p ON p.id = b.photographer "
+            "JOIN res_user u ON u.id = p.user WHERE u.login = 'anna'")}
+    assert shown and set(shown) <= hers
+    shot(page, 'photographer-bookings')
