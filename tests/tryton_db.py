@@ -28,36 +28,39 @@ USE_CACHE = os.environ.get('PHOTO_DB_CACHE', '1') != '0'
 SQLITE_CACHE = os.path.join(tempfile.gettempdir(), 'photo-db-cache')
 
 
-def module_hash():
-    """Digest of what an install depends on: trytond, the manifest, the XML
-    and the files declaring models (the [register] section)."""
+def module_hash(modules=(MODULE,)):
+    """Digest of what an install of modules depends on: trytond, and of
+    each module the manifest, the XML and the files declaring models (the
+    [register] sections)."""
     import configparser
     from importlib.metadata import version
-    root = os.path.join(
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-        'addons', MODULE)
-    manifest = configparser.ConfigParser()
-    manifest.read(os.path.join(root, 'tryton.cfg'))
-    files = {'tryton.cfg'}
-    for section in manifest.sections():
-        if section.startswith('register'):
-            for value in manifest[section].values():
-                files |= {f'{name.split(".")[0]}.py'
-                    for name in value.split()}
-    files |= {os.path.relpath(p, root) for pattern in ('*.xml', 'view/*.xml')
-        for p in glob.glob(os.path.join(root, pattern))}
     digest = hashlib.sha1(version('trytond').encode())
-    for name in sorted(files):
-        digest.update(name.encode())
-        with open(os.path.join(root, name), 'rb') as f:
-            digest.update(f.read())
+    for module in modules:
+        root = os.path.join(
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+            'addons', module)
+        manifest = configparser.ConfigParser()
+        manifest.read(os.path.join(root, 'tryton.cfg'))
+        files = {'tryton.cfg'}
+        for section in manifest.sections():
+            if section.startswith('register'):
+                for value in manifest[section].values():
+                    files |= {f'{name.split(".")[0]}.py'
+                        for name in value.split()}
+        files |= {os.path.relpath(p, root)
+            for pattern in ('*.xml', 'view/*.xml')
+            for p in glob.glob(os.path.join(root, pattern))}
+        for name in sorted(files):
+            digest.update(f'{module}/{name}'.encode())
+            with open(os.path.join(root, name), 'rb') as f:
+                digest.update(f.read())
     return digest.hexdigest()[:12]
 
 
-def new_sqlite_database(path):
-    """The SQLite database file path with photo_booking activated: a copy
-    of the cached install, made by the first caller of the run."""
-    db = TrytonDB('sqlite').create()
+def new_sqlite_database(path, modules=(MODULE,)):
+    """The SQLite database file path with modules (photo_booking) activated:
+    a copy of the cached install, made by the first caller of the run."""
+    db = TrytonDB('sqlite', modules=modules).create()
     try:
         TrytonDB._sqlite_copy(db.sqlite_file, path)
     finally:
@@ -75,10 +78,10 @@ class TrytonDB:
     """A database with photo_booking (or module) activated, dropped by
     drop()."""
 
-    def __init__(self, backend, workdir=None, module=MODULE):
+    def __init__(self, backend, workdir=None, module=MODULE, modules=None):
         assert backend in ('postgresql', 'sqlite')
         self.backend = backend
-        self.module = module
+        self.modules = tuple(modules or (module,))
         self.workdir = workdir or tempfile.mkdtemp(prefix='photo-db-')
         self.name = f'photo_{backend[:2]}_{uuid.uuid4().hex[:10]}'
         self.uri = PG_URI if backend == 'postgresql' else 'sqlite://'
@@ -101,14 +104,18 @@ class TrytonDB:
         config.set('cache', 'clean_timeout', '0')
 
     def create(self):
-        if not USE_CACHE or self.module != MODULE:
+        if not USE_CACHE:
             self._install()
             return self
-        template = f'photo_tmpl_{module_hash()}'
+        # One template per set of modules: a run drops only the stale
+        # templates of its own set.
+        prefix = 'photo_tmpl' + ('' if self.modules == (MODULE,)
+            else hashlib.sha1(' '.join(self.modules).encode()).hexdigest()[:6])
+        template = f'{prefix}_{module_hash(self.modules)}'
         if self.backend == 'postgresql':
             existing = {name for name, in _pg(
                     "SELECT datname FROM pg_database "
-                    "WHERE datname LIKE 'photo_tmpl_%'")}
+                    f"WHERE datname LIKE '{prefix}\\_%'")}
             if template not in existing:
                 self._install()
                 try:
@@ -131,7 +138,7 @@ class TrytonDB:
                 self._sqlite_copy(self.sqlite_file, partial)
                 os.replace(partial, cached)
                 for stale in glob.glob(
-                        os.path.join(SQLITE_CACHE, 'photo_tmpl_*.sqlite')):
+                        os.path.join(SQLITE_CACHE, f'{prefix}_*.sqlite')):
                     if stale != cached:
                         os.remove(stale)
                 return self
@@ -162,7 +169,7 @@ class TrytonDB:
         subprocess.run([
                 os.path.join(VENV_BIN, 'trytond-admin'),
                 '-c', self.config_file, '-d', self.name,
-                '-u', self.module, '--activate-dependencies',
+                '-u', *self.modules, '--activate-dependencies',
                 '--email', 'admin@example.com'],
             check=True, env=env, stdout=subprocess.DEVNULL)
         os.remove(passfile)

@@ -33,6 +33,7 @@ from .mail import MailMixin
 from .setup_cache import ClearsAnswersCache
 
 ACTIVE_STATES = ('hold', 'requested', 'confirmed')
+TIME_FORMAT = '%H:%M'
 STATES = [
     ('hold', "Held"),
     ('requested', "Awaiting Approval"),
@@ -89,6 +90,16 @@ def aware(value):
 
 def naive(value):
     return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def studio_times(start, end, tzinfo):
+    """The day and the "10:00–11:00" range of a shoot in its studio's time
+    zone, from naive UTC start and end: what staff read whatever the time
+    zone of their browser."""
+    local_start = aware(start).astimezone(tzinfo)
+    local_end = aware(end).astimezone(tzinfo)
+    return local_start.date(), (f'{local_start.strftime(TIME_FORMAT)}'
+        f'–{local_end.strftime(TIME_FORMAT)}')
 
 
 def serialise_writes():
@@ -214,8 +225,10 @@ class Booking(
     equipment_lines = fields.One2Many(
         'photo.booking.equipment_line', 'booking', "Equipment",
         states=_states_fixed)
-    start = fields.DateTime("Start", required=True, states=_states_fixed)
-    end = fields.DateTime("End", required=True, states=_states_fixed)
+    start = fields.DateTime(
+        "Start", required=True, format=TIME_FORMAT, states=_states_fixed)
+    end = fields.DateTime(
+        "End", required=True, format=TIME_FORMAT, states=_states_fixed)
     busy_start = fields.DateTime(
         "Blocked From", readonly=True,
         help="Start minus the service's preparation buffer.")
@@ -255,6 +268,14 @@ class Booking(
         'photo.booking.log', 'booking', "History", readonly=True)
     calendar_title = fields.Function(
         fields.Char("Title"), 'get_calendar_title')
+    studio_date = fields.Function(
+        fields.Date("Date", help="The day of the shoot in its time zone."),
+        'get_studio_times')
+    studio_time = fields.Function(
+        fields.Char("Time",
+            help="Start and end in the shoot's time zone, whatever the "
+            "time zone of the browser."),
+        'get_studio_times')
     calendar_color = fields.Function(
         fields.Char("Color"), 'get_calendar_colors')
     calendar_background = fields.Function(
@@ -353,8 +374,28 @@ class Booking(
         if self.photographer:
             return self.photographer.timezone
 
+    @classmethod
+    def get_studio_times(cls, bookings, names):
+        result = {name: {} for name in names}
+        for booking in bookings:
+            day, times = studio_times(booking.start, booking.end,
+                booking.tzinfo)
+            if 'studio_date' in result:
+                result['studio_date'][booking.id] = day
+            if 'studio_time' in result:
+                result['studio_time'][booking.id] = times
+        return result
+
+    @staticmethod
+    def order_studio_date(tables):
+        table, _ = tables[None]
+        return [table.start]
+
+    order_studio_time = order_studio_date
+
     def get_calendar_title(self, name):
         return ' · '.join(filter(None, [
+                    self.studio_time,
                     self.service.rec_name, self.client.rec_name,
                     self.photographer.rec_name,
                     self.room.name if self.room else self.location]))
@@ -1272,16 +1313,21 @@ class BookingLog(ModelSQL, ModelView):
     __name__ = 'photo.booking.log'
     booking = fields.Many2One(
         'photo.booking', "Booking", required=True, ondelete='CASCADE')
-    date = fields.Function(fields.DateTime("Date"), 'get_date')
+    date = fields.Function(
+        fields.DateTime("Date", format=TIME_FORMAT), 'get_date')
     user = fields.Function(
         fields.Many2One('res.user', "User"), 'get_user')
     from_state = fields.Selection(
         [(None, "")] + STATES, "From", readonly=True, sort=False)
     to_state = fields.Selection(STATES, "To", readonly=True, sort=False)
-    old_start = fields.DateTime("Old Start", readonly=True)
-    old_end = fields.DateTime("Old End", readonly=True)
-    new_start = fields.DateTime("New Start", readonly=True)
-    new_end = fields.DateTime("New End", readonly=True)
+    old_start = fields.DateTime(
+        "Old Start", readonly=True, format=TIME_FORMAT)
+    old_end = fields.DateTime(
+        "Old End", readonly=True, format=TIME_FORMAT)
+    new_start = fields.DateTime(
+        "New Start", readonly=True, format=TIME_FORMAT)
+    new_end = fields.DateTime(
+        "New End", readonly=True, format=TIME_FORMAT)
 
     @classmethod
     def __setup__(cls):
@@ -1309,7 +1355,7 @@ class BookingLog(ModelSQL, ModelView):
             cursor.execute(*table.insert(columns, list(chunk)))
 
     def get_date(self, name):
-        return self.create_date.replace(microsecond=0)
+        return self.create_date.replace(second=0, microsecond=0)
 
     def get_user(self, name):
         return self.create_uid.id
@@ -1359,7 +1405,8 @@ class RescheduleStart(ModelView):
     "Reschedule Booking"
     __name__ = 'photo.booking.reschedule.start'
     booking = fields.Many2One('photo.booking', "Booking", readonly=True)
-    start = fields.DateTime("New Start", required=True)
+    start = fields.DateTime(
+        "New Start", required=True, format=TIME_FORMAT)
     photographer = fields.Many2One(
         'photo.photographer', "Photographer", required=True)
 

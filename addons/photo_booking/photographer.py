@@ -80,6 +80,13 @@ class Photographer(
         return timezones()
 
     @classmethod
+    def on_modification(cls, mode, photographers, field_names=None):
+        super().on_modification(mode, photographers, field_names=field_names)
+        if mode != 'delete' and 'user' in (field_names or {'user'}):
+            Pool().get('photo.configuration').set_staff_language(
+                [p.user for p in photographers if p.user])
+
+    @classmethod
     def default_timezone(cls):
         return 'Europe/Moscow'
 

@@ -1,8 +1,14 @@
-"""WSGI middlewares: sao under /admin/ while the portal owns /, and the
-headers and refusals every response needs (listed in [wsgi middleware])."""
+"""WSGI middlewares: sao under /admin/ (with our custom.js) while the
+portal owns /, and the headers and refusals every response needs
+(listed in [wsgi middleware])."""
+import os
+
 from werkzeug.exceptions import Forbidden, HTTPException
 
 ADMIN_PREFIX = '/admin'
+# sao loads custom.js next to its page: ours fixes its selection widget
+CUSTOM_JS = os.path.join(os.path.dirname(__file__), 'static', 'sao',
+    'custom.js')
 
 
 class SaoUnderAdmin:
@@ -20,6 +26,8 @@ class SaoUnderAdmin:
 
     def __call__(self, environ, start_response):
         path = environ.get('PATH_INFO', '')
+        if path == ADMIN_PREFIX + '/custom.js':
+            return self.custom_js(environ, start_response)
         if (environ['REQUEST_METHOD'] in {'GET', 'HEAD'}
                 or not path.startswith(ADMIN_PREFIX + '/')):
             return self.app(environ, start_response)
@@ -32,6 +40,17 @@ class SaoUnderAdmin:
                 for name, value in headers]
             return start_response(status, headers, exc_info)
         return self.app(environ, start_admin_response)
+
+    @staticmethod
+    def custom_js(environ, start_response):
+        with open(CUSTOM_JS, 'rb') as f:
+            body = f.read()
+        start_response('200 OK', [
+                ('Content-Type', 'text/javascript; charset=utf-8'),
+                ('Content-Length', str(len(body))),
+                ('Cache-Control', 'no-cache'),
+                ])
+        return [b''] if environ['REQUEST_METHOD'] == 'HEAD' else [body]
 
 
 class SecurityHeaders:

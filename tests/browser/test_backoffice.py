@@ -1,7 +1,17 @@
-"""A studio manager logs into sao (under /admin/) and sees the booking
-calendar; a photographer sees only their own bookings there."""
+"""The back office in sao (under /admin/) on the demo with every module of
+the suite: every menu's list and a form of every model open without a
+client-side error, as the administrator and as a photographer; the cancel
+wizard records who cancelled; staff read the studio's times whatever the
+time zone of their browser.
+
+The browsers here are in UTC and the studios in Moscow (UTC+3), so a time
+that followed the browser would be three hours off.
+"""
+import json
 import os
+import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -10,49 +20,82 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 from tryton_db import new_sqlite_database
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 SAO = ROOT / 'var' / 'www' / 'admin' / 'index.html'
 SCREENSHOTS = ROOT / 'test-output' / 'screenshots' / 'backoffice'
-PASSWORD = 'admin-secret-42'
+MODULES = (
+    'photo_booking', 'photo_crm', 'photo_payment', 'photo_telegram',
+    'photo_chat')
+DATABASE = 'backoffice'
+ADMIN_PASSWORD = 'admin-secret-42'
+CYRILLIC = re.compile('[а-яё]', re.IGNORECASE)
+# scripts/demo.py's photographer logins
+USERS = {'admin': ADMIN_PASSWORD, 'anna': 'anna.studio7'}
 
 pytestmark = pytest.mark.skipif(
     not SAO.exists(), reason="scripts/test installs sao into var/www/admin")
 
-# Runs inside the test database: two photographers with a booking each.
+# Runs inside the demo database: the administrator's password and two
+# bookings of Anna's the tests know (their ids printed as JSON).
 FILL = textwrap.dedent('''
     import datetime as dt
+    import json
     from trytond.pool import Pool
     from trytond.transaction import Transaction
-    from trytond.modules.photo_booking.tests.tools import (
-        create_world, local, tomorrow)
-    Pool('backoffice').init()
-    with Transaction().start('backoffice', 0) as transaction:
+    from trytond.modules.photo_booking.exceptions import BookingError
+    from trytond.modules.photo_booking.tests.tools import local
+    Pool(%(database)r).init()
+    with Transaction().start(%(database)r, 0) as transaction:
         pool = Pool()
         Booking = pool.get('photo.booking')
+        Photographer = pool.get('photo.photographer')
+        Party = pool.get('party.party')
+        Service = pool.get('photo.service')
         User = pool.get('res.user')
-        Item = pool.get('ir.module.config_wizard.item')
-        ModelData = pool.get('ir.model.data')
-        Item.write(Item.search([]), {'state': 'done'})
         admin, = User.search([('login', '=', 'admin')])
-        admin.password = '%(password)s'
+        admin.password = %(password)r
         admin.save()
-        w = create_world(photographers=2, equipment_quantity=2)
-        anna, = User.create([{
-            'login': 'anna', 'name': 'Anna', 'password': '%(password)s',
-            'groups': [('add', [ModelData.get_id(
-                'photo_booking', 'group_photographer')])]}])
-        w.photographers[0].user = anna
-        w.photographers[0].save()
-        for photographer, hour in zip(w.photographers, [11, 15]):
-            booking = Booking.create_hold(
-                w.service, local(w.studio, tomorrow(), hour), w.client,
-                w.studio, photographer=photographer)
-            Booking.submit([booking])
+        anna, = Photographer.search([('user.login', '=', 'anna')])
+        studio, = anna.studios  # Moscow
+        service = anna.services[0].service
+        client, = Party.search([], order=[('id', 'DESC')], limit=1)
+
+        def book(starts):
+            "Anna's first free start of starts, submitted."
+            for start in starts:
+                try:
+                    booking = Booking.create_hold(
+                        service, start, client, studio, photographer=anna,
+                        source='backoffice')
+                except BookingError:
+                    continue
+                Booking.submit([booking])
+                return booking
+        today = dt.date.today()
+        # After the demo's month of bookings, at 10:00 in Moscow
+        moscow = book(local(studio, today + dt.timedelta(days=d), 10)
+            for d in range(45, 60))
+        # Cancelling for free ends 90 days before: the client of this one
+        # would pay a fee, the studio never does.
+        service.free_cancellation = dt.timedelta(days=90)
+        service.save()
+        late = book(local(studio, today + dt.timedelta(days=d), 14)
+            for d in range(45, 60))
+        late_anna = book(local(studio, today + dt.timedelta(days=d), 16)
+            for d in range(45, 60))
         transaction.commit()
-    ''') % {'password': PASSWORD}
+        ModelData = pool.get('ir.model.data')
+        print(json.dumps({'moscow': moscow.id, 'late': late.id,
+            'late_anna': late_anna.id, 'menus': {
+                name: ModelData.get_id('photo_booking', name)
+                for name in ['menu_booking_to_confirm',
+                    'menu_booking_calendar', 'menu_booking_form']}}))
+    ''') % {'database': DATABASE, 'password': ADMIN_PASSWORD}
 
 
 def run(*args, env):
@@ -60,6 +103,7 @@ def run(*args, env):
     result = subprocess.run(args, env=env, capture_output=True, text=True)
     if result.returncode:
         pytest.fail(f"{args[0]} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
 
 
 def free_port():
@@ -70,56 +114,259 @@ def free_port():
 
 @pytest.fixture(scope='module')
 def server(tmp_path_factory):
+    "The demo of the whole suite served by gunicorn, as scripts/run does."
     folder = tmp_path_factory.mktemp('backoffice')
-    new_sqlite_database(str(folder / 'backoffice.sqlite'))
+    database = folder / f'{DATABASE}.sqlite'
+    new_sqlite_database(str(database), modules=MODULES)
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items()
+            if not k.startswith('TRYTOND_')},
         'TRYTOND_CONFIG': str(ROOT / 'config' / 'trytond.conf'),
         'TRYTOND_DATABASE__PATH': str(folder),
         'TRYTOND_WEB__ROOT': str(ROOT / 'var' / 'www'),
         }
-    env.pop('TRYTOND_DATABASE_URI', None)
-    run(sys.executable, '-c', FILL, env=env)
+    run(sys.executable, str(ROOT / 'scripts' / 'demo.py'),
+        '-c', env['TRYTOND_CONFIG'], '-d', DATABASE, env=env)
+    ids = json.loads(run(sys.executable, '-c', FILL, env=env))
     port = free_port()
     process = subprocess.Popen([
             VENV_BIN / 'gunicorn', '--workers', '2',
             '--bind', f'127.0.0.1:{port}', 'trytond.application:app'],
-        env={**env, 'TRYTOND_DATABASE_NAMES': 'backoffice'},
+        env={**env, 'TRYTOND_DATABASE_NAMES': DATABASE},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f'http://127.0.0.1:{port}'
-    for _ in range(100):
+    for _ in range(150):
         try:
             urllib.request.urlopen(url + '/admin/', timeout=1)
             break
         except OSError:
             time.sleep(0.2)
-    yield url
+    yield {'url': url, 'database': database, **ids}
     process.terminate()
     process.wait(10)
 
 
+def query(server, sql, *args):
+    with sqlite3.connect(server['database']) as connection:
+        return connection.execute(sql, args).fetchall()
+
+
+class ClientErrors(list):
+    """What sao got wrong on a page: uncaught exceptions, console errors
+    (but the optional custom.css and sao's translations of the browser's
+    language, which the server may not have)."""
+    OPTIONAL = ('/admin/custom.css', '/admin/locale/')
+
+    def __init__(self, page):
+        super().__init__()
+        page.on('pageerror', lambda error: self.append(f"{error}"))
+        page.on('console', self.console)
+
+    def console(self, message):
+        url = (message.location or {}).get('url', '')
+        if message.type == 'error' and not any(
+                part in url for part in self.OPTIONAL):
+            self.append(f"console: {message.text} ({url})")
+
+
 @pytest.fixture
 def page(browser):
-    # The manager's browser is in Moscow, like the studio.
+    # A browser in UTC, the studios in Moscow; at 1440 px like the issue.
     context = browser.new_context(
-        viewport={'width': 1280, 'height': 800},
-        timezone_id='Europe/Moscow', locale='en-GB')
-    yield context.new_page()
+        viewport={'width': 1440, 'height': 900},
+        timezone_id='UTC', locale='en-GB')
+    page = context.new_page()
+    page.errors = ClientErrors(page)
+    yield page
     context.close()
 
 
-def login(page, url, user):
-    page.goto(url + '/admin/')
-    page.get_by_label('User name').fill(user)
-    page.get_by_role('button', name='Login').click()
+def login(page, server, user):
+    page.goto(f"{server['url']}/admin/#{DATABASE}")
+    page.locator('#login').fill(user)
+    page.locator('#login').press('Enter')
     password = page.locator('input[type=password]:visible')
-    password.fill(PASSWORD)
-    page.get_by_role('button', name='OK').click()
+    password.fill(USERS[user])
+    password.press('Enter')
+    page.locator('#menu .treeview').wait_for()
+    wait_idle(page)
 
 
-def open_calendar(page):
-    page.get_by_text('Photo Studio', exact=True).click()
-    page.get_by_text('Calendar', exact=True).click()
+# Whether sao has nothing left to do: no request out, no "Processing".
+IDLE = """() => window.jQuery && jQuery.active === 0
+    && !jQuery('#processing').is(':visible')"""
+
+
+def wait_idle(page, timeout=15000):
+    page.wait_for_function(IDLE, timeout=timeout, polling=50)
+    # A reply may start the next request (the list after its view)
+    page.wait_for_timeout(50)
+    page.wait_for_function(IDLE, timeout=timeout, polling=50)
+
+
+def rpc(page, method, *params):
+    "Call the server as the logged-in user, as sao does."
+    return page.evaluate("""([method, params]) => new Promise(
+        (resolve, reject) => Sao.rpc({method, params: [...params, {}]},
+            Sao.Session.current_session, true, false)
+            .then(resolve, (error) => reject(
+                new Error(JSON.stringify(error) || 'error'))))""",
+        [method, list(params)])
+
+
+def dialogs(page):
+    "The texts of sao's open dialogs (an error, a warning)."
+    return page.evaluate("""() => jQuery('.modal:visible').map(
+        function() { return jQuery(this).text().trim().slice(0, 300); })
+        .get()""")
+
+
+def step(page, script, arg=None, what=''):
+    """Run an async script of sao calls; a promise that never settles (a
+    stuck "Processing", a dialog waiting for an answer) fails in 15 s."""
+    try:
+        return page.evaluate(STEP, [script, arg])
+    except PlaywrightError as error:
+        pytest.fail(f"{what}: {error.message} {list(page.errors)}")
+
+
+STEP = """async ([script, arg]) => {
+        let timer;
+        const timeout = new Promise((_, reject) => { timer = setTimeout(
+            () => reject(new Error('stuck for 15 s')), 15000); });
+        try {
+            return await Promise.race([(0, eval)(script)(arg), timeout]);
+        } finally {
+            clearTimeout(timer);
+        }
+    }"""
+
+
+def check(page, what):
+    wait_idle(page)
+    problems = list(page.errors) + dialogs(page)
+    page.errors.clear()
+    assert not problems, f"{what}: {problems}"
+
+
+# Open a menu as a click does; then the form of its first record, as a
+# double-click does; then close the tab. Returns the views opened.
+OPEN_MENU = """async (id) => {
+    await Sao.Action.exec_keyword(
+        'tree_open', {model: 'ir.ui.menu', id: id, ids: [id]}, null, false);
+    return Sao.Tab.tabs.length;
+}"""
+OPEN_FIRST_RECORD = """async () => {
+    const tab = Sao.Tab.tabs.get_current();
+    const screen = tab && tab.screen;
+    if (!screen) {
+        return null;
+    }
+    const opened = [screen.current_view.view_type];
+    if (screen.current_view.view_type != 'form' && screen.group.length) {
+        screen.current_record = screen.group[0];
+        await screen.switch_view('form');
+        opened.push(screen.current_view.view_type);
+    }
+    return opened;
+}"""
+OPEN_FORM = """async ([model, id]) => {
+    await Sao.Tab.create({model: model, res_id: id || undefined,
+        mode: ['form'], context: {}, name: model});
+}"""
+CLOSE_TABS = """async () => {
+    for (const tab of [...Sao.Tab.tabs]) {
+        const record = tab.screen && tab.screen.current_record;
+        if (record && record.id < 0) {  // a new record: nothing to keep
+            tab._close_allowed = () => jQuery.when();
+        }
+        await tab.close();
+    }
+}"""
+
+
+def open_everything(page, user):
+    """Open every menu of the user that opens a window, the form of the
+    first record of each list, and the form of one record (or a new one) of every model of the
+    suite no menu led to. Returns what was opened."""
+    # The models the suite defines or extends (photo_crm adds to parties)
+    suite_models = {v['model'] for v in rpc(page,
+            'model.ir.ui.view.search_read',
+            [('module', 'in', list(MODULES))], 0, None, None, ['model'])}
+    menus = [m for m in rpc(page, 'model.ir.ui.menu.search_read',
+            [], 0, None, [('id', 'ASC')], ['complete_name', 'action'])
+        if (m['action'] or '').startswith('ir.action.act_window,')]
+    windows = {w['id']: w['res_model'] for w in rpc(page,
+            'model.ir.action.act_window.search_read',
+            [('id', 'in', [int(m['action'].split(',')[1]) for m in menus])],
+            0, None, None, ['res_model'])}
+    menus = [m for m in menus
+        if windows.get(int(m['action'].split(',')[1])) in suite_models]
+    opened, models = [], set()
+    for menu in menus:
+        what = f"{user}: menu {menu['complete_name']}"
+        step(page, OPEN_MENU, menu['id'], what)
+        check(page, what)
+        views = step(page, OPEN_FIRST_RECORD, what=f"{what}, first record")
+        check(page, f"{what}, first record")
+        model = page.evaluate("""() => {
+            const tab = Sao.Tab.tabs.get_current();
+            return tab && tab.screen ? tab.screen.model_name : null; }""")
+        if views and 'form' in views:
+            models.add(model)
+        opened.append((menu['complete_name'], model, views))
+        step(page, CLOSE_TABS, what=f"{what}, closing")
+        check(page, f"{what}, closing")
+    # Every stored model of the suite with a form view
+    views = rpc(page, 'model.ir.ui.view.search_read', [
+            ('type', '=', 'form'), ('model', 'like', 'photo.%'),
+            ('inherit', '=', None)], 0, None, None, ['model'])
+    for model in sorted({v['model'] for v in views} - models):
+        try:
+            ids = rpc(page, f'model.{model}.search', [], 0, 1, None)
+        except PlaywrightError:
+            # A wizard's form, or a model the user may not read: the
+            # refusal is ours, not sao's
+            page.wait_for_timeout(50)
+            page.errors.clear()
+            continue
+        step(page, OPEN_FORM, [model, ids[0] if ids else None],
+            f"{user}: form of {model}")
+        check(page, f"{user}: form of {model}")
+        opened.append((None, model, ['form']))
+        step(page, CLOSE_TABS, what=f"{user}: closing {model}")
+        check(page, f"{user}: closing {model}")
+    return opened
+
+
+@pytest.mark.parametrize('user', ['admin', 'anna'])
+def test_every_list_and_form_opens(server, page, user):
+    """Every menu is in Russian; every menu's list, the form of its first
+    record and a form of every model of the suite open in sao with no
+    client-side error."""
+    login(page, server, user)
+    check(page, f"{user}: login")
+    # In Russian, the staff language of the demo: our menus and Tryton's
+    names = [m['name'] for m in rpc(page, 'model.ir.ui.menu.search_read',
+            [], 0, None, None, ['name'])]
+    assert names and [n for n in names if not CYRILLIC.search(n)] == []
+    opened = open_everything(page, user)
+    menus = {name for name, _, _ in opened if name}
+    models = {model for _, model, views in opened if 'form' in (views or [])}
+    assert any('photo.booking' == m for m in models), opened
+    if user == 'admin':
+        # The payments list the booking form embeds, and its own menus
+        assert {'photo.payment.transaction', 'photo.payment.event'
+            } <= models, opened
+        assert len(menus) >= 15, menus
+    else:
+        assert 'photo.payment.transaction' not in models
+        assert len(menus) >= 3, menus
+
+
+def open_record(page, model, id):
+    step(page, OPEN_FORM, [model, id], f"form of {model} {id}")
+    wait_idle(page)
 
 
 def shot(page, name):
@@ -127,22 +374,109 @@ def shot(page, name):
     page.screenshot(path=SCREENSHOTS / f'{name}.png')
 
 
-def test_manager_sees_booking_calendar(server, page):
-    from playwright.sync_api import expect
+@pytest.mark.parametrize('user', ['admin', 'anna'])
+def test_cancel_wizard_records_the_studio(server, page, user):
+    """Cancelling in the back office records what the dialog shows, the
+    studio, even once the reason is typed: the client pays no fee for a
+    cancellation by the studio, however late."""
+    late = server['late'] if user == 'admin' else server['late_anna']
+    login(page, server, user)
+    open_record(page, 'photo.booking', late)
+    page.locator('.tab-pane.active button[name=cancel_wizard]').click()
+    dialog = page.locator('.modal:visible')
+    by = dialog.locator('select[name=cancelled_by]')
+    expect(by).to_have_value('"studio"')
+    dialog.locator('textarea').press_sequentially("The photographer is ill")
+    shot(page, f'cancel-wizard-reason-typed-{user}')
+    # Straight from the reason to the button, as people do: leaving the
+    # reason redraws the dialog while the click reads its fields.
+    dialog.locator('.modal-footer button.btn-primary').click()
+    expect(dialog).to_have_count(0)
+    wait_idle(page)
+    check(page, "cancelling")
+    (state, by, fee, reason), = query(server,
+        "SELECT state, cancelled_by, CAST(cancellation_fee AS TEXT), "
+        "cancel_reason FROM photo_booking WHERE id = ?", late)
+    assert (state, by, fee) == ('cancelled', 'studio', '0.00')
+    # sao commits typed text after a pause: a click at once may cut the
+    # last letters (a known limit, not what this test is about)
+    assert reason and "The photographer is ill".startswith(reason)
+
+
+def open_menu(page, server, name):
+    step(page, OPEN_MENU, server['menus'][name], name)
+    check(page, name)
+
+
+# The right edge on screen of the list column of a field
+COLUMN_RIGHT = """(name) => {
+    const view = Sao.Tab.tabs.get_current().screen.current_view;
+    const column = view.columns.find((c) => c.attributes.name == name);
+    const label = jQuery('.tab-pane.active .treeview th label:visible')
+        .filter((i, l) => l.textContent == column.attributes.string);
+    return label.length ? label.get(0).closest('th')
+        .getBoundingClientRect().right : null;
+}"""
+LIST = """() => {
+    const screen = Sao.Tab.tabs.get_current().screen;
+    return screen.group.map((record) => record._values.number);
+}"""
+
+
+def test_staff_read_studio_times(server, page):
+    """A manager whose browser is in UTC reads a Moscow booking at 10:00,
+    the studio's time; the requests to confirm come soonest first without
+    clients' holds, with their price and state on screen at 1440 px; the
+    calendar opens."""
     login(page, server, 'admin')
-    open_calendar(page)
-    # Shown in the user's (the studio's) time zone: 11:00 and 15:00.
-    expect(page.get_by_text('11:00 - 12:00').first).to_be_visible()
-    expect(page.get_by_text('15:00 - 16:00').first).to_be_visible()
-    shot(page, 'manager-calendar')
+    step(page, """async (id) => Sao.Tab.create({model: 'photo.booking',
+        mode: ['tree'], domain: [['id', '=', id]], context: {},
+        name: 'Moscow'})""", server['moscow'], "the booking's list")
+    check(page, "the booking's list")
+    row = page.locator('.tab-pane.active .treeview tbody tr').first
+    (number,), = query(server,
+        "SELECT number FROM photo_booking WHERE id = ?", server['moscow'])
+    assert number in row.inner_text()
+    assert '10:00–11:00' in row.inner_text()
+    for name in ['price', 'state']:
+        right = page.evaluate(COLUMN_RIGHT, name)
+        assert right and right <= 1440, (name, right)
+    shot(page, 'booking-list-studio-time')
+    step(page, CLOSE_TABS, what="closing")
+    # Its form, with the payments list that used to break it
+    open_record(page, 'photo.booking', server['moscow'])
+    check(page, "the booking's form")
+    expect(page.locator('.tab-pane.active input[name=studio_time]')
+        ).to_have_value('10:00–11:00')
+    shot(page, 'booking-form')
+    step(page, CLOSE_TABS, what="closing")
+
+    open_menu(page, server, 'menu_booking_to_confirm')
+    requested = [n for n, in query(server, "SELECT number FROM photo_booking "
+            "WHERE state = 'requested' ORDER BY start, id")]
+    assert requested and page.evaluate(LIST) == requested
+    # (sao hides the state column here: the tab's domain fixes it)
+    right = page.evaluate(COLUMN_RIGHT, 'price')
+    assert right and right <= 1440, right
+    shot(page, 'to-confirm-list')
+    step(page, CLOSE_TABS, what="closing")
+
+    open_menu(page, server, 'menu_booking_calendar')
+    shot(page, 'calendar')
 
 
 def test_photographer_sees_own_bookings(server, page):
-    from playwright.sync_api import expect
+    "Anna's list of bookings holds hers only"
     login(page, server, 'anna')
-    page.get_by_text('Photo Studio', exact=True).click()
-    page.get_by_text('Bookings', exact=True).click()
-    page.get_by_text('Upcoming', exact=True).click()
-    expect(page.get_by_text('Photographer 1').first).to_be_visible()
-    expect(page.get_by_text('Photographer 2')).to_have_count(0)
+    open_menu(page, server, 'menu_booking_form')
+    step(page, """async () => {
+        const screen = Sao.Tab.tabs.get_current().screen;
+        screen.limit = 1000;
+        await screen.search_filter(); }""", what="all of them")
+    check(page, "anna's bookings")
+    shown = page.evaluate(LIST)
+    hers = {n for n, in query(server, "SELECT b.number FROM photo_booking b "
+            "JOIN photo_photographer p ON p.id = b.photographer "
+            "JOIN res_user u ON u.id = p.user WHERE u.login = 'anna'")}
+    assert shown and set(shown) <= hers
     shot(page, 'photographer-bookings')
