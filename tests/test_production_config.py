@@ -15,6 +15,8 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(ROOT, 'config', 'trytond-postgresql.conf')
+# Where the Dockerfile serves sao from (scripts/lib.sh ensure_sao).
+WEB_ROOT = os.path.join(ROOT, 'var', 'www')
 
 CHILD = r'''
 import json, sys
@@ -33,7 +35,7 @@ print(json.dumps({'status': response.status_code,
 def request(method, path, headers=None, body=None, **environ):
     env = {k: v for k, v in os.environ.items()
         if not k.startswith('TRYTOND_')}
-    env.update(TRYTOND_CONFIG=CONFIG, **environ)
+    env.update(TRYTOND_CONFIG=CONFIG, TRYTOND_WEB__ROOT=WEB_ROOT, **environ)
     result = subprocess.run(
         [sys.executable, '-c', CHILD,
             json.dumps([method, path, headers or {}, body])],
