@@ -3,6 +3,7 @@ import os
 
 ADMIN_PREFIX = '/admin'
 # sao loads custom.js next to its page: ours fixes its selection widget
+# and scrolls calendars to their working hours
 CUSTOM_JS = os.path.join(os.path.dirname(__file__), 'static', 'sao',
     'custom.js')
 

@@ -56,7 +56,27 @@ class BackOfficeTestCase(ModuleTestCase):
         self.assertTrue(booking.calendar_title.startswith('10:00–11:00 · '))
 
     @with_transaction()
-    def test_staff_get_the_staff_language(self):
+    def test_calendar_opens_at_the_earliest_opening(self):
+        "Each studio's earliest hour of the week, today in UTC"
+        Studio = Pool().get('photo.studio')
+        moscow = create_world(opening=(dt.time(9), dt.time(21))).studio
+        berlin = create_world(
+            timezone='Europe/Berlin', opening=(dt.time(10), dt.time(18))
+            ).studio
+        Studio.write([berlin], {'opening_hours': [('create', [{
+                            'weekday': '5', 'start_time': dt.time(8),
+                            'end_time': dt.time(12)}])]})
+        closed = create_world(opening=(dt.time(7), dt.time(20))).studio
+        Studio.write([closed], {'active': False})
+
+        openings = Studio.earliest_openings()
+
+        def today(studio):
+            return dt.datetime.now(ZoneInfo(studio.timezone)).date()
+        self.assertEqual(sorted(openings), sorted([
+                    local(moscow, today(moscow), 9),
+                    local(berlin, today(berlin), 8)]))
+
         "Managers and photographers' users get the configured language"
         pool = Pool()
         Configuration = pool.get('photo.configuration')
