@@ -23,13 +23,13 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import availability, policy, pricing, setup_cache, sqlcache
+from .display import TIME_FORMAT, MinuteTimesMixin
 from .exceptions import (
     BookingError, BookingValidationError, CancellationError,
     HoldExpiredError, LateCancellationWarning, SlotTakenError,
     UnbookableTimeWarning)
 
 ACTIVE_STATES = ('hold', 'requested', 'confirmed')
-TIME_FORMAT = '%H:%M'
 STATES = [
     ('hold', "Held"),
     ('requested', "Awaiting Approval"),
@@ -141,11 +141,12 @@ def one_of(column, ids):
     return Or([column == id_ for id_ in ids])
 
 
-class Booking(Workflow, ModelSQL, ModelView):
+class Booking(MinuteTimesMixin, Workflow, ModelSQL, ModelView):
     "Photo Booking"
     __name__ = 'photo.booking'
     _rec_name = 'number'
     _states_fixed = {'readonly': Eval('state') != 'hold'}
+    _minute_times = frozenset({'hold_expires', 'cancelled_at'})
 
     number = fields.Char("Number", readonly=True)
     token = fields.Char(

@@ -235,7 +235,8 @@ def step(page, script, arg=None, what=''):
     try:
         return page.evaluate(STEP, [script, arg])
     except PlaywrightError as error:
-        pytest.fail(f"{what}: {error.message} {list(page.errors)}")
+        pytest.fail(f"{what}: {error.message} {list(page.errors)} "
+            f"{dialogs(page)}")
 
 
 STEP = """async ([script, arg]) => {
@@ -526,3 +527,35 @@ def test_photographer_sees_own_bookings(server, page):
             "JOIN res_user u ON u.id = p.user WHERE u.login = 'anna'")}
     assert shown and set(shown) <= hers
     shot(page, 'photographer-bookings')
+
+
+SECONDS = re.compile(r'\d:\d\d:\d\d')
+
+
+def test_staff_times_without_seconds(server, page):
+    """A cancellation's time shows hours and minutes without the seconds it
+    was stored with; so do the times of a photographer's fixed slots."""
+    (booking,), = query(server, "SELECT id FROM photo_booking "
+        "WHERE state = 'cancelled' ORDER BY id LIMIT 1")
+    with sqlite3.connect(server['database']) as connection:
+        connection.execute("UPDATE photo_booking "
+            "SET cancelled_at = '2026-01-02 10:15:37' WHERE id = ?",
+            (booking,))
+    login(page, server, 'admin')
+    open_record(page, 'photo.booking', booking)
+    check(page, "a cancelled booking's form")
+    cancelled = page.locator(
+        '.tab-pane.active input[type=text][name=cancelled_at]')
+    expect(cancelled).to_have_value(re.compile(r'\s10:15$'))
+    shot(page, 'booking-cancelled-at')
+    step(page, CLOSE_TABS, what="closing")
+
+    step(page, """async () => Sao.Tab.create({
+        model: 'photo.photographer.fixed_slot', mode: ['tree'],
+        context: {}, name: 'Fixed slots'})""", what="fixed slots")
+    check(page, "fixed slots")
+    cells = page.locator('.tab-pane.active .treeview tbody td')
+    texts = cells.all_inner_texts()
+    assert any(re.search(r'\d:\d\d', text) for text in texts), texts
+    assert not [text for text in texts if SECONDS.search(text)]
+    shot(page, 'fixed-slots')

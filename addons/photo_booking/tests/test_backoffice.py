@@ -77,6 +77,30 @@ class BackOfficeTestCase(ModuleTestCase):
                     local(moscow, today(moscow), 9),
                     local(berlin, today(berlin), 8)]))
 
+    @with_transaction()
+    def test_staff_times_show_minutes(self):
+        "Hold expiries, cancellations and photographers' periods: no seconds"
+        pool = Pool()
+        for model, names in [
+                ('photo.booking', ['hold_expires', 'cancelled_at']),
+                ('photo.photographer.busy', ['start', 'end']),
+                ('photo.photographer.fixed_slot', ['start', 'end'])]:
+            definition = pool.get(model).fields_get(names)
+            self.assertEqual(
+                {n: definition[n]['format'] for n in names},
+                dict.fromkeys(names, '"%H:%M"'), model)
+        # What is stored keeps its seconds
+        Booking = pool.get('photo.booking')
+        w = create_world()
+        booking = Booking.create_hold(
+            w.service, local(w.studio, dt.date.today() + dt.timedelta(days=2),
+                10), w.client, w.studio)
+        booking.hold_expires = booking.hold_expires.replace(second=37)
+        booking.save()
+        self.assertEqual(booking.hold_expires.second, 37)
+
+    @with_transaction()
+    def test_staff_get_the_staff_language(self):
         "Managers and photographers' users get the configured language"
         pool = Pool()
         Configuration = pool.get('photo.configuration')

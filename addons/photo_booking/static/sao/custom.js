@@ -64,3 +64,25 @@
         return result;
     };
 }());
+
+/* sao 8.0's date and time widgets compare what they show with the record,
+   and write it back, even when read-only: shown without seconds
+   (photo_booking/display.py), a stored hold expiry or payment time looked
+   changed, and closing its form asked to save it. A read-only widget
+   changes nothing. */
+(function() {
+    'use strict';
+    const widget = Sao.View.Form.Date.prototype;
+    const set_value = widget.set_value;
+    widget.set_value = function() {
+        if (!this.date.prop('readonly')) {
+            set_value.call(this);
+        }
+    };
+    const modified = Object.getOwnPropertyDescriptor(widget, 'modified');
+    Object.defineProperty(widget, 'modified', {
+        get() {
+            return !this.date.prop('readonly') && modified.get.call(this);
+        },
+    });
+}());
