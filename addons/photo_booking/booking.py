@@ -25,6 +25,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import availability, policy, pricing, setup_cache, sqlcache
+from .display import TIME_FORMAT, MinuteTimesMixin
 from .exceptions import (
     BookingError, BookingValidationError, CancellationError,
     HoldExpiredError, LateCancellationWarning, SlotTakenError,
@@ -33,7 +34,6 @@ from .mail import MailMixin
 from .setup_cache import ClearsAnswersCache
 
 ACTIVE_STATES = ('hold', 'requested', 'confirmed')
-TIME_FORMAT = '%H:%M'
 STATES = [
     ('hold', "Held"),
     ('requested', "Awaiting Approval"),
@@ -180,8 +180,8 @@ def one_of(column, ids):
     return Or([column == id_ for id_ in ids])
 
 
-class Booking(
-        ClearsAnswersCache, MailMixin, Workflow, ModelSQL, ModelView):
+class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin, Workflow,
+        ModelSQL, ModelView):
     "Photo Booking"
     __name__ = 'photo.booking'
     _rec_name = 'number'
@@ -189,6 +189,7 @@ class Booking(
             'state', 'start', 'end', 'busy_start', 'busy_end', 'hold_expires',
             'photographer', 'room', 'studio', 'service'})
     _states_fixed = {'readonly': Eval('state') != 'hold'}
+    _minute_times = frozenset({'hold_expires', 'cancelled_at'})
 
     number = fields.Char("Number", readonly=True)
     token = fields.Char(

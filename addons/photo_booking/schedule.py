@@ -10,6 +10,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from . import availability
+from .display import MinuteTimesMixin
 from .exceptions import BookingValidationError
 from .setup_cache import ClearsSetupCache
 
@@ -68,9 +69,10 @@ class WeeklyHoursMixin(ClearsSetupCache):
         return result
 
 
-class PeriodMixin(ClearsSetupCache):
+class PeriodMixin(MinuteTimesMixin, ClearsSetupCache):
     "A photographer's UTC period [start, end), checked to end after it starts."
     __slots__ = ()
+    _minute_times = frozenset({'start', 'end'})
     start = fields.DateTime("Start", required=True)
     end = fields.DateTime("End", required=True)
 

@@ -1,4 +1,6 @@
 "Studios, their opening hours, rooms and equipment."
+import datetime as dt
+
 from sql import Literal
 
 from trytond.i18n import gettext
@@ -6,6 +8,7 @@ from trytond.model import (
     Check, DeactivableMixin, Index, ModelSQL, ModelView, fields,
     sequence_ordered)
 from trytond.pool import Pool
+from trytond.rpc import RPC
 from trytond.tools import timezone as tz
 from trytond.transaction import Transaction
 
@@ -51,6 +54,25 @@ class Studio(ClearsSetupCache, DeactivableMixin, ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order.insert(0, ('name', 'ASC'))
+        cls.__rpc__['earliest_openings'] = RPC()
+
+    @classmethod
+    def earliest_openings(cls):
+        """When each studio opens today at its earliest hour of the week,
+        as naive UTC instants: the back-office calendar scrolls its week to
+        the earliest of them in the browser's time (sao's custom.js)."""
+        OpeningHours = Pool().get('photo.studio.opening_hours')
+        studios = cls.search([])
+        rules = OpeningHours.weekly_rules('studio', [s.id for s in studios])
+        openings = []
+        for studio in studios:
+            if rules[studio.id]:
+                start = min(rule.start for rule in rules[studio.id])
+                today = dt.datetime.now(studio.tzinfo).date()
+                openings.append(dt.datetime.combine(
+                        today, start, studio.tzinfo).astimezone(
+                        dt.timezone.utc).replace(tzinfo=None))
+        return openings
 
     @property
     def tzinfo(self):

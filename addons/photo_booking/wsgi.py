@@ -7,6 +7,7 @@ from werkzeug.exceptions import Forbidden, HTTPException
 
 ADMIN_PREFIX = '/admin'
 # sao loads custom.js next to its page: ours fixes its selection widget
+# and scrolls calendars to their working hours
 CUSTOM_JS = os.path.join(os.path.dirname(__file__), 'static', 'sao',
     'custom.js')
 

@@ -10,6 +10,7 @@ from trytond import config
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.modules.photo_booking.display import MinuteTimesMixin
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -364,10 +365,11 @@ class Gateway(DeactivableMixin, ModelSQL, ModelView):
             f'{event_type}:{object_id}:{remote.status}', event_type, handler)
 
 
-class PaymentTransaction(Workflow, ModelSQL, ModelView):
+class PaymentTransaction(MinuteTimesMixin, Workflow, ModelSQL, ModelView):
     "Payment Transaction"
     __name__ = 'photo.payment.transaction'
     _rec_name = 'idempotency_key'
+    _minute_times = frozenset({'created'})
 
     booking = fields.Many2One(
         'photo.booking', "Booking", required=True, readonly=True,
@@ -866,9 +868,10 @@ class PaymentTransaction(Workflow, ModelSQL, ModelView):
         pass
 
 
-class Event(ModelSQL, ModelView):
+class Event(MinuteTimesMixin, ModelSQL, ModelView):
     "Payment Gateway Event"
     __name__ = 'photo.payment.event'
+    _minute_times = frozenset({'create_date'})
     gateway = fields.Many2One(
         'photo.payment.gateway', "Gateway", required=True, readonly=True,
         ondelete='CASCADE')

@@ -7,6 +7,7 @@ time zone of their browser.
 The browsers here are in UTC and the studios in Moscow (UTC+3), so a time
 that followed the browser would be three hours off.
 """
+import datetime as dt
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import textwrap
 import time
 import urllib.request
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -169,16 +171,22 @@ class ClientErrors(list):
             self.append(f"console: {message.text} ({url})")
 
 
-@pytest.fixture
-def page(browser):
-    # A browser in UTC, the studios in Moscow; at 1440 px like the issue.
+def new_page(browser, timezone):
+    "A page at 1440 px like the issue's, its client errors recorded."
     context = browser.new_context(
         viewport={'width': 1440, 'height': 900},
-        timezone_id='UTC', locale='en-GB')
+        timezone_id=timezone, locale='en-GB')
     page = context.new_page()
     page.errors = ClientErrors(page)
+    return page
+
+
+@pytest.fixture
+def page(browser):
+    # A browser in UTC, the studios in Moscow
+    page = new_page(browser, 'UTC')
     yield page
-    context.close()
+    page.context.close()
 
 
 def login(page, server, user):
@@ -227,7 +235,8 @@ def step(page, script, arg=None, what=''):
     try:
         return page.evaluate(STEP, [script, arg])
     except PlaywrightError as error:
-        pytest.fail(f"{what}: {error.message} {list(page.errors)}")
+        pytest.fail(f"{what}: {error.message} {list(page.errors)} "
+            f"{dialogs(page)}")
 
 
 STEP = """async ([script, arg]) => {
@@ -426,8 +435,7 @@ LIST = """() => {
 def test_staff_read_studio_times(server, page):
     """A manager whose browser is in UTC reads a Moscow booking at 10:00,
     the studio's time; the requests to confirm come soonest first without
-    clients' holds, with their price and state on screen at 1440 px; the
-    calendar opens."""
+    clients' holds, with their price and state on screen at 1440 px."""
     login(page, server, 'admin')
     step(page, """async (id) => Sao.Tab.create({model: 'photo.booking',
         mode: ['tree'], domain: [['id', '=', id]], context: {},
@@ -461,8 +469,47 @@ def test_staff_read_studio_times(server, page):
     shot(page, 'to-confirm-list')
     step(page, CLOSE_TABS, what="closing")
 
-    open_menu(page, server, 'menu_booking_calendar')
-    shot(page, 'calendar')
+
+# The time of the first hour line at the top of the calendar's time grid
+FIRST_HOUR = """() => {
+    const scroller = jQuery('.tab-pane.active .fc-scroller:visible').get(0);
+    const top = scroller.getBoundingClientRect().top;
+    const hour = [...scroller.querySelectorAll('.fc-slats tr[data-time]')]
+        .find((slat) => slat.getBoundingClientRect().top >= top - 2);
+    return hour && hour.dataset.time;
+}"""
+
+
+@pytest.mark.parametrize('user, timezone', [
+        ('admin', 'Europe/Moscow'), ('anna', 'Europe/Moscow'),
+        ('admin', 'UTC')])
+def test_calendar_opens_at_working_hours(server, browser, user, timezone):
+    """The week of bookings opens at the hour the earliest studio opens
+    (9:00 in Moscow), in the browser's time as its grid is, not at 0:00."""
+    (opens,), = query(server,
+        "SELECT MIN(start_time) FROM photo_studio_opening_hours")
+    (studio_zone,), = set(query(server, "SELECT timezone FROM photo_studio"))
+    today = dt.datetime.now(ZoneInfo(studio_zone)).date()
+    expected = dt.datetime.combine(
+        today, dt.time.fromisoformat(opens), ZoneInfo(studio_zone)
+        ).astimezone(ZoneInfo(timezone)).time()
+    assert expected != dt.time(0)
+    page = new_page(browser, timezone)
+    try:
+        login(page, server, user)
+        open_menu(page, server, 'menu_booking_calendar')
+        expect(page.locator('.tab-pane.active .fc-agendaWeek-view')
+            ).to_be_visible()
+        try:
+            page.wait_for_function(f"({FIRST_HOUR})() == '{expected}'",
+                timeout=5000, polling=50)
+        except PlaywrightError:
+            pass  # the assertion tells where it opened
+        assert page.evaluate(FIRST_HOUR) == str(expected)
+        check(page, "the calendar")
+        shot(page, f'calendar-{user}-{timezone.replace("/", "-")}')
+    finally:
+        page.context.close()
 
 
 def test_photographer_sees_own_bookings(server, page):
@@ -480,3 +527,35 @@ def test_photographer_sees_own_bookings(server, page):
             "JOIN res_user u ON u.id = p.user WHERE u.login = 'anna'")}
     assert shown and set(shown) <= hers
     shot(page, 'photographer-bookings')
+
+
+SECONDS = re.compile(r'\d:\d\d:\d\d')
+
+
+def test_staff_times_without_seconds(server, page):
+    """A cancellation's time shows hours and minutes without the seconds it
+    was stored with; so do the times of a photographer's fixed slots."""
+    (booking,), = query(server, "SELECT id FROM photo_booking "
+        "WHERE state = 'cancelled' ORDER BY id LIMIT 1")
+    with sqlite3.connect(server['database']) as connection:
+        connection.execute("UPDATE photo_booking "
+            "SET cancelled_at = '2026-01-02 10:15:37' WHERE id = ?",
+            (booking,))
+    login(page, server, 'admin')
+    open_record(page, 'photo.booking', booking)
+    check(page, "a cancelled booking's form")
+    cancelled = page.locator(
+        '.tab-pane.active input[type=text][name=cancelled_at]')
+    expect(cancelled).to_have_value(re.compile(r'\s10:15$'))
+    shot(page, 'booking-cancelled-at')
+    step(page, CLOSE_TABS, what="closing")
+
+    step(page, """async () => Sao.Tab.create({
+        model: 'photo.photographer.fixed_slot', mode: ['tree'],
+        context: {}, name: 'Fixed slots'})""", what="fixed slots")
+    check(page, "fixed slots")
+    cells = page.locator('.tab-pane.active .treeview tbody td')
+    texts = cells.all_inner_texts()
+    assert any(re.search(r'\d:\d\d', text) for text in texts), texts
+    assert not [text for text in texts if SECONDS.search(text)]
+    shot(page, 'fixed-slots')

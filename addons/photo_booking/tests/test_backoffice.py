@@ -56,6 +56,50 @@ class BackOfficeTestCase(ModuleTestCase):
         self.assertTrue(booking.calendar_title.startswith('10:00–11:00 · '))
 
     @with_transaction()
+    def test_calendar_opens_at_the_earliest_opening(self):
+        "Each studio's earliest hour of the week, today in UTC"
+        Studio = Pool().get('photo.studio')
+        moscow = create_world(opening=(dt.time(9), dt.time(21))).studio
+        berlin = create_world(
+            timezone='Europe/Berlin', opening=(dt.time(10), dt.time(18))
+            ).studio
+        Studio.write([berlin], {'opening_hours': [('create', [{
+                            'weekday': '5', 'start_time': dt.time(8),
+                            'end_time': dt.time(12)}])]})
+        closed = create_world(opening=(dt.time(7), dt.time(20))).studio
+        Studio.write([closed], {'active': False})
+
+        openings = Studio.earliest_openings()
+
+        def today(studio):
+            return dt.datetime.now(ZoneInfo(studio.timezone)).date()
+        self.assertEqual(sorted(openings), sorted([
+                    local(moscow, today(moscow), 9),
+                    local(berlin, today(berlin), 8)]))
+
+    @with_transaction()
+    def test_staff_times_show_minutes(self):
+        "Hold expiries, cancellations and photographers' periods: no seconds"
+        pool = Pool()
+        for model, names in [
+                ('photo.booking', ['hold_expires', 'cancelled_at']),
+                ('photo.photographer.busy', ['start', 'end']),
+                ('photo.photographer.fixed_slot', ['start', 'end'])]:
+            definition = pool.get(model).fields_get(names)
+            self.assertEqual(
+                {n: definition[n]['format'] for n in names},
+                dict.fromkeys(names, '"%H:%M"'), model)
+        # What is stored keeps its seconds
+        Booking = pool.get('photo.booking')
+        w = create_world()
+        booking = Booking.create_hold(
+            w.service, local(w.studio, dt.date.today() + dt.timedelta(days=2),
+                10), w.client, w.studio)
+        booking.hold_expires = booking.hold_expires.replace(second=37)
+        booking.save()
+        self.assertEqual(booking.hold_expires.second, 37)
+
+    @with_transaction()
     def test_staff_get_the_staff_language(self):
         "Managers and photographers' users get the configured language"
         pool = Pool()
