@@ -6,10 +6,14 @@ import os
 from werkzeug.exceptions import Forbidden, HTTPException
 
 ADMIN_PREFIX = '/admin'
-# sao loads custom.js next to its page: ours fixes its selection widget
-# and scrolls calendars to their working hours
-CUSTOM_JS = os.path.join(os.path.dirname(__file__), 'static', 'sao',
-    'custom.js')
+# sao loads custom.js and custom.css next to its page: ours fix its
+# selection widget, scroll calendars to their working hours and style it.
+SAO_CUSTOM = {
+    name: (os.path.join(os.path.dirname(__file__), 'static', 'sao', name),
+        content_type)
+    for name, content_type in [
+        ('custom.js', 'text/javascript; charset=utf-8'),
+        ('custom.css', 'text/css; charset=utf-8')]}
 
 
 class SaoUnderAdmin:
@@ -17,9 +21,10 @@ class SaoUnderAdmin:
 
     sao builds its URLs relative to its page ('demo/rpc/', './rpc/'), so
     served from /admin/ it posts to /admin/demo/rpc/. Static files are only
-    ever fetched with GET, so every other method loses the prefix, and the
-    session cookie trytond sets for /demo is moved to /admin/demo where the
-    browser will send it back.
+    ever fetched with GET, so every other method loses the prefix, as do
+    the users' avatars (/admin/avatar/…), and the session cookie trytond
+    sets for /demo is moved to /admin/demo where the browser will send it
+    back.
     """
 
     def __init__(self, app):
@@ -27,10 +32,13 @@ class SaoUnderAdmin:
 
     def __call__(self, environ, start_response):
         path = environ.get('PATH_INFO', '')
-        if path == ADMIN_PREFIX + '/custom.js':
-            return self.custom_js(environ, start_response)
-        if (environ['REQUEST_METHOD'] in {'GET', 'HEAD'}
-                or not path.startswith(ADMIN_PREFIX + '/')):
+        if path.startswith(ADMIN_PREFIX + '/custom.'):
+            custom = SAO_CUSTOM.get(path[len(ADMIN_PREFIX) + 1:])
+            if custom:
+                return self.custom_file(*custom, environ, start_response)
+        if (not path.startswith(ADMIN_PREFIX + '/')
+                or (environ['REQUEST_METHOD'] in {'GET', 'HEAD'}
+                    and not path.startswith(ADMIN_PREFIX + '/avatar/'))):
             return self.app(environ, start_response)
         environ['PATH_INFO'] = path[len(ADMIN_PREFIX):]
 
@@ -43,11 +51,11 @@ class SaoUnderAdmin:
         return self.app(environ, start_admin_response)
 
     @staticmethod
-    def custom_js(environ, start_response):
-        with open(CUSTOM_JS, 'rb') as f:
+    def custom_file(file_path, content_type, environ, start_response):
+        with open(file_path, 'rb') as f:
             body = f.read()
         start_response('200 OK', [
-                ('Content-Type', 'text/javascript; charset=utf-8'),
+                ('Content-Type', content_type),
                 ('Content-Length', str(len(body))),
                 ('Cache-Control', 'no-cache'),
                 ])
