@@ -36,8 +36,6 @@ MODULES = (
 DATABASE = 'backoffice'
 ADMIN_PASSWORD = 'admin-secret-42'
 CYRILLIC = re.compile('[а-яё]', re.IGNORECASE)
-# scripts/demo.py's photographer logins
-USERS = {'admin': ADMIN_PASSWORD, 'anna': 'anna.studio7'}
 
 pytestmark = pytest.mark.skipif(
     not SAO.exists(), reason="scripts/test installs sao into var/www/admin")
@@ -127,8 +125,13 @@ def server(tmp_path_factory):
         'TRYTOND_DATABASE__PATH': str(folder),
         'TRYTOND_WEB__ROOT': str(ROOT / 'var' / 'www'),
         }
+    # The demo makes its photographers' passwords on its first run.
+    passwords_file = folder / 'demo-passwords'
     run(sys.executable, str(ROOT / 'scripts' / 'demo.py'),
-        '-c', env['TRYTOND_CONFIG'], '-d', DATABASE, env=env)
+        '-c', env['TRYTOND_CONFIG'], '-d', DATABASE,
+        '--passwords', str(passwords_file), env=env)
+    passwords = dict(
+        line.split() for line in passwords_file.read_text().splitlines())
     ids = json.loads(run(sys.executable, '-c', FILL, env=env))
     port = free_port()
     process = subprocess.Popen([
@@ -143,7 +146,8 @@ def server(tmp_path_factory):
             break
         except OSError:
             time.sleep(0.2)
-    yield {'url': url, 'database': database, **ids}
+    yield {'url': url, 'database': database,
+        'passwords': {'admin': ADMIN_PASSWORD, **passwords}, **ids}
     process.terminate()
     process.wait(10)
 
@@ -194,7 +198,7 @@ def login(page, server, user):
     page.locator('#login').fill(user)
     page.locator('#login').press('Enter')
     password = page.locator('input[type=password]:visible')
-    password.fill(USERS[user])
+    password.fill(server['passwords'][user])
     password.press('Enter')
     page.locator('#menu .treeview').wait_for()
     wait_idle(page)
