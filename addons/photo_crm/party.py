@@ -1,4 +1,5 @@
 "Clients seen through their bookings."
+import datetime as dt
 from decimal import Decimal
 
 from sql.aggregate import Count, Max, Sum
@@ -34,6 +35,9 @@ class Party(metaclass=PoolMeta):
                 where=booking.client.in_(ids) & (booking.state == 'done'),
                 group_by=[booking.client]))
         for client, count, last, revenue in cursor:
+            if isinstance(last, str):
+                # SQLite gives an aggregate of datetimes untyped, as text.
+                last = dt.datetime.fromisoformat(last)
             result['photo_booking_count'][client] = count
             result['photo_last_shoot'][client] = last
             result['photo_revenue'][client] = Decimal(str(revenue or 0))

@@ -1,6 +1,11 @@
-from trytond.tests.test_tryton import ModuleTestCase
+import datetime as dt
+from decimal import Decimal
+
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
 from trytond.modules.photo_booking.tests.database import OverBookingMixin
+from trytond.modules.photo_booking.tests.tools import create_world
 from trytond.modules.photo_booking.tests.translation import (
     CatalogueTranslationTestMixin)
 
@@ -9,6 +14,35 @@ class PhotoCrmTestCase(
         OverBookingMixin, CatalogueTranslationTestMixin, ModuleTestCase):
     "Test photo_crm module"
     module = 'photo_crm'
+
+    @with_transaction()
+    def test_client_card_figures(self):
+        "The client card counts done shoots, the last one and the revenue"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Booking = pool.get('photo.booking')
+        w = create_world()
+        client = Party(name="Vera")
+        client.save()
+        Booking.create([{
+                    'service': w.service.id,
+                    'photographer': w.photographers[0].id,
+                    'studio': w.studio.id, 'room': w.rooms[0].id,
+                    'client': client.id,
+                    'start': dt.datetime(2024, 1, day, 10),
+                    'end': dt.datetime(2024, 1, day, 11),
+                    'price': Decimal(5000), 'currency': w.currency.id,
+                    'state': state,
+                    } for day, state in [(5, 'done'), (9, 'done'),
+                    (12, 'cancelled')]])
+
+        # As the back office's form reads them.
+        card, = Party.read([client.id], [
+                'photo_booking_count', 'photo_last_shoot', 'photo_revenue'])
+
+        self.assertEqual(card['photo_booking_count'], 2)
+        self.assertEqual(card['photo_last_shoot'], dt.datetime(2024, 1, 9, 10))
+        self.assertEqual(card['photo_revenue'], Decimal('10000.00'))
 
 
 del ModuleTestCase
