@@ -6,6 +6,7 @@ scenario of a plan; a shared barrier releases them all at the same
 instant for each attempt, so one worker pool serves hundreds of rounds.
 """
 import datetime as dt
+import random
 import time
 import traceback
 
@@ -74,12 +75,15 @@ def sqlstate(exc):
 
 
 def attempt_hold(db, world, photographer, start, barrier):
-    """Try to hold start as Tryton's dispatcher would: retrying the whole
+    """Try to hold start as a request of the API would: retrying the whole
     transaction on DatabaseOperationalError (deadlock, serialisation,
-    lock timeout). Returns (outcome, detail, retries)."""
+    lock timeout) after a random growing wait, as api.run_retried does, so
+    that clients contending for one slot do not collide again in step.
+    Returns (outcome, detail, retries)."""
     from trytond import backend
     from trytond.pool import Pool
     from trytond.transaction import Transaction
+    from trytond.modules.photo_booking.api import BUSY_WAIT
     from trytond.modules.photo_booking.exceptions import SlotTakenError
 
     retries = []
@@ -116,6 +120,8 @@ def attempt_hold(db, world, photographer, start, barrier):
             retries.append(type(exc).__name__ + ': ' + str(exc).split('\n')[0])
             if len(retries) > 10:
                 return 'error', traceback.format_exc(), retries
+            time.sleep(random.uniform(
+                0, BUSY_WAIT * 2 ** min(len(retries), 5)))
         except Exception:
             return 'error', traceback.format_exc(), retries
 
