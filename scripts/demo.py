@@ -689,20 +689,25 @@ class Demo:
     def translate(self, record, english):
         """Give record its English texts, keeping the Russian ones for
         Russian: English is the database's base language, so the Russian
-        values become translations first. 1 if anything changed."""
+        values are written back as translations. 1 if anything changed."""
         from trytond.transaction import Transaction
         Model = record.__class__
         with Transaction().set_context(language='en'):
             current = Model(record.id)
             if all(getattr(current, f) == v for f, v in english.items()):
                 return 0
+        russian = None
         if self.ru and self.ru.translatable:
             with Transaction().set_context(language='ru'):
-                russian = Model(record.id)
-                Model.write([russian],
-                    {f: getattr(russian, f) for f in english})
+                record = Model(record.id)
+                russian = {f: getattr(record, f) for f in english}
         with Transaction().set_context(language='en'):
             Model.write([Model(record.id)], english)
+        if russian:
+            # After the base value, whose change marks the translations
+            # fuzzy, and a fuzzy translation is not read.
+            with Transaction().set_context(language='ru'):
+                Model.write([Model(record.id)], russian)
         return 1
 
     def english(self):

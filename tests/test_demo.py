@@ -77,6 +77,8 @@ def snapshot(workdir):
                 "SELECT s.name, t.value FROM photo_studio s "
                 "LEFT JOIN ir_translation t ON t.res_id = s.id "
                 "AND t.name = 'photo.studio,name' AND t.lang = 'ru' "
+                # Tryton reads no fuzzy translation.
+                "AND NOT t.fuzzy "
                 "ORDER BY s.code").fetchall(),
             'pictures': [one(f"SELECT COUNT(*) FROM {table} "
                     "WHERE photo IS NOT NULL") for table in (
