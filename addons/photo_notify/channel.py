@@ -1,0 +1,54 @@
+"""The one small interface every channel implements, with no trytond
+import: a channel sends a rendered Message to one address or says why it
+could not."""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str                # the notification's idempotency key
+    address: str            # email, chat id, phone, subscription, token
+    language: str
+    subject: str
+    text: str
+    html: str = None
+    link: str = None        # where the message leads (booking page)
+    link_label: str = None
+    ics: str = None         # the booking as an iCalendar event
+    unsubscribe: str = None  # set for non-transactional messages
+
+
+class ChannelError(Exception):
+    "A send failed."
+
+
+class TemporaryFailure(ChannelError):
+    "Worth trying again later (4xx, timeouts, rate limits, outage)."
+
+
+class PermanentFailure(ChannelError):
+    "Trying again cannot help (5xx, malformed address): a dead letter."
+
+
+class RecipientGone(PermanentFailure):
+    """The address refuses us for good (a blocked bot): it is marked and
+    no later message is sent there."""
+
+
+class Channel:
+    "Sends messages; one instance serves one batch, then is closed."
+    name = None
+
+    def send(self, message):
+        "Send message or raise a ChannelError."
+        raise NotImplementedError
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False

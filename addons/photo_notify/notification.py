@@ -1,0 +1,554 @@
+"""The outbox: one row per notification, written in the transaction of its
+event, sent by the dispatcher, retried, or left as a dead letter."""
+import datetime as dt
+import logging
+import random
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+import trytond.config as config
+from trytond import backend
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
+
+from trytond.modules.photo_booking.booking import (
+    aware, serialise_writes, utc_now)
+
+from . import outbox
+from .channel import (
+    ChannelError, Message, RecipientGone, TemporaryFailure)
+
+logger = logging.getLogger(__name__)
+SECTION = 'photo_notify'
+EVENTS = [
+    ('held', "Booking held"),
+    ('requested', "Booking requested"),
+    ('confirmed', "Booking confirmed"),
+    ('rescheduled', "Booking moved"),
+    ('cancelled_by_client', "Cancelled by the client"),
+    ('cancelled_by_studio', "Cancelled by the studio"),
+    ('done', "Shoot done"),
+    ('no_show', "No-show"),
+    ('review_invitation', "Review invitation"),
+    ('reminder', "Reminder"),
+    ('request_waiting', "Request waiting"),
+    ('request_expiring', "Request about to lapse"),
+    ('request_expired', "Request lapsed"),
+    ('payment_succeeded', "Payment received"),
+    ('payment_failed', "Payment failed"),
+    ('payment_refunded', "Payment refunded"),
+    ]
+CHANNELS = [
+    ('email', "E-mail"),
+    ('telegram', "Telegram"),
+    ('webpush', "Web push"),
+    ('fcm', "Mobile app (FCM)"),
+    ('sms', "SMS"),
+    ]
+RECIPIENTS = [
+    ('client', "Client"),
+    ('photographer', "Photographer"),
+    ('manager', "Manager"),
+    ]
+STATES = [
+    ('pending', "Pending"),
+    ('sending', "Sending"),
+    ('sent', "Sent"),
+    ('dead', "Dead letter"),
+    ('discarded', "Discarded"),
+    ('withdrawn', "Withdrawn"),
+    ]
+# A claimed row whose worker died is claimed again after this.
+LEASE = dt.timedelta(minutes=5)
+templates = Environment(
+    loader=PackageLoader('trytond.modules.photo_notify', 'templates'),
+    autoescape=select_autoescape())
+
+
+def setting(key, default=None):
+    return config.get(SECTION, key, default=default)
+
+
+def retry_policy():
+    return outbox.Retry(
+        base=dt.timedelta(seconds=config.getint(
+                SECTION, 'retry_base', default=60)),
+        cap=dt.timedelta(seconds=config.getint(
+                SECTION, 'retry_cap', default=6 * 3600)),
+        attempts=config.getint(SECTION, 'attempts', default=8))
+
+
+def channel_classes():
+    "{name: Channel class}; imported on use, as each needs its SDK."
+    from .channel_email import EmailChannel
+    from .channel_sms import SmsChannel
+    from .channel_telegram import TelegramChannel
+    return {c.name: c for c in [EmailChannel, TelegramChannel, SmsChannel]}
+
+
+class Notification(ModelSQL, ModelView):
+    "Notification"
+    __name__ = 'photo.notification'
+    _rec_name = 'key'
+
+    key = fields.Char("Key", required=True, readonly=True, strip=False,
+        help="One notification per event, recipient and channel.")
+    event = fields.Selection(EVENTS, "Event", required=True, readonly=True)
+    event_string = event.translated('event')
+    booking = fields.Many2One('photo.booking', "Booking", readonly=True,
+        ondelete='CASCADE')
+    recipient = fields.Selection(
+        RECIPIENTS, "Recipient", required=True, readonly=True)
+    party = fields.Many2One('party.party', "Party", readonly=True,
+        ondelete='CASCADE')
+    user = fields.Many2One('res.user', "User", readonly=True,
+        ondelete='CASCADE')
+    channel = fields.Selection(CHANNELS, "Channel", required=True,
+        readonly=True)
+    address = fields.Char("Address", required=True, readonly=True)
+    language = fields.Char("Language", readonly=True)
+    state = fields.Selection(STATES, "State", required=True, readonly=True,
+        sort=False)
+    scheduled_at = fields.DateTime("Due", required=True, readonly=True)
+    lease_until = fields.DateTime("Claimed Until", readonly=True)
+    attempts = fields.Integer("Attempts", readonly=True)
+    last_error = fields.Text("Last Error", readonly=True)
+    sent_at = fields.DateTime("Sent", readonly=True)
+    amount = fields.Char("Amount", readonly=True,
+        help="The sum a payment notification is about.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('key_unique', Unique(t, t.key),
+                'photo_notify.msg_notification_key_unique'),
+            ]
+        cls._sql_indexes.update({
+                # The dispatcher's claim: due rows among the live ones.
+                Index(t, (t.scheduled_at, Index.Range()),
+                    where=t.state.in_(['pending', 'sending'])),
+                Index(t, (t.booking, Index.Range())),
+                Index(t, (t.state, Index.Equality(cardinality='low')),
+                    where=t.state == 'dead'),
+                })
+        cls._order = [('scheduled_at', 'DESC'), ('id', 'DESC')]
+        cls._buttons.update({
+                'retry': {
+                    'invisible': ~Eval('state').in_(['dead', 'discarded']),
+                    'depends': ['state'],
+                    },
+                'discard': {
+                    'invisible': ~Eval('state').in_(['dead', 'pending']),
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'pending'
+
+    @classmethod
+    def default_attempts(cls):
+        return 0
+
+    # --- writing: in the transaction of the event -------------------------
+
+    @classmethod
+    def enqueue(cls, event, source, booking=None, due=None, amount=None):
+        """Write the notifications of event about source (a 'model,id'
+        string making each event distinct) for the people it concerns,
+        each by their preferred channel; those written already are kept.
+        Returns them all, new and kept."""
+        now = utc_now()
+        rows = []
+        for recipient in outbox.RECIPIENTS[event]:
+            for person in cls.people(recipient, booking):
+                chosen = outbox.pick_channel(
+                    person['channels'], person['addresses'])
+                if not chosen:
+                    continue
+                channel, address = chosen
+                rows.append({
+                        'key': outbox.key(
+                            event, source, person['ref'], channel),
+                        'event': event,
+                        'booking': booking.id if booking else None,
+                        'recipient': recipient,
+                        'party': person.get('party'),
+                        'user': person.get('user'),
+                        'channel': channel,
+                        'address': address,
+                        'language': person['language'],
+                        'scheduled_at': due or now,
+                        'amount': amount,
+                        })
+        if not rows:
+            return []
+        existing = cls.search([('key', 'in', [r['key'] for r in rows])])
+        keys = {n.key for n in existing}
+        return existing + cls.create(
+            [r for r in rows if r['key'] not in keys])
+
+    @classmethod
+    def people(cls, recipient, booking):
+        """[{ref, party, user, language, channels, addresses}] of the
+        recipient role for booking: channels in preferred order, and the
+        address of each channel they can be reached on."""
+        pool = Pool()
+        Blocked = pool.get('photo.notification.blocked')
+        people = []
+        if recipient == 'client':
+            people.append(cls.client_person(booking))
+        elif recipient == 'photographer':
+            photographer = booking.photographer
+            if photographer.user:
+                person = cls.staff_person(photographer.user)
+            else:
+                person = {
+                    'ref': f'party,{photographer.party.id}',
+                    'party': photographer.party.id,
+                    'language': cls.staff_language(),
+                    'channels': ['telegram', 'email'],
+                    'addresses': {'email': photographer.party.email},
+                    }
+            chat = getattr(photographer, 'telegram_chat', None)
+            person['addresses'].setdefault('telegram', chat)
+            people.append(person)
+        elif recipient == 'manager':
+            people.extend(cls.staff_person(u) for u in cls.managers())
+        for person in people:
+            person['addresses'] = Blocked.reachable(person['addresses'])
+        return people
+
+    @classmethod
+    def client_person(cls, booking):
+        pool = Pool()
+        Configuration = pool.get('ir.configuration')
+        party = booking.client
+        web_user = booking.web_user
+        if web_user:
+            channels = [c for c, chosen in [
+                    ('telegram', web_user.telegram_notifications),
+                    ('email', web_user.email_reminders),
+                    ] if chosen]
+        else:
+            channels = ['email']
+        return {
+            'ref': f'party,{party.id}',
+            'party': party.id,
+            'language': (party.lang.code if party.lang
+                else Configuration.get_language()),
+            'channels': channels,
+            'addresses': {
+                'email': booking.email or (web_user.email if web_user
+                    else None) or party.email,
+                'telegram': getattr(party, 'telegram_chat', None),
+                'sms': booking.phone or party.phone,
+                },
+            }
+
+    @classmethod
+    def staff_person(cls, user):
+        Preference = Pool().get('photo.notification.preference')
+        channels, addresses = Preference.of_user(user)
+        return {
+            'ref': f'res.user,{user.id}',
+            'user': user.id,
+            'language': (user.language.code if user.language
+                else cls.staff_language()),
+            'channels': channels,
+            'addresses': addresses,
+            }
+
+    @classmethod
+    def staff_language(cls):
+        pool = Pool()
+        Configuration = pool.get('photo.configuration')
+        language = Configuration(1).staff_language
+        return (language.code if language
+            else pool.get('ir.configuration').get_language())
+
+    @classmethod
+    def managers(cls):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        group = ModelData.get_id('photo_booking', 'group_photo_manager')
+        return User.search([('groups', '=', group), ('active', '=', True)])
+
+    @classmethod
+    def withdraw(cls, bookings, events, keep=()):
+        "Withdraw the bookings' pending events, except the keys in keep."
+        pending = cls.search([
+                ('booking', 'in', [b.id for b in bookings]),
+                ('event', 'in', list(events)),
+                ('state', '=', 'pending'),
+                ('key', 'not in', list(keep)),
+                ])
+        if pending:
+            cls.write(pending, {'state': 'withdrawn'})
+        return pending
+
+    # --- the dispatcher ---------------------------------------------------
+
+    @classmethod
+    def claim(cls, size=100, now=None):
+        """Claim up to size due notifications for this worker: they are
+        'sending' until sent or until the lease ends (a worker that died
+        leaves them to the next). PostgreSQL: rows locked by another
+        worker's claim are skipped; SQLite: claims are serialised by its
+        write lock. Returns the claimed ids."""
+        now = now or utc_now()
+        transaction = Transaction()
+        database = transaction.database
+        table = cls.__table__()
+        cursor = transaction.connection.cursor()
+        serialise_writes()
+        due = (table.scheduled_at <= now) & (
+            (table.state == 'pending')
+            | ((table.state == 'sending') & (table.lease_until <= now)))
+        query = table.select(table.id, where=due,
+            order_by=[table.scheduled_at.asc, table.id.asc], limit=size)
+        if database.has_select_for():
+            For = database.get_select_for_skip_locked()
+            query.for_ = For('UPDATE')
+        cursor.execute(*query)
+        ids = [i for i, in cursor]
+        if ids:
+            cursor.execute(*table.update(
+                    [table.state, table.lease_until, table.attempts],
+                    ['sending', now + LEASE, table.attempts + 1],
+                    where=table.id.in_(ids)))
+        return ids
+
+    @classmethod
+    def deliver(cls, ids, now=None, commit=None):
+        """Render and send the claimed notifications, marking each sent,
+        to retry or dead. commit, when given, is called after each mark:
+        the dispatcher commits there, so a crash resends at most the one
+        message in flight."""
+        Blocked = Pool().get('photo.notification.blocked')
+        classes = channel_classes()
+        channels = {}
+        policy = retry_policy()
+        sent = 0
+        try:
+            for notification in cls.browse(ids):
+                if notification.state != 'sending':
+                    continue
+                now_ = now or utc_now()
+                try:
+                    message = notification.render()
+                    name = notification.channel
+                    if name not in channels:
+                        channels[name] = classes[name]()
+                    channels[name].send(message)
+                except RecipientGone as exception:
+                    Blocked.block(notification.channel, notification.address,
+                        str(exception))
+                    notification.give_up(exception)
+                except ChannelError as exception:
+                    when = None
+                    if isinstance(exception, TemporaryFailure):
+                        when = outbox.next_attempt(
+                            now_, notification.attempts, policy, random)
+                    if when:
+                        notification.later(exception, when)
+                    else:
+                        notification.give_up(exception)
+                except Exception as exception:
+                    # A template or data error: this row only, never the
+                    # batch; managers see it in the dead letters.
+                    if isinstance(exception, backend.DatabaseOperationalError):
+                        raise
+                    logger.warning("notification %s failed", notification.key,
+                        exc_info=True)
+                    notification.give_up(exception)
+                else:
+                    notification.mark_sent(now_)
+                    sent += 1
+                if commit:
+                    commit()
+        finally:
+            for channel in channels.values():
+                channel.close()
+        return sent
+
+    def mark_sent(self, now):
+        self.write([self], {'state': 'sent', 'sent_at': now,
+                'lease_until': None, 'last_error': None})
+
+    def later(self, exception, when):
+        self.write([self], {'state': 'pending', 'scheduled_at': when,
+                'lease_until': None, 'last_error': str(exception)[:1000]})
+
+    def give_up(self, exception):
+        self.write([self], {'state': 'dead', 'lease_until': None,
+                'last_error': (f'{type(exception).__name__}: {exception}'
+                    )[:1000]})
+
+    @classmethod
+    def dispatch(cls, size=None):
+        """Cron and queue task: send what is due, batch after batch, each
+        claim committed before its sends and each mark right after its
+        send, so that workers share the rows and a killed one loses
+        nothing (see README: at-least-once)."""
+        size = size or config.getint(SECTION, 'batch', default=100)
+        transaction = Transaction()
+        total = 0
+        while True:
+            with transaction.new_transaction():
+                ids = Pool().get(cls.__name__).claim(size)
+            if not ids:
+                return total
+            for sub_ids in grouped_slice(ids, 20):
+                with transaction.new_transaction() as sending:
+                    total += Pool().get(cls.__name__).deliver(
+                        list(sub_ids), commit=sending.commit)
+
+    # --- rendering --------------------------------------------------------
+
+    def render(self):
+        "The Message of this notification, in the recipient's language."
+        with Transaction().set_context(language=self.language):
+            values = self.values()
+            name = f'photo_notify.msg_{self.event}_{self.recipient}'
+            subject = gettext(f'{name}_subject', **values)
+            text = gettext(f'{name}_body', **values)
+            link = values.get('link')
+            link_label = gettext('photo_notify.msg_open_booking')
+            unsubscribe = None
+            if self.event in outbox.NON_TRANSACTIONAL and self.recipient \
+                    == 'client' and setting('portal_url'):
+                unsubscribe = setting('portal_url').rstrip('/') \
+                    + '/account/profile'
+            html = templates.get_template('notification.html').render(
+                subject=subject, paragraphs=text.split('\n\n'), link=link,
+                link_label=link_label, lang=self.language,
+                footer=gettext('photo_notify.msg_footer'),
+                unsubscribe=unsubscribe,
+                unsubscribe_label=gettext('photo_notify.msg_unsubscribe'))
+            if link:
+                text = f'{text}\n\n{link}'
+        return Message(
+            key=self.key, address=self.address, language=self.language,
+            subject=subject, text=text + '\n', html=html, link=link,
+            link_label=link_label, ics=self.calendar(),
+            unsubscribe=unsubscribe)
+
+    def values(self):
+        "The placeholders of the event's messages."
+        booking = self.booking
+        if not booking:
+            return {}
+        Lang = Pool().get('ir.lang')
+        lang = Lang.get(self.language)
+        local = aware(booking.start).astimezone(booking.tzinfo)
+        place = (', '.join(filter(None, [
+                        booking.studio.name, booking.studio.address]))
+            if booking.studio else booking.location or '')
+        return {
+            'number': booking.number,
+            'client': booking.client.rec_name,
+            'service': booking.service.rec_name,
+            'photographer': booking.photographer.rec_name,
+            'when': (lang.strftime(local, '%d.%m.%Y %H:%M')
+                + f' ({booking.timezone or "UTC"})'),
+            'place': place,
+            'amount': self.amount or '',
+            'reason': booking.cancel_reason or '',
+            'link': self.link(),
+            }
+
+    def link(self):
+        base = setting('portal_url')
+        if not base or not self.booking:
+            return None
+        base = base.rstrip('/')
+        if self.recipient == 'client':
+            return f'{base}/booking/{self.booking.token}'
+        database = Transaction().database.name
+        return (f'{base}/admin/#{database}/model/photo.booking/'
+            f'{self.booking.id}')
+
+    def calendar(self):
+        "The booking's .ics for mails to the client about its time."
+        from . import ics
+        booking = self.booking
+        if (not booking or self.channel != 'email'
+                or self.recipient != 'client'
+                or self.event not in {'confirmed', 'rescheduled', 'reminder',
+                    'cancelled_by_client', 'cancelled_by_studio',
+                    'request_expired'}):
+            return None
+        host = config.get('email', 'from', default='').rpartition(
+            '@')[2].strip('>') or 'localhost'
+        return ics.event(
+            uid=f'booking-{booking.id}@{host}',
+            start=aware(booking.start), end=aware(booking.end),
+            summary=f'{booking.service.rec_name} — '
+            f'{booking.photographer.rec_name}',
+            location=(booking.studio.address or booking.studio.name
+                if booking.studio else booking.location or ''),
+            description=booking.number,
+            cancelled=booking.state == 'cancelled')
+
+    # --- back office ------------------------------------------------------
+
+    @classmethod
+    @ModelView.button
+    def retry(cls, notifications):
+        "Send dead letters again, now, with a fresh count of attempts."
+        cls.write([n for n in notifications
+                if n.state in {'dead', 'discarded'}], {
+                'state': 'pending', 'scheduled_at': utc_now(),
+                'attempts': 0, 'lease_until': None,
+                })
+
+    @classmethod
+    @ModelView.button
+    def discard(cls, notifications):
+        cls.write([n for n in notifications
+                if n.state in {'dead', 'pending'}], {'state': 'discarded'})
+
+
+class Blocked(ModelSQL, ModelView):
+    "Blocked Address"
+    __name__ = 'photo.notification.blocked'
+    channel = fields.Selection(CHANNELS, "Channel", required=True,
+        readonly=True)
+    address = fields.Char("Address", required=True, readonly=True)
+    reason = fields.Text("Reason", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('address_unique', Unique(t, t.channel, t.address),
+                'photo_notify.msg_blocked_unique'),
+            ]
+
+    @classmethod
+    def block(cls, channel, address, reason):
+        "Stop sending to address by channel (e.g. a chat that blocked us)."
+        if not cls.search([('channel', '=', channel),
+                    ('address', '=', address)]):
+            cls.create([{'channel': channel, 'address': address,
+                        'reason': reason[:1000]}])
+
+    @classmethod
+    def reachable(cls, addresses):
+        "addresses without the blocked ones."
+        wanted = [(c, a) for c, a in addresses.items() if a]
+        if not wanted:
+            return {}
+        blocked = {(b.channel, b.address) for b in cls.search(
+                ['OR'] + [[('channel', '=', c), ('address', '=', str(a))]
+                    for c, a in wanted])}
+        return {c: str(a) for c, a in wanted if (c, str(a)) not in blocked}
