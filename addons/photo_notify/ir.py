@@ -11,3 +11,13 @@ class Cron(metaclass=PoolMeta):
                 ('photo.notification|dispatch', "Send Notifications"),
                 ('photo.booking|lapse_requests', "Lapse Waiting Requests"),
                 ])
+
+
+class Rule(metaclass=PoolMeta):
+    __name__ = 'ir.rule'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._user_rule_models |= {
+            'photo.notification', 'photo.notification.preference'}

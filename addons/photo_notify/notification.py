@@ -89,6 +89,16 @@ def channel_classes():
     return {c.name: c for c in [EmailChannel, TelegramChannel, SmsChannel]}
 
 
+def forget(model, ids):
+    "Drop what this transaction read of records ids, updated by SQL."
+    transaction = Transaction()
+    transaction.counter += 1  # the records' own caches
+    for cache in transaction.cache.values():
+        if model.__name__ in cache:
+            for id_ in ids:
+                cache[model.__name__].pop(id_, None)
+
+
 class Notification(ModelSQL, ModelView):
     "Notification"
     __name__ = 'photo.notification'
@@ -324,6 +334,7 @@ class Notification(ModelSQL, ModelView):
                     [table.state, table.lease_until, table.attempts],
                     ['sending', now + LEASE, table.attempts + 1],
                     where=table.id.in_(ids)))
+            forget(cls, ids)
         return ids
 
     @classmethod
