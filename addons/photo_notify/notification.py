@@ -5,6 +5,8 @@ import logging
 import random
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from sql import Null
+
 import trytond.config as config
 from trytond import backend
 from trytond.i18n import gettext
@@ -61,8 +63,6 @@ STATES = [
     ('discarded', "Discarded"),
     ('withdrawn', "Withdrawn"),
     ]
-# A claimed row whose worker died is claimed again after this.
-LEASE = dt.timedelta(minutes=5)
 templates = Environment(
     loader=PackageLoader('trytond.modules.photo_notify', 'templates'),
     autoescape=select_autoescape())
@@ -124,6 +124,8 @@ class Notification(ModelSQL, ModelView):
         sort=False)
     scheduled_at = fields.DateTime("Due", required=True, readonly=True)
     lease_until = fields.DateTime("Claimed Until", readonly=True)
+    in_flight = fields.DateTime("Sending Since", readonly=True,
+        help="Set while the message is handed to its channel.")
     attempts = fields.Integer("Attempts", readonly=True)
     last_error = fields.Text("Last Error", readonly=True)
     sent_at = fields.DateTime("Sent", readonly=True)
@@ -309,19 +311,34 @@ class Notification(ModelSQL, ModelView):
     @classmethod
     def claim(cls, size=100, now=None):
         """Claim up to size due notifications for this worker: they are
-        'sending' until sent or until the lease ends (a worker that died
-        leaves them to the next). PostgreSQL: rows locked by another
-        worker's claim are skipped; SQLite: claims are serialised by its
-        write lock. Returns the claimed ids."""
+        'sending' until sent or until the lease ends. A worker that died
+        leaves them to the next, except the one it was handing to a
+        channel: resent if the channel makes a resend harmless (e-mail:
+        the same Message-ID), else a dead letter whose outcome is unknown
+        (at most once: no second SMS or Telegram message).
+        PostgreSQL: rows locked by another worker's claim are skipped;
+        SQLite: claims are serialised by its write lock. Returns the ids."""
         now = now or utc_now()
         transaction = Transaction()
         database = transaction.database
         table = cls.__table__()
         cursor = transaction.connection.cursor()
         serialise_writes()
+        expired = (table.state == 'sending') & (table.lease_until <= now)
+        cursor.execute(*table.select(table.id,
+                where=expired & (table.in_flight != Null)
+                & ~table.channel.in_(list(outbox.RESENDABLE))))
+        uncertain = [i for i, in cursor]
+        if uncertain:
+            cursor.execute(*table.update(
+                    [table.state, table.lease_until, table.in_flight,
+                        table.last_error],
+                    ['dead', None, None,
+                        gettext('photo_notify.msg_outcome_unknown')],
+                    where=table.id.in_(uncertain)))
+            forget(cls, uncertain)
         due = (table.scheduled_at <= now) & (
-            (table.state == 'pending')
-            | ((table.state == 'sending') & (table.lease_until <= now)))
+            (table.state == 'pending') | expired)
         query = table.select(table.id, where=due,
             order_by=[table.scheduled_at.asc, table.id.asc], limit=size)
         if database.has_select_for():
@@ -330,9 +347,12 @@ class Notification(ModelSQL, ModelView):
         cursor.execute(*query)
         ids = [i for i, in cursor]
         if ids:
+            lease = dt.timedelta(
+                seconds=config.getint(SECTION, 'lease', default=300))
             cursor.execute(*table.update(
-                    [table.state, table.lease_until, table.attempts],
-                    ['sending', now + LEASE, table.attempts + 1],
+                    [table.state, table.lease_until, table.attempts,
+                        table.in_flight],
+                    ['sending', now + lease, table.attempts + 1, None],
                     where=table.id.in_(ids)))
             forget(cls, ids)
         return ids
@@ -340,9 +360,9 @@ class Notification(ModelSQL, ModelView):
     @classmethod
     def deliver(cls, ids, now=None, commit=None):
         """Render and send the claimed notifications, marking each sent,
-        to retry or dead. commit, when given, is called after each mark:
-        the dispatcher commits there, so a crash resends at most the one
-        message in flight."""
+        to retry or dead. commit, when given, is called before and after
+        each send: the dispatcher commits there, so that a crash leaves at
+        most the one message in flight uncertain."""
         Blocked = Pool().get('photo.notification.blocked')
         classes = channel_classes()
         channels = {}
@@ -358,6 +378,9 @@ class Notification(ModelSQL, ModelView):
                     name = notification.channel
                     if name not in channels:
                         channels[name] = classes[name]()
+                    notification.write([notification], {'in_flight': now_})
+                    if commit:
+                        commit()
                     channels[name].send(message)
                 except RecipientGone as exception:
                     Blocked.block(notification.channel, notification.address,
@@ -392,15 +415,16 @@ class Notification(ModelSQL, ModelView):
 
     def mark_sent(self, now):
         self.write([self], {'state': 'sent', 'sent_at': now,
-                'lease_until': None, 'last_error': None})
+                'lease_until': None, 'in_flight': None, 'last_error': None})
 
     def later(self, exception, when):
         self.write([self], {'state': 'pending', 'scheduled_at': when,
-                'lease_until': None, 'last_error': str(exception)[:1000]})
+                'lease_until': None, 'in_flight': None,
+                'last_error': str(exception)[:1000]})
 
     def give_up(self, exception):
         self.write([self], {'state': 'dead', 'lease_until': None,
-                'last_error': (f'{type(exception).__name__}: {exception}'
+                'in_flight': None, 'last_error': (f'{type(exception).__name__}: {exception}'
                     )[:1000]})
 
     @classmethod

@@ -29,6 +29,10 @@ RECIPIENTS = {
 # Told whatever the person chose for reminders: the rest are reminders and
 # invitations, which carry List-Unsubscribe.
 NON_TRANSACTIONAL = frozenset({'reminder', 'review_invitation'})
+# Channels where a message sent twice shows once: a mail keeps its
+# Message-ID, which mailboxes deduplicate. Elsewhere a message whose
+# send was interrupted is not sent again (at most once).
+RESENDABLE = frozenset({'email'})
 
 
 def booking_event(from_state, to_state, cancelled_by=None, moved=False):

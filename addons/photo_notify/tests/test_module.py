@@ -408,6 +408,32 @@ class PhotoNotifyTestCase(
         again = Notification.claim(100, now=now + dt.timedelta(minutes=6))
         self.assertEqual(set(again), set(first) | set(rest))
 
+    @with_transaction()
+    def test_worker_died_while_sending(self):
+        """A mail in flight when its worker died is sent again (same
+        Message-ID); a Telegram message is not: its outcome is unknown"""
+        pool = Pool()
+        Notification = pool.get('photo.notification')
+        Preference = pool.get('photo.notification.preference')
+        world = create_world()
+        users = staff(world)
+        Preference.create([{'user': users.photographers[0].id,
+                    'channel': 'telegram', 'address': '555'}])
+        booking = self.book(world, local(world.studio, tomorrow(3), 11))
+        now = utc_now()
+        claimed = Notification.claim(100, now=now)
+        mail, = self.rows(booking, event='confirmed', recipient='client')
+        chat, = self.rows(booking, event='confirmed',
+            recipient='photographer')
+        self.assertEqual(set(claimed), {mail.id, chat.id})
+        Notification.write([mail, chat], {'in_flight': now})
+
+        again = Notification.claim(100, now=now + dt.timedelta(minutes=6))
+
+        self.assertEqual(again, [mail.id])
+        self.assertEqual(chat.state, 'dead')
+        self.assertIn('may have been delivered', chat.last_error)
+
     # --- requests that wait -----------------------------------------------
 
     @with_transaction()
