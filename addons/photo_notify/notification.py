@@ -3,6 +3,7 @@ event, sent by the dispatcher, retried, or left as a dead letter."""
 import datetime as dt
 import logging
 import random
+import time
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sql import Null
@@ -13,7 +14,6 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.booking import (
@@ -87,6 +87,16 @@ def channel_classes():
     from .channel_sms import SmsChannel
     from .channel_telegram import TelegramChannel
     return {c.name: c for c in [EmailChannel, TelegramChannel, SmsChannel]}
+
+
+def relax_commits(transaction):
+    """Let the dispatcher's marks commit without waiting for the disk
+    (PostgreSQL's synchronous_commit, for this transaction only): a
+    worker that dies loses none of them; a database server that crashes
+    may lose the last few, whose messages are then sent again."""
+    if backend.name == 'postgresql':
+        transaction.connection.cursor().execute(
+            'SET LOCAL synchronous_commit TO OFF')
 
 
 def forget(model, ids):
@@ -358,93 +368,148 @@ class Notification(ModelSQL, ModelView):
         return ids
 
     @classmethod
-    def deliver(cls, ids, now=None, commit=None):
+    def deliver(cls, ids, now=None, commit=None, channels=None):
         """Render and send the claimed notifications, marking each sent,
-        to retry or dead. commit, when given, is called before and after
-        each send: the dispatcher commits there, so that a crash leaves at
-        most the one message in flight uncertain."""
-        Blocked = Pool().get('photo.notification.blocked')
+        to retry or dead. The batch is rendered first, its records read
+        together; marks are plain UPDATEs. commit, when given, is called
+        after each mark (and before a send that must not be repeated): the
+        dispatcher commits there, so that a crash leaves at most the one
+        message in flight uncertain. channels: {name: Channel} kept open by
+        the caller across batches (else opened and closed here).
+        Returns how many were sent."""
         classes = channel_classes()
-        channels = {}
-        policy = retry_policy()
+        own_channels = channels is None
+        channels = {} if own_channels else channels
         sent = 0
+        rendered = []
+        for notification in cls.browse(ids):
+            if notification.state != 'sending':
+                continue
+            try:
+                rendered.append((notification, notification.render()))
+            except backend.DatabaseOperationalError:
+                raise
+            except Exception as exception:
+                # A template or data error: this row only, never the
+                # batch; managers see it in the dead letters.
+                logger.warning("notification %s not rendered",
+                    notification.key, exc_info=True)
+                rendered.append((notification, exception))
         try:
-            for notification in cls.browse(ids):
-                if notification.state != 'sending':
-                    continue
-                now_ = now or utc_now()
-                try:
-                    message = notification.render()
-                    name = notification.channel
-                    if name not in channels:
-                        channels[name] = classes[name]()
-                    notification.write([notification], {'in_flight': now_})
-                    if commit:
-                        commit()
-                    channels[name].send(message)
-                except RecipientGone as exception:
-                    Blocked.block(notification.channel, notification.address,
-                        str(exception))
-                    notification.give_up(exception)
-                except ChannelError as exception:
-                    when = None
-                    if isinstance(exception, TemporaryFailure):
-                        when = outbox.next_attempt(
-                            now_, notification.attempts, policy, random)
-                    if when:
-                        notification.later(exception, when)
-                    else:
-                        notification.give_up(exception)
-                except Exception as exception:
-                    # A template or data error: this row only, never the
-                    # batch; managers see it in the dead letters.
-                    if isinstance(exception, backend.DatabaseOperationalError):
-                        raise
-                    logger.warning("notification %s failed", notification.key,
-                        exc_info=True)
-                    notification.give_up(exception)
-                else:
-                    notification.mark_sent(now_)
-                    sent += 1
+            for notification, message in rendered:
+                outcome = cls._send(notification, message, channels, classes,
+                    now or utc_now(), commit)
+                sent += outcome == 'sent'
                 if commit:
                     commit()
         finally:
-            for channel in channels.values():
-                channel.close()
+            if own_channels:
+                for channel in channels.values():
+                    channel.close()
         return sent
 
-    def mark_sent(self, now):
-        self.write([self], {'state': 'sent', 'sent_at': now,
-                'lease_until': None, 'in_flight': None, 'last_error': None})
+    @classmethod
+    def _send(cls, notification, message, channels, classes, now, commit):
+        "Send one rendered message and mark its row; returns its state."
+        Blocked = Pool().get('photo.notification.blocked')
+        name = notification.channel
+        try:
+            if isinstance(message, Exception):
+                raise message
+            if name not in channels:
+                channels[name] = classes[name]()
+            if name not in outbox.RESENDABLE:
+                cls._mark([notification.id], in_flight=now)
+                if commit:
+                    commit()
+            channels[name].send(message)
+        except RecipientGone as exception:
+            Blocked.block(name, notification.address, str(exception))
+            return cls._give_up(notification, exception)
+        except ChannelError as exception:
+            when = None
+            if isinstance(exception, TemporaryFailure):
+                when = outbox.next_attempt(
+                    now, notification.attempts, retry_policy(), random)
+            if not when:
+                return cls._give_up(notification, exception)
+            cls._mark([notification.id], state='pending', scheduled_at=when,
+                lease_until=None, in_flight=None,
+                last_error=str(exception)[:1000])
+            return 'pending'
+        except backend.DatabaseOperationalError:
+            raise
+        except Exception as exception:
+            logger.warning("notification %s failed", notification.key,
+                exc_info=True)
+            return cls._give_up(notification, exception)
+        cls._mark([notification.id], state='sent', sent_at=now,
+            lease_until=None, in_flight=None, last_error=None)
+        return 'sent'
 
-    def later(self, exception, when):
-        self.write([self], {'state': 'pending', 'scheduled_at': when,
-                'lease_until': None, 'in_flight': None,
-                'last_error': str(exception)[:1000]})
+    @classmethod
+    def _give_up(cls, notification, exception):
+        cls._mark([notification.id], state='dead', lease_until=None,
+            in_flight=None, last_error=(
+                f'{type(exception).__name__}: {exception}')[:1000])
+        return 'dead'
 
-    def give_up(self, exception):
-        self.write([self], {'state': 'dead', 'lease_until': None,
-                'in_flight': None, 'last_error': (f'{type(exception).__name__}: {exception}'
-                    )[:1000]})
+    @classmethod
+    def _mark(cls, ids, **values):
+        """Write values on rows ids in a plain UPDATE: the dispatcher's hot
+        path, its values made here, never from user input."""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        values.update(write_uid=Transaction().user, write_date=utc_now())
+        cursor.execute(*table.update(
+                [getattr(table, name) for name in values],
+                list(values.values()), where=table.id.in_(ids)))
+        forget(cls, ids)
 
     @classmethod
     def dispatch(cls, size=None):
         """Cron and queue task: send what is due, batch after batch, each
         claim committed before its sends and each mark right after its
         send, so that workers share the rows and a killed one loses
-        nothing (see README: at-least-once)."""
+        nothing (see README: delivery guarantees)."""
         size = size or config.getint(SECTION, 'batch', default=100)
         transaction = Transaction()
+        channels = {}
         total = 0
-        while True:
-            with transaction.new_transaction():
-                ids = Pool().get(cls.__name__).claim(size)
-            if not ids:
-                return total
-            for sub_ids in grouped_slice(ids, 20):
-                with transaction.new_transaction() as sending:
-                    total += Pool().get(cls.__name__).deliver(
-                        list(sub_ids), commit=sending.commit)
+        try:
+            while True:
+                ids = cls._claim_retrying(size)
+                if not ids:
+                    return total
+                try:
+                    with transaction.new_transaction() as sending:
+                        def commit():
+                            sending.commit()
+                            relax_commits(sending)
+                        relax_commits(sending)
+                        total += Pool().get(cls.__name__).deliver(
+                            ids, commit=commit, channels=channels)
+                except backend.DatabaseOperationalError:
+                    # Rows not marked yet are claimed again after their
+                    # lease; the next batch goes on.
+                    logger.warning("batch interrupted", exc_info=True)
+        finally:
+            for channel in channels.values():
+                channel.close()
+
+    @classmethod
+    def _claim_retrying(cls, size):
+        """claim in a transaction of its own, committed: run again when it
+        lost a race to another worker (PostgreSQL's repeatable read)."""
+        retries = config.getint('database', 'retry')
+        for count in range(retries + 1):
+            try:
+                with Transaction().new_transaction():
+                    return Pool().get(cls.__name__).claim(size)
+            except backend.DatabaseOperationalError:
+                if count == retries:
+                    raise
+                time.sleep(random.uniform(0, 0.05 * (count + 1)))
 
     # --- rendering --------------------------------------------------------
 
