@@ -19,8 +19,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 MODULES = [
-    'photo_booking', 'photo_crm', 'photo_payment', 'photo_telegram',
-    'photo_chat']
+    'photo_booking', 'photo_portal', 'photo_crm', 'photo_payment',
+    'photo_telegram', 'photo_chat']
 ACTIVE = ('hold', 'requested', 'confirmed')
 DB = 'demo'
 
