@@ -330,7 +330,7 @@ class PortalTestCase(RouteTestCase):
         html = client.get('/studios?lang=en').get_data(as_text=True)
         self.assertIn('href="tel:+74951204567"', html)
         self.assertIn('Three halls by the metro.', html)
-        self.assertRegex(html, r'Opening hours: Mo–Su \d\d:\d\d–\d\d:\d\d')
+        self.assertRegex(html, r'Opening hours: Mon–Sun \d\d:\d\d–\d\d:\d\d')
         self.assertIn(f'/media/studio/{self.studio}?w=320 320w', html)
         self.assertIn(f'/media/room/{room_id}?w=160 160w', html)
         for path, width in [
