@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import trytond.config as config
+from trytond.pool import Pool
 from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
 from trytond.sendmail import send_message_transactional
 from trytond.transaction import Transaction
@@ -31,15 +32,16 @@ GUEST_PARTY = "[web guest]"
 # --- small helpers -----------------------------------------------------------
 
 def money(amount, currency):
+    """amount in currency as the visitor's language writes it (ir.lang):
+    '5 000 ₽' in Russian, '₽5,000' in English; whole amounts without
+    their decimals."""
     if amount is None:
         return ''
-    amount = Decimal(amount).quantize(Decimal('0.01'))
-    text = f'{amount:,.2f}'.replace(',', '\u202f')
-    if text.endswith('.00'):
-        text = text[:-3]
-    elif page_language() == 'ru':
-        text = text.replace('.', ',')
-    return f'{text} {currency.symbol or currency.code}'
+    amount = Decimal(amount)
+    rounded = amount.quantize(Decimal(1).scaleb(-currency.digits))
+    digits = 0 if rounded == rounded.to_integral_value() else None
+    return Pool().get('ir.lang').get().currency(
+        amount, currency, digits=digits, grouping=True)
 
 
 def page_language():

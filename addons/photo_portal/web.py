@@ -109,21 +109,19 @@ def weekday_names():
     return [lang.strftime(dt.date(2001, 1, day), '%a') for day in range(1, 8)]
 
 
-def format_number(value, lang, digits=None):
-    """value as lang writes it: '4,6' in Russian, '4.6' in English; with
-    digits, rounded to as many decimals, else without trailing zeros."""
+def format_number(value, digits=None):
+    """value as the transaction's language writes it (ir.lang): '4,6' in
+    Russian, '4.6' in English; with digits, rounded to as many decimals,
+    else without trailing zeros."""
     value = Decimal(str(value))
     if digits is None:
-        text = f'{value.normalize():f}'
-    else:
-        text = f'{value.quantize(Decimal(1).scaleb(-digits)):f}'
-    return text.replace('.', ',') if lang == 'ru' else text
+        value = value.normalize()
+        digits = max(-value.as_tuple().exponent, 0)
+    return Pool().get('ir.lang').get().format_number(value, digits)
 
 
-@jinja2.pass_context
-def number_filter(context, value, digits=None):
-    return '' if value is None else format_number(
-        value, context.get('lang'), digits)
+def number_filter(value, digits=None):
+    return '' if value is None else format_number(value, digits)
 
 
 env.filters['number'] = number_filter

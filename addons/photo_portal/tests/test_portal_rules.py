@@ -1,4 +1,4 @@
-"The portal's plain rules: opening hours, numbers, zone names, pictures."
+"The portal's plain rules: opening hours, zone names, pictures."
 import datetime as dt
 import io
 import unittest
@@ -8,7 +8,6 @@ from PIL import Image
 from trytond.modules.photo_booking import media
 from trytond.modules.photo_portal.pages import opening_hours_text
 from trytond.modules.photo_portal.translation import translations, zone_name
-from trytond.modules.photo_portal.web import format_number
 
 T = dt.time
 
@@ -35,14 +34,6 @@ class PortalRulesTestCase(unittest.TestCase):
         self.assertEqual(opening_hours_text(hours, en),
             'Mon 09:00–13:00, 14:00–18:00; Wed–Thu 09:00–18:00')
         self.assertEqual(opening_hours_text([], en), '')
-
-    def test_numbers_per_language(self):
-        "Russian writes a decimal comma"
-        self.assertEqual(format_number(4.6, 'ru', 2), '4,60')
-        self.assertEqual(format_number(632.24, 'ru', 1), '632,2')
-        self.assertEqual(format_number(632.24, 'en', 1), '632.2')
-        self.assertEqual(format_number(24.0, 'ru'), '24')
-        self.assertEqual(format_number('12.50', 'ru'), '12,5')
 
     def test_zone_names(self):
         "Zones by the name people use, the city for the others"

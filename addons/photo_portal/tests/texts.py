@@ -9,18 +9,15 @@ test_*):
 """
 import importlib
 import os
-import re
 
 import polib
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 
+from trytond.modules.photo_booking.tests.translation import (
+    catalogue_problems)
 from trytond.modules.photo_portal.translation import (
     BABEL_KEYWORDS, DOMAIN)
-
-# Named values and literal percent signs: a translation with others would
-# fail when formatted, or show a stray sign.
-PLACEHOLDER = re.compile(r'%\(\w+\)\w|%%')
 
 
 def page_texts(module_dir):
@@ -42,17 +39,8 @@ def page_text_problems(module_dir, language):
     catalogue = polib.pofile(os.path.join(
             module_dir, 'locale', language, 'LC_MESSAGES', DOMAIN + '.po'))
     entries = {e.msgid: e for e in catalogue if not e.obsolete}
-    problems = []
-    for text in sorted(page_texts(module_dir)):
-        entry = entries.get(text)
-        if not entry or not entry.msgstr:
-            problems.append((text, "not translated"))
-        elif 'fuzzy' in entry.flags:
-            problems.append((text, "fuzzy"))
-        elif (sorted(PLACEHOLDER.findall(entry.msgstr))
-                != sorted(PLACEHOLDER.findall(text))):
-            problems.append((text, "placeholders differ"))
-    return problems
+    return catalogue_problems(
+        entries, {text: (text, text) for text in page_texts(module_dir)})
 
 
 class PageTextsTestMixin:
