@@ -359,7 +359,7 @@ class PaymentPortalTestCase(RouteTestCase):
             run_queued()
             transaction.commit()
         cabinet = client.get('/account').get_data(as_text=True)
-        self.assertIn('Refund <strong>500 RUB</strong>', cabinet)
+        self.assertIn('Refund <strong>RUB500</strong>', cabinet)
         self.assertIn('Completed', cabinet)
 
     def test_no_prepayment_keeps_the_flow(self):
