@@ -51,8 +51,9 @@ def with_suite_depends(modules):
 
 def module_hash(modules=(MODULE,)):
     """Digest of what an install of modules depends on: trytond, and of
-    each module of the suite installed with them the manifest, the XML and
-    the files declaring models (the [register] sections)."""
+    each module of the suite installed with them the manifest, the XML, the
+    Tryton translations and the files declaring models (the [register]
+    sections)."""
     from importlib.metadata import version
     digest = hashlib.sha1(version('trytond').encode())
     for module in with_suite_depends(modules):
@@ -65,7 +66,8 @@ def module_hash(modules=(MODULE,)):
                     files |= {f'{name.split(".")[0]}.py'
                         for name in value.split()}
         files |= {os.path.relpath(p, root)
-            for pattern in ('*.xml', 'view/*.xml')
+            for pattern in ('*.xml', 'view/*.xml', 'locale/*.po',
+                'locale/override/*.po')
             for p in glob.glob(os.path.join(root, pattern))}
         for name in sorted(files):
             digest.update(f'{module}/{name}'.encode())
@@ -187,7 +189,9 @@ class TrytonDB:
                 os.path.join(VENV_BIN, 'trytond-admin'),
                 '-c', self.config_file, '-d', self.name,
                 '-u', *self.modules, '--activate-dependencies',
-                '--email', 'admin@example.com'],
+                # Russian loaded, as the demo does: model texts, month and
+                # day names in Russian (the portal's default language)
+                '-l', 'ru', '--email', 'admin@example.com'],
             check=True, env=env, stdout=subprocess.DEVNULL)
         os.remove(passfile)
         if self.backend == 'postgresql':

@@ -239,6 +239,7 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin, Workflow,
         'web.user', "Web User", ondelete='SET NULL', readonly=True)
     state = fields.Selection(
         STATES, "State", readonly=True, required=True, sort=False)
+    state_string = state.translated('state')
     hold_expires = fields.DateTime(
         "Hold Expires", readonly=True,
         states={'invisible': Eval('state') != 'hold'})

@@ -32,15 +32,14 @@ from trytond.wsgi import app
 from trytond.modules.photo_booking.common import utc_now
 from trytond.modules.photo_portal.book import (
     ON_LOCATION, booking_view, hold_or_404)
-from trytond.modules.photo_portal.i18n import add_texts
 from trytond.modules.photo_portal.pages import (
     booking_by_token, check_rate, money, when)
 from trytond.modules.photo_portal.pwa import static_response
+from trytond.modules.photo_portal.translation import N_
 from trytond.modules.photo_portal.web import (
     local_time, redirect_to, render, route)
 
 from . import providers
-from .portal_i18n import TEXTS
 
 logger = logging.getLogger(__name__)
 
@@ -55,27 +54,25 @@ CODE_LENGTH = 64
 CODE_LIMIT = '20/600'  # codes tried per address ([photo_booking] rate_limit_code)
 STATE_WORDS = {
     'payment': {
-        'pending': "Awaiting payment",
-        'succeeded': "Received",
-        'failed': "Failed",
-        'cancelled': "Cancelled",
-        'refunded': "Refunded",
+        'pending': N_("Awaiting payment"),
+        'succeeded': N_("Received"),
+        'failed': N_("Failed"),
+        'cancelled': N_("Cancelled"),
+        'refunded': N_("Refunded"),
         },
     'refund': {
-        'pending': "In progress",
-        'succeeded': "Completed",
-        'failed': "Refused",
-        'cancelled': "Withdrawn",
+        'pending': N_("In progress"),
+        'succeeded': N_("Completed"),
+        'failed': N_("Refused"),
+        'cancelled': N_("Withdrawn"),
         },
     }
 PAYMENT_MODES = {
-    'full_prepayment': "Full prepayment",
-    'partial_prepayment': "Partial prepayment",
-    'full_payment': "Full payment",
+    'full_prepayment': N_("Full prepayment"),
+    'partial_prepayment': N_("Partial prepayment"),
+    'full_payment': N_("Full payment"),
     }
 
-for _lang, _texts in TEXTS.items():
-    add_texts(_lang, _texts)
 _checked = {}   # (database, payment id) -> time.monotonic() of last read
 
 

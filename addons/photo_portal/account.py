@@ -87,8 +87,8 @@ def verify(visit, pool):
     token = visit.request.args.get('token') or ''
     users = User.validate_email_token([token]) if token else []
     if not users:
-        raise BadInput(visit.gettext(
-                "This link is not valid or has already been used."))
+        _ = visit.gettext
+        raise BadInput(_("This link is not valid or has already been used."))
     for user in users:
         attach_guest_bookings(pool, user)
     # Not logged in by the link: one forwarded by its owner would open

@@ -11,7 +11,7 @@ from trytond.modules.photo_booking.exceptions import SlotTakenError
 from .book import (
     Unavailable, booking_query, booking_view, parse_start, picker,
     validate_contact)
-from .i18n import LANGUAGES
+from .translation import LANGUAGES
 from .pages import GUEST_PARTY, booking_by_token, form_int, money, require_user
 from .web import BadInput, redirect_to, render, route
 
@@ -47,8 +47,8 @@ def cancel(visit, pool, token):
     require_user(visit)
     booking = booking_by_token(pool, token, visit.user)
     if booking.state not in ACTIVE_STATES:
-        raise BadInput(visit.gettext("This booking can no longer be "
-                "cancelled."))
+        _ = visit.gettext
+        raise BadInput(_("This booking can no longer be cancelled."))
     quote = booking.quote_cancellation(by='client')
     return render(visit, 'cancel.html', booking=booking_view(booking),
         fee=money(quote.fee, booking.currency), has_fee=bool(quote.fee),
@@ -75,8 +75,8 @@ def reschedule(visit, pool, token):
     require_user(visit)
     booking = booking_by_token(pool, token, visit.user)
     if booking.state not in ACTIVE_STATES:
-        raise BadInput(visit.gettext(
-                "This booking can no longer be rescheduled."))
+        _ = visit.gettext
+        raise BadInput(_("This booking can no longer be rescheduled."))
     return render(visit, 'reschedule.html', booking=booking_view(booking),
         picker=picker(pool, visit, booking.service, booking.studio,
             [booking.photographer], exclude=[booking],

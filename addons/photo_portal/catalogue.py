@@ -81,8 +81,8 @@ def media(visit, pool, kind, record_id):
             _media_cache[key] = media_rules.resized(data, width)
         body, mimetype = _media_cache[key]
     else:
-        raise BadInput(visit.gettext("This page does not exist."),
-            HTTPStatus.NOT_FOUND)
+        _ = visit.gettext
+        raise BadInput(_("This page does not exist."), HTTPStatus.NOT_FOUND)
     response = Response(body, mimetype=mimetype)
     response.headers['Cache-Control'] = 'public, max-age=3600'
     return response

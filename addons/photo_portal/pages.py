@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import trytond.config as config
+from trytond.pool import Pool
 from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
 from trytond.sendmail import send_message_transactional
 from trytond.transaction import Transaction
@@ -19,9 +20,10 @@ from trytond.modules.photo_booking import media as media_rules
 from trytond.modules.photo_booking.security import is_id, retry_after
 
 from . import security
-from .i18n import weekday_names, zone_name
+from .translation import translations, zone_name
 from .web import (
-    DEFAULT_LANGUAGE, BadInput, env, local_time, portal_database)
+    DEFAULT_LANGUAGE, BadInput, env, local_time, portal_database,
+    weekday_names)
 
 env.globals['media_widths'] = media_rules.WIDTHS
 GUEST_PARTY = "[web guest]"
@@ -30,15 +32,16 @@ GUEST_PARTY = "[web guest]"
 # --- small helpers -----------------------------------------------------------
 
 def money(amount, currency):
+    """amount in currency as the visitor's language writes it (ir.lang):
+    '5 000 ₽' in Russian, '₽5,000' in English; whole amounts without
+    their decimals."""
     if amount is None:
         return ''
-    amount = Decimal(amount).quantize(Decimal('0.01'))
-    text = f'{amount:,.2f}'.replace(',', '\u202f')
-    if text.endswith('.00'):
-        text = text[:-3]
-    elif page_language() == 'ru':
-        text = text.replace('.', ',')
-    return f'{text} {currency.symbol or currency.code}'
+    amount = Decimal(amount)
+    rounded = amount.quantize(Decimal(1).scaleb(-currency.digits))
+    digits = 0 if rounded == rounded.to_integral_value() else None
+    return Pool().get('ir.lang').get().currency(
+        amount, currency, digits=digits, grouping=True)
 
 
 def page_language():
@@ -46,10 +49,15 @@ def page_language():
     return Transaction().context.get('language') or DEFAULT_LANGUAGE
 
 
+def page_texts():
+    "The portal's texts in the visitor's language."
+    return translations(page_language())
+
+
 def when(moment, tz_name, fmt='%d.%m.%Y %H:%M'):
     "A stored naive-UTC datetime shown in the studio's time zone, named."
     local = local_time(moment, ZoneInfo(tz_name))
-    return f"{local:{fmt}} ({zone_name(page_language(), tz_name)})"
+    return f"{local:{fmt}} ({zone_name(page_texts(), tz_name)})"
 
 
 def form_int(form, name):
@@ -100,15 +108,15 @@ def check_rate(visit, kind, limit=None):
         verdicts[kind] = retry_after(kind, visit.address,
             limit or security.LIMITS[kind], database=portal_database())
     if verdicts[kind]:
-        raise BadInput(visit.gettext(
-                "Too many attempts. Please wait a few minutes."),
+        _ = visit.gettext
+        raise BadInput(_("Too many attempts. Please wait a few minutes."),
             HTTPStatus.TOO_MANY_REQUESTS, retry_after=verdicts[kind])
 
 
 def check_honeypot(visit):
     if visit.request.form.get('website'):
-        raise BadInput(visit.gettext(
-                "We could not accept this form. Please try again."))
+        _ = visit.gettext
+        raise BadInput(_("We could not accept this form. Please try again."))
 
 
 def opening_hours_text(hours, day_names):
@@ -147,16 +155,15 @@ def studio_view(studio):
         'hours': opening_hours_text(
             [(int(h.weekday), h.start_time, h.end_time)
                 for h in studio.opening_hours],
-            weekday_names(page_language())),
+            weekday_names()),
         }
 
 
 def send_mail(visit, records, to, template, **context):
     "Mail template to to about records (of one model), after the commit."
-    _ = visit.gettext
     message = EmailMessage()
     body = env.get_template(template).render(
-        _=_, lang=visit.lang, base_url=visit.request.host_url.rstrip('/'),
+        texts=visit.texts, lang=visit.lang, base_url=visit.request.host_url.rstrip('/'),
         **context)
     subject, _sep, text = body.partition('\n')
     message['From'] = config.get('email', 'from')

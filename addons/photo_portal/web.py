@@ -27,9 +27,7 @@ from trytond.modules.photo_booking.booking import serialised
 from trytond.modules.photo_booking.security import has_nul
 
 from . import security
-from .i18n import (
-    LANGUAGES, STATE_LABELS, month_name, translator, weekday_names,
-    zone_name)
+from .translation import LANGUAGES, gettext, translations, zone_name
 
 logger = logging.getLogger(__name__)
 
@@ -79,24 +77,51 @@ env = jinja2.Environment(
     loader=jinja2.ChoiceLoader([
             jinja2.FileSystemLoader(TEMPLATES), ModuleTemplates()]),
     autoescape=jinja2.select_autoescape(['html', 'xml']),
-    trim_blocks=True, lstrip_blocks=True)
+    trim_blocks=True, lstrip_blocks=True, extensions=['jinja2.ext.i18n'])
 
 
-def format_number(value, lang, digits=None):
-    """value as lang writes it: '4,6' in Russian, '4.6' in English; with
-    digits, rounded to as many decimals, else without trailing zeros."""
-    value = Decimal(str(value))
-    if digits is None:
-        text = f'{value.normalize():f}'
-    else:
-        text = f'{value.quantize(Decimal(1).scaleb(-digits)):f}'
-    return text.replace('.', ',') if lang == 'ru' else text
+# Templates translate through the catalogue rendered with them (`texts`):
+# _("..."), {% trans %}; values are escaped, as jinja2's newstyle gettext does.
+@jinja2.pass_context
+def _template_gettext(context, message):
+    return context['texts'].gettext(message)
 
 
 @jinja2.pass_context
-def number_filter(context, value, digits=None):
-    return '' if value is None else format_number(
-        value, context.get('lang'), digits)
+def _template_ngettext(context, singular, plural, n):
+    return context['texts'].ngettext(singular, plural, n)
+
+
+env.install_gettext_callables(
+    _template_gettext, _template_ngettext, newstyle=True)
+
+
+def month_name(month):
+    "The name of month (1-12) in the transaction's language (ir.lang)."
+    lang = Pool().get('ir.lang').get()
+    return lang.strftime(dt.date(2001, month, 1), '%B')
+
+
+def weekday_names():
+    "The days' short names, Monday first, in the transaction's language."
+    lang = Pool().get('ir.lang').get()
+    # 1 January 2001 was a Monday
+    return [lang.strftime(dt.date(2001, 1, day), '%a') for day in range(1, 8)]
+
+
+def format_number(value, digits=None):
+    """value as the transaction's language writes it (ir.lang): '4,6' in
+    Russian, '4.6' in English; with digits, rounded to as many decimals,
+    else without trailing zeros."""
+    value = Decimal(str(value))
+    if digits is None:
+        value = value.normalize()
+        digits = max(-value.as_tuple().exponent, 0)
+    return Pool().get('ir.lang').get().format_number(value, digits)
+
+
+def number_filter(value, digits=None):
+    return '' if value is None else format_number(value, digits)
 
 
 env.filters['number'] = number_filter
@@ -155,13 +180,27 @@ class Visit:
         self.set_lang = asked if asked in LANGUAGES else None
         lang = self.set_lang or request.cookies.get(LANG_COOKIE)
         self.lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
-        self.gettext = translator(self.lang)
+        # The portal's own texts until the database is known (load_texts)
+        self.texts = translations(self.lang)
         self.session_key = request.cookies.get(USER_COOKIE)
         self.user = None
         self.user_cookie = None  # (value, max_age) to set; '' to remove
         self.extra_cookies = {}  # short-lived, http-only: name -> value
         self.device = request.cookies.get(DEVICE_COOKIE)
         self.new_device = None
+
+    def gettext(self, text, **values):
+        "text in the visitor's language, with its values."
+        return gettext(self.texts, text, **values)
+
+    def load_texts(self, pool):
+        """The texts of every module activated in the database, as their
+        pages and fragments may be shown."""
+        Module = pool.get('ir.module')
+        modules = sorted(m.name for m in Module.search([
+                    ('state', '=', 'activated'),
+                    ]) if m.name != 'photo_portal')
+        self.texts = translations(self.lang, ('photo_portal', *modules))
 
     @property
     def csrf(self):
@@ -231,11 +270,10 @@ def lang_url(request, lang):
 def render(visit, template, status=HTTPStatus.OK, **context):
     request = visit.request
     context.update(
-        _=visit.gettext, lang=visit.lang, csrf=visit.csrf, user=visit.user,
+        texts=visit.texts, lang=visit.lang, csrf=visit.csrf, user=visit.user,
         request=request, lang_url=lambda code: lang_url(request, code),
-        month_name=lambda month: month_name(visit.lang, month),
-        weekday_names=weekday_names(visit.lang), state_labels=STATE_LABELS,
-        zone_name=lambda tz_name: zone_name(visit.lang, tz_name),
+        month_name=month_name, weekday_names=weekday_names,
+        zone_name=lambda tz_name: zone_name(visit.texts, tz_name),
         portal_panels=lambda booking, page: booking.portal_panels(page))
     body = env.get_template(template).render(**context)
     response = Response(body, status=int(status), mimetype='text/html')
@@ -276,6 +314,7 @@ def _on_pool(request, pool, visit, func, kwargs, readonly):
     @serialised
     def run(request, pool):
         with Transaction().set_context(language=visit.lang):
+            visit.load_texts(pool)
             visit.load_user(pool)
             return func(visit, pool, **kwargs)
     try:

@@ -78,7 +78,8 @@ def _create_database(database=DATABASE, modules=(MODULE,)):
     subprocess.run([
             os.path.join(os.path.dirname(sys.executable), 'trytond-admin'),
             '-c', CONFIG, '-d', database, '-u', *modules,
-            '--activate-dependencies', '--email', 'admin@example.com'],
+            '--activate-dependencies', '-l', 'ru',
+            '--email', 'admin@example.com'],
         check=True, env=env, stdout=subprocess.DEVNULL)
 
 

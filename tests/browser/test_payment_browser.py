@@ -79,11 +79,11 @@ def test_pay_on_phone(phone_page, payment_portal, shot, kind):
     try:
         pick_time(page, world)
         expect(page.get_by_text(
-                'К оплате сейчас: 3\u202f000 RUB')).to_be_visible()
+                'К оплате сейчас: 3\xa0000\xa0RUB')).to_be_visible()
         expect(page.get_by_text('предоплата 60 %')).to_be_visible()
         expect(page.get_by_text(re.compile(
-                    'Полная стоимость 5\u202f000 RUB; остаток, '
-                    '2\u202f000 RUB'))).to_be_visible()
+                    'Полная стоимость 5\xa0000\xa0RUB; остаток, '
+                    '2\xa0000\xa0RUB'))).to_be_visible()
         shot(page, '01-details')
         fill_details(page)
         page.get_by_role('button', name='Записаться').click()
@@ -160,15 +160,15 @@ def test_promo_code_lowers_the_amount(phone_page, payment_portal, shot):
         page.get_by_role('button', name='Применить').click()
     assert answer.value.status == 400
     expect(page.locator('#code-error')).to_be_visible()
-    expect(page.get_by_text('К оплате сейчас: 3\u202f000 RUB')).to_be_visible()
+    expect(page.get_by_text('К оплате сейчас: 3\xa0000\xa0RUB')).to_be_visible()
     shot(page, '01-wrong-code')
 
     page.get_by_label('Промокод или код сертификата').fill('spring')
     page.get_by_role('button', name='Применить').click()
 
     expect(page.get_by_text('Код SPRING применён: −10 %')).to_be_visible()
-    expect(page.get_by_text('К оплате сейчас: 2\u202f700 RUB')).to_be_visible()
-    expect(page.locator('.summary .price')).to_have_text('4\u202f500 RUB')
+    expect(page.get_by_text('К оплате сейчас: 2\xa0700\xa0RUB')).to_be_visible()
+    expect(page.locator('.summary .price')).to_have_text('4\xa0500\xa0RUB')
     shot(page, '02-code-applied')
     fill_details(page)
     page.get_by_role('button', name='Записаться').click()
@@ -213,7 +213,7 @@ def test_cabinet_payments_and_refund(
     page.goto(world['url'] + '/account')
     payments = page.locator('section.payments')
     expect(payments.get_by_text('Оплаты и возвраты')).to_be_visible()
-    expect(payments.locator('li.payment')).to_contain_text('3\u202f000 RUB')
+    expect(payments.locator('li.payment')).to_contain_text('3\xa0000\xa0RUB')
     expect(payments.locator('li.payment')).to_contain_text('Получена')
     expect(payments.locator('li.payment')).to_contain_text('YooKassa')
     expect(payments.locator('li.payment')).to_contain_text('(Москва)')
@@ -223,7 +223,7 @@ def test_cabinet_payments_and_refund(
 
     page.get_by_role('link', name='Отменить').click()
     expect(page.get_by_text(
-            'Отмена сейчас стоит 2\u202f500 RUB.')).to_be_visible()
+            'Отмена сейчас стоит 2\xa0500\xa0RUB.')).to_be_visible()
     page.get_by_role('button', name='Да, отменить запись').click()
     expect(page.get_by_text('Запись отменена.')).to_be_visible()
 

@@ -20,7 +20,9 @@ import polib
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 
-PLACEHOLDER = re.compile(r'%\((\w+)\)')
+# Named values and literal percent signs: a translation with others would
+# fail when formatted, or show a stray sign.
+PLACEHOLDER = re.compile(r'%\(\w+\)\w|%%')
 
 
 def messages(module_dir):
@@ -39,19 +41,34 @@ def message_problems(module_dir, language):
     catalogue = polib.pofile(
         os.path.join(module_dir, 'locale', f'{language}.po'))
     entries = {e.msgctxt: e for e in catalogue if not e.obsolete}
+    return catalogue_problems(entries, {
+            xml_id: (f'model:ir.message,text:{xml_id}', text)
+            for xml_id, text in messages(module_dir).items()})
+
+
+def catalogue_problems(entries, texts):
+    """[(name, problem)] of texts ({name: (key of its entry, English
+    text)}) against entries ({key: polib entry}), by name."""
     problems = []
-    for xml_id, text in sorted(messages(module_dir).items()):
-        entry = entries.get(f'model:ir.message,text:{xml_id}')
-        if not entry or not entry.msgstr:
-            problems.append((xml_id, "not translated"))
-        elif 'fuzzy' in entry.flags:
-            problems.append((xml_id, "fuzzy"))
-        elif entry.msgid != text:
-            problems.append((xml_id, "translates another text"))
-        elif (sorted(PLACEHOLDER.findall(entry.msgstr))
-                != sorted(PLACEHOLDER.findall(text))):
-            problems.append((xml_id, "placeholders differ"))
+    for name, (key, text) in sorted(texts.items()):
+        problem = entry_problem(entries.get(key), text)
+        if problem:
+            problems.append((name, problem))
     return problems
+
+
+def entry_problem(entry, text):
+    """What is wrong with the .po entry (a polib one, or None) that should
+    translate text, or None."""
+    if not entry or not entry.msgstr:
+        return "not translated"
+    elif 'fuzzy' in entry.flags:
+        return "fuzzy"
+    elif entry.msgid != text:
+        return "translates another text"
+    elif (sorted(PLACEHOLDER.findall(entry.msgstr))
+            != sorted(PLACEHOLDER.findall(text))):
+        return "placeholders differ"
 
 
 class MessageTranslationTestMixin:

@@ -1,11 +1,13 @@
-"The Russian catalogue translates every message photo_payment raises."
+"""The Russian catalogues translate every message photo_payment raises and every
+text of its portal pages."""
 import unittest
 
 from trytond.modules.photo_booking.tests.translation import (
     MessageTranslationTestMixin)
+from trytond.modules.photo_portal.tests.texts import PageTextsTestMixin
 
 
 class PhotoPaymentTranslationTestCase(
-        MessageTranslationTestMixin, unittest.TestCase):
+        MessageTranslationTestMixin, PageTextsTestMixin, unittest.TestCase):
     "photo_payment's Russian translation"
     module = 'photo_payment'
