@@ -557,6 +557,6 @@ def booking_ics(visit, pool, token):
 
 
 def send_booking_mail(visit, booking):
-    if booking.email:
+    if booking.email and booking.portal_mails_client():
         send_mail(visit, [booking], booking.email, 'mail_booking.txt',
             booking=booking_view(booking))

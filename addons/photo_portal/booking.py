@@ -19,6 +19,12 @@ class Booking(metaclass=PoolMeta):
         activated module, e.g. 'photo_payment/x.html') and its data."""
         return []
 
+    def portal_mails_client(self):
+        """Whether the portal mails the client their booking itself once
+        its details are in (a module that tells clients through their own
+        channels answers False)."""
+        return True
+
     @classmethod
     def portal_cabinet_domain(cls):
         "The domain of a web user's bookings that the cabinet lists."

@@ -35,7 +35,7 @@ class PhotoNotifyTestCase(
         OverBookingMixin, CatalogueTranslationTestMixin, ModuleTestCase):
     "Test photo_notify module"
     module = 'photo_notify'
-    extras = ['photo_payment', 'photo_telegram']
+    extras = ['photo_payment', 'photo_portal', 'photo_telegram']
 
     @classmethod
     def setUpClass(cls):
@@ -51,6 +51,12 @@ class PhotoNotifyTestCase(
                 ('photo_notify', 'telegram_api', cls.telegram.base_url),
                 ]:
             set_config(cls.addClassCleanup, section, key, value)
+
+    @with_transaction()
+    def test_portal_leaves_the_client_mail_to_the_outbox(self):
+        "With notifications on, the portal does not mail a booking itself"
+        Booking = Pool().get('photo.booking')
+        self.assertFalse(Booking().portal_mails_client())
 
     def setUp(self):
         super().setUp()
