@@ -1,8 +1,10 @@
 "Tryton's chat channels, with access by the record's own rules."
 import json
 import logging
+import uuid
 
 from sql import Table
+from sql.functions import CurrentTimestamp
 
 from trytond import backend
 from trytond.pool import Pool, PoolMeta
@@ -35,6 +37,7 @@ class Channel(metaclass=PoolMeta):
         user), and the old table is dropped."""
         pool = Pool()
         Message = pool.get('ir.chat.message')
+        Follower = pool.get('ir.chat.follower')
         Booking = pool.get('photo.booking')
         TableHandler = backend.TableHandler
         if not TableHandler.table_exist('photo_chat_message'):
@@ -45,16 +48,39 @@ class Channel(metaclass=PoolMeta):
                 old.booking, old.author, old.body, old.create_date,
                 order_by=[old.id]))
         rows = cursor.fetchall()
+        channel = cls.__table__()
+        follower = Follower.__table__()
         message = Message.__table__()
         channels = {}
         for booking_id, author, body, create_date in rows:
             booking = Booking(booking_id)
             if booking_id not in channels:
-                channels[booking_id] = cls._get_channel(str(booking)).id
+                # SQL only: the pool is not complete during an update.
+                cursor.execute(*channel.select(channel.id,
+                        where=channel.resource == str(booking)))
+                new = not cursor.fetchone()
+                if new:
+                    cursor.execute(*channel.insert(
+                            [channel.resource, channel.identifier,
+                                channel.create_uid, channel.create_date],
+                            [[str(booking), uuid.uuid4().hex, 0,
+                                    CurrentTimestamp()]]))
+                cursor.execute(*channel.select(channel.id,
+                        where=channel.resource == str(booking)))
+                channels[booking_id], = cursor.fetchone()
+                staff = booking.chat_staff_users()
+                if new and staff:
+                    cursor.execute(*follower.insert(
+                            [follower.channel, follower.user,
+                                follower.create_uid, follower.create_date],
+                            [[channels[booking_id], u.id, 0,
+                                    CurrentTimestamp()]
+                                for u in staff]))
             user, email = None, None
             photographer = booking.photographer
-            if author == 'photographer' and photographer and photographer.user:
-                user = booking.photographer.user.id
+            if (author == 'photographer' and photographer
+                    and photographer.user):
+                user = photographer.user.id
             else:
                 email = (booking.client.email if author == 'client'
                     else photographer and photographer.party.email)
