@@ -35,6 +35,27 @@ class Booking(ChatMixin, metaclass=PoolMeta):
             users.add(self.create_uid)
         return users
 
+    def chat_client_messages(self, after=None):
+        "The conversation as the client sees it: public messages only."
+        Message = Pool().get('ir.chat.message')
+        domain = [
+            ('channel.resource', '=', str(self)),
+            ('audience', '=', 'public'),
+            ]
+        if after is not None:
+            domain.append(('id', '>', after))
+        return Message.search(domain, order=[('id', 'ASC')])
+
+    def chat_client_unread(self):
+        "How many staff messages the client has not seen."
+        Channel = Pool().get('ir.chat.channel')
+        channels = Channel.search([('resource', '=', str(self))])
+        if not channels:
+            return 0
+        channel, = channels
+        return sum(1 for m in self.chat_client_messages(
+                after=channel.client_read or 0) if m.user)
+
     @classmethod
     def get_chat_unread(cls, bookings, name):
         """The current user's unread chat notifications per booking: Tryton

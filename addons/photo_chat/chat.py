@@ -7,6 +7,7 @@ from sql import Table
 from sql.functions import CurrentTimestamp
 
 from trytond import backend
+from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.rpc import RPC
 from trytond.transaction import Transaction, check_access
@@ -16,6 +17,9 @@ logger = logging.getLogger(__name__)
 
 class Channel(metaclass=PoolMeta):
     __name__ = 'ir.chat.channel'
+    client_read = fields.Integer(
+        "Read by Client", readonly=True,
+        help="The last message the client has seen (in the portal).")
 
     @classmethod
     def __setup__(cls):
@@ -145,6 +149,15 @@ class Channel(metaclass=PoolMeta):
         messages = super().get(resource, before=before, after=after)
         cls.mark_read(resource)
         return messages
+
+    @classmethod
+    def mark_client_read(cls, resource, messages):
+        "The client has seen messages of resource's conversation."
+        last = max((m.id for m in messages), default=0)
+        channel = cls._get_channel(resource) if last else None
+        if channel and last > (channel.client_read or 0):
+            channel.client_read = last
+            channel.save()
 
     @classmethod
     def mark_read(cls, resource):
