@@ -2,13 +2,13 @@
 import re
 from http import HTTPStatus
 
-import trytond.config as config
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.tests.tools import (
-    AddressedClient, create_world, local, staff_users, tomorrow)
+    AddressedClient, create_world, local, set_config, staff_users,
+    tomorrow)
 
 CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
 PASSWORD = 'Correct-Horse-7-Battery'
@@ -19,29 +19,14 @@ class ChatPortalTestCase(RouteTestCase):
     module = 'photo_chat'
     extras = ['photo_portal']
 
-    @classmethod
-    def setUpClass(cls):
-        cls._config = {}
+    def setUp(self):
+        super().setUp()
         for key, value in [
                 ('portal_database', DB_NAME),
                 ('redis_url', ''),
                 ('rate_limit_login', '1000/60'),
                 ]:
-            if not config.has_section('photo_booking'):
-                config.add_section('photo_booking')
-            cls._config[key] = config.get('photo_booking', key)
-            config.set('photo_booking', key, value)
-        super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        for key, value in cls._config.items():
-            if value is None:
-                config._config.remove_option('photo_booking', key)
-                config._cache_clear()
-            else:
-                config.set('photo_booking', key, value)
+            set_config(self.addCleanup, 'photo_booking', key, value)
 
     @classmethod
     def setUpDatabase(cls):
