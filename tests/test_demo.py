@@ -356,3 +356,56 @@ def test_upgrade_in_place_from_before_the_portal_split(demo_db, tmp_path):
             "WHERE name = 'Legal Pages'") == [(1,)]
         assert rows("SELECT COUNT(*) FROM ir_action_act_window "
             "WHERE res_model = 'photo.legal.page'") == [(1,)]
+
+
+def test_upgrade_moves_old_chat_messages_into_tryton_chat(demo_db, tmp_path):
+    """A demo database from when photo_chat kept its own photo_chat_message
+    table is upgraded in place: each message joins its booking's
+    conversation (ir.chat) with its date, and the old table and model go."""
+    *_, workdir = demo_db
+    database = tmp_path / f'{DB}.sqlite'
+    database.write_bytes((workdir / f'{DB}.sqlite').read_bytes())
+    (tmp_path / 'trytond.conf').write_text(
+        f'[database]\nuri = sqlite://\npath = {tmp_path}\n')
+    with sqlite3.connect(database) as connection:
+        booking, = connection.execute(
+            "SELECT MIN(id) FROM photo_booking").fetchone()
+        connection.execute(
+            "CREATE TABLE photo_chat_message (id INTEGER PRIMARY KEY, "
+            "booking INTEGER, author VARCHAR, body TEXT, seen BOOLEAN, "
+            "create_date TIMESTAMP, create_uid INTEGER, "
+            "write_date TIMESTAMP, write_uid INTEGER)")
+        connection.execute(
+            "INSERT INTO photo_chat_message "
+            "(id, booking, author, body, seen, create_date) VALUES (1, ?, 'client', 'Можно в 11:30?', 0, "
+            "'2026-01-01 10:00:00'), (2, ?, 'photographer', 'Да', 1, "
+            "'2026-01-01 10:05:00')", (booking, booking))
+        connection.execute(
+            "INSERT INTO ir_model (name, string, module, create_uid, "
+            "create_date) VALUES ('photo.chat.message', 'Chat Message', "
+            "'photo_chat', 0, '2026-01-01 10:00:00')")
+    subprocess.run(
+        [str(VENV_BIN / 'trytond-admin'), '-c', str(tmp_path / 'trytond.conf'),
+            '-d', DB, '-u', 'photo_chat'],
+        env=environ(tmp_path), check=True, capture_output=True, timeout=300)
+    with sqlite3.connect(database) as connection:
+        def rows(query, *args):
+            return connection.execute(query, args).fetchall()
+        assert rows(
+            "SELECT m.content, m.audience, m.create_date, "
+            "m.user IS NOT NULL, m.email IS NOT NULL "
+            "FROM ir_chat_message m JOIN ir_chat_channel c "
+            "ON m.channel = c.id WHERE c.resource = ? ORDER BY m.id",
+            f'photo.booking,{booking}') == [
+            ('Можно в 11:30?', 'public', '2026-01-01 10:00:00', 0, 1),
+            ('Да', 'public', '2026-01-01 10:05:00', 1, 0)]
+        # The photographer follows the conversation, as for a new one.
+        assert rows(
+            "SELECT f.user FROM ir_chat_follower f JOIN ir_chat_channel c "
+            "ON f.channel = c.id WHERE c.resource = ?",
+            f'photo.booking,{booking}') == rows(
+            "SELECT user FROM ir_chat_message WHERE content = 'Да'")
+        assert rows("SELECT name FROM sqlite_master "
+            "WHERE name = 'photo_chat_message'") == []
+        assert rows("SELECT COUNT(*) FROM ir_model "
+            "WHERE name = 'photo.chat.message'") == [(0,)]

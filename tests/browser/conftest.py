@@ -32,7 +32,10 @@ WORKDIR = tempfile.mkdtemp(prefix='photo-portal-')
 DATABASE = 'portal_' + uuid.uuid4().hex[:8]
 # Another database, with photo_payment, for the pay step (payment_portal)
 PAY_DATABASE = 'payportal_' + uuid.uuid4().hex[:8]
+# And one with photo_chat, for the client's conversation (chat_portal)
+CHAT_DATABASE = 'chatportal_' + uuid.uuid4().hex[:8]
 CONFIG = os.path.join(WORKDIR, 'trytond.conf')
+CHAT_PASSWORD = 'Correct-Horse-7-Battery'
 
 
 def _free_port():
@@ -237,6 +240,46 @@ def payment_portal(payment_world):
     previous = config.get('photo_booking', 'portal_database')
     config.set('photo_booking', 'portal_database', PAY_DATABASE)
     yield payment_world
+    config.set('photo_booking', 'portal_database', previous)
+
+
+@pytest.fixture(scope='session')
+def chat_world(portal):
+    """The chat database: a confirmed booking of web user maria@example.com
+    (password CHAT_PASSWORD) with Anna, who is a back-office user."""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    from trytond.modules.photo_booking.tests.tools import (
+        create_world, local, staff_users, tomorrow)
+
+    _create_database(CHAT_DATABASE, ('photo_portal', 'photo_chat'))
+    Pool(CHAT_DATABASE).init()
+    with Transaction().start(CHAT_DATABASE, 0) as transaction:
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        w = create_world()
+        staff = staff_users(w)
+        maria, = pool.get('web.user').create([{
+                    'email': 'maria@example.com', 'password': CHAT_PASSWORD,
+                    'email_valid': True, 'party': w.client.id}])
+        booking = Booking.create_hold(
+            w.service, local(w.studio, tomorrow(), 11), w.client, w.studio)
+        booking.web_user = maria
+        booking.save()
+        Booking.confirm([booking])
+        ids = {'booking': booking.id, 'anna': staff.photographers[0].id}
+        transaction.commit()
+    yield {**portal, **ids, 'database': CHAT_DATABASE}
+
+
+@pytest.fixture
+def chat_portal(chat_world):
+    "The portal serving the chat database during one test."
+    from trytond import config
+    previous = config.get('photo_booking', 'portal_database')
+    config.set('photo_booking', 'portal_database', CHAT_DATABASE)
+    yield chat_world
     config.set('photo_booking', 'portal_database', previous)
 
 
