@@ -23,23 +23,16 @@ from trytond.pool import PoolMeta
 from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
 from trytond.wsgi import app
 
-from trytond.modules.photo_portal.i18n import add_texts
 from trytond.modules.photo_portal.pages import (
     booking_by_token, check_rate, require_user)
 from trytond.modules.photo_portal.pwa import static_response
 from trytond.modules.photo_portal.web import (
     BadInput, local_time, redirect_to, render, route)
 
-from .portal_i18n import TEXTS
-
 STATIC = os.path.join(os.path.dirname(__file__), 'static')
 POLL_MS = 500
 MAX_LENGTH = 4000
 POST_LIMIT = '30/60'  # messages per address and minute
-
-for _lang, _texts in TEXTS.items():
-    add_texts(_lang, _texts)
-
 
 def chat_url(booking):
     return f'/account/booking/{booking.token}/chat'
@@ -61,11 +54,12 @@ class Booking(metaclass=PoolMeta):
 
 def message_view(message, visit, tz):
     "A message as the client's page shows it (text, never HTML)."
+    _ = visit.gettext
     mine = message.user is None and message.email == visit.user.email
     return {
         'id': message.id,
         'mine': mine,
-        'author': visit.gettext("You") if mine else message.author,
+        'author': _("You") if mine else message.author,
         'time': f"{local_time(message.create_date, tz):%d.%m %H:%M}",
         'text': message.content,
         }
@@ -111,14 +105,15 @@ def chat_messages(visit, pool, token):
 
 @route('/account/booking/<token>/chat', methods=['POST'])
 def post_message(visit, pool, token):
+    _ = visit.gettext
     Channel = pool.get('ir.chat.channel')
     booking = my_booking(visit, pool, token)
     check_rate(visit, 'chat', POST_LIMIT)
     text = (visit.request.form.get('text') or '').strip()
     if not text:
-        raise BadInput(visit.gettext("Write a message first."))
+        raise BadInput(_("Write a message first."))
     if len(text) > MAX_LENGTH:
-        raise BadInput(visit.gettext(
+        raise BadInput(_(
                 "A message is at most %(count)s characters.",
                 count=MAX_LENGTH))
     message = Channel.post_from_client(str(booking), visit.user.email, text)
