@@ -20,6 +20,7 @@ from urllib.parse import quote
 from sql.aggregate import Count, Max
 
 import trytond.config as config
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelView, Unique, fields
 from trytond.model.exceptions import AccessError
@@ -86,7 +87,7 @@ class FeedMixin:
         cursor = Transaction().connection.cursor()
         urls = dict.fromkeys((r.id for r in records))
         database = quote(Transaction().database.name)
-        for sub_ids in grouped_slice(visible):
+        for sub_ids in grouped_slice(visible, backend.MAX_QUERY_PARAMS):
             cursor.execute(*table.select(table.id, table.feed_token,
                     where=reduce_ids(table.id, sub_ids)
                     & (table.feed_token != None)))  # noqa: E711
@@ -152,7 +153,8 @@ def _history(bookings):
     log = Log.__table__()
     cursor = Transaction().connection.cursor()
     result = defaultdict(lambda: (0, None))
-    for sub_ids in grouped_slice([b.id for b in bookings]):
+    for sub_ids in grouped_slice(
+            [b.id for b in bookings], backend.MAX_QUERY_PARAMS):
         cursor.execute(*log.select(
                 log.booking, Count(log.id), Max(log.create_date),
                 where=reduce_ids(log.booking, sub_ids),
