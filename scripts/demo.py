@@ -1095,7 +1095,18 @@ class Demo:
             ("pictures", self.pictures),
             ("bookings and reviews", self.bookings),
             ("gift certificates and hour packages", self.prepaid),
+            ("calendar feeds of photographers and rooms", self.feeds),
             ]
+
+    def feeds(self):
+        "A feed URL for every photographer and room without one."
+        created = 0
+        for name in ['photo.photographer', 'photo.studio.room']:
+            Model = self.get(name)
+            records = Model.search([('feed_token', '=', None)])
+            Model.new_feed_url(records)
+            created += len(records)
+        return created
 
 
 def main(argv=None):

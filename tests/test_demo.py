@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 MODULES = [
     'photo_booking', 'photo_portal', 'photo_crm', 'photo_payment',
-    'photo_telegram', 'photo_chat', 'photo_notify']
+    'photo_telegram', 'photo_chat', 'photo_notify',
+    'photo_calendar']
 ACTIVE = ('hold', 'requested', 'confirmed')
 DB = 'demo'
 

@@ -1,0 +1,3 @@
+from . import routes
+
+__all__ = ['routes']

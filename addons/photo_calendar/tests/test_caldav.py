@@ -1,0 +1,227 @@
+"CalDAV two-way sync against a real Radicale server started here."
+import datetime as dt
+import json
+
+from trytond.model.exceptions import AccessError
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+
+from trytond.modules.photo_booking.common import aware, utc_now
+from trytond.modules.photo_booking.tests.database import OverBookingMixin
+from trytond.modules.photo_booking.tests.tools import (
+    as_user, create_world, local, staff_users, tomorrow)
+
+from .radicale_server import PASSWORD, USER, Radicale
+
+
+class CalDAVTestCase(OverBookingMixin, ModuleTestCase):
+    "CalDAV sync with Radicale"
+    module = 'photo_calendar'
+
+    @classmethod
+    def setUpClass(cls):
+        cls.radicale = Radicale()
+        cls.radicale.start()
+        cls.addClassCleanup(cls.radicale.stop)
+        super().setUpClass()
+
+    def world(self, push=False):
+        Calendar = Pool().get('photo.calendar')
+        self.w = create_world()
+        self.anna, = self.w.photographers
+        self.url = self.radicale.new_calendar()
+        self.calendar, = Calendar.create([{
+                    'photographer': self.anna.id, 'name': "Yandex",
+                    'url': self.url, 'username': USER,
+                    'password': PASSWORD, 'push': push}])
+        return self.calendar
+
+    def starts(self, day):
+        "The bookable starts of day, naive UTC."
+        Booking = Pool().get('photo.booking')
+        return [s.start.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            for s in Booking.available_slots(self.w.service, day, day,
+                studio=self.w.studio, photographers=[self.anna])]
+
+    def busy(self):
+        Busy = Pool().get('photo.photographer.busy')
+        return Busy.search([('source', '=', 'caldav')])
+
+    def put(self, uid, day, hour, hours=2, **kwargs):
+        start = aware(local(self.w.studio, day, hour))
+        self.radicale.put_event(self.url, uid, start,
+            start + dt.timedelta(hours=hours), **kwargs)
+
+    @with_transaction()
+    def test_pulled_busy_time_moves_slots(self):
+        """An event added in the calendar takes its slots away; deleted,
+        they come back; free and cancelled events take nothing"""
+        Calendar = Pool().get('photo.calendar')
+        calendar = self.world()
+        day = tomorrow(2)
+        self.put('dentist@phone', day, 11)
+        self.put('free@phone', day, 15, extra='TRANSP:TRANSPARENT')
+        self.put('off@phone', day, 17, extra='STATUS:CANCELLED')
+
+        Calendar.sync([calendar])
+        after_add = self.starts(day)
+        self.radicale.delete_event(self.url, 'dentist@phone')
+        Calendar.sync([calendar])
+        after_delete = self.starts(day)
+
+        self.assertNotIn(local(self.w.studio, day, 11), after_add)
+        self.assertNotIn(local(self.w.studio, day, 12), after_add)
+        for hour in [10, 13, 15, 17]:
+            self.assertIn(local(self.w.studio, day, hour), after_add)
+        self.assertIn(local(self.w.studio, day, 11), after_delete)
+        self.assertEqual([b.external_id.split(':', 1)[1]
+                for b in self.busy()], ['~unknown'])
+        self.assertEqual(calendar.failures, 0)
+        self.assertTrue(calendar.last_sync)
+
+    @with_transaction()
+    def test_bookings_pushed_and_not_pulled_back(self):
+        """A confirmed shoot appears in the calendar, moves with the
+        booking under the same UID and leaves it when cancelled; its own
+        event never comes back as busy time"""
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Calendar = pool.get('photo.calendar')
+        calendar = self.world(push=True)
+        day = tomorrow(2)
+        booking = Booking.create_hold(self.w.service,
+            local(self.w.studio, day, 11), self.w.client, self.w.studio,
+            photographer=self.anna, phone='+79990001122')
+        Booking.submit([booking])
+
+        Booking.push_to_calendars([booking])
+        pushed = self.radicale.events(self.url)
+        Calendar.sync([calendar])
+        pulled = self.busy()
+        Booking.reschedule(booking, local(self.w.studio, day, 14))
+        Booking.push_to_calendars([booking])
+        moved = self.radicale.events(self.url)
+        Booking.cancel([booking])
+        Booking.push_to_calendars([booking])
+        cancelled = self.radicale.events(self.url)
+
+        uid, = pushed
+        self.assertEqual(str(pushed[uid]['summary']),
+            f"Portrait — {self.w.client.rec_name}")
+        self.assertEqual(len(pulled), 1)  # the unknown far end only
+        self.assertEqual(list(moved), [uid])
+        self.assertEqual(moved[uid].decoded('dtstart').astimezone(
+                dt.timezone.utc).replace(tzinfo=None),
+            local(self.w.studio, day, 14))
+        self.assertEqual(cancelled, {})
+
+    @with_transaction()
+    def test_booking_change_queues_push(self):
+        "Confirming a booking queues its push for after the commit"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Queue = pool.get('ir.queue')
+        self.world(push=True)
+        booking = Booking.create_hold(self.w.service,
+            local(self.w.studio, tomorrow(2), 11), self.w.client,
+            self.w.studio, photographer=self.anna)
+
+        Booking.submit([booking])
+
+        queued, = [q.data for q in Queue.search([])
+            if q.data['method'] == 'push_to_calendars']
+        self.assertEqual(list(queued['instances']), [booking.id])
+
+    @with_transaction()
+    def test_failing_calendar_keeps_busy_time_and_warns(self):
+        """A revoked password, then a server that is gone: the busy time of
+        the last good sync still counts, the other slots stay, the
+        photographer and managers are told once, retries back off"""
+        pool = Pool()
+        Calendar = pool.get('photo.calendar')
+        Notification = pool.get('res.notification')
+        calendar = self.world()
+        staff = staff_users(self.w)
+        day = tomorrow(2)
+        self.put('dentist@phone', day, 11)
+        Calendar.sync([calendar])
+        good = calendar.last_sync
+        before = self.starts(day)
+
+        calendar.password = 'revoked'
+        calendar.save()
+        Calendar.sync([calendar])
+        revoked = (calendar.failures, calendar.last_error,
+            calendar.next_sync - calendar.error_at)
+        calendar.url = 'http://127.0.0.1:1/anna/gone/'
+        calendar.save()
+        Calendar.sync([calendar])
+
+        self.assertEqual(revoked[0], 1)
+        self.assertIn("refused", revoked[1])
+        self.assertEqual(revoked[2], dt.timedelta(minutes=5))
+        self.assertEqual(calendar.failures, 2)
+        self.assertIn("cannot be reached", calendar.last_error)
+        self.assertEqual(calendar.next_sync - calendar.error_at,
+            dt.timedelta(minutes=10))
+        self.assertEqual(calendar.last_sync, good)
+        self.assertEqual(self.starts(day), before)
+        self.assertNotIn(local(self.w.studio, day, 11), before)
+        self.assertTrue(before)
+        self.assertEqual(Calendar.search([('failing', '=', True)]),
+            [calendar])
+        notified = Notification.search([('model', '=', 'photo.calendar')])
+        self.assertLessEqual({staff.photographers[0], staff.manager},
+            {n.user for n in notified})
+        self.assertEqual(len(notified), len({n.user for n in notified}))
+        self.assertEqual({json.loads(n.records)[0] for n in notified},
+            {calendar.id})
+
+    @with_transaction()
+    def test_stale_calendar_blocks_only_what_it_does_not_know(self):
+        """A calendar last read long ago still offers the days it read;
+        the days past what it read are not offered"""
+        calendar = self.world()
+        horizon = self.anna.horizon_days
+
+        # Its last good sync was so long ago that it read only 20 days on.
+        calendar.pull(utc_now() - dt.timedelta(days=horizon - 13))
+
+        self.assertTrue(self.starts(tomorrow(5)))
+        self.assertFalse(self.starts(tomorrow(30)))
+
+    @with_transaction()
+    def test_password_never_shown(self):
+        """Nobody reads the password back, nor another photographer's
+        calendars"""
+        pool = Pool()
+        Calendar = pool.get('photo.calendar')
+        calendar = self.world()
+        staff = staff_users(self.w)
+
+        with as_user(staff.manager):
+            shown, = Calendar.read([calendar.id], ['password', 'username'])
+            with self.assertRaises(AccessError):
+                Calendar.read([calendar.id], ['secret'])
+        self.assertIsNone(shown['password'])
+        self.assertEqual(shown['username'], USER)
+
+    @with_transaction()
+    def test_cron_syncs_due_calendars(self):
+        "The cron reads new and due calendars, not those read just now"
+        pool = Pool()
+        Calendar = pool.get('photo.calendar')
+        calendar = self.world()
+        day = tomorrow(2)
+        self.put('dentist@phone', day, 11)
+
+        Calendar.sync_due()
+        first = calendar.last_sync
+        Calendar.sync_due()
+
+        self.assertTrue(first)
+        self.assertEqual(calendar.last_sync, first)
+        self.assertNotIn(local(self.w.studio, day, 11), self.starts(day))
+
+
+del ModuleTestCase
