@@ -413,6 +413,38 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         self.assertDocumented(response, '/holds', 'post')
         self.assertEqual(response.json['error'],
             "The service is busy. Please try again in a moment.")
+        self.assertEqual(response.headers['Retry-After'], '2')
+
+    @unittest.skipUnless(backend.name == 'postgresql', "SQLite has no pool")
+    def test_no_connection(self):
+        """No free connection in the pool: 503 in the client's language
+        within [photo_booking] connection_wait, not a 500 nor a hang"""
+        from psycopg_pool import PoolTimeout
+        set_config(self.addCleanup, 'photo_booking', 'connection_wait', '1')
+        set_config(self.addCleanup, 'database', 'maxconn', '1')
+        connections = backend.Database(self.db_name)._connpool
+        held = []
+        try:
+            while True:  # whatever the pool still has idle
+                held.append(connections.getconn(timeout=0.2))
+        except PoolTimeout:
+            pass
+        try:
+            started = time.monotonic()
+            response = self.get('services')
+            waited = time.monotonic() - started
+        finally:
+            for connection in held:
+                connections.putconn(connection)
+
+        self.assertError(response, HTTPStatus.SERVICE_UNAVAILABLE)
+        self.assertDocumented(response, '/services')
+        self.assertEqual(response.headers['Retry-After'], '2')
+        self.assertGreaterEqual(waited, 1)
+        self.assertLess(waited, 2.5)
+        self.assertEqual(response.json['error'], "Сервис сейчас перегружен. "
+            "Повторите попытку через минуту.")
+        self.assertEqual(response.headers['Content-Language'], 'ru')
 
     def test_taken_slot(self):
         "A taken time is a 409 with the next free ones, and writes nothing"
