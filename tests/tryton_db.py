@@ -36,9 +36,7 @@ def module_hash(modules=(MODULE,)):
     from importlib.metadata import version
     digest = hashlib.sha1(version('trytond').encode())
     for module in modules:
-        root = os.path.join(
-            os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-            'addons', module)
+        root = module_root(module)
         manifest = configparser.ConfigParser()
         manifest.read(os.path.join(root, 'tryton.cfg'))
         files = {'tryton.cfg'}
@@ -55,6 +53,20 @@ def module_hash(modules=(MODULE,)):
             with open(os.path.join(root, name), 'rb') as f:
                 digest.update(f.read())
     return digest.hexdigest()[:12]
+
+
+def module_root(module):
+    """The folder of module: the suite's in addons/, others (bench_floor,
+    linked in by bench.floor) in trytond's modules."""
+    import importlib.util
+    root = os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        'addons', module)
+    if not os.path.isdir(root):
+        trytond, = importlib.util.find_spec(
+            'trytond').submodule_search_locations
+        root = os.path.join(trytond, 'modules', module)
+    return root
 
 
 def new_sqlite_database(path, modules=(MODULE,)):
