@@ -3,15 +3,14 @@ machine's floor (bench.floor), then availability, "any photographer",
 booking, the booking lists and the portal's pages, each figure printed
 with its goal and its ratio to the floor.
 
-    .venv/bin/python -m bench            # full size: about 40 minutes
+    .venv/bin/python -m bench            # full size: about 25 minutes
     .venv/bin/python -m bench --quick    # small sizes: a few minutes, to
                                          # check that everything runs
 """
 import argparse
 
-from bench import (
-    any_photographer, availability, booking, floor, lists, portal)
-from bench.common import QUICK, add_quick_option, progress
+from bench import any_photographer, availability, booking, lists, portal
+from bench.common import QUICK, add_quick_option, measure_floor, progress
 
 
 def main():
@@ -21,10 +20,7 @@ def main():
     if QUICK:
         progress("--quick: small sizes and short runs, figures meaningless")
     progress("== bench.floor ==")
-    machine = floor.measure()
-    progress(f"floor: p50 {machine.p50:.1f} ms, p95 {machine.p95:.1f} ms "
-        f"at 1 client, p95 {machine.p95_concurrent:.1f} ms and "
-        f"{machine.rate:.1f} creates/s at 8")
+    machine = measure_floor()
     progress("== bench.availability ==")
     availability.measure(machine)
     progress("== bench.any_photographer ==")

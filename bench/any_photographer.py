@@ -18,8 +18,8 @@ from unittest import mock
 
 from bench.common import (
     add_quick_option, build_world, copy_bookings, database, http_server,
-    past_bookings, percentile, progress, run_concurrently, sized, summary,
-    team_bookings, verdict)
+    measure_floor, past_bookings, percentile, progress, run_concurrently,
+    sized, summary, team_bookings, verdict)
 
 DAYS = 30
 RUNS = sized(30, 5)
@@ -117,7 +117,7 @@ def main():
     parser.add_argument('--bookings', type=int, default=BOOKINGS)
     add_quick_option(parser)
     args = parser.parse_args()
-    measure(args.photographers, args.bookings)
+    measure(args.photographers, args.bookings, measure_floor())
 
 
 if __name__ == '__main__':

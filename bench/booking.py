@@ -31,11 +31,10 @@ from collections import Counter
 from http import HTTPStatus
 from zoneinfo import ZoneInfo
 
-from bench import floor as floor_bench
 from bench.common import (
     add_quick_option, build_world, copy_clients, database, http_server,
-    percentile, progress, run_concurrently, sized, successes, summary,
-    sustained, verdict)
+    measure_floor, percentile, progress, run_concurrently, sized, successes,
+    summary, sustained, verdict)
 
 PHOTOGRAPHERS = 40
 CLIENTS = sized(50_000, 2_000)
@@ -259,8 +258,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     add_quick_option(parser)
     parser.parse_args()
-    progress("measuring the floor first (bench.floor)")
-    measure(floor_bench.measure())
+    measure(measure_floor())
 
 
 if __name__ == '__main__':

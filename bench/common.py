@@ -64,6 +64,17 @@ class Floor:
     rate: float
 
 
+def measure_floor():
+    "bench.floor's figures, measured now: the first step of every bench."
+    from bench import floor
+    progress("measuring the floor first (bench.floor)")
+    figures = floor.measure()
+    progress(f"floor: p50 {figures.p50:.1f} ms, p95 {figures.p95:.1f} ms "
+        f"at 1 client, p95 {figures.p95_concurrent:.1f} ms and "
+        f"{figures.rate:.1f} creates/s at 8")
+    return figures
+
+
 def verdict(label, figure, goal=None, floor=None, higher=False, unit='ms'):
     """Print label's figure, its goal (met or MISSED) and its ratio to the
     floor's (figure / floor: how many bare creates a request costs, or the

@@ -15,8 +15,8 @@ import datetime as dt
 from bench.availability import PHOTOGRAPHERS, history_bookings
 from bench.common import (
     add_quick_option, build_world, copy_bookings, database, http_server,
-    local_start, percentile, progress, run_concurrently, sized, summary,
-    verdict)
+    local_start, measure_floor, percentile, progress, run_concurrently, sized,
+    summary, verdict)
 
 TOTAL = sized(100_000, 5_000)
 RUNS = sized(100, 10)
@@ -111,7 +111,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     add_quick_option(parser)
     parser.parse_args()
-    measure()
+    measure(measure_floor())
 
 
 if __name__ == '__main__':

@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo
 
 from bench.common import (
     add_quick_option, build_world, copy_bookings, database, http_server,
-    past_bookings, percentile, progress, run_concurrently, sized, summary,
-    team_bookings, verdict)
+    measure_floor, past_bookings, percentile, progress, run_concurrently,
+    sized, summary, team_bookings, verdict)
 
 FREE_DAY_RE = re.compile(r'data-day="([0-9-]+)"')
 SLOT_RE = re.compile(r'name="start" value="([0-9T:-]+)"')
@@ -163,8 +163,9 @@ def main():
         default=PHOTOGRAPHERS)
     add_quick_option(parser)
     args = parser.parse_args()
+    floor = measure_floor()
     for bookings in args.bookings:
-        measure(args.photographers, bookings)
+        measure(args.photographers, bookings, floor)
 
 
 if __name__ == '__main__':
