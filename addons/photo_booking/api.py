@@ -276,7 +276,7 @@ def run_retried(func, request, pool, *args, **kwargs):
     write waits a random growing time first, BUSY_RETRIES times at most,
     before the 503. A wait for a connection that ran out is tried again
     whatever the method (nothing was done without one), connection_wait's
-    TRIES in all."""
+    TRIES in all, the broken connections of the pool replaced first."""
     connection_wait.bound(pool.database_name)
     conflicts = waits = 0
     while True:
@@ -287,6 +287,7 @@ def run_retried(func, request, pool, *args, **kwargs):
                 waits += 1
                 if waits >= connection_wait.TRIES:
                     raise
+                connection_wait.renew(pool.database_name)
             elif (request.method in WRITE_METHODS
                     and conflicts < BUSY_RETRIES):
                 conflicts += 1

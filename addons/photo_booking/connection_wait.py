@@ -5,8 +5,9 @@ trytond's PostgreSQL backend takes its connections from a psycopg_pool
 ConnectionPool of at most `[database] maxconn` per worker process, whose
 getconn waits 30 seconds for one to be free (trytond has no key for it).
 `[photo_booking] connection_wait` bounds a request's wait in all: it is
-shared over TRIES tries, each waiting its share (the pool's timeout), with a
-short random pause in between (`api.run_retried`). After the last, the API
+shared over TRIES tries, each waiting its share (the pool's timeout); before
+the next, the pool's idle connections are tested and the broken ones
+replaced, then a short random pause (`api.run_retried`). After the last, the API
 and the portal answer 503 with Retry-After; the busy message comes from the
 module's own files, as reading it from the database would wait again.
 """
@@ -29,14 +30,29 @@ def wait():
         'photo_booking', 'connection_wait', default=DEFAULT_WAIT)
 
 
+def _pool(database_name):
+    "This process's connection pool of database_name (None on SQLite)."
+    return getattr(backend.Database(database_name), '_connpool', None)
+
+
 def bound(database_name):
     """Set the connection pool of database_name in this process to wait
-    one try's share of connection_wait (SQLite has no pool)."""
-    connections = getattr(backend.Database(database_name), '_connpool', None)
+    one try's share of connection_wait."""
+    connections = _pool(database_name)
     if connections is not None:
         share = wait() / TRIES
         if connections.timeout != share:
             connections.timeout = share
+
+
+def renew(database_name):
+    """Test the pool's idle connections and replace the broken ones (e.g.
+    killed by the server) before the next try: psycopg_pool's getconn
+    waits a growing time (1 s, 2 s, 4 s...) after each broken one it
+    meets, so a few of them use up a try."""
+    connections = _pool(database_name)
+    if connections is not None:
+        connections.check()
 
 
 def ran_out(error):
