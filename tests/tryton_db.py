@@ -4,8 +4,8 @@ benchmarks.
 Everything touching trytond runs in child processes: trytond's config and
 backend are process-wide, and each backend needs its own.
 
-Installing photo_booking takes 30-60 s on PostgreSQL, so the first
-install is kept as a template keyed by the module's model sources (a PostgreSQL
+Installing photo_portal (and photo_booking) takes 30-60 s on PostgreSQL, so
+the first install is kept as a template keyed by the modules' model sources (a PostgreSQL
 template database photo_tmpl_<hash>, an SQLite file in the temp dir) and
 each test database is a fresh, uniquely named copy of it.
 PHOTO_DB_CACHE=0 installs from scratch every time.
@@ -22,23 +22,42 @@ import uuid
 
 PG_URI = os.environ.get(
     'PHOTO_PG_URI', 'postgresql://postgres@127.0.0.1:5432/')
-MODULE = 'photo_booking'
+MODULE = 'photo_portal'
+ADDONS = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'addons')
 VENV_BIN = os.path.dirname(sys.executable)
 USE_CACHE = os.environ.get('PHOTO_DB_CACHE', '1') != '0'
 SQLITE_CACHE = os.path.join(tempfile.gettempdir(), 'photo-db-cache')
 
 
+def _manifest(module):
+    import configparser
+    manifest = configparser.ConfigParser()
+    manifest.read(os.path.join(ADDONS, module, 'tryton.cfg'))
+    return manifest
+
+
+def with_suite_depends(modules):
+    "modules and the modules of this suite they depend on, sorted."
+    found, todo = set(), list(modules)
+    while todo:
+        module = todo.pop()
+        if module in found or not os.path.isdir(os.path.join(ADDONS, module)):
+            continue
+        found.add(module)
+        todo.extend(_manifest(module)['tryton'].get('depends', '').split())
+    return sorted(found)
+
+
 def module_hash(modules=(MODULE,)):
     """Digest of what an install of modules depends on: trytond, and of
-    each module the manifest, the XML and the files declaring models (the
-    [register] sections)."""
-    import configparser
+    each module of the suite installed with them the manifest, the XML and
+    the files declaring models (the [register] sections)."""
     from importlib.metadata import version
     digest = hashlib.sha1(version('trytond').encode())
-    for module in modules:
-        root = module_root(module)
-        manifest = configparser.ConfigParser()
-        manifest.read(os.path.join(root, 'tryton.cfg'))
+    for module in with_suite_depends(modules):
+        root = os.path.join(ADDONS, module)
+        manifest = _manifest(module)
         files = {'tryton.cfg'}
         for section in manifest.sections():
             if section.startswith('register'):
@@ -55,22 +74,8 @@ def module_hash(modules=(MODULE,)):
     return digest.hexdigest()[:12]
 
 
-def module_root(module):
-    """The folder of module: the suite's in addons/, others (bench_floor,
-    linked in by bench.floor) in trytond's modules."""
-    import importlib.util
-    root = os.path.join(
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-        'addons', module)
-    if not os.path.isdir(root):
-        trytond, = importlib.util.find_spec(
-            'trytond').submodule_search_locations
-        root = os.path.join(trytond, 'modules', module)
-    return root
-
-
 def new_sqlite_database(path, modules=(MODULE,)):
-    """The SQLite database file path with modules (photo_booking) activated:
+    """The SQLite database file path with modules (photo_portal) activated:
     a copy of the cached install, made by the first caller of the run."""
     db = TrytonDB('sqlite', modules=modules).create()
     try:
@@ -87,7 +92,7 @@ def _pg(sql, database='postgres'):
 
 
 class TrytonDB:
-    """A database with photo_booking (or module) activated, dropped by
+    """A database with photo_portal (or module) activated, dropped by
     drop()."""
 
     def __init__(self, backend, workdir=None, module=MODULE, modules=None):

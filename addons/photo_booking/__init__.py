@@ -1,3 +1,2 @@
 # Importing routes registers the HTTP API on trytond's WSGI application.
 from . import routes  # noqa: F401
-from . import portal  # noqa: F401

@@ -27,9 +27,9 @@ from trytond.model.exceptions import ValidationError
 from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction
 
-from . import connection_wait, idempotency, setup_cache, sqlcache
-from . import portal_security as security
+from . import connection_wait, idempotency, security, setup_cache, sqlcache
 from .booking import is_overlap, overlap_messages
+from .common import aware, is_email, naive
 from .exceptions import BookingError, HoldExpiredError, SlotTakenError
 
 logger = logging.getLogger(__name__)
@@ -43,8 +43,6 @@ ALTERNATIVES = 5
 ALTERNATIVES_DAYS = 14
 NEXT_AVAILABLE_CHUNK_DAYS = 31
 PUBLIC_SOURCES = ('web', 'telegram', 'api')
-TOKEN_RE = re.compile(r'[0-9a-f]{32}')
-EMAIL_RE = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
 TEXT_LENGTH = 2000
 NAME_LENGTH = 200
 LIST_LIMIT = 500
@@ -92,9 +90,18 @@ class TooManyRequests(Exception):
         self.retry_after = retry_after
 
 
+# The JSON API's holds, confirmations, cancellations and reschedules;
+# `[photo_booking] rate_limit_<kind>` overrides them.
+LIMITS = {
+    'api_write': '10/60',
+    # Shared with the portal's sign-in form (same kind, same count).
+    'login': '20/600',
+    }
+
+
 def rate_limited(kind):
-    """Refuse a route's request over the address's `kind` limit (see
-    portal_security.LIMITS) with 429 before its transaction starts.
+    """Refuse a route's request over the address's `kind` limit (LIMITS)
+    with 429 before its transaction starts.
 
     Place between @json_api and @with_transaction."""
     def decorator(func):
@@ -102,7 +109,8 @@ def rate_limited(kind):
         def wrapper(request, pool, *args, **kwargs):
             # Counted once per request, not per retried transaction.
             wait = security.retry_after(
-                kind, request.remote_addr or 'unknown', pool.database_name)
+                kind, request.remote_addr or 'unknown', LIMITS[kind],
+                pool.database_name)
             if wait:
                 raise TooManyRequests(wait)
             return func(request, pool, *args, **kwargs)
@@ -491,7 +499,7 @@ class Params:
 
     def email(self, name, required=False):
         value = self.text(name, required=required, length=NAME_LENGTH)
-        if value is not None and not EMAIL_RE.match(value):
+        if value is not None and not is_email(value):
             self._error(name, 'msg_api_invalid_email')
         return value.lower() if value else value
 
@@ -571,15 +579,12 @@ def web_user(pool, request, required=True):
 
 def booking_by_token(pool, token):
     "The booking of a public token, or 404."
-    Booking = pool.get('photo.booking')
-    bookings = []
-    if TOKEN_RE.fullmatch(token):
-        bookings = Booking.search([('token', '=', token)], limit=1, order=[])
-    if not bookings:
+    booking = pool.get('photo.booking').from_token(token)
+    if not booking:
         raise ApiError(
             HTTPStatus.NOT_FOUND,
             gettext('photo_booking.msg_api_booking_not_found'))
-    return bookings[0]
+    return booking
 
 
 def client_party(pool, name, email, phone):
@@ -631,18 +636,6 @@ def client_party(pool, name, email, phone):
 
 
 # --- serialisers ------------------------------------------------------------
-
-def utc(value):
-    return value.replace(tzinfo=dt.timezone.utc)
-
-
-def aware(value):
-    return value if value.tzinfo else utc(value)
-
-
-def naive(value):
-    return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-
 
 def day_start(day, tz):
     "Local midnight of day in tz, as naive UTC."

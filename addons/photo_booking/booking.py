@@ -1,6 +1,7 @@
 "Bookings: the hold → confirmed → done life of a photo shoot."
 import datetime as dt
 import random
+import re
 import uuid
 from collections import defaultdict, namedtuple
 from decimal import Decimal
@@ -30,10 +31,12 @@ from .exceptions import (
     BookingError, BookingValidationError, CancellationError,
     HoldExpiredError, LateCancellationWarning, SlotTakenError,
     UnbookableTimeWarning)
+from .common import ACTIVE_STATES, aware, naive, utc_now
 from .mail import MailMixin
 from .setup_cache import ClearsAnswersCache
 
-ACTIVE_STATES = ('hold', 'requested', 'confirmed')
+# Bookings' public tokens: uuid4().hex.
+TOKEN_RE = re.compile(r'[0-9a-f]{32}')
 STATES = [
     ('hold', "Held"),
     ('requested', "Awaiting Approval"),
@@ -77,19 +80,6 @@ WINDOW_MARGIN = dt.timedelta(days=1)
 CREATE_CHUNK = 50
 # At most this many resources are looked up with an index scan each.
 INDEX_SCANS = 8
-
-
-def utc_now():
-    "The current instant as Tryton stores it: naive UTC."
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-
-
-def aware(value):
-    return value.replace(tzinfo=dt.timezone.utc)
-
-
-def naive(value):
-    return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
 def studio_times(start, end, tzinfo):
@@ -1054,6 +1044,12 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin, Workflow,
         in the API (e.g. their payment), as plain JSON values."""
         return {}
 
+    @classmethod
+    def api_extras_schema(cls):
+        """{key: OpenAPI schema} of what api_extras adds: each module
+        describes its own part of the API's Booking object."""
+        return {}
+
     # --- back office ------------------------------------------------------
 
     @classmethod
@@ -1084,30 +1080,17 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin, Workflow,
                     'photo_booking.msg_booking_hold_released'), now=now)
         return expired
 
-    # --- portal hooks: modules extend the portal by overriding these -----
-
-    def portal_next_url(self, submitted=False):
-        """The portal page where a held booking waits once its details are
-        in (e.g. a payment step), or None: its details page while held, else
-        its own page. submitted: the details were sent just now (the page may
-        then go straight on, e.g. to the gateway)."""
-        return None
-
-    def portal_panels(self, page):
-        """Extra fragments for the portal page ('details' or 'cabinet')
-        showing this booking: dicts with the 'template' to include (from an
-        activated module, e.g. 'photo_payment/x.html') and its data."""
-        return []
-
     @classmethod
-    def portal_cabinet_domain(cls):
-        "The domain of a web user's bookings that the cabinet lists."
-        return [
-            ('state', '!=', 'hold'),
-            ['OR',
-                ('state', '!=', 'cancelled'),
-                ('cancelled_by', '!=', 'system')],
-            ]
+    def from_token(cls, token, web_user=None):
+        """The booking of a public token (of web_user if given), or None:
+        the token is the booking's only proof for guests."""
+        if not isinstance(token, str) or not TOKEN_RE.fullmatch(token):
+            return None
+        domain = [('token', '=', token)]
+        if web_user is not None:
+            domain.append(('web_user', '=', web_user.id))
+        bookings = cls.search(domain, limit=1, order=[])
+        return bookings[0] if bookings else None
 
 
 class overlap_as_slot_taken:

@@ -9,11 +9,9 @@ from trytond import backend
 from trytond.model import Index, ModelSQL, Unique, fields
 from trytond.model.exceptions import SQLConstraintError
 
+from .common import utc_now
+
 KEEP = dt.timedelta(hours=24)
-
-
-def utc_now():
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 def fingerprint(method, path, data):

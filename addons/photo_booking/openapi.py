@@ -133,22 +133,6 @@ SCHEMAS = {
             'studio': NAMED, 'room': NAMED,
             'location': TEXT, 'notes': TEXT,
             'cancelled_by': TEXT, 'cancellation_fee': MONEY,
-            'payment': {
-                **obj({
-                        'state': {
-                            'type': 'string',
-                            'enum': ['pending', 'succeeded', 'failed',
-                                'cancelled', 'refunded']},
-                        'amount': MONEY, 'currency': CURRENCY,
-                        'url': {
-                            **TEXT, 'nullable': True,
-                            'description': "Where the client pays while "
-                            "pending; null until the gateway has made the "
-                            "payment, moments after the confirmation: "
-                            "read the booking again."},
-                        }, required=['state', 'amount', 'currency', 'url']),
-                'description': "Its latest payment through a gateway, "
-                "when the studio takes prepayments (photo_payment)."},
             }, required=['token', 'number', 'state', 'start', 'end',
             'timezone', 'price', 'currency', 'service', 'photographer'],
         nullable=['hold_expires', 'studio', 'room', 'location', 'notes',
@@ -465,7 +449,12 @@ def _document(server):
         }
 
 
-def document(server=None):
+def document(server=None, booking_extras=None):
     """The OpenAPI document; server is the API's base URL
-    (default: templated on the database name)."""
-    return copy.deepcopy(_document(server))
+    (default: templated on the database name). booking_extras: {key:
+    schema} of what activated modules add to a booking (Booking.api_extras,
+    described by Booking.api_extras_schema)."""
+    doc = copy.deepcopy(_document(server))
+    doc['components']['schemas']['Booking']['properties'].update(
+        copy.deepcopy(booking_extras or {}))
+    return doc

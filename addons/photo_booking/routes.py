@@ -22,7 +22,8 @@ from trytond.wsgi import app
 from . import api, openapi, setup_cache
 from .api import (
     PREFIX, ApiError, idempotent, json_api, localised, rate_limited)
-from .booking import ACTIVE_STATES, serialised
+from .booking import serialised
+from .common import ACTIVE_STATES
 
 
 @app.route(f'{PREFIX}/services', methods=['GET'])
@@ -344,4 +345,5 @@ def staff_bookings(request, pool):
 @localised
 def openapi_document(request, pool):
     return openapi.document(
-        PREFIX.replace('<database_name>', pool.database_name))
+        PREFIX.replace('<database_name>', pool.database_name),
+        booking_extras=pool.get('photo.booking').api_extras_schema())

@@ -13,7 +13,7 @@ from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 
-from . import portal_security as security
+from . import security
 from .exceptions import TooManyAttempts
 from .mail import MailMixin
 

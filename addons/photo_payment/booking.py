@@ -5,7 +5,8 @@ from decimal import Decimal
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.modules.photo_booking.api import money
-from trytond.modules.photo_booking.booking import ACTIVE_STATES, utc_now
+from trytond.modules.photo_booking.common import ACTIVE_STATES, utc_now
+from trytond.modules.photo_booking.openapi import CURRENCY, MONEY, TEXT, obj
 from trytond.modules.photo_booking.pricing import prepayment_amount
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -71,6 +72,27 @@ class Booking(metaclass=PoolMeta):
                     if payment.state == 'pending' else None),
                 }
         return extras
+
+    @classmethod
+    def api_extras_schema(cls):
+        schema = super().api_extras_schema()
+        schema['payment'] = {
+            **obj({
+                    'state': {
+                        'type': 'string',
+                        'enum': ['pending', 'succeeded', 'failed',
+                            'cancelled', 'refunded']},
+                    'amount': MONEY, 'currency': CURRENCY,
+                    'url': {
+                        **TEXT, 'nullable': True,
+                        'description': "Where the client pays while "
+                        "pending; null until the gateway has made the "
+                        "payment, moments after the confirmation: read the "
+                        "booking again."},
+                    }, required=['state', 'amount', 'currency', 'url']),
+            'description': "Its latest payment through a gateway, when the "
+            "studio takes prepayments."}
+        return schema
 
     @property
     def prepayment_due(self):

@@ -10,6 +10,7 @@ from trytond import config
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.modules.photo_booking.common import utc_now
 from trytond.modules.photo_booking.display import MinuteTimesMixin
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -46,10 +47,6 @@ def setting(key, default=None):
     Any key may come from the environment: TRYTOND_PHOTO_PAYMENT__<KEY>."""
     value = config.get(SECTION, key)
     return default if value in {None, ''} else value
-
-
-def utc_now():
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 class WebhookError(Exception):

@@ -1,9 +1,11 @@
 """The portal's pay step and what the cabinet shows of payments.
 
-photo_booking's portal knows nothing of payments: it asks the booking
+photo_portal knows nothing of payments: it asks the booking
 (Booking.portal_next_url, portal_panels, portal_cabinet_domain), which this
 module answers, and renders our fragments from templates/. The pages below
-are added to the portal with photo_booking's own route decorator:
+are added to the portal with photo_portal's own route decorator; they are
+registered where photo_portal is installed (tryton.cfg's
+`[register photo_portal]`, __init__.py):
 
 - /booking/<token>/payment: the pay page, which is also where the gateway
   sends the client back (the gateway's return URL). It re-reads a pending
@@ -27,16 +29,17 @@ from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
-from trytond.modules.photo_booking import portal_security
-from trytond.modules.photo_booking.portal import (
-    ON_LOCATION, booking_by_token, booking_view, check_rate, hold_or_404,
-    money, static_response, when)
-from trytond.modules.photo_booking.portal_i18n import add_texts
-from trytond.modules.photo_booking.portal_web import (
-    SECURITY_HEADERS, local_time, redirect_to, render, route)
+from trytond.modules.photo_booking.common import utc_now
+from trytond.modules.photo_portal.book import (
+    ON_LOCATION, booking_view, hold_or_404)
+from trytond.modules.photo_portal.i18n import add_texts
+from trytond.modules.photo_portal.pages import (
+    booking_by_token, check_rate, money, when)
+from trytond.modules.photo_portal.pwa import static_response
+from trytond.modules.photo_portal.web import (
+    local_time, redirect_to, render, route)
 
 from . import providers
-from .payment import utc_now
 from .portal_i18n import TEXTS
 
 logger = logging.getLogger(__name__)
@@ -49,6 +52,7 @@ POLL_CHECK_INTERVAL = 5
 # (normally the queue sends it at once, the cron later).
 UNSENT_RETRY_AFTER = 60
 CODE_LENGTH = 64
+CODE_LIMIT = '20/600'  # codes tried per address ([photo_booking] rate_limit_code)
 STATE_WORDS = {
     'payment': {
         'pending': "Awaiting payment",
@@ -72,7 +76,6 @@ PAYMENT_MODES = {
 
 for _lang, _texts in TEXTS.items():
     add_texts(_lang, _texts)
-portal_security.LIMITS.setdefault('code', '20/600')
 _checked = {}   # (database, payment id) -> time.monotonic() of last read
 
 
@@ -361,7 +364,7 @@ def apply_code(visit, pool, token):
     Booking = pool.get('photo.booking')
     _ = visit.gettext
     booking = hold_or_404(pool, token)
-    check_rate(visit, 'code')
+    check_rate(visit, 'code', CODE_LIMIT)
     code = ' '.join((visit.request.form.get('code') or '').split())
     error = None
     if not code:
@@ -388,12 +391,9 @@ def apply_code(visit, pool, token):
 
 def _static(request, path):
     try:
-        response = static_response(path, root=STATIC)
+        return static_response(request, path, root=STATIC)
     except exceptions.NotFound as e:
         return e
-    for key, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(key, value)
-    return response
 
 
 app.route('/static/photo_payment/<path:path>', methods=['GET'])(_static)

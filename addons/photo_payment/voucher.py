@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.model import ModelView, Unique, Workflow, fields
-from trytond.modules.photo_booking.booking import serialise_writes, utc_now
+from trytond.modules.photo_booking.booking import serialise_writes
+from trytond.modules.photo_booking.common import utc_now
 from trytond.modules.photo_booking.exceptions import HoldExpiredError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval

@@ -64,9 +64,9 @@ os.environ.pop('TRYTOND_DATABASE_URI', None)
 from tryton_db import MODULE, new_sqlite_database  # noqa: E402
 
 
-def _create_database(database=DATABASE, module=MODULE):
+def _create_database(database=DATABASE, modules=(MODULE,)):
     path = os.path.join(WORKDIR, database + '.sqlite')
-    if module == MODULE:
+    if modules == (MODULE,):
         new_sqlite_database(path)
         return
     open(path, 'w').close()
@@ -77,7 +77,7 @@ def _create_database(database=DATABASE, module=MODULE):
     env['TRYTONPASSFILE'] = passfile
     subprocess.run([
             os.path.join(os.path.dirname(sys.executable), 'trytond-admin'),
-            '-c', CONFIG, '-d', database, '-u', module,
+            '-c', CONFIG, '-d', database, '-u', *modules,
             '--activate-dependencies', '--email', 'admin@example.com'],
         check=True, env=env, stdout=subprocess.DEVNULL)
 
@@ -108,7 +108,7 @@ def _seed():
             room.save()
         anna, bob = w.photographers
         anna.name, anna.bio = "Anna Lens", "Portraits in natural light."
-        with open(os.path.join(ROOT, 'addons', 'photo_booking', 'static',
+        with open(os.path.join(ROOT, 'addons', 'photo_portal', 'static',
                     'icons', 'icon-192.png'), 'rb') as photo:
             anna.photo = photo.read()
         anna.save()
@@ -194,7 +194,7 @@ def payment_world(portal):
     from trytond.modules.photo_payment.tests.tools import (
         STRIPE_SECRET, STRIPE_WEBHOOK_SECRET, YOOKASSA_SECRET, YOOKASSA_SHOP)
 
-    _create_database(PAY_DATABASE, 'photo_payment')
+    _create_database(PAY_DATABASE, ('photo_portal', 'photo_payment'))
     ids = _seed_payments()
     stripe = FakeStripe(STRIPE_SECRET, STRIPE_WEBHOOK_SECRET).start()
     yookassa = FakeYooKassa(YOOKASSA_SHOP, YOOKASSA_SECRET).start()

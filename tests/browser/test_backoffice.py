@@ -31,8 +31,8 @@ VENV_BIN = Path(sys.executable).parent
 SAO = ROOT / 'var' / 'www' / 'admin' / 'index.html'
 SCREENSHOTS = ROOT / 'test-output' / 'screenshots' / 'backoffice'
 MODULES = (
-    'photo_booking', 'photo_crm', 'photo_payment', 'photo_telegram',
-    'photo_chat')
+    'photo_booking', 'photo_portal', 'photo_crm', 'photo_payment',
+    'photo_telegram', 'photo_chat')
 DATABASE = 'backoffice'
 ADMIN_PASSWORD = 'admin-secret-42'
 CYRILLIC = re.compile('[а-яё]', re.IGNORECASE)

@@ -39,6 +39,15 @@ class OpenAPITestCase(unittest.TestCase):
         self.assertIn('/holds', registered)
         self.assertEqual(documented_routes(document()), registered)
 
+    def test_upstream_describes_only_its_own(self):
+        "What downstream modules add to a booking is theirs to describe"
+        booking = document()['components']['schemas']['Booking']
+        self.assertNotIn('payment', booking['properties'])
+        extended = document(booking_extras={'extra': {'type': 'string'}})
+        self.assertIn('extra', extended['components']['schemas']['Booking'][
+                'properties'])
+        validate(extended)
+
     def test_valid_openapi_3(self):
         "The document is structurally valid OpenAPI 3.0"
         doc = document()

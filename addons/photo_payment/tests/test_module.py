@@ -22,6 +22,7 @@ class PhotoPaymentTestCase(
         OverBookingMixin, CatalogueTranslationTestMixin, ModuleTestCase):
     "Test photo_payment module"
     module = 'photo_payment'
+    extras = ['photo_portal']
 
     @classmethod
     def setUpClass(cls):

@@ -32,6 +32,7 @@ def moscow_day(days):
 class PaymentPortalTestCase(RouteTestCase):
     "The portal's pay step"
     module = 'photo_payment'
+    extras = ['photo_portal']
 
     @classmethod
     def setUpClass(cls):
@@ -79,7 +80,7 @@ class PaymentPortalTestCase(RouteTestCase):
         for patcher in [
                 patch.object(portal, 'POLL_CHECK_INTERVAL', 0),
                 # No mail server here
-                patch('trytond.modules.photo_booking.portal.send_mail'),
+                patch('trytond.modules.photo_portal.book.send_mail'),
                 ]:
             patcher.start()
             self.addCleanup(patcher.stop)

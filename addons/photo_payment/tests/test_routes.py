@@ -272,4 +272,18 @@ class PaymentRouteTestCase(RouteTestCase):
         self.assertEqual(response.status_code, 400)
 
 
+    def test_openapi_describes_payment(self):
+        "The API document served where payments are on describes them"
+        from openapi_spec_validator import validate
+        response = self.client().get(
+            f'/{DB_NAME}/photo_booking/api/v1/openapi.json')
+        self.assertEqual(response.status_code, 200)
+        doc = response.get_json(force=True)
+        payment = doc['components']['schemas']['Booking']['properties'][
+            'payment']
+        self.assertEqual(payment['required'],
+            ['state', 'amount', 'currency', 'url'])
+        validate(doc)
+
+
 del RouteTestCase

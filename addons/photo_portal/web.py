@@ -1,7 +1,8 @@
 """Portal plumbing: the visit (language, cookies, CSRF), rendering and the
 route decorator that maps our errors to friendly pages.
 
-Routes live in portal.py; they parse, call model methods and render.
+No page lives here: the page families (catalogue, book, account, cabinet,
+pwa) import this module, never the other way round.
 """
 import datetime as dt
 import importlib.util
@@ -18,13 +19,15 @@ import trytond.config as config
 from trytond.exceptions import RateLimitException, UserError, UserWarning
 from trytond.pool import Pool
 from trytond.protocols.wrappers import (
-    HTTPStatus, Response, exceptions, with_transaction)
+    HTTPStatus, Response, exceptions, with_pool, with_transaction)
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
-from . import portal_security as security
-from .booking import serialised
-from .portal_i18n import (
+from trytond.modules.photo_booking.booking import serialised
+from trytond.modules.photo_booking.security import has_nul
+
+from . import security
+from .i18n import (
     LANGUAGES, STATE_LABELS, month_name, translator, weekday_names,
     zone_name)
 
@@ -126,16 +129,17 @@ class BadInput(Exception):
         self.back = back  # the page to go back to, if not the home page
 
 
-class Unavailable(Exception):
-    """The chosen time cannot be had: show the nearest alternatives.
+class ShowInstead(Exception):
+    """Answer with another page: page(visit, pool, **kwargs) with status.
 
     Raised inside the transaction so it rolls back; the page is rendered
     in a fresh read-only one."""
 
-    def __init__(self, message, query):
-        super().__init__(message)
-        self.message = message
-        self.query = query
+    def __init__(self, page, kwargs, status):
+        super().__init__(page.__name__)
+        self.page = page
+        self.kwargs = kwargs
+        self.status = status
 
 
 class Visit:
@@ -247,20 +251,26 @@ def redirect_to(location, args=None):
     return response
 
 
-def _pool(database):
-    database_list = Pool.database_list()
-    if database not in database_list:
-        with Transaction().start(None, 0, readonly=True) as transaction:
-            if database not in transaction.database.list():
-                raise exceptions.NotFound()
-        pool = Pool(database)
-        with Transaction().start(database, 0, readonly=True):
-            pool.init()
-    return Pool(database)
-
-
 def _run(visit, func, kwargs, readonly):
-    pool = _pool(portal_database())
+    "func(visit, pool, **kwargs) in a transaction on the portal's database."
+    response, error = _on_pool(
+        visit.request, portal_database(), visit, func, kwargs, readonly)
+    if error:
+        raise error
+    return response
+
+
+@with_pool
+def _on_pool(request, pool, visit, func, kwargs, readonly):
+    """trytond's with_pool (the database must be listed for the request's
+    host); errors are handed back to the route, whose pages tell them,
+    rather than to with_pool, which would answer a bare 400 or 500."""
+    # Routes are global to the server: the portal answers only databases
+    # where it is activated.
+    try:
+        pool.get('photo.legal.page')
+    except KeyError:
+        return None, exceptions.NotFound()
 
     @with_transaction(readonly=readonly)
     @serialised
@@ -268,7 +278,10 @@ def _run(visit, func, kwargs, readonly):
         with Transaction().set_context(language=visit.lang):
             visit.load_user(pool)
             return func(visit, pool, **kwargs)
-    return run(visit.request, pool)
+    try:
+        return run(request, pool), None
+    except Exception as error:
+        return None, error
 
 
 def error_page(visit, message, status=HTTPStatus.BAD_REQUEST, back=None):
@@ -287,7 +300,7 @@ def route(path, methods=('GET',), readonly=None, csrf=True):
             visit = Visit(request)
             _ = visit.gettext
             try:
-                if any(security.has_nul(v) for v in (
+                if any(has_nul(v) for v in (
                             *kwargs.values(), *request.args.values(),
                             *request.form.values())):
                     raise BadInput(_(
@@ -306,11 +319,9 @@ def route(path, methods=('GET',), readonly=None, csrf=True):
                 response = error_page(visit, e.message, e.status, e.back)
                 if e.retry_after:
                     response.headers['Retry-After'] = str(e.retry_after)
-            except Unavailable as e:
-                from .portal import alternatives_page
-                response = _run(visit, alternatives_page,
-                    {'message': e.message, 'query': e.query}, True)
-                response.status_code = HTTPStatus.CONFLICT
+            except ShowInstead as e:
+                response = _run(visit, e.page, e.kwargs, True)
+                response.status_code = e.status
             except RateLimitException as e:
                 response = error_page(visit, _(
                         "Too many attempts. Please wait a few minutes."),

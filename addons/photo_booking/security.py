@@ -1,6 +1,6 @@
-"""Portal and API safety: server-signed visitor ids, CSRF, known-device and
-calendar tokens, input checks, and the one per-IP rate limit (Redis or
-in-process) the portal and the API share.
+"""Web safety shared by the API and the portal: the server's signing
+secret, calendar and known-device tokens, input checks, and the one per-IP
+rate limit (Redis or in-process).
 
 No trytond model here: plain functions configured from `[photo_booking]`
 at call time, unit-tested directly.
@@ -74,37 +74,13 @@ def has_nul(value):
     return isinstance(value, str) and '\x00' in value
 
 
-def new_session_id():
-    "A visitor id the server signed, so no one can choose their own."
-    nonce = secrets.token_urlsafe(18)
-    return f'{nonce}.{_sign("sid", nonce)[:32]}'
-
-
-def valid_session_id(session_id):
-    nonce, _, signature = (session_id or '').partition('.')
-    return bool(nonce and signature) and hmac.compare_digest(
-        _sign('sid', nonce)[:32], signature)
-
-
-def csrf_token(session_id, session_key=None):
-    """The form token bound to the visitor's server-issued id and, once
-    signed in, to their session key, neither of which a third party can
-    choose or read."""
-    return _sign('csrf', f'{session_id}:{session_key or ""}')
-
-
-def check_csrf(session_id, token, session_key=None):
-    if not valid_session_id(session_id) or not token:
-        return False
-    return hmac.compare_digest(csrf_token(session_id, session_key), token)
-
-
 def calendar_uid(token):
     "A booking's stable calendar UID, from which its token cannot be had."
-    return _sign('ics', token)[:32]
+    return sign('ics', token)[:32]
 
 
-def _sign(purpose, value):
+def sign(purpose, value):
+    "An HMAC of value for purpose with the server's secret."
     return hmac.new(_secret().encode(), f'{purpose}:{value}'.encode(),
         hashlib.sha256).hexdigest()
 
@@ -127,7 +103,7 @@ def check_device(token, email, password_hash):
 
 
 def _device_signature(nonce, email, password_hash):
-    return _sign('device', f'{email}:{nonce}:{password_hash}')
+    return sign('device', f'{email}:{nonce}:{password_hash}')
 
 
 def parse_limit(value, default):
@@ -212,25 +188,15 @@ def _redis_counter():
     return _redis[url]
 
 
-LIMITS = {
-    'booking': '20/600',
-    'signup': '5/3600',
-    'login': '20/600',
-    'reset': '5/3600',
-    'reset_confirm': '10/3600',
-    # The JSON API's holds, confirmations, cancellations and reschedules.
-    'api_write': '10/60',
-    }
-
-
-def retry_after(kind, address, database=''):
+def retry_after(kind, address, default, database=''):
     """Count one attempt of kind from address: 0 while within the limit,
     else the seconds until the window lets it in again.
 
-    `[photo_booking] rate_limit_<kind>` is 'count/seconds'. Refusing costs
-    no database work and no sleep, so a flood cannot hold the workers."""
+    `[photo_booking] rate_limit_<kind>` is 'count/seconds', default the
+    caller's. Refusing costs no database work and no sleep, so a flood
+    cannot hold the workers."""
     count, seconds = parse_limit(
-        config.get(SECTION, f'rate_limit_{kind}'), LIMITS[kind])
+        config.get(SECTION, f'rate_limit_{kind}'), default)
     now = time.time()
     window = int(now // seconds)
     key = f'photo_booking:rl:{database}:{kind}:{address}:{window}'

@@ -18,7 +18,8 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
-from trytond.modules.photo_booking import portal_security, setup_cache
+from trytond.modules.photo_booking import setup_cache
+from trytond.modules.photo_portal import security as portal_security
 from trytond.modules.photo_booking.tests.tools import (
     AddressedClient, create_on_location, create_world, recording_queries,
     set_config)
@@ -85,7 +86,7 @@ class SMTPServer:
 
 class PortalTestCase(RouteTestCase):
     "Client web portal"
-    module = 'photo_booking'
+    module = 'photo_portal'
 
     @classmethod
     def setUpClass(cls):
@@ -1388,7 +1389,7 @@ class PortalTestCase(RouteTestCase):
 
 
 class SecurityTestCase(__import__('unittest').TestCase):
-    "CSRF tokens and rate limits as plain functions"
+    "Visitor ids and CSRF tokens as plain functions"
 
     def test_csrf_bound_to_session(self):
         "Tokens hold for a server-issued visitor id and its sign-in only"
@@ -1407,76 +1408,6 @@ class SecurityTestCase(__import__('unittest').TestCase):
         self.assertFalse(portal_security.valid_session_id(chosen))
         self.assertFalse(portal_security.check_csrf(
                 chosen, portal_security.csrf_token(chosen)))
-
-    def test_device_token(self):
-        "A device token holds for its email and password hash only"
-        token = portal_security.device_token('a@example.com', 'hash-1')
-        self.assertTrue(
-            portal_security.check_device(token, 'a@example.com', 'hash-1'))
-        for email, hash_ in [('b@example.com', 'hash-1'),
-                ('a@example.com', 'hash-2'), ('a@example.com', None)]:
-            self.assertFalse(portal_security.check_device(token, email, hash_))
-        self.assertFalse(
-            portal_security.check_device('x.y', 'a@example.com', 'hash-1'))
-
-    def test_retry_after(self):
-        "Over the limit, the seconds to wait; within it, 0"
-        set_config(self.addCleanup, 'photo_booking',
-            'rate_limit_reset_confirm', '2/60')
-        address = uuid.uuid4().hex
-        waits = [portal_security.retry_after('reset_confirm', address)
-            for _ in range(3)]
-        self.assertEqual(waits[:2], [0, 0])
-        self.assertIn(waits[2], range(1, 61))
-
-    def test_calendar_uid(self):
-        "A booking's calendar UID is stable and does not give its token"
-        token = uuid.uuid4().hex
-        uid = portal_security.calendar_uid(token)
-        self.assertEqual(portal_security.calendar_uid(token), uid)
-        self.assertNotIn(token, uid)
-        self.assertNotEqual(portal_security.calendar_uid(uuid.uuid4().hex), uid)
-
-    def test_secret_shared_through_data_path(self):
-        "Without a configured secret, workers share one kept on disk"
-        import os
-        import tempfile
-        directory = tempfile.mkdtemp()
-        saved = config.get('database', 'path')
-        config.set('database', 'path', directory)
-        self.addCleanup(config.set, 'database', 'path', saved)
-        first = portal_security._secret()
-        portal_security._file_secrets.clear()
-        self.assertEqual(portal_security._secret(), first)
-        path = os.path.join(directory, portal_security.SECRET_FILE)
-        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
-
-    def test_memory_counter(self):
-        counter = portal_security.MemoryCounter()
-        self.assertEqual([counter.hit('k', 60) for _ in range(3)], [1, 2, 3])
-
-    def test_redis_unreachable_falls_back(self):
-        counter = portal_security.RedisCounter('redis://127.0.0.1:1/0')
-        self.assertIsNone(counter.hit('k', 60))
-        self.assertIsNone(counter.hit('k', 60))
-
-    def test_redis_counter(self):
-        "With Redis reachable the limit is shared through it"
-        import redis
-        url = 'redis://127.0.0.1:6379/0'
-        try:
-            redis.Redis.from_url(url, socket_timeout=0.2).ping()
-        except redis.RedisError:
-            self.skipTest("no Redis at 127.0.0.1:6379")
-        counter = portal_security.RedisCounter(url)
-        key = f'photo_booking:test:{uuid.uuid4().hex}'
-        self.assertEqual([counter.hit(key, 60) for _ in range(3)], [1, 2, 3])
-        self.assertLessEqual(
-            redis.Redis.from_url(url).ttl(key), 60)
-
-    def test_parse_limit(self):
-        self.assertEqual(portal_security.parse_limit('5/60', '1/1'), (5, 60))
-        self.assertEqual(portal_security.parse_limit('bad', '1/2'), (1, 2))
 
 
 del RouteTestCase

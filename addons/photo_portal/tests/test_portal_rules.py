@@ -6,10 +6,10 @@ import unittest
 from PIL import Image
 
 from trytond.modules.photo_booking import media
-from trytond.modules.photo_booking.portal import opening_hours_text
-from trytond.modules.photo_booking.portal_i18n import (
+from trytond.modules.photo_portal.pages import opening_hours_text
+from trytond.modules.photo_portal.i18n import (
     weekday_names, zone_name)
-from trytond.modules.photo_booking.portal_web import format_number
+from trytond.modules.photo_portal.web import format_number
 
 T = dt.time
 

@@ -1,0 +1,171 @@
+"""What the portal's page families share: form parsing, records by id or
+token, money and times as the visitor reads them, rate limits and mail.
+
+The pages themselves are in catalogue.py, book.py, account.py, cabinet.py
+and pwa.py (served at the site root, see web.portal_database); each is
+server-rendered and calls the model methods directly.
+"""
+from email.message import EmailMessage
+from decimal import Decimal
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import trytond.config as config
+from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
+from trytond.sendmail import send_message_transactional
+from trytond.transaction import Transaction
+
+from trytond.modules.photo_booking import media as media_rules
+from trytond.modules.photo_booking.security import is_id, retry_after
+
+from . import security
+from .i18n import weekday_names, zone_name
+from .web import (
+    DEFAULT_LANGUAGE, BadInput, env, local_time, portal_database)
+
+env.globals['media_widths'] = media_rules.WIDTHS
+GUEST_PARTY = "[web guest]"
+
+
+# --- small helpers -----------------------------------------------------------
+
+def money(amount, currency):
+    if amount is None:
+        return ''
+    amount = Decimal(amount).quantize(Decimal('0.01'))
+    text = f'{amount:,.2f}'.replace(',', '\u202f')
+    if text.endswith('.00'):
+        text = text[:-3]
+    elif page_language() == 'ru':
+        text = text.replace('.', ',')
+    return f'{text} {currency.symbol or currency.code}'
+
+
+def page_language():
+    "The visitor's language, set on the transaction for the request."
+    return Transaction().context.get('language') or DEFAULT_LANGUAGE
+
+
+def when(moment, tz_name, fmt='%d.%m.%Y %H:%M'):
+    "A stored naive-UTC datetime shown in the studio's time zone, named."
+    local = local_time(moment, ZoneInfo(tz_name))
+    return f"{local:{fmt}} ({zone_name(page_language(), tz_name)})"
+
+
+def form_int(form, name):
+    try:
+        return int(form.get(name, ''))
+    except ValueError:
+        return None
+
+
+def get_record(pool, model, record_id, domain=None):
+    "An active catalogue record by id or None."
+    Model = pool.get(model)
+    if not is_id(record_id):
+        return None
+    records = Model.search([('id', '=', record_id)] + (domain or []), limit=1)
+    return records[0] if records else None
+
+
+def booking_by_token(pool, token, user=None):
+    "The booking of token (of user if given), else a 404 page."
+    booking = pool.get('photo.booking').from_token(token, web_user=user)
+    if not booking:
+        raise exceptions.NotFound()
+    return booking
+
+
+def require_user(visit):
+    if not visit.user:
+        raise _LoginRequired()
+
+
+class _LoginRequired(exceptions.HTTPException):
+    code = 303
+
+    def get_response(self, environ=None, scope=None):
+        response = Response('', status=303)
+        response.headers['Location'] = '/account/login'
+        return response
+
+
+def check_rate(visit, kind, limit=None):
+    """A 429 page past the visitor's limit of kind: limit ('count/seconds')
+    or the portal's own (security.LIMITS)."""
+    # Counted once per request: trytond runs a route again when its
+    # transaction is retried (record locks taken, deadlocks).
+    verdicts = visit.request.environ.setdefault('photo_booking.rates', {})
+    if kind not in verdicts:
+        verdicts[kind] = retry_after(kind, visit.address,
+            limit or security.LIMITS[kind], database=portal_database())
+    if verdicts[kind]:
+        raise BadInput(visit.gettext(
+                "Too many attempts. Please wait a few minutes."),
+            HTTPStatus.TOO_MANY_REQUESTS, retry_after=verdicts[kind])
+
+
+def check_honeypot(visit):
+    if visit.request.form.get('website'):
+        raise BadInput(visit.gettext(
+                "We could not accept this form. Please try again."))
+
+
+def opening_hours_text(hours, day_names):
+    """'Mo–Sa 09:00–22:00; Su 10:00–20:00' from (weekday 0-6, start, end)
+    rows: days in a row with the same hours go together."""
+    by_day = {}
+    for weekday, start, end in hours:
+        by_day.setdefault(weekday, []).append((start, end))
+    groups = []  # [first day, last day, spans]
+    for day in range(7):
+        spans = tuple(sorted(by_day.get(day, ())))
+        if not spans:
+            continue
+        if groups and groups[-1][1] == day - 1 and groups[-1][2] == spans:
+            groups[-1][1] = day
+        else:
+            groups.append([day, day, spans])
+    return '; '.join(
+        day_names[first] + (f'–{day_names[last]}' if last != first else '')
+        + ' ' + ', '.join(f'{s:%H:%M}–{e:%H:%M}' for s, e in spans)
+        for first, last, spans in groups)
+
+
+def studio_view(studio):
+    lat, lon = studio.latitude, studio.longitude
+    map_url = None
+    if lat is not None and lon is not None:
+        map_url = ('https://www.openstreetmap.org/?'
+            + urlencode({'mlat': lat, 'mlon': lon})
+            + f'#map=16/{lat}/{lon}')
+    return {
+        'record': studio,
+        'map_url': map_url,
+        'equipment': [e for e in studio.equipment if e.active],
+        'rooms': [r for r in studio.rooms if r.active],
+        'hours': opening_hours_text(
+            [(int(h.weekday), h.start_time, h.end_time)
+                for h in studio.opening_hours],
+            weekday_names(page_language())),
+        }
+
+
+def send_mail(visit, records, to, template, **context):
+    "Mail template to to about records (of one model), after the commit."
+    _ = visit.gettext
+    message = EmailMessage()
+    body = env.get_template(template).render(
+        _=_, lang=visit.lang, base_url=visit.request.host_url.rstrip('/'),
+        **context)
+    subject, _sep, text = body.partition('\n')
+    message['From'] = config.get('email', 'from')
+    message['To'] = to
+    message['Subject'] = subject.strip()
+    message.set_content(text.strip() + '\n')
+    if records:
+        type(records[0]).queue_mail(records, message)
+    else:
+        # About no record (a reset asked for an unknown address): sent at
+        # the commit all the same, its failure only logged.
+        send_message_transactional(message)
