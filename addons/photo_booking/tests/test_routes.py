@@ -18,7 +18,8 @@ from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.openapi import document
 from trytond.modules.photo_booking.tests.tools import (
-    AddressedClient, create_world, recording_queries, set_config)
+    AddressedClient, create_world, no_free_connection, recording_queries,
+    set_config)
 
 API = 'photo_booking/api/v1'
 MOSCOW = ZoneInfo('Europe/Moscow')
@@ -419,23 +420,11 @@ class PhotoBookingRouteTestCase(RouteTestCase):
     def test_no_connection(self):
         """No free connection in the pool: 503 in the client's language
         within [photo_booking] connection_wait, not a 500 nor a hang"""
-        from psycopg_pool import PoolTimeout
         set_config(self.addCleanup, 'photo_booking', 'connection_wait', '1')
-        set_config(self.addCleanup, 'database', 'maxconn', '1')
-        connections = backend.Database(self.db_name)._connpool
-        held = []
-        try:
-            while True:  # whatever the pool still has idle
-                held.append(connections.getconn(timeout=0.2))
-        except PoolTimeout:
-            pass
-        try:
+        with no_free_connection(self.addCleanup, self.db_name):
             started = time.monotonic()
             response = self.get('services')
             waited = time.monotonic() - started
-        finally:
-            for connection in held:
-                connections.putconn(connection)
 
         self.assertError(response, HTTPStatus.SERVICE_UNAVAILABLE)
         self.assertDocumented(response, '/services')

@@ -23,8 +23,8 @@ from trytond.transaction import Transaction
 from trytond.modules.photo_booking import setup_cache
 from trytond.modules.photo_portal import security as portal_security
 from trytond.modules.photo_booking.tests.tools import (
-    AddressedClient, create_on_location, create_world, recording_queries,
-    set_config)
+    AddressedClient, create_on_location, create_world, no_free_connection,
+    recording_queries, set_config)
 
 MOSCOW = ZoneInfo('Europe/Moscow')
 CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
@@ -255,23 +255,11 @@ class PortalTestCase(RouteTestCase):
     def test_no_connection(self):
         """No free connection in the pool: a 503 page in the visitor's
         language within [photo_booking] connection_wait"""
-        from psycopg_pool import PoolTimeout
         set_config(self.addCleanup, 'photo_booking', 'connection_wait', '1')
-        set_config(self.addCleanup, 'database', 'maxconn', '1')
-        connections = backend.Database(DB_NAME)._connpool
-        held = []
-        try:
-            while True:  # whatever the pool still has idle
-                held.append(connections.getconn(timeout=0.2))
-        except PoolTimeout:
-            pass
-        try:
+        with no_free_connection(self.addCleanup, DB_NAME):
             started = time.monotonic()
             response = self.client().get('/')
             waited = time.monotonic() - started
-        finally:
-            for connection in held:
-                connections.putconn(connection)
 
         self.assertEqual(response.status_code, HTTPStatus.SERVICE_UNAVAILABLE)
         self.assertEqual(response.headers['Retry-After'], '2')
