@@ -176,8 +176,8 @@ def contention(db, client, world, floor):
         + (f", first: {others[0]}" if others else "")
         + f"; {summary([e for _, _, e in results])}")
     verdict(f"  contention, {CONTENDERS} clients, p95",
-        percentile([e for _, _, e in results], 0.95), 50,
-        floor and floor.p95_concurrent)
+        percentile([e for _, _, e in results], 0.95),
+        floor=floor and floor.p95_concurrent)
     with db.connect() as connection:
         problems = audit.overlaps(connection)
     progress(f"  audit after contention: {len(problems)} problems"
