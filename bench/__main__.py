@@ -1,29 +1,40 @@
-"""Run every benchmark: availability ("any photographer" too), booking,
-the machine's floor for booking, booking lists and the portal's pages, on a
-fresh PostgreSQL database each.
+"""Run every benchmark, each on a fresh PostgreSQL database: first the
+machine's floor (bench.floor), then availability, "any photographer",
+booking, the booking lists and the portal's pages, each figure printed
+with its goal and its ratio to the floor.
 
-    .venv/bin/python -m bench
+    .venv/bin/python -m bench            # full size: about 25 minutes
+    .venv/bin/python -m bench --quick    # small sizes: a few minutes, to
+                                         # check that everything runs
 """
-from bench import (
-    any_photographer, availability, booking, floor, lists, portal)
-from bench.common import progress
+import argparse
+
+from bench import any_photographer, availability, booking, lists, portal
+from bench.common import QUICK, add_quick_option, measure_floor, progress
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    add_quick_option(parser)
+    parser.parse_args()
+    if QUICK:
+        progress("--quick: small sizes and short runs, figures meaningless")
+    progress("== bench.floor ==")
+    machine = measure_floor()
+    progress("== bench.availability ==")
+    availability.measure(machine)
+    progress("== bench.any_photographer ==")
+    any_photographer.measure(
+        any_photographer.PHOTOGRAPHERS, any_photographer.BOOKINGS, machine)
+    progress("== bench.booking ==")
+    booking.measure(machine)
+    progress("== bench.lists ==")
+    lists.measure(machine)
+    progress("== bench.portal ==")
+    for bookings in portal.BOOKINGS:
+        portal.measure(portal.PHOTOGRAPHERS, bookings, machine)
+    progress("== done ==")
+
 
 if __name__ == '__main__':
-    progress("== bench.availability ==")
-    availability.main()
-    progress("== bench.any_photographer ==")
-    any_photographer.main()
-    progress("== bench.booking ==")
-    holds = booking.main()
-    progress("== bench.floor ==")
-    creates = floor.main()
-    # Machines here differ twofold in speed from one session to the next;
-    # the share of the floor does not. The issue's budget: 300 of ~520/s.
-    progress(f"booking sustained {holds:.1f}/s = {holds / creates:.0%} of "
-        f"this machine's floor {creates:.1f}/s (issue: >= 300/s with a "
-        f"floor of ~520/s, i.e. {300 / 520:.0%})")
-    progress("== bench.lists ==")
-    lists.main()
-    progress("== bench.portal ==")
-    portal.main()
-    progress("== done ==")
+    main()

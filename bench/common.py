@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -30,10 +31,67 @@ from tryton_db import MODULE, PG_URI, TrytonDB  # noqa: E402
 STARTED = time.monotonic()
 WORKERS = 2
 API = '/photo_booking/api/v1'
+# --quick (or PHOTO_BENCH_QUICK=1): every bench at small sizes and short
+# runs, to check in a few minutes that they all still run; no figure of
+# such a run means anything.
+QUICK = ('--quick' in sys.argv[1:]
+    or os.environ.get('PHOTO_BENCH_QUICK') == '1')
+COPY_PROGRESS = 100_000  # rows between two progress lines of a load
 
 
 def progress(message):
     print(f"[{time.monotonic() - STARTED:6.1f}s] {message}", flush=True)
+
+
+def sized(full, quick):
+    "full, or quick with --quick."
+    return quick if QUICK else full
+
+
+def add_quick_option(parser):
+    "--quick on an argparse parser (read from sys.argv at import: QUICK)."
+    parser.add_argument('--quick', action='store_true',
+        help="small sizes and short runs: check that the bench runs")
+
+
+@dataclass(frozen=True)
+class Floor:
+    """bench.floor's figures: a bare Tryton create over HTTP on this
+    machine, in this run (ms, and creates/s at 8 clients)."""
+    p50: float
+    p95: float
+    p95_concurrent: float
+    rate: float
+
+
+def measure_floor():
+    "bench.floor's figures, measured now: the first step of every bench."
+    from bench import floor
+    progress("measuring the floor first (bench.floor)")
+    figures = floor.measure()
+    progress(f"floor: p50 {figures.p50:.1f} ms, p95 {figures.p95:.1f} ms "
+        f"at 1 client, p95 {figures.p95_concurrent:.1f} ms and "
+        f"{figures.rate:.1f} creates/s at 8")
+    return figures
+
+
+def verdict(label, figure, goal=None, floor=None, higher=False, unit='ms'):
+    """Print label's figure, its goal (met or MISSED) and its ratio to the
+    floor's (figure / floor: how many bare creates a request costs, or the
+    share of the floor's rate): the ratio is what compares across
+    machines."""
+    parts = [f"{label}: figure {figure:.1f}{unit}"]
+    if goal is None:
+        parts.append("no goal")
+    else:
+        met = figure >= goal if higher else figure <= goal
+        parts.append(f"goal {'>=' if higher else '<='} {goal}{unit} "
+            f"({'met' if met else 'MISSED'}, {figure / goal:.2f} of it)")
+    if floor:
+        parts.append(f"floor {floor:.1f}{unit}, ratio {figure / floor:.2f}")
+    else:
+        parts.append("floor not measured in this run")
+    progress("; ".join(parts))
 
 
 def summary(samples, unit='ms'):
@@ -71,7 +129,7 @@ def database(module=MODULE):
         progress(f"database {db.name} dropped")
 
 
-def build_world(db, photographers=1, horizon_days=90):
+def build_world(db, photographers=1, horizon_days=90, lights=1):
     """create_world plus a plain service (no room, no equipment) offered by
     every photographer. Returns a dict of ids."""
     from trytond.pool import Pool
@@ -81,7 +139,8 @@ def build_world(db, photographers=1, horizon_days=90):
         pool = Pool()
         Service = pool.get('photo.service')
         Photographer = pool.get('photo.photographer')
-        w = create_world(photographers=photographers)
+        w = create_world(
+            photographers=photographers, equipment_quantity=lights)
         plain, = Service.copy([w.service], default={
                 'name': "Portrait (no room)", 'needs_room': False,
                 'equipment': None})
@@ -106,25 +165,33 @@ def local_start(tz, day, hour):
 
 def copy_bookings(db, rows, lines=()):
     """COPY bookings straight into photo_booking (busy range = start/end,
-    services have no buffers); lines: (booking index, equipment, unit)."""
+    services have no buffers); rows may be any iterable (a generator for
+    millions), holds expire in an hour; lines: (booking index, equipment,
+    unit). Prints its progress."""
     import uuid
     columns = ['number', 'token', 'client', 'photographer', 'service',
         'studio', 'room', 'start', '"end"', 'busy_start', 'busy_end',
-        'source', 'price', 'currency', 'state', 'create_uid', 'create_date']
+        'source', 'price', 'currency', 'state', 'hold_expires',
+        'create_uid', 'create_date']
     now = dt.datetime.utcnow()
+    expires = now + dt.timedelta(hours=1)
     with db.connect() as connection:
         cursor = connection.cursor()
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM photo_booking")
         first_id, = cursor.fetchone()
+        count = 0
         with cursor.copy(
                 f"COPY photo_booking ({', '.join(columns)}) FROM STDIN") as copy:
-            for i, r in enumerate(rows):
+            for count, r in enumerate(rows, 1):
                 copy.write_row((
-                        f"L{first_id + i + 1:07d}", uuid.uuid4().hex,
+                        f"L{first_id + count:07d}", uuid.uuid4().hex,
                         r['client'], r['photographer'], r['service'],
                         r['studio'], r.get('room'), r['start'], r['end'],
                         r['start'], r['end'], 'backoffice', 5000,
-                        r['currency'], r['state'], 0, now))
+                        r['currency'], r['state'],
+                        expires if r['state'] == 'hold' else None, 0, now))
+                if not count % COPY_PROGRESS:
+                    progress(f"  {count} bookings copied")
         if lines:
             cursor.execute(
                 "SELECT id, start, \"end\", state FROM photo_booking "
@@ -139,10 +206,12 @@ def copy_bookings(db, rows, lines=()):
                     copy.write_row((id_, equipment, unit, False, start, end,
                             state in ('hold', 'requested', 'confirmed'),
                             0, now))
+        progress(f"  {count} bookings copied, committing")
         connection.commit()
         connection.autocommit = True
         cursor.execute("ANALYZE photo_booking")
         cursor.execute("ANALYZE photo_booking_equipment_line")
+    progress("  analysed")
 
 
 def copy_clients(db, count):
@@ -313,23 +382,22 @@ def past_bookings(world, count, before=None, seed=4):
     """count done, cancelled and no-show bookings of the plain service,
     spread over the photographers, their days full (10:00-18:00 starts)
     going back from the day before before (a naive UTC datetime, by
-    default now): the history a studio network keeps."""
+    default now): the history a studio network keeps. A generator: a
+    million rows are copied as they come."""
     rng = random.Random(seed)
     photographers = world['photographers']
     before = (before or dt.datetime.utcnow()).date()
     last_day = before - dt.timedelta(days=2)
     per_day = 9 * len(photographers)
-    rows = []
     for i in range(count):
         day = last_day - dt.timedelta(days=i // per_day)
         start = local_start(world['tz'], day, 10 + i % 9)
-        rows.append({
-                'client': world['client'],
-                'photographer': photographers[i % len(photographers)],
-                'service': world['plain_service'],
-                'studio': world['studio'], 'start': start,
-                'end': start + dt.timedelta(hours=1),
-                'currency': world['currency'],
-                'state': rng.choices(
-                    ['done', 'cancelled', 'no_show'], [90, 7, 3])[0]})
-    return rows
+        yield {
+            'client': world['client'],
+            'photographer': photographers[i % len(photographers)],
+            'service': world['plain_service'],
+            'studio': world['studio'], 'start': start,
+            'end': start + dt.timedelta(hours=1),
+            'currency': world['currency'],
+            'state': rng.choices(
+                ['done', 'cancelled', 'no_show'], [90, 7, 3])[0]}

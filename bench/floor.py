@@ -11,8 +11,10 @@ the ORM (validation, constraint, commit). Served like bench.booking
 concurrent clients for 60 s. A hold can only be slower: it also finds the
 client, checks the slot with the availability engine, writes its history
 and answers with the booking. The issue measured this floor at 3.2 ms p50
-and ~520/s on its machine.
+and ~520/s on its machine. `python -m bench` measures it first and prints
+every other figure's ratio to it.
 """
+import argparse
 import contextlib
 import datetime as dt
 import itertools
@@ -20,14 +22,14 @@ import os
 import threading
 
 from bench.common import (
-    ROOT, database, http_server, progress, run_concurrently, successes,
-    summary, sustained)
+    ROOT, Floor, add_quick_option, database, http_server, percentile,
+    progress, run_concurrently, sized, successes, summary, sustained)
 
 MODULE = 'bench_floor'
 RESOURCES = 40  # as bench.booking's photographers
-RUNS = 200
+RUNS = sized(200, 20)
 CONCURRENT = 8
-SUSTAINED = 60  # seconds
+SUSTAINED = sized(60, 5)  # seconds
 
 
 @contextlib.contextmanager
@@ -44,8 +46,8 @@ def floor_module():
         os.remove(link)
 
 
-def main():
-    "Returns the sustained creates/s."
+def measure():
+    "The floor's figures, measured now."
     with floor_module(), database(MODULE) as db, \
             http_server(db, prefix=f'/{MODULE}') as client:
         numbers = itertools.count()
@@ -67,7 +69,15 @@ def main():
         ok, rate = sustained(create, CONCURRENT, SUSTAINED)
         progress(f"floor, HTTP sustained: {len(ok)} creates = {rate:.1f}/s "
             f"at {CONCURRENT} clients ({summary(ok)})")
-        return rate
+        return Floor(p50=percentile(one, 0.5), p95=percentile(one, 0.95),
+            p95_concurrent=percentile(ok, 0.95), rate=rate)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    add_quick_option(parser)
+    parser.parse_args()
+    measure()
 
 
 if __name__ == '__main__':

@@ -27,8 +27,7 @@ from trytond.model.exceptions import ValidationError
 from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction
 
-from . import idempotency, setup_cache, sqlcache
-from . import security
+from . import connection_wait, idempotency, security, setup_cache, sqlcache
 from .booking import is_overlap, overlap_messages
 from .common import aware, is_email, naive
 from .exceptions import BookingError, HoldExpiredError, SlotTakenError
@@ -50,6 +49,9 @@ LIST_LIMIT = 500
 # Runs of a write request on top of with_transaction's, and the first wait.
 BUSY_RETRIES = 4
 BUSY_WAIT = 0.05
+# Seconds a client is asked to wait before sending a 503's request again.
+BUSY_RETRY_AFTER = 2
+WRITE_METHODS = {'POST', 'PUT', 'DELETE', 'PATCH'}
 
 
 class ApiError(Exception):
@@ -209,12 +211,12 @@ def json_api(func):
             status = HTTPStatus(e.code)
             body = {'error': str(getattr(e, 'message', None)
                     or e.description or status.phrase)}
-        except backend.DatabaseOperationalError:
-            # with_transaction has retried already.
+        except backend.DatabaseOperationalError as e:
+            # Retried already (run_retried).
             logger.warning("Database busy for %s", request, exc_info=True)
             status = HTTPStatus.SERVICE_UNAVAILABLE
-            body = {'error': translated(
-                    pool, 'photo_booking.msg_api_database_busy', language)}
+            retry_after = BUSY_RETRY_AFTER
+            body = {'error': busy_message(pool, e, language)}
         else:
             if isinstance(result, Response):
                 result.headers['Content-Language'] = language
@@ -273,21 +275,45 @@ def idempotent(func):
 
 def run_retried(func, request, pool, *args, **kwargs):
     """func, run again while the database reports a conflict (PostgreSQL's
-    serialization failures and deadlocks, SQLite's busy lock).
+    serialization failures and deadlocks, SQLite's busy lock) or gives no
+    connection in time.
 
-    with_transaction retries too, at fixed short intervals: clients
-    contending for one booking then collide again in step, and with eight
-    of them the last needs seven runs. Here each further run waits a random
-    growing time first, BUSY_RETRIES times at most, before the 503."""
-    for attempt in range(BUSY_RETRIES):
+    with_transaction retries conflicts too, at fixed short intervals:
+    clients contending for one booking then collide again in step, and with
+    eight of them the last needs seven runs. Here each further run of a
+    write waits a random growing time first, BUSY_RETRIES times at most,
+    before the 503. A wait for a connection that ran out is tried again
+    whatever the method (nothing was done without one), connection_wait's
+    TRIES in all, the broken connections of the pool replaced first."""
+    connection_wait.bound(pool.database_name)
+    conflicts = waits = 0
+    while True:
         try:
             return func(request, pool, *args, **kwargs)
-        except backend.DatabaseOperationalError:
-            if request.method not in {'POST', 'PUT', 'DELETE', 'PATCH'}:
+        except backend.DatabaseOperationalError as e:
+            if connection_wait.ran_out(e):
+                waits += 1
+                if waits >= connection_wait.TRIES:
+                    raise
+                connection_wait.renew(pool.database_name)
+            elif (request.method in WRITE_METHODS
+                    and conflicts < BUSY_RETRIES):
+                conflicts += 1
+            else:
                 raise
-            logger.debug("Database busy for %s, run %d", request, attempt)
-            time.sleep(random.uniform(0, BUSY_WAIT * 2 ** attempt))
-    return func(request, pool, *args, **kwargs)
+            logger.debug("Database busy for %s, run %d",
+                request, conflicts + waits)
+            time.sleep(random.uniform(
+                    0, BUSY_WAIT * 2 ** (conflicts + waits - 1)))
+
+
+def busy_message(pool, error, language):
+    """The 503's message: read from the database, unless it gave no
+    connection (it would make the client wait again)."""
+    if connection_wait.ran_out(error):
+        return connection_wait.shipped_message(
+            'msg_api_database_busy', language)
+    return translated(pool, 'photo_booking.msg_api_database_busy', language)
 
 
 def json_response(body, status=HTTPStatus.OK, language=None):

@@ -204,6 +204,10 @@ def error(description, schema='Error'):
         }
 
 
+RETRY_AFTER = {'Retry-After': {
+        'schema': {'type': 'integer', 'minimum': 1},
+        'description': "Seconds to wait."}}
+
 RESPONSES = {
     'BadRequest': error(
         "Malformed JSON, a missing or invalid field (named in `field`)."),
@@ -221,13 +225,16 @@ RESPONSES = {
     'TooManyRequests': {
         **error("Too many requests from this address, or sign-in attempts "
             "for this account: wait `Retry-After` seconds."),
-        'headers': {'Retry-After': {
-                'schema': {'type': 'integer', 'minimum': 1},
-                'description': "Seconds to wait."}},
+        'headers': RETRY_AFTER,
         },
-    'ServiceUnavailable': error(
-        "The database stayed busy after the request was retried: send it "
-        "again in a moment (with the same `Idempotency-Key`, if any)."),
+    'ServiceUnavailable': {
+        **error("The database stayed busy after the request was retried, "
+            "or gave it no connection within the server's bound "
+            "(`[photo_booking] connection_wait`): send it again after "
+            "`Retry-After` seconds (with the same `Idempotency-Key`, if "
+            "any)."),
+        'headers': RETRY_AFTER,
+        },
     }
 
 PARAMETERS = {

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import jinja2
 
 import trytond.config as config
+from trytond import backend
 from trytond.exceptions import RateLimitException, UserError, UserWarning
 from trytond.pool import Pool
 from trytond.protocols.wrappers import (
@@ -23,6 +24,8 @@ from trytond.protocols.wrappers import (
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
+from trytond.modules.photo_booking import connection_wait
+from trytond.modules.photo_booking.api import BUSY_RETRY_AFTER, run_retried
 from trytond.modules.photo_booking.booking import serialised
 from trytond.modules.photo_booking.security import has_nul
 
@@ -318,7 +321,9 @@ def _on_pool(request, pool, visit, func, kwargs, readonly):
             visit.load_user(pool)
             return func(visit, pool, **kwargs)
     try:
-        return run(request, pool), None
+        # Conflicts and a wait for a connection that ran out are tried
+        # again as the API's are.
+        return run_retried(run, request, pool), None
     except Exception as error:
         return None, error
 
@@ -375,6 +380,14 @@ def route(path, methods=('GET',), readonly=None, csrf=True):
                     HTTPStatus.NOT_FOUND)
             except exceptions.HTTPException as e:
                 response = e.get_response(request.environ)
+            except backend.DatabaseOperationalError:
+                logger.warning(
+                    "Database busy for %s", request, exc_info=True)
+                # The API's message, read without the database.
+                response = error_page(visit, connection_wait.shipped_message(
+                        'msg_api_database_busy', visit.lang),
+                    HTTPStatus.SERVICE_UNAVAILABLE)
+                response.headers['Retry-After'] = str(BUSY_RETRY_AFTER)
             if isinstance(response, str):
                 response = Response(response, mimetype='text/html')
             return visit.finish(response)

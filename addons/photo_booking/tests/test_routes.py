@@ -18,7 +18,8 @@ from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.openapi import document
 from trytond.modules.photo_booking.tests.tools import (
-    AddressedClient, create_world, recording_queries, set_config)
+    AddressedClient, create_world, no_free_connection, recording_queries,
+    set_config)
 
 API = 'photo_booking/api/v1'
 MOSCOW = ZoneInfo('Europe/Moscow')
@@ -413,6 +414,56 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         self.assertDocumented(response, '/holds', 'post')
         self.assertEqual(response.json['error'],
             "The service is busy. Please try again in a moment.")
+        self.assertEqual(response.headers['Retry-After'], '2')
+
+    @unittest.skipUnless(backend.name == 'postgresql', "SQLite has no pool")
+    def test_no_connection(self):
+        """No free connection in the pool: 503 in the client's language
+        within [photo_booking] connection_wait, not a 500 nor a hang"""
+        set_config(self.addCleanup, 'photo_booking', 'connection_wait', '1')
+        with no_free_connection(self.addCleanup, self.db_name):
+            started = time.monotonic()
+            response = self.get('services')
+            waited = time.monotonic() - started
+
+        self.assertError(response, HTTPStatus.SERVICE_UNAVAILABLE)
+        self.assertDocumented(response, '/services')
+        self.assertEqual(response.headers['Retry-After'], '2')
+        self.assertGreaterEqual(waited, 1)
+        self.assertLess(waited, 2.5)
+        self.assertEqual(response.json['error'], "Сервис сейчас перегружен. "
+            "Повторите попытку через минуту.")
+        self.assertEqual(response.headers['Content-Language'], 'ru')
+
+    @unittest.skipUnless(backend.name == 'postgresql', "SQLite has no pool")
+    def test_terminated_backends(self):
+        """The pool's connections killed by the server: the next request is
+        answered within [photo_booking] connection_wait, the ones after at
+        once"""
+        set_config(self.addCleanup, 'photo_booking', 'connection_wait', '1')
+        connections = backend.Database(self.db_name)._connpool
+        # Six idle in the pool, five of them killed: the pool's getconn
+        # meets two broken ones per try before its wait runs out.
+        idle = [connections.getconn() for _ in range(6)]
+        for connection in idle:
+            connections.putconn(connection)
+        with Transaction().start(self.db_name, 0) as transaction:
+            cursor = transaction.connection.cursor()
+            cursor.execute("SELECT pg_terminate_backend(pid) "
+                "FROM pg_stat_activity "
+                "WHERE datname = %s AND pid != pg_backend_pid()",
+                (self.db_name,))
+        started = time.monotonic()
+        first = self.get('services')
+        waited = time.monotonic() - started
+        started = time.monotonic()
+        then = self.get('services')
+        next_waited = time.monotonic() - started
+
+        self.assertEqual(first.status_code, HTTPStatus.OK)
+        self.assertLess(waited, 1)
+        self.assertEqual(then.status_code, HTTPStatus.OK)
+        self.assertLess(next_waited, 0.4)
 
     def test_taken_slot(self):
         "A taken time is a 409 with the next free ones, and writes nothing"

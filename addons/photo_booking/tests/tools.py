@@ -158,6 +158,27 @@ class AddressedClient(Client):
         return super().open(*args, **kwargs)
 
 
+@contextmanager
+def no_free_connection(add_cleanup, database_name):
+    """This process's PostgreSQL pool of database_name with no connection
+    to give: [database] maxconn 1 (until add_cleanup's cleanups run) and
+    every idle one held until the end of the block."""
+    from psycopg_pool import PoolTimeout
+    set_config(add_cleanup, 'database', 'maxconn', '1')
+    connections = backend.Database(database_name)._connpool
+    held = []
+    try:
+        while True:
+            held.append(connections.getconn(timeout=0.2))
+    except PoolTimeout:
+        pass
+    try:
+        yield
+    finally:
+        for connection in held:
+            connections.putconn(connection)
+
+
 def set_config(add_cleanup, section, key, value):
     "config.set until add_cleanup's cleanups run (a test's or a class's)."
     if not config.has_section(section):

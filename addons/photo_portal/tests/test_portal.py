@@ -4,6 +4,7 @@ import io
 import re
 import socket
 import time
+import unittest
 import uuid
 from decimal import Decimal
 from email import message_from_bytes
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 from PIL import Image
 
 import trytond.config as config
+from trytond import backend
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
@@ -21,8 +23,8 @@ from trytond.transaction import Transaction
 from trytond.modules.photo_booking import setup_cache
 from trytond.modules.photo_portal import security as portal_security
 from trytond.modules.photo_booking.tests.tools import (
-    AddressedClient, create_on_location, create_world, recording_queries,
-    set_config)
+    AddressedClient, create_on_location, create_world, no_free_connection,
+    recording_queries, set_config)
 
 MOSCOW = ZoneInfo('Europe/Moscow')
 CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
@@ -248,6 +250,23 @@ class PortalTestCase(RouteTestCase):
         self.assertIn('openstreetmap.org', html)
         self.assert_zone_named(html)
         self.assertEqual(response.headers['X-Frame-Options'], 'DENY')
+
+    @unittest.skipUnless(backend.name == 'postgresql', "SQLite has no pool")
+    def test_no_connection(self):
+        """No free connection in the pool: a 503 page in the visitor's
+        language within [photo_booking] connection_wait"""
+        set_config(self.addCleanup, 'photo_booking', 'connection_wait', '1')
+        with no_free_connection(self.addCleanup, DB_NAME):
+            started = time.monotonic()
+            response = self.client().get('/')
+            waited = time.monotonic() - started
+
+        self.assertEqual(response.status_code, HTTPStatus.SERVICE_UNAVAILABLE)
+        self.assertEqual(response.headers['Retry-After'], '2')
+        self.assertIn("Сервис сейчас перегружен. Повторите попытку через "
+            "минуту.", response.get_data(as_text=True))
+        self.assertGreaterEqual(waited, 1)
+        self.assertLess(waited, 2.5)
 
     def test_english_switch_is_remembered(self):
         "?lang=en switches to English and sets a cookie"
