@@ -19,9 +19,9 @@ from trytond.modules.photo_booking import media as media_rules
 from trytond.modules.photo_booking.security import is_id, retry_after
 
 from . import security
-from .i18n import weekday_names, zone_name
+from .i18n import translator, weekday_names, zone_name
 from .web import (
-    DEFAULT_LANGUAGE, BadInput, env, local_time, portal_database)
+    DEFAULT_LANGUAGE, BadInput, env, local_time, portal_database, portal_url)
 
 env.globals['media_widths'] = media_rules.WIDTHS
 GUEST_PARTY = "[web guest]"
@@ -151,18 +151,23 @@ def studio_view(studio):
         }
 
 
+def mail_message(template, lang, **context):
+    """The mail of template in lang, and its subject (first line): links
+    are built on the portal's configured address (web.portal_url)."""
+    body = env.get_template(template).render(
+        _=translator(lang), lang=lang, base_url=portal_url(), **context)
+    subject, _sep, text = body.partition('\n')
+    message = EmailMessage()
+    message.set_content(text.strip() + '\n')
+    return message, subject.strip()
+
+
 def send_mail(visit, records, to, template, **context):
     "Mail template to to about records (of one model), after the commit."
-    _ = visit.gettext
-    message = EmailMessage()
-    body = env.get_template(template).render(
-        _=_, lang=visit.lang, base_url=visit.request.host_url.rstrip('/'),
-        **context)
-    subject, _sep, text = body.partition('\n')
+    message, subject = mail_message(template, visit.lang, **context)
     message['From'] = config.get('email', 'from')
     message['To'] = to
-    message['Subject'] = subject.strip()
-    message.set_content(text.strip() + '\n')
+    message['Subject'] = subject
     if records:
         type(records[0]).queue_mail(records, message)
     else:

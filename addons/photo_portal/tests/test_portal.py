@@ -11,6 +11,7 @@ from http import HTTPStatus
 from statistics import median, quantiles
 from zoneinfo import ZoneInfo
 
+import icalendar
 from PIL import Image
 
 import trytond.config as config
@@ -29,6 +30,8 @@ CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
 SLOT_RE = re.compile(
     r'name="start" value="([0-9T:-]+)"')
 PASSWORD = 'Correct-Horse-7-Battery'
+# The portal's configured address; requests come to "localhost".
+PORTAL = 'https://studio.example'
 
 
 def jpeg(width, height):
@@ -84,6 +87,15 @@ class SMTPServer:
         return self.messages
 
 
+class ForgedHost(AddressedClient):
+    "A client whose every request says Host: evil.example."
+
+    def open(self, *args, **kwargs):
+        kwargs['headers'] = {**kwargs.get('headers', {}),
+            'Host': 'evil.example'}
+        return super().open(*args, **kwargs)
+
+
 class PortalTestCase(RouteTestCase):
     "Client web portal"
     module = 'photo_portal'
@@ -103,6 +115,10 @@ class PortalTestCase(RouteTestCase):
                 ('photo_booking', 'rate_limit_reset_confirm', '1000/60'),
                 ('email', 'uri', f'smtp://127.0.0.1:{port}'),
                 ('email', 'from', 'studio@example.com'),
+                ('photo_portal', 'url', PORTAL),
+                ('web', 'email_validation_url', f'{PORTAL}/account/verify'),
+                ('web', 'reset_password_url',
+                    f'{PORTAL}/account/reset/confirm'),
                 ]:
             if not config.has_section(section):
                 config.add_section(section)
@@ -647,7 +663,8 @@ class PortalTestCase(RouteTestCase):
         "A client named <script> is shown as text"
         client = self.client()
         confirmation = self.book(
-            client, utc_start(3, 14), name='<script>alert(1)</script>')
+            client, utc_start(3, 14), name='<script>alert(1)</script>',
+            email='script@example.com')
         with Transaction().start(DB_NAME, 0):
             Booking = Pool().get('photo.booking')
             booking, = Booking.search([
@@ -856,16 +873,85 @@ class PortalTestCase(RouteTestCase):
                 'email': 'nul\x00@example.com'})
         self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
 
-    def test_calendar_file_hides_the_token(self):
-        "The .ics UID is stable and is not the booking's token"
+    def test_calendar_file(self):
+        """The .ics is RFC 5545: lines folded at 75 octets, the studio's zone
+        with its VTIMEZONE, a stable UID that is not the booking's token, a
+        SEQUENCE that grows with each change, and a cancelled booking's
+        STATUS"""
         client = self.client()
+        self.signup(client, 'ical@example.com', name="Ivan")
         confirmation = self.book(client, utc_start(10, 14))
         token = confirmation.rsplit('/', 1)[1]
-        uids = [re.search(r'UID:(\S+)', client.get(
-                    confirmation + '.ics').get_data(as_text=True)).group(1)
-            for _ in range(2)]
-        self.assertEqual(uids[0], uids[1])
-        self.assertNotIn(token, uids[0])
+
+        def calendar():
+            data = client.get(confirmation + '.ics').get_data()
+            for line in data.split(b'\r\n'):
+                self.assertLessEqual(len(line), 75, line)
+            return data, icalendar.Calendar.from_ical(data)
+        data, first = calendar()
+        self.assertIn(b'\r\n ', data)  # long lines are folded, not cut
+        event, = first.walk('VEVENT')
+        timezone, = first.walk('VTIMEZONE')
+        self.assertEqual(timezone['TZID'], 'Europe/Moscow')
+        self.assertEqual(event.decoded('DTSTART'), dt.datetime.combine(
+                moscow_day(10), dt.time(14), MOSCOW))
+        self.assertEqual(event['STATUS'], 'CONFIRMED')
+        self.assertEqual(str(event['SUMMARY']), 'Portrait — Anna <b>Lens</b>')
+        uid = str(event['UID'])
+        self.assertNotIn(token, uid)
+        self.assertTrue(uid.endswith('@studio.example'), uid)
+
+        response = client.post(f'/account/booking/{token}/reschedule',
+            data={'csrf': self.csrf(client, '/account'),
+                'start': utc_start(10, 16)})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        _, moved = calendar()
+        moved, = moved.walk('VEVENT')
+        self.assertEqual(str(moved['UID']), uid)
+        self.assertGreater(moved['SEQUENCE'], event['SEQUENCE'])
+        self.assertEqual(moved.decoded('DTSTART').hour, 16)
+
+        html = client.get(
+            f'/account/booking/{token}/cancel').get_data(as_text=True)
+        fee = re.search(r'name="fee" value="([^"]*)"', html).group(1)
+        client.post(f'/account/booking/{token}/cancel', data={
+                'csrf': self.csrf(client, '/account'), 'fee': fee})
+        _, cancelled = calendar()
+        cancelled, = cancelled.walk('VEVENT')
+        self.assertEqual(str(cancelled['UID']), uid)
+        self.assertEqual(cancelled['STATUS'], 'CANCELLED')
+        self.assertGreater(cancelled['SEQUENCE'], moved['SEQUENCE'])
+
+    def test_links_never_from_host_header(self):
+        """A reset asked with a forged Host mails the owner a link to the
+        configured site, and so do sign-up, booking mails and the .ics"""
+        self.signup(self.client(), 'olga@example.com', name="Olga")
+        attacker = ForgedHost(f'10.0.77.{uuid.uuid4().int % 250}')
+        self.ask_reset(attacker, 'olga@example.com')
+        mail = self.mail_to('olga@example.com')
+        self.assertNotIn('evil.example', mail)
+        self.assertIn(f'{PORTAL}/account/reset/confirm?', mail)
+        self.smtp.messages.clear()
+
+        for email in ['olga@example.com', 'new@example.com']:
+            self.ask_signup(attacker, email)
+            mail = self.mail_to(email)
+            self.assertNotIn('evil.example', mail)
+            self.assertIn(PORTAL, mail)
+            self.smtp.messages.clear()
+        self.ask_reset(attacker, 'nobody@example.com')
+        mail = self.mail_to('nobody@example.com')
+        self.assertIn(f'{PORTAL}/account/signup', mail)
+        self.assertNotIn('evil.example', mail)
+        self.smtp.messages.clear()
+
+        confirmation = self.book(attacker, utc_start(11, 15),
+            email='eve@example.com')
+        mail = self.mail_to('eve@example.com')
+        self.assertIn(f'{PORTAL}{confirmation}', mail)
+        self.assertNotIn('evil.example', mail)
+        ics = attacker.get(confirmation + '.ics').get_data(as_text=True)
+        self.assertNotIn('evil.example', ics)
 
     def test_forms_need_a_server_issued_session(self):
         "A visitor id the client chose is replaced; tokens follow sign-in"
@@ -1039,10 +1125,20 @@ class PortalTestCase(RouteTestCase):
         self.assertIn('<a class="button" href="/account">Back</a>', html)
 
     def test_delete_anonymises_guest_bookings(self):
-        "Deleting the account erases the contacts given as a guest too"
+        """Deleting the account erases the contacts given as a guest too,
+        the address of an on-location shoot among them"""
         guest = self.client()
-        token = self.book(guest, utc_start(9, 10), email='vera@example.com',
-            name="Vera Guest").rsplit('/', 1)[1]
+        response = guest.post('/book/hold', data={
+                'csrf': self.csrf(guest), 'service': self.outdoor,
+                'photographer': self.olga, 'studio': 'location',
+                'start': utc_start(9, 10)})
+        details = response.headers['Location']
+        response = guest.post(details, data={
+                'csrf': self.csrf(guest, details), 'name': "Vera Guest",
+                'phone': '+7 900 765-43-21', 'email': 'vera@example.com',
+                'comment': "Ring twice", 'consent': 'yes',
+                'location': 'Lenina 7, flat 12, Moscow'})
+        token = response.headers['Location'].rsplit('/', 1)[1]
         self.smtp.wait(1)
         self.smtp.messages.clear()
         client = self.client()
@@ -1059,9 +1155,17 @@ class PortalTestCase(RouteTestCase):
             booking, = Pool().get('photo.booking').search(
                 [('token', '=', token)])
             self.assertEqual(booking.state, 'cancelled')
-            self.assertNotEqual(booking.client.name, "Vera Guest")
-            self.assertFalse(booking.client.contact_mechanisms)
+            self.assertIsNone(booking.location)
             self.assertIsNone(booking.phone)
+            self.assertIsNone(booking.email)
+            self.assertIsNone(booking.notes)
+            self.assertIsNone(booking.client.name)
+            self.assertFalse(booking.client.active)
+            self.assertEqual(
+                {c.value for c in booking.client.contact_mechanisms}, set())
+        # A new guest booking with the email gets a party of its own.
+        self.book(self.client(), utc_start(9, 12), email='vera@example.com',
+            name="Vera Again")
 
     def test_login_logout_and_reset(self):
         "Log in, log out, reset a forgotten password"
@@ -1233,11 +1337,16 @@ class PortalTestCase(RouteTestCase):
             Booking = Pool().get('photo.booking')
             booking, = Booking.search([('token', '=', token)])
             self.assertIsNone(booking.email)
-            self.assertIsNone(booking.web_user)
             self.assertEqual(booking.price, Decimal(5000))
             self.assertNotEqual(booking.client.name, 'Olga')
             self.assertFalse(Pool().get('web.user').search([
                         ('email', '=', 'olga@example.com')]))
+            # Erased as the back office erases a party: the account stays
+            # as an inactive record without email nor password.
+            self.assertFalse(booking.web_user.active)
+            self.assertIsNone(booking.web_user.password_hash)
+        self.assertEqual(self.login(self.client(),
+                'olga@example.com').status_code, HTTPStatus.BAD_REQUEST)
 
     def test_review_and_profile(self):
         "A client reviews a done shoot and edits the profile"
