@@ -1,16 +1,18 @@
 from trytond.model.exceptions import AccessError
+from trytond.modules.party.tests.test_module import PartyCheckEraseMixin
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
 from trytond.modules.photo_booking.tests.database import OverBookingMixin
 from trytond.modules.photo_booking.tests.tools import (
-    as_user, create_world, local, staff_users, tomorrow)
+    as_user, create_world, erase_party, local, staff_users, tomorrow)
 from trytond.modules.photo_booking.tests.translation import (
     CatalogueTranslationTestMixin)
 
 
 class PhotoChatTestCase(
-        OverBookingMixin, CatalogueTranslationTestMixin, ModuleTestCase):
+        PartyCheckEraseMixin, OverBookingMixin,
+        CatalogueTranslationTestMixin, ModuleTestCase):
     "Test photo_chat module"
     module = 'photo_chat'
 
@@ -52,6 +54,26 @@ class PhotoChatTestCase(
         with as_user(staff.manager):
             self.assertEqual(
                 {m.booking for m in Message.search([])}, {mine, theirs})
+
+    @with_transaction()
+    def test_erase_clears_client_messages(self):
+        "An erased client's messages lose their words, the studio's stay"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Message = pool.get('photo.chat.message')
+        w = create_world()
+        booking = Booking.create_hold(
+            w.service, local(w.studio, tomorrow(), 11), w.client, w.studio)
+        Booking.cancel([booking], by='client')
+        Message.create([
+                {'booking': booking.id, 'author': 'client',
+                    'body': "I live at Lenina 7"},
+                {'booking': booking.id, 'author': 'photographer',
+                    'body': "See you there"}])
+        erase_party(w.client)
+        self.assertEqual(
+            [(m.author, m.body) for m in Message.search([])],
+            [('client', '****'), ('photographer', "See you there")])
 
 
 del ModuleTestCase
