@@ -199,6 +199,21 @@ class PortalTestCase(RouteTestCase):
             response.get_data(as_text=True))
         return response.headers['Location']
 
+    def book_on_location(self, client, start, name, email, location,
+            phone='+7 900 123-45-67', comment=''):
+        "Book Olga's outdoor shoot at location; the booking's token."
+        response = client.post('/book/hold', data={
+                'csrf': self.csrf(client), 'service': self.outdoor,
+                'photographer': self.olga, 'studio': 'location',
+                'start': start})
+        details = response.headers['Location']
+        response = client.post(details, data={
+                'csrf': self.csrf(client, details), 'name': name,
+                'phone': phone, 'email': email, 'comment': comment,
+                'consent': 'yes', 'location': location})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        return response.headers['Location'].rsplit('/', 1)[1]
+
     def ask_signup(self, client, email, name="Maria Client"):
         "Send the sign-up form: the page that says a mail went out."
         response = client.post('/account/signup', data={
@@ -630,17 +645,8 @@ class PortalTestCase(RouteTestCase):
         "A client moves an on-location shoot in the photographer's zone"
         client = self.client()
         self.signup(client, 'rita@example.com', name="Rita")
-        response = client.post('/book/hold', data={
-                'csrf': self.csrf(client), 'service': self.outdoor,
-                'photographer': self.olga, 'studio': 'location',
-                'start': utc_start(5, 10)})
-        details = response.headers['Location']
-        response = client.post(details, data={
-                'csrf': self.csrf(client, details), 'name': "Rita",
-                'phone': '+7 900 123-45-67', 'email': 'rita@example.com',
-                'consent': 'yes', 'location': 'Lenina 1, Moscow'})
-        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
-        token = response.headers['Location'].rsplit('/', 1)[1]
+        token = self.book_on_location(client, utc_start(5, 10), "Rita",
+            'rita@example.com', 'Lenina 1, Moscow')
         html = client.get('/account?lang=en').get_data(as_text=True)
         self.assertIn('On location: Lenina 1, Moscow', html)
         self.assertIn(f'/account/booking/{token}/reschedule', html)
@@ -1157,18 +1163,9 @@ class PortalTestCase(RouteTestCase):
     def test_delete_anonymises_guest_bookings(self):
         """Deleting the account erases the contacts given as a guest too,
         the address of an on-location shoot among them"""
-        guest = self.client()
-        response = guest.post('/book/hold', data={
-                'csrf': self.csrf(guest), 'service': self.outdoor,
-                'photographer': self.olga, 'studio': 'location',
-                'start': utc_start(9, 10)})
-        details = response.headers['Location']
-        response = guest.post(details, data={
-                'csrf': self.csrf(guest, details), 'name': "Vera Guest",
-                'phone': '+7 900 765-43-21', 'email': 'vera@example.com',
-                'comment': "Ring twice", 'consent': 'yes',
-                'location': 'Lenina 7, flat 12, Moscow'})
-        token = response.headers['Location'].rsplit('/', 1)[1]
+        token = self.book_on_location(self.client(), utc_start(9, 10),
+            "Vera Guest", 'vera@example.com', 'Lenina 7, flat 12, Moscow',
+            phone='+7 900 765-43-21', comment="Ring twice")
         self.smtp.wait(1)
         self.smtp.messages.clear()
         client = self.client()
