@@ -310,3 +310,49 @@ def test_accounting(demo_db):
     assert result.stdout.split() == [
         "Фотостудия", "«Свет»", 'RUB', str(today.year),
         f'INV-{today.year}-2', 'paid', '1500.00', '4.1.2']
+
+
+def test_upgrade_in_place_from_before_the_portal_split(demo_db, tmp_path):
+    """A demo database made when the portal was part of photo_booking is
+    upgraded in place by `./scripts/run`'s update: photo_portal gets
+    activated and takes over the legal pages, which keep their rows and the
+    studio's edits, and the menu is not doubled."""
+    *_, workdir = demo_db
+    database = tmp_path / f'{DB}.sqlite'
+    database.write_bytes((workdir / f'{DB}.sqlite').read_bytes())
+    (tmp_path / 'trytond.conf').write_text(
+        f'[database]\nuri = sqlite://\npath = {tmp_path}\n')
+    with sqlite3.connect(database) as connection:
+        # Every record of photo_portal's XML was photo_booking's before.
+        connection.execute("UPDATE ir_model_data SET module = 'photo_booking' "
+            "WHERE module = 'photo_portal'")
+        connection.execute("UPDATE ir_model SET module = 'photo_booking' "
+            "WHERE module = 'photo_portal'")
+        connection.execute("DELETE FROM ir_module_dependency WHERE module IN "
+            "(SELECT id FROM ir_module WHERE name = 'photo_portal')")
+        connection.execute("DELETE FROM ir_module WHERE name = 'photo_portal'")
+        connection.execute("UPDATE photo_legal_page SET body = 'Edited.' "
+            "WHERE code = 'offer'")
+        pages = connection.execute(
+            "SELECT id, code FROM photo_legal_page ORDER BY id").fetchall()
+    subprocess.run(
+        [str(VENV_BIN / 'trytond-admin'), '-c', str(tmp_path / 'trytond.conf'),
+            '-d', DB, '-u', *MODULES, '--activate-dependencies'],
+        env=environ(tmp_path), check=True, capture_output=True, timeout=300)
+    with sqlite3.connect(database) as connection:
+        def rows(query):
+            return connection.execute(query).fetchall()
+        assert rows("SELECT state FROM ir_module "
+            "WHERE name = 'photo_portal'") == [('activated',)]
+        assert rows(
+            "SELECT id, code FROM photo_legal_page ORDER BY id") == pages
+        assert rows("SELECT body FROM photo_legal_page "
+            "WHERE code = 'offer'") == [('Edited.',)]
+        assert rows("SELECT DISTINCT module FROM ir_model_data "
+            "WHERE fs_id LIKE '%legal_page%'") == [('photo_portal',)]
+        assert rows("SELECT module FROM ir_model "
+            "WHERE name = 'photo.legal.page'") == [('photo_portal',)]
+        assert rows("SELECT COUNT(*) FROM ir_ui_menu "
+            "WHERE name = 'Legal Pages'") == [(1,)]
+        assert rows("SELECT COUNT(*) FROM ir_action_act_window "
+            "WHERE res_model = 'photo.legal.page'") == [(1,)]

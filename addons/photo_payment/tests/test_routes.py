@@ -272,8 +272,6 @@ class PaymentRouteTestCase(RouteTestCase):
         self.assertEqual(response.status_code, 400)
 
 
-del RouteTestCase
-
     def test_openapi_describes_payment(self):
         "The API document served where payments are on describes them"
         from openapi_spec_validator import validate
@@ -287,3 +285,5 @@ del RouteTestCase
             ['state', 'amount', 'currency', 'url'])
         validate(doc)
 
+
+del RouteTestCase
