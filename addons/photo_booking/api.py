@@ -16,8 +16,6 @@ from functools import wraps
 from http import HTTPStatus
 from zoneinfo import ZoneInfo
 
-from sql import Literal
-from sql.functions import Lower
 from werkzeug.exceptions import HTTPException
 
 from trytond import backend
@@ -27,7 +25,7 @@ from trytond.model.exceptions import ValidationError
 from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction
 
-from . import connection_wait, idempotency, security, setup_cache, sqlcache
+from . import connection_wait, idempotency, security, setup_cache
 from .booking import is_overlap, overlap_messages
 from .common import aware, is_email, naive
 from .exceptions import BookingError, HoldExpiredError, SlotTakenError
@@ -585,54 +583,6 @@ def booking_by_token(pool, token):
             HTTPStatus.NOT_FOUND,
             gettext('photo_booking.msg_api_booking_not_found'))
     return booking
-
-
-def client_party(pool, name, email, phone):
-    """The guest party of an email given without logging in, created with
-    its contacts if new.
-
-    Nobody has verified the email: a known client's own party is never
-    used (anyone could book, and add a phone, under their name), only the
-    guest party of earlier such holds, which gets the phone it did not
-    have yet."""
-    Party = pool.get('party.party')
-    Contact = pool.get('party.contact_mechanism')
-    contact = Contact.__table__()
-    party = Party.__table__()
-    cursor = Transaction().connection.cursor()
-
-    # Every hold asks this: one plain query for the email's contacts and the
-    # phone's (an ORM search would also read and convert whole rows).
-    # Case-insensitive on the email, as party.ContactMechanism indexes it.
-    # Without a phone, "value = NULL" matches nothing.
-    def contacts_of(email, phone):
-        return contact.join(party, condition=contact.party == party.id
-            ).select(contact.party, contact.type,
-            where=(contact.active == Literal(True))
-            & (party.photo_guest == Literal(True))
-            & (((contact.type == 'email')
-                    & (Lower(contact.value) == Lower(email)))
-                | (contact.type.in_(['phone', 'mobile'])
-                    & (contact.value == phone))),
-            order_by=[contact.id.asc])
-    sqlcache.execute(cursor, 'client contacts', contacts_of,
-        email=email, phone=phone or None)
-    contacts = cursor.fetchall()
-    guest = next((p for p, type_ in contacts if type_ == 'email'), None)
-    if guest:
-        if phone and not any(
-                p == guest for p, type_ in contacts if type_ != 'email'):
-            Contact.create([{'party': guest, 'type': 'phone', 'value': phone}])
-        return Party(guest)
-    mechanisms = [{'type': 'email', 'value': email}]
-    if phone:
-        mechanisms.append({'type': 'phone', 'value': phone})
-    guest, = Party.create([{
-                'name': name,
-                'photo_guest': True,
-                'contact_mechanisms': [('create', mechanisms)],
-                }])
-    return guest
 
 
 # --- serialisers ------------------------------------------------------------

@@ -1,8 +1,17 @@
-"Clients as the studio sees them: their bookings, contacts and reviews."
+"""Clients as the studio sees them: their bookings, contacts and reviews;
+the guest party of an email given without logging in; what party's Replace
+moves and Erase clears of them."""
+from sql import Literal
 from sql.functions import Lower
 
+from trytond.i18n import gettext
 from trytond.model import Index, fields
-from trytond.pool import PoolMeta
+from trytond.modules.party.exceptions import EraseError
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+from . import sqlcache
+from .common import ACTIVE_STATES, utc_now
 
 
 class Party(metaclass=PoolMeta):
@@ -26,6 +35,55 @@ class Party(metaclass=PoolMeta):
     def default_photo_guest(cls):
         return False
 
+    @classmethod
+    def photo_guest_of(cls, name, email, phone):
+        """The guest party of an email given without logging in, created
+        with its contacts if new.
+
+        Nobody has verified the email: a known client's own party is never
+        used (anyone could book, and add a phone, under their name), only
+        the guest party of earlier such bookings, which gets the phone it
+        did not have yet."""
+        Contact = Pool().get('party.contact_mechanism')
+        contact = Contact.__table__()
+        party = cls.__table__()
+        cursor = Transaction().connection.cursor()
+
+        # Every hold of the API asks this: one plain query for the email's
+        # contacts and the phone's (an ORM search would also read and
+        # convert whole rows). Case-insensitive on the email, as
+        # ContactMechanism indexes it. Without a phone, "value = NULL"
+        # matches nothing.
+        def contacts_of(email, phone):
+            return contact.join(party, condition=contact.party == party.id
+                ).select(contact.party, contact.type,
+                where=(contact.active == Literal(True))
+                & (party.photo_guest == Literal(True))
+                & (((contact.type == 'email')
+                        & (Lower(contact.value) == Lower(email)))
+                    | (contact.type.in_(['phone', 'mobile'])
+                        & (contact.value == phone))),
+                order_by=[contact.id.asc])
+        sqlcache.execute(cursor, 'client contacts', contacts_of,
+            email=email, phone=phone or None)
+        contacts = cursor.fetchall()
+        guest = next((p for p, type_ in contacts if type_ == 'email'), None)
+        if guest:
+            if phone and not any(
+                    p == guest for p, type_ in contacts if type_ != 'email'):
+                Contact.create([{
+                            'party': guest, 'type': 'phone', 'value': phone}])
+            return cls(guest)
+        mechanisms = [{'type': 'email', 'value': email}]
+        if phone:
+            mechanisms.append({'type': 'phone', 'value': phone})
+        guest, = cls.create([{
+                    'name': name,
+                    'photo_guest': True,
+                    'contact_mechanisms': [('create', mechanisms)],
+                    }])
+        return guest
+
 
 class ContactMechanism(metaclass=PoolMeta):
     __name__ = 'party.contact_mechanism'
@@ -34,9 +92,70 @@ class ContactMechanism(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        # api.client_party finds a returning client by email, whatever its
-        # case; party's own index on value cannot serve a case-insensitive
-        # match, so without this every hold would scan all contacts. (No
-        # condition on the type: SQLite skips indexes with parameters.)
+        # Party.photo_guest_of finds a returning client by email, whatever
+        # its case; party's own index on value cannot serve a
+        # case-insensitive match, so without this every hold would scan all
+        # contacts. (No condition on the type: SQLite skips indexes with
+        # parameters.)
         cls._sql_indexes.add(
             Index(t, (Lower(t.value), Index.Equality())))
+
+
+class Replace(metaclass=PoolMeta):
+    "Merging two parties moves the bookings, reviews and photographers."
+    __name__ = 'party.replace'
+
+    @classmethod
+    def fields_to_replace(cls):
+        return super().fields_to_replace() + [
+            ('photo.booking', 'client'),
+            ('photo.review', 'client'),
+            ('photo.photographer', 'party'),
+            ]
+
+
+class Erase(metaclass=PoolMeta):
+    """Erasing a client clears what their bookings and reviews say of them;
+    the bookings keep their service, times, price and fee."""
+    __name__ = 'party.erase'
+
+    @classmethod
+    def erase_parties(cls, parties):
+        """Deactivate parties and erase them as the back office's wizard
+        does (a client deleting their account on the portal)."""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Session = pool.get('ir.session.wizard')
+        Party.write(list(parties), {'active': False})
+        session = Session()
+        session.save()
+        erase = cls(session.id)
+        for party in parties:
+            erase.ask.party = party
+            erase.transition_erase()
+        Session.delete([session])
+
+    def check_erase(self, party):
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        super().check_erase(party)
+        if Booking.search([
+                    ('client', '=', party.id),
+                    ('state', 'in', list(ACTIVE_STATES)),
+                    ('end', '>=', utc_now()),
+                    ], limit=1):
+            raise EraseError(gettext(
+                    'photo_booking.msg_erase_upcoming_bookings',
+                    party=party.rec_name))
+
+    def to_erase(self, party_id):
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Review = pool.get('photo.review')
+        return super().to_erase(party_id) + [
+            (Booking, [('client', '=', party_id)], True,
+                ['email', 'phone', 'notes', 'location', 'cancel_reason'],
+                [None] * 5),
+            (Review, [('client', '=', party_id)], True,
+                ['comment'], [None]),
+            ]

@@ -134,7 +134,7 @@ def create_hold(request, pool):
         party = user.party
         email = email or user.email
     else:
-        party = api.client_party(pool, name, email, phone)
+        party = pool.get('party.party').photo_guest_of(name, email, phone)
     search = api.SlotSearch(
         service.id, studio.id if studio else None,
         (photographer.id,) if photographer else None, start)

@@ -115,6 +115,14 @@ class User(MailMixin, metaclass=PoolMeta):
             cls.end_sessions(users)
 
     @classmethod
+    def on_modification(cls, mode, users, field_names=None):
+        super().on_modification(mode, users, field_names=field_names)
+        if mode == 'write' and 'active' in (field_names or ()):
+            # A deactivated account (erased with its party among them) is
+            # logged out everywhere: its API bearer would go on working.
+            cls.end_sessions([u for u in users if not u.active])
+
+    @classmethod
     def end_sessions(cls, users):
         """Log the users out everywhere (portal cookie and API bearer): a
         new password must lock out whoever knew the old one."""
@@ -122,6 +130,20 @@ class User(MailMixin, metaclass=PoolMeta):
         with without_check_access():
             Session.delete(Session.search(
                     [('user', 'in', [u.id for u in users])]))
+
+
+class Erase(metaclass=PoolMeta):
+    "web_user's erase clears the email; the secrets go with it."
+    __name__ = 'party.erase'
+
+    def to_erase(self, party_id):
+        User = Pool().get('web.user')
+        return super().to_erase(party_id) + [
+            (User, [('party', '=', party_id)], False,
+                ['password_hash', 'email_token', 'reset_password_token',
+                    'reset_password_token_expire'],
+                [None] * 4),
+            ]
 
 
 class UserAuthenticateAttempt(metaclass=PoolMeta):

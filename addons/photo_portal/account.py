@@ -66,8 +66,12 @@ def signup_post(visit, pool):
         User.hash_password(password)
         send_mail(visit, known, values['email'], 'mail_signup_exists.txt')
     else:
+        languages = pool.get('ir.lang').search(
+            [('code', '=', visit.lang)], limit=1)
         party, = Party.create([{
                     'name': values['name'],
+                    # Its mails speak the language it signed up in.
+                    'lang': languages[0].id if languages else None,
                     'contact_mechanisms': [('create', [
                                 {'type': 'email', 'value': values['email']},
                                 {'type': 'phone', 'value': values['phone']},
@@ -75,9 +79,8 @@ def signup_post(visit, pool):
                     }])
         user = User(email=values['email'], party=party)
         user.password = password
-        user.set_email_token()
         user.save()
-        send_mail(visit, [user], user.email, 'mail_verify.txt', user=user)
+        User.validate_email([user])
     return render(visit, 'signup.html', sent=True, values=values, errors={})
 
 
@@ -104,9 +107,7 @@ def verify_resend(visit, pool):
     user = visit.user
     if user.email_valid:
         return redirect_to('/account')
-    user.set_email_token()
-    user.save()
-    send_mail(visit, [user], user.email, 'mail_verify.txt', user=user)
+    pool.get('web.user').validate_email([user])
     return redirect_to('/account', {'notice': 'resent'})
 
 
@@ -152,13 +153,8 @@ def reset_post(visit, pool):
     check_honeypot(visit)
     email = (visit.request.form.get('email') or '').strip().lower()[:200]
     users = User.search([('email', '=', email)], limit=1) if email else []
-    for user in users:
-        # A new link each time, unlike web.user.reset_password: a request
-        # made by someone else must not keep the owner from getting one,
-        # and it ends the link that request may have leaked.
-        user.set_reset_password_token()
-        user.save()
-        send_mail(visit, [user], user.email, 'mail_reset.txt', user=user)
+    # A new link at each request (see web_user.User.reset_password).
+    User.reset_password(users)
     if not users and is_email(email):
         # The same answer, and the same work (a mail), whether the account
         # exists or not: neither the page nor its timing tells.

@@ -4,8 +4,10 @@ time is taken."""
 import calendar
 import datetime as dt
 import re
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
+
+import icalendar
 
 from trytond.i18n import gettext
 from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
@@ -20,7 +22,8 @@ from .pages import (
     GUEST_PARTY, booking_by_token, check_honeypot, check_rate, form_int,
     get_record, money, send_mail, studio_view, when)
 from .web import (
-    BadInput, ShowInstead, local_time, redirect_to, render, route)
+    BadInput, ShowInstead, local_time, portal_url, redirect_to, render,
+    route)
 
 PHONE_RE = re.compile(r'^\+?[0-9][0-9 ()\-]{5,19}$')
 ON_LOCATION = 'location'  # the studio step's value for "at your address"
@@ -417,19 +420,6 @@ def validate_contact(visit, form, consent=True):
     return values, errors
 
 
-def contact_party(pool, name, email, phone):
-    Party = pool.get('party.party')
-    party, = Party.create([{
-                'name': name,
-                'photo_guest': True,
-                'contact_mechanisms': [('create', [
-                            {'type': 'email', 'value': email},
-                            {'type': 'phone', 'value': phone},
-                            ])],
-                }])
-    return party
-
-
 @route('/book/details/<token>', methods=['POST'])
 def details_post(visit, pool, token):
     Booking = pool.get('photo.booking')
@@ -449,13 +439,14 @@ def details_post(visit, pool, token):
             status=HTTPStatus.BAD_REQUEST, booking=booking_view(booking),
             values=values, errors=errors)
     # Without a login the email is not verified: the booking joins no
-    # account (attach_guest_bookings moves it once the email is confirmed).
+    # account (attach_guest_bookings moves it once the email is confirmed)
+    # and no client's own party, only the guest party of that email.
     user = visit.user
     if user and user.party:
         client = user.party
     else:
-        client = contact_party(
-            pool, values['name'], values['email'], values['phone'])
+        client = pool.get('party.party').photo_guest_of(
+            values['name'], values['email'], values['phone'])
     Booking.write([booking], {
             'client': client.id,
             'email': values['email'],
@@ -503,33 +494,40 @@ def google_calendar_url(booking):
             })
 
 
-def ics_escape(text):
-    return (text or '').replace('\\', '\\\\').replace(';', '\\;').replace(
-        ',', '\\,').replace('\n', '\\n')
+# The calendar's status of each booking state.
+ICS_STATUS = {
+    'hold': 'TENTATIVE', 'requested': 'TENTATIVE', 'cancelled': 'CANCELLED',
+    }
 
 
-def ics(booking, host):
-    fmt = '%Y%m%dT%H%M%SZ'
+def ics(booking):
+    """The booking as an iCalendar file (RFC 5545): in the studio's zone,
+    with its VTIMEZONE, a UID that stays the same and a SEQUENCE that grows
+    with each change, so a calendar updates the event it already has."""
+    tz = ZoneInfo(booking.timezone or 'UTC')
     location = (booking.studio.address or booking.studio.name
         if booking.studio else booking.location or '')
-    now = dt.datetime.now(dt.timezone.utc)
-    lines = [
-        'BEGIN:VCALENDAR', 'VERSION:2.0',
-        'PRODID:-//photo_booking//portal//EN', 'METHOD:PUBLISH',
-        'BEGIN:VEVENT',
-        # Not the token: it can cancel, and calendars share their UIDs.
-        f'UID:{calendar_uid(booking.token)}@{host}',
-        f'DTSTAMP:{now:{fmt}}',
-        f'DTSTART:{booking.start:{fmt}}',
-        f'DTEND:{booking.end:{fmt}}',
-        'SUMMARY:' + ics_escape(
-            f'{booking.service.name} — {booking.photographer.name}'),
-        'LOCATION:' + ics_escape(location),
-        'DESCRIPTION:' + ics_escape(f'{booking.number}'),
-        'STATUS:' + (
-            'CANCELLED' if booking.state == 'cancelled' else 'CONFIRMED'),
-        'END:VEVENT', 'END:VCALENDAR', '']
-    return '\r\n'.join(lines)
+    event = icalendar.Event()
+    # Not the token: it can cancel, and calendars share their UIDs.
+    event.add('uid', f'{calendar_uid(booking.token)}@'
+        f'{urlsplit(portal_url()).hostname}')
+    event.add('dtstamp', dt.datetime.now(dt.timezone.utc))
+    event.add('dtstart', local_time(booking.start, tz))
+    event.add('dtend', local_time(booking.end, tz))
+    # Every state change and move is one more line of its history.
+    event.add('sequence', max(len(booking.history) - 1, 0))
+    event.add('summary',
+        f'{booking.service.name} — {booking.photographer.name}')
+    event.add('location', location)
+    event.add('description', booking.number)
+    event.add('status', ICS_STATUS.get(booking.state, 'CONFIRMED'))
+    calendar = icalendar.Calendar()
+    calendar.add('prodid', '-//photo_booking//portal//EN')
+    calendar.add('version', '2.0')
+    calendar.add('method', 'PUBLISH')
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
 
 
 @route('/booking/<token>')
@@ -545,9 +543,7 @@ def confirmation(visit, pool, token):
 @route('/booking/<token>.ics')
 def booking_ics(visit, pool, token):
     booking = booking_by_token(pool, token)
-    response = Response(
-        ics(booking, visit.request.host.split(':')[0]),
-        mimetype='text/calendar')
+    response = Response(ics(booking), mimetype='text/calendar')
     response.headers['Content-Disposition'] = (
         f'attachment; filename="booking-{booking.number}.ics"')
     return response

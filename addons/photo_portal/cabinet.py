@@ -225,12 +225,12 @@ def my_data(visit, pool):
 
 @route('/account/delete', methods=['POST'])
 def delete_account(visit, pool):
-    """Anonymise the client: bookings keep prices and fees, not contacts."""
+    """Erase the client as the back office's Erase Party does: bookings keep
+    prices and fees, not contacts; the account goes with its party."""
     require_user(visit)
     Booking = pool.get('photo.booking')
     User = pool.get('web.user')
-    Party = pool.get('party.party')
-    ContactMechanism = pool.get('party.contact_mechanism')
+    Erase = pool.get('party.erase', type='wizard')
     _ = visit.gettext
     user = visit.user
     if visit.request.form.get('confirm') != 'yes':
@@ -241,19 +241,14 @@ def delete_account(visit, pool):
     if any(b.state in ACTIVE_STATES and b.end >= now for b in bookings):
         raise BadInput(_("Cancel your upcoming bookings before deleting "
                 "the account."), back='/account')
-    # The account's party and the parties made for its guest bookings.
+    # The account's party and the guest parties of its email's bookings.
     parties = {b.client for b in bookings} | (
         {user.party} if user.party else set())
-    parties = [p for p in parties if p.name != GUEST_PARTY]
-    if bookings:
-        Booking.write(bookings, {
-                'email': None, 'phone': None, 'notes': None,
-                'web_user': None})
-    User.delete([user])
-    if parties:
-        ContactMechanism.delete(
-            [c for p in parties for c in p.contact_mechanisms])
-        Party.write(parties, {'name': _("Deleted client")})
+    Erase.erase_parties([p for p in parties if p.name != GUEST_PARTY])
+    # As the erase of its party does (web_user's hook), for an account
+    # made in the back office without one.
+    User.write([user], {'active': False, 'email': None,
+            'password_hash': None})
     visit.logout()
     return redirect_to('/', {'notice': 'deleted'})
 

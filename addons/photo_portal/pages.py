@@ -22,7 +22,7 @@ from trytond.modules.photo_booking.security import is_id, retry_after
 from . import security
 from .translation import translations, zone_name
 from .web import (
-    DEFAULT_LANGUAGE, BadInput, env, local_time, portal_database,
+    DEFAULT_LANGUAGE, BadInput, env, local_time, portal_database, portal_url,
     weekday_names)
 
 env.globals['media_widths'] = media_rules.WIDTHS
@@ -159,17 +159,26 @@ def studio_view(studio):
         }
 
 
-def send_mail(visit, records, to, template, **context):
-    "Mail template to to about records (of one model), after the commit."
-    message = EmailMessage()
+def mail_message(template, lang, texts=None, **context):
+    """The mail of template in lang (texts: the catalogue, else the
+    portal's own), and its subject (first line): links are built on the
+    portal's configured address (web.portal_url)."""
     body = env.get_template(template).render(
-        texts=visit.texts, lang=visit.lang, base_url=visit.request.host_url.rstrip('/'),
+        texts=texts or translations(lang), lang=lang, base_url=portal_url(),
         **context)
     subject, _sep, text = body.partition('\n')
+    message = EmailMessage()
+    message.set_content(text.strip() + '\n')
+    return message, subject.strip()
+
+
+def send_mail(visit, records, to, template, **context):
+    "Mail template to to about records (of one model), after the commit."
+    message, subject = mail_message(
+        template, visit.lang, texts=visit.texts, **context)
     message['From'] = config.get('email', 'from')
     message['To'] = to
-    message['Subject'] = subject.strip()
-    message.set_content(text.strip() + '\n')
+    message['Subject'] = subject
     if records:
         type(records[0]).queue_mail(records, message)
     else:

@@ -144,6 +144,14 @@ def portal_database():
     return config.get('photo_booking', 'portal_database', default='demo')
 
 
+def portal_url(path=''):
+    """The portal's public address ([photo_portal] url) followed by path:
+    links in mails and calendar UIDs come from it, never from the request's
+    Host header, which the sender of the request chooses."""
+    return config.get('photo_portal', 'url',
+        default='http://localhost:8000').rstrip('/') + path
+
+
 class BadInput(Exception):
     """Input the visitor can fix: a 400 page with the message (a 429 says
     when to come back in retry_after seconds)."""

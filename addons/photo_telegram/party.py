@@ -1,6 +1,6 @@
 "Telegram chats linked to clients and photographers."
 from trytond.model import Unique, fields
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
 
 
 class TelegramChatMixin:
@@ -25,3 +25,15 @@ class Party(TelegramChatMixin, metaclass=PoolMeta):
 
 class Photographer(TelegramChatMixin, metaclass=PoolMeta):
     __name__ = 'photo.photographer'
+
+
+class Erase(metaclass=PoolMeta):
+    "An erased client's chat with the bot is forgotten: it writes no more."
+    __name__ = 'party.erase'
+
+    def to_erase(self, party_id):
+        Party = Pool().get('party.party')
+        return super().to_erase(party_id) + [
+            (Party, [('id', '=', party_id)], False,
+                ['telegram_chat'], [None]),
+            ]

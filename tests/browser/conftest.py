@@ -45,6 +45,8 @@ def _free_port():
 
 
 SMTP_PORT = _free_port()
+PORTAL_PORT = _free_port()
+PORTAL_URL = f'http://127.0.0.1:{PORTAL_PORT}'
 with open(CONFIG, 'w') as f:
     f.write(f"""[database]
 uri = sqlite://
@@ -54,6 +56,11 @@ super_pwd =
 [email]
 uri = smtp://127.0.0.1:{SMTP_PORT}
 from = studio@example.com
+[web]
+email_validation_url = {PORTAL_URL}/account/verify
+reset_password_url = {PORTAL_URL}/account/reset/confirm
+[photo_portal]
+url = {PORTAL_URL}
 [photo_booking]
 portal_database = {DATABASE}
 rate_limit_booking = 1000/60
@@ -144,10 +151,11 @@ def portal():
         f.write('<!doctype html><title>sao</title>')
     served = SharedDataMiddlewareIndex(app, {'/': root})
     server = make_server(
-        '127.0.0.1', 0, served, threaded=True, request_handler=Quiet)
+        '127.0.0.1', PORTAL_PORT, served, threaded=True,
+        request_handler=Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield {'url': f'http://127.0.0.1:{server.server_port}', **ids}
+    yield {'url': PORTAL_URL, **ids}
     server.shutdown()
     shutil.rmtree(WORKDIR, ignore_errors=True)
 

@@ -1,10 +1,14 @@
+from trytond.modules.party.tests.test_module import (
+    PartyCheckEraseMixin, PartyCheckReplaceMixin)
 from trytond.tests.test_tryton import ModuleTestCase
 
 from trytond.modules.photo_booking.tests.translation import (
     CatalogueTranslationTestMixin)
 
 
-class PhotoBookingTestCase(CatalogueTranslationTestMixin, ModuleTestCase):
+class PhotoBookingTestCase(
+        PartyCheckEraseMixin, PartyCheckReplaceMixin,
+        CatalogueTranslationTestMixin, ModuleTestCase):
     "Test Photo Booking module"
     module = 'photo_booking'
 

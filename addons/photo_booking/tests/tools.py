@@ -179,6 +179,30 @@ def no_free_connection(add_cleanup, database_name):
             connections.putconn(connection)
 
 
+def run_wizard(name, **values):
+    """Run party's wizard name ('party.erase', 'party.replace') on the ask
+    form's values, as a manager does in the back office."""
+    pool = Pool()
+    Wizard = pool.get(name, type='wizard')
+    Session = pool.get('ir.session.wizard')
+    session = Session()
+    session.save()
+    wizard = Wizard(session.id)
+    for field, value in values.items():
+        setattr(wizard.ask, field, value)
+    getattr(wizard, f'transition_{name.split(".")[1]}')()
+    # The wizards write in SQL; the back office reads in a new transaction
+    # (whose commit empties the caches so).
+    for cache in Transaction().cache.values():
+        cache.clear()
+
+
+def erase_party(party):
+    "Deactivate party and erase it (party's Erase wizard)."
+    Pool().get('party.party').write([party], {'active': False})
+    run_wizard('party.erase', party=party)
+
+
 def set_config(add_cleanup, section, key, value):
     "config.set until add_cleanup's cleanups run (a test's or a class's)."
     if not config.has_section(section):

@@ -2,13 +2,14 @@ from contextlib import ExitStack
 
 from trytond import backend
 from trytond.model.exceptions import AccessError
+from trytond.modules.party.tests.test_module import PartyCheckEraseMixin
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.tests.database import OverBookingMixin
 from trytond.modules.photo_booking.tests.tools import (
-    create_world, local, staff_users, tomorrow)
+    create_world, erase_party, local, staff_users, tomorrow)
 from trytond.modules.photo_booking.tests.translation import (
     CatalogueTranslationTestMixin)
 
@@ -40,7 +41,8 @@ def two_bookings():
 
 
 class PhotoChatTestCase(
-        OverBookingMixin, CatalogueTranslationTestMixin, ModuleTestCase):
+        PartyCheckEraseMixin, OverBookingMixin,
+        CatalogueTranslationTestMixin, ModuleTestCase):
     "Test photo_chat module"
     module = 'photo_chat'
 
@@ -178,6 +180,26 @@ class PhotoChatTestCase(
             [m['content'] for m in Channel.get(str(theirs))], ["Bonjour"])
         self.assertFalse(
             backend.TableHandler.table_exist('photo_chat_message'))
+
+    @with_transaction()
+    def test_erase_clears_client_messages(self):
+        "An erased client's messages lose their words, the studio's stay"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Channel = pool.get('ir.chat.channel')
+        Message = pool.get('ir.chat.message')
+        w = create_world()
+        booking = Booking.create_hold(
+            w.service, local(w.studio, tomorrow(), 11), w.client, w.studio)
+        Booking.cancel([booking], by='client')
+        Channel.post_from_client(
+            str(booking), 'client@example.com', "I live at Lenina 7")
+        Channel.post(str(booking), "See you there", 'public')
+        erase_party(w.client)
+        self.assertEqual(
+            [(m.email, m.content) for m in Message.search(
+                    [], order=[('id', 'ASC')])],
+            [('erased@invalid', '****'), (None, "See you there")])
 
 
 del ModuleTestCase

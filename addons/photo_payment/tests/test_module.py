@@ -4,11 +4,14 @@ import json
 from decimal import Decimal
 
 from trytond.exceptions import UserError
+from trytond.modules.party.tests.test_module import (
+    PartyCheckEraseMixin, PartyCheckReplaceMixin)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.tests.database import OverBookingMixin
+from trytond.modules.photo_booking.tests.tools import erase_party, run_wizard
 from trytond.modules.photo_booking.tests.translation import (
     CatalogueTranslationTestMixin)
 from trytond.modules.photo_payment.exceptions import RefundError
@@ -19,7 +22,8 @@ from .tools import (
 
 
 class PhotoPaymentTestCase(
-        OverBookingMixin, CatalogueTranslationTestMixin, ModuleTestCase):
+        PartyCheckEraseMixin, PartyCheckReplaceMixin, OverBookingMixin,
+        CatalogueTranslationTestMixin, ModuleTestCase):
     "Test photo_payment module"
     module = 'photo_payment'
     extras = ['photo_portal']
@@ -666,6 +670,31 @@ class PhotoPaymentTestCase(
         self.assertEqual(booking.prepayment, Decimal('1200.00'))
         with self.assertRaises(UserError):
             Promo.create([{'code': 'NOAMOUNT', 'kind': 'fixed'}])
+
+    @with_transaction()
+    def test_erase_and_replace_client(self):
+        """Merging clients moves their bookings with their payments; erasing
+        one clears the receipts' contacts, amounts stay"""
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Party = pool.get('party.party')
+        _, yookassa_gateway = create_gateways()
+        booking, payment = self._paid_booking(yookassa_gateway)
+        self.assertIn('anna@example.com', payment.receipt)
+        Booking.do([booking])
+        client, = Party.create([{'name': booking.client.name}])
+
+        run_wizard('party.replace', source=booking.client,
+            destination=client)
+        booking = Booking(booking.id)
+        self.assertEqual(booking.client, client)
+        self.assertEqual(booking.transactions, (payment,))
+        erase_party(client)
+
+        payment = type(payment)(payment.id)
+        self.assertIsNone(payment.receipt)
+        self.assertEqual(payment.amount, Decimal('5000.00'))
+        self.assertEqual(payment.state, 'succeeded')
 
     @with_transaction()
     def test_webhook_ledger_unique(self):

@@ -151,3 +151,63 @@ def create_accounting(world, gateways):
                 'payment_method': method.id,
                 })
     return company
+
+
+def configure_fakes(stripe, yookassa):
+    """configure's settings for the scenarios, which have no TestCase: the
+    settings are put back by the function returned."""
+    cleanups = []
+
+    class Scenario:
+        def addCleanup(self, function, *args):
+            cleanups.append((function, args))
+    scenario = Scenario()
+    scenario.stripe, scenario.yookassa = stripe, yookassa
+    configure(scenario)
+
+    def restore():
+        for function, args in reversed(cleanups):
+            function(*args)
+    return restore
+
+
+def scenario_studio(percent=Decimal(30)):
+    """Through proteus, as a manager sets it up: a studio open 9:00-21:00,
+    a one-hour portrait (5,000 RUB, prepayment percent, free cancellation
+    until 24 h before, then half) without room, Anna working 10:00-19:00
+    and the YooKassa gateway. Returns (studio, service, anna)."""
+    from proteus import Model
+
+    from trytond.modules.currency.tests.tools import get_currency
+    Studio = Model.get('photo.studio')
+    studio = Studio(name="Loft", city="Moscow", timezone='Europe/Moscow')
+    for weekday in range(7):
+        studio.opening_hours.new(weekday=str(weekday),
+            start_time=dt.time(9), end_time=dt.time(21))
+    studio.save()
+    Uom = Model.get('product.uom')
+    unit, = Uom.find([('name', '=', "Unit")])
+    Template = Model.get('product.template')
+    template = Template(name="Portrait", type='service', default_uom=unit)
+    template.save()
+    product, = template.products
+    Service = Model.get('photo.service')
+    service = Service(
+        name="Portrait", product=product, needs_room=False,
+        duration=dt.timedelta(hours=1), price=Decimal('5000'),
+        currency=get_currency('RUB'), prepayment_percent=percent)
+    service.save()
+    Party = Model.get('party.party')
+    party = Party(name="Anna Lens")
+    party.save()
+    Photographer = Model.get('photo.photographer')
+    anna = Photographer(party=party, timezone='Europe/Moscow')
+    anna.studios.append(Studio(studio.id))
+    anna.services.new(service=service)
+    for weekday in range(7):
+        anna.working_hours.new(studio=studio, weekday=str(weekday),
+            start_time=dt.time(10), end_time=dt.time(19))
+    anna.save()
+    Gateway = Model.get('photo.payment.gateway')
+    Gateway(name="YooKassa", kind='yookassa', code='yookassa').save()
+    return studio, service, anna

@@ -1,4 +1,3 @@
-import datetime as dt
 from decimal import Decimal
 
 from trytond.pool import Pool
