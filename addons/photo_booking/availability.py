@@ -514,15 +514,19 @@ class _SlotFinder:
         return bounds
 
     def _open_spans(
-            self, schedule: Schedule, read_from: date, read_to: date
-            ) -> list[Span]:
+            self, schedule: Schedule, read_from: date, read_to: date,
+            studio: list[Span] | None) -> list[Span]:
+        """Open time of schedule inside the studio's hours (studio is the
+        same for the same days), computed once per distinct schedule."""
         key = (tuple(schedule.weekly), tuple(schedule.overrides), read_from,
             read_to)
         try:
             return self._open[key]
         except KeyError:
-            spans = self._open[key] = _open_spans(
-                schedule, self.query.tz, read_from, read_to)
+            spans = _open_spans(schedule, self.query.tz, read_from, read_to)
+            if studio is not None:
+                spans = _intersect(spans, studio)
+            self._open[key] = spans
             return spans
 
     def slots(
@@ -547,13 +551,11 @@ class _SlotFinder:
             span for span in _spans(photographer.fixed_slots)
             if read_start <= span[0] < read_end)
         open_spans = self._open_spans(
-            photographer.schedule, read_from, read_to)
+            photographer.schedule, read_from, read_to, studio)
         if fixed:
             fixed_days = {start.astimezone(tz).date() for start, _ in fixed}
             open_spans = _subtract(
                 open_spans, _merge(_local_day(day, tz) for day in fixed_days))
-        if studio is not None:
-            open_spans = _intersect(open_spans, studio)
 
         starts: list[datetime] = []
         for open_start, open_end in open_spans:
