@@ -106,13 +106,14 @@ def run_child(target, *args, timeout=300):
     return value
 
 
-def run_plan(db, plan, workers):
-    "Start workers, let them play plan, gather one row per attempt."
+def run_plan(db, plan, workers, target=cw.run_worker):
+    """Start workers running target(db, index, barrier, plan, queue), let
+    them play plan, gather one row per attempt (every message but the
+    workers' own 'ready', 'done', 'fatal' and 'timing')."""
     barrier = CONTEXT.Barrier(workers)
     queue = CONTEXT.Queue()
     processes = [
-        CONTEXT.Process(
-            target=cw.run_worker, args=(db, i, barrier, plan, queue))
+        CONTEXT.Process(target=target, args=(db, i, barrier, plan, queue))
         for i in range(workers)]
     for process in processes:
         process.start()
@@ -145,6 +146,8 @@ def run_plan(db, plan, workers):
             if process.is_alive():
                 process.kill()
     assert not fatal, '\n'.join(fatal)
+    print(f"[{db.backend}] {len(rows)} answers in "
+        f"{time.monotonic() - started:.1f}s")
     return rows
 
 

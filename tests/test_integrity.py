@@ -12,14 +12,12 @@ Run: .venv/bin/python -m pytest -q tests/test_integrity.py
 """
 import collections
 import datetime as dt
-import queue as queue_module
-import time
 
 import pytest
 
 import audit
 import concurrency_worker as cw
-from test_concurrency import CONTEXT, run_child
+from test_concurrency import run_child, run_plan
 from tryton_db import TrytonDB
 
 ROUNDS = 4
@@ -107,36 +105,8 @@ def build_rounds(db, worlds, clients):
 
 
 def play(db, rounds, workers):
-    barrier = CONTEXT.Barrier(workers)
-    queue = CONTEXT.Queue()
-    processes = [CONTEXT.Process(target=cw.run_http_worker,
-            args=(db, i, barrier, rounds, queue)) for i in range(workers)]
-    for process in processes:
-        process.start()
-    answers, done, fatal = [], 0, []
-    started = time.monotonic()
-    try:
-        while done + len(fatal) < workers:
-            message = queue.get(timeout=cw.BARRIER_TIMEOUT + 60)
-            if message[0] == 'done':
-                done += 1
-            elif message[0] == 'fatal':
-                fatal.append(message[2])
-            elif message[0] == 'ready':
-                started = time.monotonic()
-            else:
-                answers.append(message)
-    except queue_module.Empty:
-        fatal.append('no news from the clients')
-    finally:
-        for process in processes:
-            process.join(30)
-            if process.is_alive():
-                process.kill()
-    assert not fatal, '\n'.join(fatal)
-    print(f"[{db.backend}] {len(answers)} requests in "
-        f"{time.monotonic() - started:.1f}s")
-    return answers
+    "Every client's answers to rounds, played over HTTP at one barrier."
+    return run_plan(db, rounds, workers, target=cw.run_http_worker)
 
 
 @pytest.fixture(scope='module', params=['postgresql', 'sqlite'])
