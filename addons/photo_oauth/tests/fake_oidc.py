@@ -95,6 +95,32 @@ class FakeProviders:
         self.clients[flavour] = {
             'client_id': client_id, 'secret': secret, 'apple': apple}
 
+    def register_all(self, flavours=('google', 'vk', 'yandex', 'apple')):
+        """Test clients of flavours; the [photo_oauth] settings of a portal
+        that uses them here (Apple's key on one line, as the environment
+        holds it)."""
+        clients = {
+            'google': ('google-client', 'google-secret'),
+            'yandex': ('yandex-client', 'yandex-secret'),
+            'vk': ('51234567', None),
+            'apple': ('com.studio.web', None),
+            }
+        settings = {}
+        for flavour in flavours:
+            client_id, secret = clients[flavour]
+            settings[f'{flavour}_client_id'] = client_id
+            if secret:
+                settings[f'{flavour}_client_secret'] = secret
+            apple = None
+            if flavour == 'apple':
+                key, pem = apple_developer_key()
+                apple = ('TEAM123456', 'KEY7654321', key)
+                settings.update(apple_team_id=apple[0], apple_key_id=apple[1],
+                    apple_private_key=pem.replace('\n', '\\n'))
+            self.register(flavour, client_id, secret, apple=apple)
+            settings.update(self.provider_config(flavour))
+        return settings
+
     def provider_config(self, flavour):
         "The [photo_oauth] keys that point a provider at this fake."
         base = self.issuer(flavour)
@@ -400,24 +426,7 @@ def main():
     fake._server.server_close()
     fake._server = ThreadingHTTPServer(('127.0.0.1', args.port),
         fake._handler())
-    key, pem = apple_developer_key()
-    fake.register('google', 'google-client', 'google-secret')
-    fake.register('yandex', 'yandex-client', 'yandex-secret')
-    fake.register('vk', '51234567')
-    fake.register('apple', 'com.studio.web', apple=(
-            'TEAM123456', 'KEY7654321', key))
-    settings = {
-        'google_client_id': 'google-client',
-        'google_client_secret': 'google-secret',
-        'yandex_client_id': 'yandex-client',
-        'yandex_client_secret': 'yandex-secret',
-        'vk_client_id': '51234567',
-        'apple_client_id': 'com.studio.web', 'apple_team_id': 'TEAM123456',
-        'apple_key_id': 'KEY7654321',
-        'apple_private_key': pem.replace('\n', '\\n'),
-        }
-    for flavour in ('google', 'vk', 'yandex', 'apple'):
-        settings.update(fake.provider_config(flavour))
+    settings = fake.register_all()
     for key_, value in settings.items():
         print(f"export TRYTOND_PHOTO_OAUTH__{key_.upper()}='{value}'")
     print(f"# fake providers on {fake.base_url}; Ctrl-C to stop", flush=True)

@@ -14,7 +14,7 @@ from trytond.modules.photo_booking.tests.tools import (
     AddressedClient, set_config)
 from trytond.modules.photo_oauth import providers
 from trytond.modules.photo_oauth.tests.fake_oidc import (
-    DROP, FakeProviders, apple_developer_key)
+    DROP, FakeProviders)
 
 CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
 PORTAL = 'https://studio.example'
@@ -29,12 +29,6 @@ class OAuthPortalTestCase(RouteTestCase):
     def setUpClass(cls):
         cls.fake = FakeProviders().__enter__()
         cls.addClassCleanup(cls.fake.__exit__, None, None, None)
-        key, pem = apple_developer_key()
-        cls.fake.register('google', 'google-client', 'google-secret')
-        cls.fake.register('yandex', 'yandex-client', 'yandex-secret')
-        cls.fake.register('vk', '51234567')
-        cls.fake.register('apple', 'com.studio.web', apple=(
-                'TEAM123456', 'KEY7654321', key))
         settings = [
             ('photo_booking', 'portal_database', DB_NAME),
             ('photo_booking', 'redis_url', ''),
@@ -42,20 +36,9 @@ class OAuthPortalTestCase(RouteTestCase):
             ('photo_booking', 'rate_limit_login', '1000/60'),
             ('photo_booking', 'rate_limit_oauth', '1000/60'),
             ('photo_portal', 'url', PORTAL),
-            ('photo_oauth', 'google_client_id', 'google-client'),
-            ('photo_oauth', 'google_client_secret', 'google-secret'),
-            ('photo_oauth', 'yandex_client_id', 'yandex-client'),
-            ('photo_oauth', 'yandex_client_secret', 'yandex-secret'),
-            ('photo_oauth', 'vk_client_id', '51234567'),
-            ('photo_oauth', 'apple_client_id', 'com.studio.web'),
-            ('photo_oauth', 'apple_team_id', 'TEAM123456'),
-            ('photo_oauth', 'apple_key_id', 'KEY7654321'),
-            # As an environment variable holds it: one line.
-            ('photo_oauth', 'apple_private_key', pem.replace('\n', '\\n')),
+            *(('photo_oauth', key, value)
+                for key, value in cls.fake.register_all().items()),
             ]
-        for name in ('google', 'vk', 'yandex', 'apple'):
-            for key, value in cls.fake.provider_config(name).items():
-                settings.append(('photo_oauth', key, value))
         for section, key, value in settings:
             set_config(cls.addClassCleanup, section, key, value)
         super().setUpClass()

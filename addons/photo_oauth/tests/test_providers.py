@@ -19,13 +19,7 @@ class ProvidersTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.fake = FakeProviders().__enter__()
-        key, pem = apple_developer_key()
-        cls.fake.register('google', 'google-client', 'google-secret')
-        cls.fake.register('yandex', 'yandex-client', 'yandex-secret')
-        cls.fake.register('vk', '51234567')
-        cls.fake.register('apple', 'com.studio.web', apple=(
-                'TEAM123456', 'KEY7654321', key))
-        cls.apple_pem = pem
+        cls.settings = cls.fake.register_all()
 
     @classmethod
     def tearDownClass(cls):
@@ -48,8 +42,8 @@ class ProvidersTestCase(unittest.TestCase):
             client_id=client['client_id'], client_secret=client['secret'],
             **config)
         if name == 'apple':
-            values['apple_key'] = AppleKey(
-                'TEAM123456', 'KEY7654321', self.apple_pem)
+            values['apple_key'] = AppleKey('TEAM123456', 'KEY7654321',
+                self.settings['apple_private_key'].replace('\\n', '\n'))
         values.update(extra)
         return Provider(**values)
 
@@ -166,12 +160,17 @@ class ProvidersTestCase(unittest.TestCase):
                 with self.assertRaisesRegex(SignInError, 'nonce'):
                     self.sign_in(self.provider('apple'))
 
-    def test_wrong_issuer(self):
-        "An ID token whose issuer is not the discovered one is refused"
-        provider = self.provider('google')
-        redirect = REDIRECT.format('google')
+    def answered(self, name):
+        "(provider, redirect URI, started sign-in, the provider's answer)"
+        provider = self.provider(name)
+        redirect = REDIRECT.format(name)
         started = providers.authorize(provider, redirect)
         _, _, params = self.fake.authorize(started.url)
+        return provider, redirect, started, params
+
+    def test_wrong_issuer(self):
+        "An ID token whose issuer is not the discovered one is refused"
+        provider, _, started, _ = self.answered('google')
         metadata = providers._metadata(provider)
         token = self.fake.id_token('apple', 'google-client',
             self.fake.person, started.nonce)
@@ -181,20 +180,14 @@ class ProvidersTestCase(unittest.TestCase):
 
     def test_wrong_verifier(self):
         "A code exchanged without its PKCE verifier is refused"
-        provider = self.provider('google')
-        redirect = REDIRECT.format('google')
-        started = providers.authorize(provider, redirect)
-        _, _, params = self.fake.authorize(started.url)
+        provider, redirect, started, params = self.answered('google')
         with self.assertRaises(SignInError):
             providers.finish(provider, redirect, params, started.nonce,
                 'not-the-verifier', started.state)
 
     def test_code_used_once(self):
         "A code works once"
-        provider = self.provider('google')
-        redirect = REDIRECT.format('google')
-        started = providers.authorize(provider, redirect)
-        _, _, params = self.fake.authorize(started.url)
+        provider, redirect, started, params = self.answered('google')
         args = (provider, redirect, params, started.nonce,
             started.code_verifier, started.state)
         providers.finish(*args)
