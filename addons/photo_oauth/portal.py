@@ -21,6 +21,7 @@ below are added with photo_portal's own route decorator:
 - /account/oauth/<provider>/unlink (POST, signed in).
 """
 import logging
+from urllib.parse import urlsplit
 
 import trytond.config as config
 from trytond.protocols.wrappers import HTTPStatus, exceptions
@@ -63,6 +64,7 @@ def provider_config(name):
             return None
         apple_key = providers.AppleKey(
             get('team_id'), get('key_id'), private_key)
+        _warn_without_cors(get('discovery_url') or kind.discovery_url)
     return providers.Provider(
         name=name, kind=kind, client_id=client_id,
         client_secret=get('client_secret'),
@@ -71,6 +73,15 @@ def provider_config(name):
         userinfo_url=get('userinfo_url'), apple_key=apple_key,
         trust_email=config.getboolean(
             SECTION, f'{name}_trust_email', default=False))
+
+
+def _warn_without_cors(discovery_url):
+    """Apple posts its answer from its own origin (form_post), which trytond
+    refuses (403) unless `[web] cors` lists it."""
+    parts = urlsplit(discovery_url)
+    origin = f'{parts.scheme}://{parts.netloc}'
+    if origin not in config.get('web', 'cors', default='').split():
+        logger.warning("Apple sign-in needs %s in [web] cors", origin)
 
 
 def configured_providers():

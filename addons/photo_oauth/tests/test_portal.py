@@ -6,6 +6,8 @@ import uuid
 from http import HTTPStatus
 from urllib.parse import urlencode, urlsplit
 
+from werkzeug.exceptions import Forbidden
+
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
@@ -38,6 +40,8 @@ class OAuthPortalTestCase(RouteTestCase):
             ('photo_portal', 'url', PORTAL),
             *(('photo_oauth', key, value)
                 for key, value in cls.fake.register_all().items()),
+            # Apple's form post comes from the provider's origin.
+            ('web', 'cors', cls.fake.base_url),
             ]
         for section, key, value in settings:
             set_config(cls.addClassCleanup, section, key, value)
@@ -83,8 +87,10 @@ class OAuthPortalTestCase(RouteTestCase):
     def come_back(self, client, method, path, params):
         if method == 'GET':
             return client.get(path + '?' + urlencode(params))
-        # A cross-site form post: the browser sends no SameSite cookie.
-        return self.client().post(path, data=params)
+        # A cross-site form post: the browser sends no SameSite cookie,
+        # and the provider's Origin.
+        return self.client().post(path, data=params,
+            headers={'Origin': self.fake.base_url})
 
     def sign_in(self, client, name, path=None):
         "The response of the portal's last step of a sign-in with name."
@@ -275,6 +281,19 @@ class OAuthPortalTestCase(RouteTestCase):
         self.assertEqual(client.get(path + '?' + urlencode(
                     {'state': 'made-up', 'code': 'x'})).status_code,
             HTTPStatus.BAD_REQUEST)
+
+    def test_apple_needs_its_origin_allowed(self):
+        "Without [web] cors listing Apple, its form post is refused"
+        set_config(self.addCleanup, 'web', 'cors', '')
+        method, path, params = self.go_to_provider(
+            self.client(), '/account/oauth/apple')
+        self.assertEqual(method, 'POST')
+        with self.assertLogs('trytond.modules.photo_oauth', 'WARNING'):
+            self.client().get('/account/login')
+        # trytond refuses it before any route (photo_portal's SecurityHeaders
+        # middleware answers the 403).
+        with self.assertRaises(Forbidden):
+            self.come_back(self.client(), method, path, params)
 
     def test_answer_finished_in_another_browser(self):
         "A sign-in finishes only in the browser that started it"
