@@ -429,6 +429,8 @@ def main():
     settings = fake.register_all()
     for key_, value in settings.items():
         print(f"export TRYTOND_PHOTO_OAUTH__{key_.upper()}='{value}'")
+    # Apple's form post comes from the provider's origin.
+    print(f"export TRYTOND_WEB__CORS='{fake.base_url}'")
     print(f"# fake providers on {fake.base_url}; Ctrl-C to stop", flush=True)
     try:
         fake._server.serve_forever()
