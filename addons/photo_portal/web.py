@@ -285,7 +285,10 @@ def render(visit, template, status=HTTPStatus.OK, **context):
         request=request, lang_url=lambda code: lang_url(request, code),
         month_name=month_name, weekday_names=weekday_names,
         zone_name=lambda tz_name: zone_name(visit.texts, tz_name),
-        portal_panels=lambda booking, page: booking.portal_panels(page))
+        portal_panels=lambda booking, page: booking.portal_panels(page),
+        login_panels=lambda: Pool().get('web.user').portal_login_panels(),
+        account_panels=lambda: (visit.user.portal_account_panels()
+            if visit.user else []))
     body = env.get_template(template).render(**context)
     response = Response(body, status=int(status), mimetype='text/html')
     response.headers['Cache-Control'] = 'no-store'

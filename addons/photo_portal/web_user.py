@@ -29,6 +29,17 @@ class User(metaclass=PoolMeta):
                 default=portal_url(RESET_PATH))
         return super().get_email_reset_password_url(url)
 
+    @classmethod
+    def portal_login_panels(cls):
+        """Extra fragments for the sign-in and sign-up pages (e.g. other
+        ways to sign in): dicts with the 'template' to include (from an
+        activated module) and its data."""
+        return []
+
+    def portal_account_panels(self):
+        "Extra fragments for the Account section of the cabinet."
+        return []
+
     @property
     def mail_language(self):
         """web_user's languages: the client's (chosen at sign-up or in the

@@ -33,7 +33,7 @@ SCREENSHOTS = ROOT / 'test-output' / 'screenshots' / 'backoffice'
 MODULES = (
     'photo_booking', 'photo_portal', 'photo_crm', 'photo_payment',
     'photo_telegram', 'photo_chat', 'photo_notify',
-    'photo_calendar')
+    'photo_calendar', 'photo_oauth')
 DATABASE = 'backoffice'
 ADMIN_PASSWORD = 'admin-secret-42'
 CYRILLIC = re.compile('[а-яё]', re.IGNORECASE)
