@@ -21,7 +21,8 @@ from trytond.modules.photo_payment.tests.tools import (
 
 from trytond.modules.photo_telegram import bot as bot_module
 from trytond.modules.photo_telegram import people
-from trytond.modules.photo_telegram.tests.tools import BotDriver
+from trytond.modules.photo_telegram.tests.tools import (
+    BotDriver, serve_until_answered)
 
 CLIENT_CHAT = 5001
 PHOTOGRAPHER_CHAT = 7001
@@ -54,6 +55,12 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         driver = BotDriver(self.api)
         self.addCleanup(driver.close)
         return driver
+
+    def client_world(self, **world_args):
+        "(world, driver, the world's client linked in chat) of create_world."
+        world = create_world(**world_args)
+        driver = self.driver()
+        return world, driver, self.linked_client(world, driver)
 
     def linked_client(self, world, driver, chat=CLIENT_CHAT, web=True):
         "The world's client, with a portal account, linked by deep link."
@@ -270,9 +277,7 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
     def test_time_taken_meanwhile_offers_the_nearest(self):
         "The portal takes the time while the client chooses: alternatives"
         Booking = Pool().get('photo.booking')
-        world = create_world(rooms=1)
-        driver = self.driver()
-        anna = self.linked_client(world, driver)
+        world, driver, anna = self.client_world(rooms=1)
         day = tomorrow(2)
         anna.send('/book')
         anna.tap(r'Portrait · .*')
@@ -296,9 +301,7 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
     def test_stale_button_free_text_and_cancel(self):
         "Old buttons are explained, text re-asks, /cancel leaves"
         Booking = Pool().get('photo.booking')
-        world = create_world()
-        driver = self.driver()
-        anna = self.linked_client(world, driver)
+        world, driver, anna = self.client_world()
         day = tomorrow(2)
         anna.send('/book')
         anna.tap(r'Portrait · .*')
@@ -324,9 +327,7 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
     def test_restart_mid_dialogue_resumes(self):
         "The bot restarts between two taps: the dialogue goes on"
         Booking = Pool().get('photo.booking')
-        world = create_world()
-        driver = self.driver()
-        anna = self.linked_client(world, driver)
+        world, driver, anna = self.client_world()
         day = tomorrow(2)
         anna.send('/book')
         anna.tap(r'Portrait · .*')
@@ -382,9 +383,7 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
     def test_my_reschedule(self):
         "/my: move a shoot to another free time"
         Booking = Pool().get('photo.booking')
-        world = create_world()
-        driver = self.driver()
-        anna = self.linked_client(world, driver)
+        world, driver, anna = self.client_world()
         day, later = tomorrow(2), tomorrow(3)
         booking = Booking.create_hold(world.service,
             local(world.studio, day, 11), world.client, world.studio,
@@ -629,17 +628,8 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         sent = len(self.api.sent)
         self.api.message(CLIENT_CHAT, '/start')
         stop = asyncio.Event()
-
-        async def poll_until_answered():
-            task = asyncio.ensure_future(
-                bot_module.run_polling(driver.application, stop))
-            for _ in range(100):
-                if len(self.api.sent) > sent:
-                    break
-                await asyncio.sleep(0.05)
-            stop.set()
-            await task
-        driver.run(poll_until_answered())
+        driver.run(serve_until_answered(self.api,
+                bot_module.run_polling(driver.application, stop), stop))
         self.assertIn("Share your phone number", self.api.sent[sent][1])
         self.assertEqual(self.api.updates, [])
 

@@ -11,6 +11,7 @@ from trytond.modules.photo_notify.tests.fake_telegram import (
     TOKEN, FakeBotAPI)
 
 from trytond.modules.photo_telegram import bot as bot_module
+from trytond.modules.photo_telegram.tests.tools import serve_until_answered
 
 URL = f'/{DB_NAME}/photo_telegram/webhook'
 SECRET = 'webhook-secret-for-tests'
@@ -84,14 +85,8 @@ class PhotoTelegramRouteTestCase(RouteTestCase):
 
         async def handle_queue():
             stop = asyncio.Event()
-            task = asyncio.ensure_future(
-                bot_module.run_queue(application, store, stop, interval=0.05))
-            for _ in range(100):
-                if len(self.api.sent) > sent:
-                    break
-                await asyncio.sleep(0.05)
-            stop.set()
-            await task
+            await serve_until_answered(self.api, bot_module.run_queue(
+                    application, store, stop, interval=0.05), stop)
         asyncio.run(handle_queue())
 
         (chat, text, _, _), = self.api.sent[sent:]

@@ -16,6 +16,19 @@ from trytond.modules.photo_notify.tests.fake_telegram import TOKEN, person
 from trytond.modules.photo_telegram import bot as bot_module
 
 
+async def serve_until_answered(api, serve, stop, timeout=5):
+    """Run the coroutine serve (a bot loop watching stop) until the fake
+    Bot API has been sent a message, then stop it."""
+    sent = len(api.sent)
+    task = asyncio.ensure_future(serve)
+    for _ in range(int(timeout / 0.05)):
+        if len(api.sent) > sent:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await task
+
+
 class InlineStore(bot_module.Store):
     """The bot's store on the test's own transaction (as root), so each
     test's world is rolled back after it; production commits each step."""
