@@ -19,6 +19,7 @@ from trytond.modules.photo_notify.tests.fake_telegram import (
 from trytond.modules.photo_payment.tests.tools import (
     configure, create_gateways, start_fakes)
 
+from trytond.modules.photo_portal.tests.texts import page_text_problems
 from trytond.modules.photo_telegram import bot as bot_module
 from trytond.modules.photo_telegram import people
 from trytond.modules.photo_telegram.tests.tools import (
@@ -113,6 +114,29 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         self.assertIn("does not work", other.send(f'/start {forged}')[0])
         self.assertEqual(Party(world.client.id).telegram_chat,
             str(CLIENT_CHAT))
+
+    @with_transaction()
+    def test_cabinet_links_to_the_bot_until_linked(self):
+        "The portal cabinet shows the deep link until the client follows it"
+        Booking = Pool().get('photo.booking')
+        world = create_world()
+        driver = self.driver()
+        booking = Booking.create_hold(world.service,
+            local(world.studio, tomorrow(2), 11), world.client, world.studio,
+            source='web', email='anna@example.com')
+        Booking.submit([booking])
+
+        def links():
+            return [p['url'] for p in Booking(booking.id).portal_panels(
+                    'cabinet') if p['template'].startswith('photo_telegram')]
+        url, = links()
+        self.assertTrue(url.startswith('https://t.me/studio_test_bot?start='))
+        answer, = driver.chat(CLIENT_CHAT).send(
+            '/start ' + url.split('start=')[1])
+        self.assertIn("Your Telegram is linked", answer)
+        self.assertEqual(links(), [])
+        module_dir = os.path.dirname(os.path.dirname(__file__))
+        self.assertEqual(page_text_problems(module_dir, 'ru'), [])
 
     @with_transaction()
     def test_expired_link_says_so(self):
