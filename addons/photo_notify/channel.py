@@ -16,6 +16,7 @@ class Message:
     link_label: str = None
     ics: str = None         # the booking as an iCalendar event
     unsubscribe: str = None  # set for non-transactional messages
+    keys: dict = None       # web push: the subscription's p256dh and auth
 
 
 class ChannelError(Exception):
