@@ -12,7 +12,8 @@
   function show(state) {
     box.setAttribute('data-state', state);
     status.textContent = box.getAttribute('data-text-' + state) || '';
-    button.hidden = state === 'on' || state === 'denied';
+    // .button sets display, which [hidden] alone does not override
+    button.style.display = (state === 'on' || state === 'denied') ? 'none' : '';
   }
 
   function keyBytes(base64url) {
