@@ -15,7 +15,8 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from conftest import PHONE, _create_database, _page
+from conftest import CHAT_PASSWORD, PHONE, _create_database, _page
+from test_portal_browser import log_in
 
 PUSH_DATABASE = 'pushportal_' + uuid.uuid4().hex[:8]
 
@@ -69,6 +70,9 @@ def push_world(portal):
             w.service, local(w.studio, tomorrow(2), 11), w.client, w.studio,
             email='pavel@example.com', source='web')
         Booking.submit([booking])
+        pool.get('web.user').create([{
+                    'email': 'olga@example.com', 'password': CHAT_PASSWORD,
+                    'email_valid': True, 'party': w.client.id}])
         ids = {'booking': booking.id, 'token': booking.token}
         transaction.commit()
     with FakePushService() as push:
@@ -179,5 +183,34 @@ def test_push_offer_hidden_without_support(browser, push_portal, shot):
             .to_be_visible()
         expect(page.get_by_role('button', name='Включить уведомления')) \
             .to_have_count(0)
+    finally:
+        context.close()
+
+
+def test_channels_on_profile(browser, push_portal, shot):
+    """The profile page chooses how booking news and reminders come, and
+    offers push for this browser"""
+    context, page = _page(browser, PHONE, is_mobile=True, has_touch=True,
+        device_scale_factor=2)
+    try:
+        page.goto(f"{push_portal['url']}/account/login")
+        log_in(page, 'olga@example.com', CHAT_PASSWORD)
+        page.get_by_role('link', name='Профиль').click()
+        news = page.get_by_label('Новости о моих записях')
+        reminders = page.get_by_label('Напоминания перед съёмкой')
+        expect(news).to_have_value('email')
+        expect(reminders).to_have_value('email')
+        expect(page.get_by_role('button', name='Включить уведомления')) \
+            .to_be_visible()
+        shot(page, '1-profile')
+        reminders.select_option('none')
+        page.get_by_label('Телефон').fill('+7 900 111-22-33')
+        page.get_by_role('button', name='Сохранить').click()
+        expect(page.get_by_text('Профиль сохранён.')).to_be_visible()
+        page.get_by_role('link', name='Профиль').click()
+        expect(page.get_by_label('Напоминания перед съёмкой')) \
+            .to_have_value('none')
+        shot(page, '2-no-reminders')
+        assert page.evaluate('document.documentElement.scrollWidth') <= 390
     finally:
         context.close()
