@@ -20,12 +20,12 @@ from google.oauth2 import service_account
 import trytond.config as config
 
 from . import outbox
-from .channel import Channel, PermanentFailure, RecipientGone, TemporaryFailure
+from .channel import (
+    Channel, PermanentFailure, RecipientGone, TemporaryFailure, short_text)
 
 SECTION = 'photo_notify'
 SCOPE = 'https://www.googleapis.com/auth/firebase.messaging'
 TIMEOUT = 10
-BODY_LIMIT = 1000
 # FcmError codes (v1 API): the token is gone; worth trying later.
 GONE = {'UNREGISTERED'}
 LATER = {'QUOTA_EXCEEDED', 'UNAVAILABLE', 'INTERNAL'}
@@ -45,11 +45,7 @@ def credentials_info():
 
 def build(message):
     "The v1 API's request body for message to the token message.address."
-    body = message.text.strip()
-    if message.link:
-        body = body.replace(message.link, '').strip()
-    if len(body) > BODY_LIMIT:
-        body = body[:BODY_LIMIT - 1].rstrip() + '…'
+    body = short_text(message)
     collapse = outbox.digest(message.key, 32)
     data = {'key': message.key, 'lang': message.language or ''}
     if message.link:

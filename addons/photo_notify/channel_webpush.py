@@ -18,12 +18,11 @@ from pywebpush import WebPushException, webpush
 import trytond.config as config
 
 from . import outbox
-from .channel import Channel, PermanentFailure, RecipientGone, TemporaryFailure
+from .channel import (
+    Channel, PermanentFailure, RecipientGone, TemporaryFailure, short_text)
 
 SECTION = 'photo_notify'
 TIMEOUT = 10
-# Push services accept 4 KB; the text is cut well before, the page has it.
-BODY_LIMIT = 1000
 
 
 def vapid():
@@ -55,14 +54,9 @@ def subject():
 
 def payload(message):
     "What the service worker gets: the notification to show and its link."
-    body = message.text.strip()
-    if message.link:
-        body = body.replace(message.link, '').strip()
-    if len(body) > BODY_LIMIT:
-        body = body[:BODY_LIMIT - 1].rstrip() + '…'
     return json.dumps({
             'title': message.subject,
-            'body': body,
+            'body': short_text(message),
             'url': message.link or '/account',
             'tag': message.key,
             'lang': message.language,

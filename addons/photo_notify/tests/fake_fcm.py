@@ -12,14 +12,14 @@ the documented ones (google.firebase.fcm.v1.FcmError).
 import base64
 import json
 import secrets
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from .fake_http import FakeHTTPService, Handler
 
 PROJECT = 'photo-studio-test'
 SCOPE = 'https://www.googleapis.com/auth/firebase.messaging'
@@ -42,7 +42,7 @@ def fcm_error(status, code, message, error_code=None):
     return status, {'error': error}
 
 
-class FakeFCM:
+class FakeFCM(FakeHTTPService):
     def __init__(self, project=PROJECT):
         self.project = project
         self.key = rsa.generate_private_key(public_exponent=65537,
@@ -53,23 +53,7 @@ class FakeFCM:
         self.unregistered = set()
         self.unavailable = False  # answer 503 to sends
         self.token_requests = 0
-        self.lock = threading.Lock()
-        self._server = ThreadingHTTPServer(('127.0.0.1', 0), self._handler())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, daemon=True)
-
-    @property
-    def origin(self):
-        host, port = self._server.server_address
-        return f'http://{host}:{port}'
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__()
 
     def service_account(self):
         "The service account JSON a Firebase console would give."
@@ -85,12 +69,6 @@ class FakeFCM:
             'client_id': '1234567890',
             'token_uri': f'{self.origin}/token',
             }
-
-    def wait(self, count, timeout=5):
-        deadline = time.monotonic() + timeout
-        while len(self.sent) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.sent
 
     # --- the endpoints --------------------------------------------------
 
@@ -156,23 +134,14 @@ class FakeFCM:
     def _handler(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class FcmHandler(Handler):
             def do_POST(self):
-                length = int(self.headers.get('Content-Length') or 0)
-                body = self.rfile.read(length).decode()
+                body = self.body().decode()
                 if self.path == '/token':
                     status, answer = fake.token(dict(parse_qsl(body)))
                 else:
                     status, answer = fake.send(self.path,
                         self.headers.get('Authorization'), body)
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.answer(status, answer)
 
-        return Handler
+        return FcmHandler

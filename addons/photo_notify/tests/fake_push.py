@@ -17,14 +17,14 @@ import json
 import os
 import secrets
 import struct
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from .fake_http import FakeHTTPService, Handler
 
 MAX_EXP = 24 * 3600  # RFC 8292 §2: no more than 24 hours ahead
 
@@ -141,29 +141,15 @@ def verify_vapid(authorization, audience, server_key, now=None):
     return claims
 
 
-class FakePushService:
+class FakePushService(FakeHTTPService):
+    received_list = 'received'
+
     def __init__(self):
         self.subscriptions = {}  # id: (ua private key, auth, server key)
         self.received = []
         self.refused = []        # (status, reason)
         self.gone = set()        # endpoints answered 410
-        self.lock = threading.Lock()
-        self._server = ThreadingHTTPServer(('127.0.0.1', 0), self._handler())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, daemon=True)
-
-    @property
-    def origin(self):
-        host, port = self._server.server_address
-        return f'http://{host}:{port}'
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__()
 
     def subscribe(self, application_server_key):
         """A new subscription restricted to application_server_key
@@ -179,12 +165,6 @@ class FakePushService:
             'keys': {'p256dh': b64encode(raw_public(ua_private)),
                 'auth': b64encode(auth)},
             }
-
-    def wait(self, count, timeout=5):
-        deadline = time.monotonic() + timeout
-        while len(self.received) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.received
 
     def accept(self, path, headers, body):
         "(status, location) for a push request, or PushError."
@@ -217,29 +197,16 @@ class FakePushService:
     def _handler(self):
         service = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class PushHandler(Handler):
             def do_POST(self):
-                length = int(self.headers.get('Content-Length') or 0)
-                body = self.rfile.read(length)
                 try:
                     status, location = service.accept(
-                        self.path, self.headers, body)
+                        self.path, self.headers, self.body())
                 except PushError as error:
                     service.refused.append((error.status, error.reason))
-                    data = json.dumps({'code': error.status,
-                            'message': error.reason}).encode()
-                    self.send_response(error.status)
-                    self.send_header('Content-Type', 'application/json')
-                    self.send_header('Content-Length', str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                    return
-                self.send_response(status)
-                self.send_header('Location', location)
-                self.send_header('Content-Length', '0')
-                self.end_headers()
+                    self.answer(error.status, {'code': error.status,
+                            'message': error.reason})
+                else:
+                    self.answer(status, headers=[('Location', location)])
 
-        return Handler
+        return PushHandler

@@ -6,11 +6,10 @@ real one does — the request's status, then one status per number.
         sms.codes['79000000000'] = 202   # this number is refused
         sms.sent                         # [{'to', 'msg', 'from'}]
 """
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
+
+from .fake_http import FakeHTTPService, Handler
 
 API_ID = 'TEST-0000-1111-2222'
 TEXTS = {
@@ -21,28 +20,16 @@ TEXTS = {
     }
 
 
-class FakeSms:
+class FakeSms(FakeHTTPService):
     def __init__(self, api_id=API_ID):
         self.api_id = api_id
         self.sent = []
         self.codes = {}   # number: status code to answer for it
-        self.lock = threading.Lock()
-        self._server = ThreadingHTTPServer(('127.0.0.1', 0), self._handler())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, daemon=True)
+        super().__init__()
 
     @property
     def url(self):
-        host, port = self._server.server_address
-        return f'http://{host}:{port}'
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._server.server_close()
+        return self.origin
 
     def answer(self, params):
         if params.get('api_id') != self.api_id:
@@ -70,25 +57,12 @@ class FakeSms:
     def _handler(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class SmsHandler(Handler):
             def do_POST(self):
-                length = int(self.headers.get('Content-Length') or 0)
-                params = dict(parse_qsl(self.rfile.read(length).decode()))
+                params = dict(parse_qsl(self.body().decode()))
                 if self.path != '/sms/send':
-                    self.send_response(404)
-                    self.send_header('Content-Length', '0')
-                    self.end_headers()
-                    return
-                data = json.dumps(fake.answer(params),
-                    ensure_ascii=False).encode()
-                self.send_response(200)
-                self.send_header('Content-Type',
-                    'application/json; charset=utf-8')
-                self.send_header('Content-Length', str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                    self.answer(404)
+                else:
+                    self.answer(200, fake.answer(params))
 
-        return Handler
+        return SmsHandler
