@@ -16,6 +16,18 @@ class Message:
     link_label: str = None
     ics: str = None         # the booking as an iCalendar event
     unsubscribe: str = None  # set for non-transactional messages
+    keys: dict = None       # web push: the subscription's p256dh and auth
+
+
+def short_text(message, limit=1000):
+    """The message's text for a push: without its link (the push opens
+    it), cut at limit characters (push services take about 4 KB)."""
+    text = message.text.strip()
+    if message.link:
+        text = text.replace(message.link, '').strip()
+    if len(text) > limit:
+        text = text[:limit - 1].rstrip() + '…'
+    return text
 
 
 class ChannelError(Exception):

@@ -1,5 +1,10 @@
 from trytond.model.exceptions import ValidationError
+from trytond.exceptions import UserError
 
 
 class ReminderOffsetsError(ValidationError):
+    pass
+
+
+class DeviceError(UserError):
     pass

@@ -3,7 +3,9 @@ event, sent by the dispatcher, retried, or left as a dead letter."""
 import datetime as dt
 import logging
 import random
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sql import Null
@@ -20,6 +22,7 @@ from trytond.modules.photo_booking.booking import (
     aware, serialise_writes, utc_now)
 
 from . import outbox
+from .device import DEVICE_CHANNELS
 from .channel import (
     ChannelError, Message, RecipientGone, TemporaryFailure)
 
@@ -84,9 +87,12 @@ def retry_policy():
 def channel_classes():
     "{name: Channel class}; imported on use, as each needs its SDK."
     from .channel_email import EmailChannel
+    from .channel_fcm import FcmChannel
     from .channel_sms import SmsChannel
     from .channel_telegram import TelegramChannel
-    return {c.name: c for c in [EmailChannel, TelegramChannel, SmsChannel]}
+    from .channel_webpush import WebPushChannel
+    return {c.name: c for c in [EmailChannel, TelegramChannel, SmsChannel,
+            WebPushChannel, FcmChannel]}
 
 
 def relax_commits(transaction):
@@ -189,35 +195,43 @@ class Notification(ModelSQL, ModelView):
         now = utc_now()
         rows = []
         for recipient in outbox.RECIPIENTS[event]:
-            for person in cls.people(recipient, booking):
+            for person in cls.people(recipient, booking, event):
                 chosen = outbox.pick_channel(
                     person['channels'], person['addresses'])
                 if not chosen:
                     continue
                 channel, address = chosen
-                rows.append({
-                        'key': outbox.key(
-                            event, source, person['ref'], channel),
-                        'event': event,
-                        'booking': booking.id if booking else None,
-                        'recipient': recipient,
-                        'party': person.get('party'),
-                        'user': person.get('user'),
-                        'channel': channel,
-                        'address': address,
-                        'language': person['language'],
-                        'scheduled_at': due or now,
-                        'amount': amount,
-                        })
+                for target, channel_key in outbox.targets(channel, address):
+                    rows.append({
+                            'key': outbox.key(
+                                event, source, person['ref'], channel_key),
+                            'event': event,
+                            'booking': booking.id if booking else None,
+                            'recipient': recipient,
+                            'party': person.get('party'),
+                            'user': person.get('user'),
+                            'channel': channel,
+                            'address': target,
+                            'language': person['language'],
+                            'scheduled_at': due or now,
+                            'amount': amount,
+                            })
         if not rows:
             return []
         existing = cls.search([('key', 'in', [r['key'] for r in rows])])
         keys = {n.key for n in existing}
+        # Wanted again after being withdrawn (a booking moved back, a
+        # device gone and e-mail back): pending again.
+        due_of = {r['key']: r['scheduled_at'] for r in rows}
+        for notification in existing:
+            if notification.state == 'withdrawn':
+                cls.write([notification], {'state': 'pending',
+                        'scheduled_at': due_of[notification.key]})
         return existing + cls.create(
             [r for r in rows if r['key'] not in keys])
 
     @classmethod
-    def people(cls, recipient, booking):
+    def people(cls, recipient, booking, event=None):
         """[{ref, party, user, language, channels, addresses}] of the
         recipient role for booking: channels in preferred order, and the
         address of each channel they can be reached on."""
@@ -225,7 +239,7 @@ class Notification(ModelSQL, ModelView):
         Blocked = pool.get('photo.notification.blocked')
         people = []
         if recipient == 'client':
-            people.append(cls.client_person(booking))
+            people.append(cls.client_person(booking, event))
         elif recipient == 'photographer':
             photographer = booking.photographer
             if photographer.user:
@@ -244,22 +258,31 @@ class Notification(ModelSQL, ModelView):
         elif recipient == 'manager':
             people.extend(cls.staff_person(u) for u in cls.managers())
         for person in people:
-            person['addresses'] = Blocked.reachable(person['addresses'])
+            # Devices come as tuples of addresses; a gone one is deleted,
+            # never blocked.
+            devices = {c: a for c, a in person['addresses'].items()
+                if isinstance(a, tuple)}
+            person['addresses'] = {**Blocked.reachable(
+                    {c: a for c, a in person['addresses'].items()
+                        if c not in devices}), **devices}
         return people
 
     @classmethod
-    def client_person(cls, booking):
+    def client_person(cls, booking, event=None):
         pool = Pool()
         Configuration = pool.get('ir.configuration')
+        Device = pool.get('photo.notification.device')
         party = booking.client
         web_user = booking.web_user
         if web_user:
-            channels = [c for c, chosen in [
-                    ('telegram', web_user.telegram_notifications),
-                    ('email', web_user.email_reminders),
-                    ] if chosen]
+            channels = web_user.notification_channels(event)
         else:
             channels = ['email']
+        # Turning push on in a browser or the app is the client's choice
+        # of it: first, while a device is subscribed (unless they want no
+        # news of this kind at all).
+        devices = Device.addresses(party) if channels else {}
+        channels = [c for c in ['webpush', 'fcm'] if c in devices] + channels
         return {
             'ref': f'party,{party.id}',
             'party': party.id,
@@ -271,6 +294,7 @@ class Notification(ModelSQL, ModelView):
                     else None) or party.email,
                 'telegram': getattr(party, 'telegram_chat', None),
                 'sms': booking.phone or party.phone,
+                **devices,
                 },
             }
 
@@ -368,19 +392,26 @@ class Notification(ModelSQL, ModelView):
         return ids
 
     @classmethod
-    def deliver(cls, ids, now=None, commit=None, channels=None):
+    def deliver(cls, ids, now=None, commit=None, channels=None,
+            senders=None):
         """Render and send the claimed notifications, marking each sent,
         to retry or dead. The batch is rendered first, its records read
         together; marks are plain UPDATEs. commit, when given, is called
         after each mark (and before a send that must not be repeated): the
-        dispatcher commits there, so that a crash leaves at most the one
-        message in flight uncertain. channels: {name: Channel} kept open by
+        dispatcher commits there, so that a crash leaves at most the
+        messages in flight uncertain. channels: {name: Channel} kept open by
         the caller across batches (else opened and closed here).
+
+        Messages of channels where a resend is harmless (outbox.RESENDABLE:
+        e-mail, web push, FCM) go out `senders` at a time ([photo_notify]
+        senders, 4), each sending thread with its own connections; their
+        rows are marked here, in this transaction, as each send ends. The
+        others (Telegram, SMS) go one by one, each marked in flight first.
         Returns how many were sent."""
         classes = channel_classes()
         own_channels = channels is None
         channels = {} if own_channels else channels
-        sent = 0
+        senders = senders or config.getint(SECTION, 'senders', default=4)
         rendered = []
         for notification in cls.browse(ids):
             if notification.state != 'sending':
@@ -395,8 +426,17 @@ class Notification(ModelSQL, ModelView):
                 logger.warning("notification %s not rendered",
                     notification.key, exc_info=True)
                 rendered.append((notification, exception))
+        parallel = [(n, m) for n, m in rendered
+            if n.channel in outbox.RESENDABLE
+            and not isinstance(m, Exception)] if senders > 1 else []
+        in_parallel = {n.id for n, _ in parallel}
+        serial = [(n, m) for n, m in rendered if n.id not in in_parallel]
+        sent = 0
         try:
-            for notification, message in rendered:
+            if parallel:
+                sent += cls._send_parallel(
+                    parallel, classes, senders, now, commit)
+            for notification, message in serial:
                 outcome = cls._send(notification, message, channels, classes,
                     now or utc_now(), commit)
                 sent += outcome == 'sent'
@@ -409,9 +449,45 @@ class Notification(ModelSQL, ModelView):
         return sent
 
     @classmethod
+    def _send_parallel(cls, rendered, classes, senders, now, commit):
+        """Send rendered [(notification, message)] from `senders` threads
+        (one channel instance each: no connection is shared); their rows
+        are marked and committed here as each send ends. The threads never
+        touch the database."""
+        local = threading.local()
+        opened = []
+        lock = threading.Lock()
+
+        def send(name, message):
+            channels = getattr(local, 'channels', None)
+            if channels is None:
+                channels = local.channels = {}
+                with lock:
+                    opened.append(channels)
+            if name not in channels:
+                channels[name] = classes[name]()
+            channels[name].send(message)
+
+        sent = 0
+        try:
+            with ThreadPoolExecutor(max_workers=senders) as executor:
+                futures = {executor.submit(send, n.channel, m): n
+                    for n, m in rendered}
+                for future in as_completed(futures):
+                    outcome = cls._outcome(futures[future],
+                        future.exception(), now or utc_now())
+                    sent += outcome == 'sent'
+                    if commit:
+                        commit()
+        finally:
+            for channels in opened:
+                for channel in channels.values():
+                    channel.close()
+        return sent
+
+    @classmethod
     def _send(cls, notification, message, channels, classes, now, commit):
         "Send one rendered message and mark its row; returns its state."
-        Blocked = Pool().get('photo.notification.blocked')
         name = notification.channel
         try:
             if isinstance(message, Exception):
@@ -423,10 +499,25 @@ class Notification(ModelSQL, ModelView):
                 if commit:
                     commit()
             channels[name].send(message)
-        except RecipientGone as exception:
-            Blocked.block(name, notification.address, str(exception))
+        except backend.DatabaseOperationalError:
+            raise
+        except Exception as exception:
+            return cls._outcome(notification, exception, now)
+        return cls._outcome(notification, None, now)
+
+    @classmethod
+    def _outcome(cls, notification, exception, now):
+        """Mark the row of a send that ended with exception (None: sent);
+        returns its new state."""
+        if exception is None:
+            cls._mark([notification.id], state='sent', sent_at=now,
+                lease_until=None, in_flight=None, last_error=None)
+            return 'sent'
+        if isinstance(exception, RecipientGone):
+            cls.address_gone(notification.channel, notification.address,
+                str(exception))
             return cls._give_up(notification, exception)
-        except ChannelError as exception:
+        if isinstance(exception, ChannelError):
             when = None
             if isinstance(exception, TemporaryFailure):
                 when = outbox.next_attempt(
@@ -437,15 +528,21 @@ class Notification(ModelSQL, ModelView):
                 lease_until=None, in_flight=None,
                 last_error=str(exception)[:1000])
             return 'pending'
-        except backend.DatabaseOperationalError:
-            raise
-        except Exception as exception:
-            logger.warning("notification %s failed", notification.key,
-                exc_info=True)
-            return cls._give_up(notification, exception)
-        cls._mark([notification.id], state='sent', sent_at=now,
-            lease_until=None, in_flight=None, last_error=None)
-        return 'sent'
+        logger.warning("notification %s failed", notification.key,
+            exc_info=exception)
+        return cls._give_up(notification, exception)
+
+    @classmethod
+    def address_gone(cls, channel, address, reason):
+        """The channel refuses address for good: a device is deleted (the
+        push service forgot it), another address is blocked."""
+        pool = Pool()
+        Blocked = pool.get('photo.notification.blocked')
+        Device = pool.get('photo.notification.device')
+        if channel in dict(DEVICE_CHANNELS):
+            Device.forget(channel, [address])
+        else:
+            Blocked.block(channel, address, reason)
 
     @classmethod
     def _give_up(cls, notification, exception):
@@ -535,11 +632,14 @@ class Notification(ModelSQL, ModelView):
                 unsubscribe_label=gettext('photo_notify.msg_unsubscribe'))
             if link:
                 text = f'{text}\n\n{link}'
+        keys = None
+        if self.channel == 'webpush':
+            keys = Pool().get('photo.notification.device').keys(self.address)
         return Message(
             key=self.key, address=self.address, language=self.language,
             subject=subject, text=text + '\n', html=html, link=link,
             link_label=link_label, ics=self.calendar(),
-            unsubscribe=unsubscribe)
+            unsubscribe=unsubscribe, keys=keys)
 
     def values(self):
         "The placeholders of the event's messages."

@@ -30,9 +30,13 @@ RECIPIENTS = {
 # invitations, which carry List-Unsubscribe.
 NON_TRANSACTIONAL = frozenset({'reminder', 'review_invitation'})
 # Channels where a message sent twice shows once: a mail keeps its
-# Message-ID, which mailboxes deduplicate. Elsewhere a message whose
-# send was interrupted is not sent again (at most once).
-RESENDABLE = frozenset({'email'})
+# Message-ID, which mailboxes deduplicate; a push keeps its tag (and web
+# push its Topic, FCM its collapse key), so the device shows the second
+# in place of the first. Elsewhere a message whose send was interrupted
+# is not sent again (at most once).
+RESENDABLE = frozenset({'email', 'webpush', 'fcm'})
+# Channels whose address is a device: one notification per device.
+DEVICES = frozenset({'webpush', 'fcm'})
 
 
 def booking_event(from_state, to_state, cancelled_by=None, moved=False):
@@ -63,6 +67,20 @@ def key(event, source, recipient, channel):
     'photo.booking.log,12') to recipient ('party,3') by channel. Stored
     unique, so the same notification is never written twice."""
     return f'{event}:{source}:{recipient}:{channel}'
+
+
+def targets(channel, address):
+    """[(address, channel part of the key)] of a chosen channel: a person
+    has one address on most channels, and several devices (a tuple of
+    addresses, one notification each, told apart in their keys)."""
+    if channel in DEVICES and isinstance(address, tuple):
+        return [(a, f'{channel}/{digest(a)}') for a in address]
+    return [(address, channel)]
+
+
+def digest(text, size=16):
+    "A short stable digest of text (a device's address in keys)."
+    return hashlib.sha256(text.encode()).hexdigest()[:size]
 
 
 def message_id(notification_key, domain):

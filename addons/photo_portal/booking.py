@@ -14,8 +14,8 @@ class Booking(metaclass=PoolMeta):
         return None
 
     def portal_panels(self, page):
-        """Extra fragments for the portal page ('details' or 'cabinet')
-        showing this booking: dicts with the 'template' to include (from an
+        """Extra fragments for the portal page ('details', 'cabinet' or
+        'confirmation', the booking's own page) showing this booking: dicts with the 'template' to include (from an
         activated module, e.g. 'photo_payment/x.html') and its data."""
         return []
 

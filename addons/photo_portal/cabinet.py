@@ -135,7 +135,7 @@ def profile(visit, pool):
             'telegram_notifications': visit.user.telegram_notifications,
             'language': (party.lang.code if party and party.lang
                 and party.lang.code in LANGUAGES else visit.lang),
-            }, errors={})
+            }, errors={}, profile_panels=visit.user.portal_profile_panels())
 
 
 @route('/account/profile', methods=['POST'])
@@ -154,7 +154,8 @@ def profile_post(visit, pool):
         if form.get('language') in LANGUAGES else visit.lang)
     if errors:
         return render(visit, 'profile.html', status=HTTPStatus.BAD_REQUEST,
-            values=values, errors=errors)
+            values=values, errors=errors,
+            profile_panels=user.portal_profile_panels())
     pool.get('web.user').write([user], preferences)
     party = user.party
     party.name = values['name']
@@ -170,6 +171,7 @@ def profile_post(visit, pool):
         ContactMechanism.create([{
                     'party': party.id, 'type': 'phone',
                     'value': values['phone']}])
+    user.portal_profile_save(form)
     return redirect_to('/account', {'notice': 'profile'})
 
 

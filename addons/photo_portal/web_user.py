@@ -40,6 +40,16 @@ class User(metaclass=PoolMeta):
         "Extra fragments for the Account section of the cabinet."
         return []
 
+    def portal_profile_panels(self):
+        """Fragments other modules show in the profile form in place of
+        its notification choices (dicts with the 'template' to include and
+        its data, as Booking.portal_panels); none: the account's own."""
+        return []
+
+    def portal_profile_save(self, form):
+        "Save what those fragments asked in the posted profile form."
+        pass
+
     @property
     def mail_language(self):
         """web_user's languages: the client's (chosen at sign-up or in the

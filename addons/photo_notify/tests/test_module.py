@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 from decimal import Decimal
 from email import policy
 
@@ -16,10 +17,23 @@ from trytond.modules.photo_payment.tests.tools import (
     configure, create_gateways, create_paid_world, hold, run_queued,
     start_fakes)
 
+from .fake_fcm import FakeFCM
+from .fake_push import FakePushService
+from .fake_sms import API_ID, FakeSms
 from .fake_smtp import SMTPServer
 from .fake_telegram import TOKEN, FakeBotAPI
 
 H = dt.timedelta(hours=1)
+
+
+def new_vapid_key():
+    "A VAPID private key as [photo_notify] vapid_private_key takes it."
+    from py_vapid import Vapid
+    from py_vapid.utils import b64urlencode
+    key = Vapid()
+    key.generate_keys()
+    return b64urlencode(
+        key.private_key.private_numbers().private_value.to_bytes(32, 'big'))
 
 
 def staff(world):
@@ -42,6 +56,9 @@ class PhotoNotifyTestCase(
         super().setUpClass()
         cls.smtp = cls.enterClassContext(SMTPServer())
         cls.telegram = cls.enterClassContext(FakeBotAPI())
+        cls.push = cls.enterClassContext(FakePushService())
+        cls.fcm = cls.enterClassContext(FakeFCM())
+        cls.sms = cls.enterClassContext(FakeSms())
         start_fakes(cls)
         for section, key, value in [
                 ('email', 'uri', f'smtp://127.0.0.1:{cls.smtp.port}'),
@@ -49,6 +66,13 @@ class PhotoNotifyTestCase(
                 ('photo_notify', 'portal_url', 'https://studio.example.com'),
                 ('photo_notify', 'telegram_token', TOKEN),
                 ('photo_notify', 'telegram_api', cls.telegram.base_url),
+                ('photo_notify', 'vapid_private_key', new_vapid_key()),
+                ('photo_notify', 'webpush_hosts', '127.0.0.1'),
+                ('photo_notify', 'fcm_credentials',
+                    json.dumps(cls.fcm.service_account())),
+                ('photo_notify', 'fcm_api', cls.fcm.origin),
+                ('photo_notify', 'sms_api', cls.sms.url),
+                ('photo_notify', 'sms_api_id', API_ID),
                 ]:
             set_config(cls.addClassCleanup, section, key, value)
 
@@ -64,6 +88,10 @@ class PhotoNotifyTestCase(
         self.smtp.messages.clear()
         self.telegram.sent.clear()
         self.telegram.blocked.clear()
+        for fake in [self.push.received, self.push.refused, self.push.gone,
+                self.fcm.sent, self.fcm.unregistered, self.sms.sent,
+                self.sms.codes]:
+            fake.clear()
 
     def book(self, world, start, email='anna@example.com', submit=True,
             **values):
@@ -395,6 +423,265 @@ class PhotoNotifyTestCase(
             seen = Notification.search([])
         self.assertTrue(seen)
         self.assertEqual({n.booking.id for n in seen}, {mine.id})
+
+    # --- web push, FCM, SMS -----------------------------------------------
+
+    def subscribe(self, party, key=None):
+        "A browser of party subscribed (to the fake push service)."
+        from trytond.modules.photo_notify.channel_webpush import (
+            application_server_key)
+        Device = Pool().get('photo.notification.device')
+        subscription = self.push.subscribe(key or application_server_key())
+        Device.subscribe(party, subscription, user_agent='Test browser')
+        return subscription
+
+    @with_transaction()
+    def test_webpush_round_trip(self):
+        """A client who turned push on is told on their browser: the push
+        service checks the VAPID signature and the browser's keys decrypt
+        the payload, whose link opens the booking"""
+        world = create_world()
+        subscription = self.subscribe(world.client)
+        booking = self.book(world, local(world.studio, tomorrow(3), 11))
+        row, = self.rows(booking, event='confirmed', recipient='client')
+        self.assertEqual((row.channel, row.address),
+            ('webpush', subscription['endpoint']))
+
+        self.send_due()
+
+        self.assertEqual(self.push.refused, [])
+        received, = self.push.received
+        payload = received['payload']
+        self.assertEqual(payload['title'], f'Booking {booking.number} confirmed')
+        self.assertIn(world.service.rec_name, payload['body'])
+        self.assertEqual(payload['url'],
+            f'https://studio.example.com/booking/{booking.token}')
+        self.assertEqual(payload['tag'], row.key)
+        self.assertEqual(received['claims']['sub'],
+            'mailto:studio@example.com')
+        self.assertEqual(received['claims']['aud'], self.push.origin)
+        self.assertEqual(received['ttl'], 24 * 3600)
+        self.assertEqual(row.state, 'sent')
+
+    @with_transaction()
+    def test_push_turned_on_after_booking_takes_the_reminders(self):
+        """Push turned on after booking: the coming reminders go to the
+        browser, the e-mail ones are withdrawn; the browser gone, they go
+        back to e-mail"""
+        world = create_world()
+        booking = self.book(world, local(world.studio, tomorrow(3), 11))
+        self.assertEqual({n.channel for n in self.rows(
+                    booking, event='reminder', state='pending')}, {'email'})
+
+        subscription = self.subscribe(world.client)
+
+        pending = self.rows(booking, event='reminder', state='pending')
+        self.assertEqual({(n.channel, n.address) for n in pending},
+            {('webpush', subscription['endpoint'])})
+        self.assertEqual(len(pending), 2)
+        self.assertEqual(len(self.rows(
+                    booking, event='reminder', state='withdrawn')), 2)
+
+        Pool().get('photo.notification.device').forget(
+            'webpush', [subscription['endpoint']])
+        self.assertEqual({n.channel for n in self.rows(
+                    booking, event='reminder', state='pending')}, {'email'})
+
+    @with_transaction()
+    def test_webpush_every_device_of_the_client(self):
+        "Two browsers subscribed: each gets its own notification, once"
+        world = create_world()
+        phone = self.subscribe(world.client)
+        laptop = self.subscribe(world.client)
+        booking = self.book(world, local(world.studio, tomorrow(3), 11))
+
+        self.send_due()
+        self.send_due()
+
+        rows = self.rows(booking, event='confirmed', recipient='client')
+        self.assertEqual(sorted(r.address for r in rows),
+            sorted([phone['endpoint'], laptop['endpoint']]))
+        self.assertEqual(sorted(r['endpoint'] for r in self.push.received),
+            sorted([phone['endpoint'], laptop['endpoint']]))
+
+    @with_transaction()
+    def test_webpush_gone_subscription_is_removed(self):
+        """A subscription the push service answers 410 for is deleted; the
+        client's later news go by e-mail"""
+        Device = Pool().get('photo.notification.device')
+        world = create_world()
+        subscription = self.subscribe(world.client)
+        self.push.gone.add(subscription['endpoint'])
+        first = self.book(world, local(world.studio, tomorrow(3), 11))
+
+        self.send_due()
+
+        row, = self.rows(first, event='confirmed', recipient='client')
+        self.assertEqual(row.state, 'dead')
+        self.assertIn('410', row.last_error)
+        self.assertEqual(Device.search([]), [])
+        second = self.book(world, local(world.studio, tomorrow(3), 13))
+        self.assertEqual([n.channel for n in self.rows(
+                    second, event='confirmed', recipient='client')],
+            ['email'])
+
+    @with_transaction()
+    def test_webpush_wrong_vapid_key_refused(self):
+        """A subscription made for another server's key refuses our
+        pushes (RFC 8292 403): a dead letter, nothing delivered"""
+        from trytond.modules.photo_notify.channel_webpush import (
+            application_server_key)
+        from py_vapid import Vapid
+        other = Vapid()
+        other.generate_keys()
+        world = create_world()
+        self.subscribe(world.client, key=application_server_key(other))
+        booking = self.book(world, local(world.studio, tomorrow(3), 11))
+
+        self.send_due()
+
+        row, = self.rows(booking, event='confirmed', recipient='client')
+        self.assertEqual(row.state, 'dead')
+        self.assertIn('403', row.last_error)
+        self.assertEqual(self.push.received, [])
+
+    @with_transaction()
+    def test_push_subscription_checked(self):
+        "Only a subscription of a push service, with valid keys, is kept"
+        from trytond.modules.photo_notify.exceptions import DeviceError
+        Device = Pool().get('photo.notification.device')
+        world = create_world()
+        good = self.push.subscribe('BAAA')
+        for bad in [
+                None, {}, {'endpoint': 'https://attacker.example/x',
+                    'keys': good['keys']},
+                {**good, 'keys': {'p256dh': 'AAAA', 'auth': good['keys'][
+                            'auth']}},
+                {**good, 'keys': {'p256dh': good['keys']['p256dh'],
+                        'auth': '!!'}},
+                ]:
+            with self.subTest(bad=bad), self.assertRaises(DeviceError):
+                Device.subscribe(world.client, bad)
+        Device.subscribe(world.client, good)
+        Device.subscribe(world.client, good)
+        self.assertEqual(len(Device.search([])), 1)
+
+    def use_fcm(self, world, token='fcm-token-1'):
+        Device = Pool().get('photo.notification.device')
+        Device.register_token(world.client, token)
+        return token
+
+    @with_transaction()
+    def test_fcm_message_through_v1_api(self):
+        """The app's token gets the news through FCM's v1 API, authorised
+        by the service account's OAuth token"""
+        world = create_world()
+        token = self.use_fcm(world)
+        booking = self.book(world, local(world.studio, tomorrow(3), 11))
+        row, = self.rows(booking, event='confirmed', recipient='client')
+        self.assertEqual((row.channel, row.address), ('fcm', token))
+
+        self.send_due()
+
+        message, = self.fcm.sent
+        self.assertEqual(message['token'], token)
+        self.assertEqual(message['notification']['title'],
+            f'Booking {booking.number} confirmed')
+        self.assertEqual(message['data']['url'],
+            f'https://studio.example.com/booking/{booking.token}')
+        self.assertEqual(message['android']['collapse_key'],
+            message['apns']['headers']['apns-collapse-id'])
+        self.assertGreaterEqual(self.fcm.token_requests, 1)
+        self.assertEqual(row.state, 'sent')
+
+    @with_transaction()
+    def test_fcm_unregistered_token_dropped(self):
+        "A token FCM calls UNREGISTERED is dropped; e-mail takes over"
+        Device = Pool().get('photo.notification.device')
+        world = create_world()
+        token = self.use_fcm(world)
+        self.fcm.unregistered.add(token)
+        first = self.book(world, local(world.studio, tomorrow(3), 11))
+
+        self.send_due()
+
+        row, = self.rows(first, event='confirmed', recipient='client')
+        self.assertEqual(row.state, 'dead')
+        self.assertIn('UNREGISTERED', row.last_error)
+        self.assertEqual(Device.search([]), [])
+        second = self.book(world, local(world.studio, tomorrow(3), 13))
+        self.assertEqual([n.channel for n in self.rows(
+                    second, event='confirmed', recipient='client')],
+            ['email'])
+
+    @with_transaction()
+    def test_fcm_outage_retried(self):
+        "FCM unavailable (503): tried again later, not given up"
+        world = create_world()
+        self.use_fcm(world)
+        self.fcm.unavailable = True
+        self.addCleanup(setattr, self.fcm, 'unavailable', False)
+        booking = self.book(world, local(world.studio, tomorrow(3), 11))
+
+        self.send_due()
+
+        row, = self.rows(booking, event='confirmed', recipient='client')
+        self.assertEqual((row.state, row.attempts), ('pending', 1))
+        self.assertIn('503', row.last_error)
+
+    @with_transaction()
+    def test_sms_only_to_who_chose_it(self):
+        """A photographer who chose SMS gets the booking by SMS.ru's API;
+        the client, who did not, gets no SMS"""
+        Preference = Pool().get('photo.notification.preference')
+        world = create_world()
+        users = staff(world)
+        Preference.create([{'user': users.photographers[0].id,
+                    'channel': 'sms', 'address': '+7 (900) 123-45-67'}])
+        booking = self.book(world, local(world.studio, tomorrow(3), 11),
+            phone='+7 911 000-00-00')
+
+        self.send_due()
+
+        sms, = self.sms.sent
+        self.assertEqual(sms['to'], '79001234567')
+        self.assertTrue(sms['msg'].startswith(f'New booking {booking.number}'))
+        self.assertTrue(sms['msg'].endswith(
+                f'/admin/#{Transaction().database.name}/model/photo.booking/'
+                f'{booking.id}'))
+        row, = self.rows(booking, event='confirmed', recipient='photographer')
+        self.assertEqual((row.channel, row.state), ('sms', 'sent'))
+        client, = self.rows(booking, event='confirmed', recipient='client')
+        self.assertEqual(client.channel, 'email')
+
+    @with_transaction()
+    def test_sms_refused_number_dead_busy_gateway_retried(self):
+        "SMS.ru refuses the number (202): dead letter; unavailable (220): later"
+        Preference = Pool().get('photo.notification.preference')
+        world = create_world(photographers=2, equipment_quantity=2)
+        users = staff(world)
+        anna, boris = world.photographers
+        Preference.create([
+                {'user': users.photographers[0].id, 'channel': 'sms',
+                    'address': '79000000202'},
+                {'user': users.photographers[1].id, 'channel': 'sms',
+                    'address': '79000000220'}])
+        self.sms.codes.update({'79000000202': 202, '79000000220': 220})
+        refused = self.book(world, local(world.studio, tomorrow(3), 11),
+            photographer=anna)
+        busy = self.book(world, local(world.studio, tomorrow(3), 11),
+            photographer=boris)
+
+        self.send_due()
+
+        dead, = self.rows(refused, event='confirmed',
+            recipient='photographer')
+        self.assertEqual(dead.state, 'dead')
+        self.assertIn('202', dead.last_error)
+        later, = self.rows(busy, event='confirmed', recipient='photographer')
+        self.assertEqual(later.state, 'pending')
+        self.assertIn('220', later.last_error)
+        self.assertEqual(self.sms.sent, [])
 
     # --- claims -----------------------------------------------------------
 
