@@ -101,6 +101,7 @@ class Calendar(ModelSQL, ModelView):
     # The CalDAV password or Google's refresh token: never read over RPC.
     secret = fields.Char("Secret", readonly=True, strip=False)
     connected = fields.Function(fields.Boolean("Connected",
+            states={'invisible': Eval('kind') != 'google'},
             help="Google gave access to this calendar."), 'get_connected')
     details = fields.Boolean("Read Event Titles",
         help="Keep the titles of the calendar's events with the busy time "
