@@ -1,7 +1,7 @@
 """Run every benchmark, each on a fresh PostgreSQL database: first the
 machine's floor (bench.floor), then availability, "any photographer",
-booking, the booking lists and the portal's pages, each figure printed
-with its goal and its ratio to the floor.
+booking, the booking lists, synced calendars and the portal's pages, each
+figure printed with its goal and its ratio to the floor.
 
     .venv/bin/python -m bench            # full size: about 25 minutes
     .venv/bin/python -m bench --quick    # small sizes: a few minutes, to
@@ -9,7 +9,8 @@ with its goal and its ratio to the floor.
 """
 import argparse
 
-from bench import any_photographer, availability, booking, lists, portal
+from bench import (
+    any_photographer, availability, booking, calendar, lists, portal)
 from bench.common import QUICK, add_quick_option, measure_floor, progress
 
 
@@ -30,6 +31,8 @@ def main():
     booking.measure(machine)
     progress("== bench.lists ==")
     lists.measure(machine)
+    progress("== bench.calendar ==")
+    calendar.measure(machine)
     progress("== bench.portal ==")
     for bookings in portal.BOOKINGS:
         portal.measure(portal.PHOTOGRAPHERS, bookings, machine)

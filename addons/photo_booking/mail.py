@@ -1,13 +1,13 @@
 """Mails to clients, sent once the transaction is committed; a mail that
 cannot be sent is told to the studio's managers."""
-import json
 import logging
 import smtplib
 from email import message_from_string, policy
 
 from trytond.i18n import gettext
-from trytond.pool import Pool
 from trytond.sendmail import send_message
+
+from .staff import notify_staff
 
 logger = logging.getLogger(__name__)
 
@@ -35,18 +35,6 @@ class MailMixin:
     @classmethod
     def notify_mail_failure(cls, records, message, exception):
         "A notification to each manager, opening the records."
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        Notification = pool.get('res.notification')
-        User = pool.get('res.user')
-        group = ModelData.get_id('photo_booking', 'group_photo_manager')
-        label = gettext('photo_booking.msg_mail_not_sent',
-            to=message['To'], subject=message['Subject'])
-        Notification.create([{
-                    'user': user.id,
-                    'label': label,
-                    'description': str(exception)[:200],
-                    'icon': 'tryton-email',
-                    'model': cls.__name__,
-                    'records': json.dumps([r.id for r in records]),
-                    } for user in User.search([('groups', '=', group)])])
+        notify_staff(records, gettext('photo_booking.msg_mail_not_sent',
+                to=message['To'], subject=message['Subject']),
+            str(exception), icon='tryton-email', model=cls.__name__)

@@ -1,22 +1,29 @@
-"""Photographers' CalDAV calendars in two-way sync: bookings are pushed as
-events, busy time is pulled into external busy time (source CalDAV), which
-availability reads locally. A failing calendar degrades (degrade.py)."""
+"""Photographers' CalDAV and Google calendars in two-way sync: bookings are
+pushed as events, busy time is pulled into external busy time (source CalDAV
+or Google), which availability reads locally. A failing calendar degrades
+(degrade.py), the same way whichever kind it is."""
 import datetime as dt
-import json
+import hmac
 import logging
-from urllib.parse import urlsplit
+import secrets
+from urllib.parse import quote, urlsplit
 
+from sql import Null
+
+import trytond.config as config
 from trytond.i18n import gettext
-from trytond.model import ModelSQL, ModelView, fields
+from trytond.model import ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.common import aware, naive, utc_now
 from trytond.modules.photo_booking.security import calendar_uid
+from trytond.modules.photo_booking.staff import notify_staff
 
-from . import degrade, ics
-from .feed import public_url
+from . import degrade, google_api, ics
+from .exceptions import GoogleConnectError
+from .feed import booking_history, public_url
 from .remote import CalendarError, Remote
 
 logger = logging.getLogger(__name__)
@@ -25,13 +32,41 @@ INTERVAL = dt.timedelta(minutes=15)
 # Read the events again even when the calendar says nothing changed, so that
 # recurring events enter the window as it moves.
 FULL_READ = dt.timedelta(days=1)
-PUSHED_STATES = {'requested', 'confirmed', 'done', 'no_show'}
+PUSHED_STATES = {'requested', 'confirmed', 'done', 'no_show', 'cancelled'}
 UNKNOWN = '~unknown'
+# With a push channel Google tells of changes: read anyway now and then.
+WATCHED_INTERVAL = dt.timedelta(hours=1)
+# Ask for channels of a week; renew the day before they end.
+CHANNEL_TTL = dt.timedelta(days=7)
+CHANNEL_RENEW = dt.timedelta(days=1)
+# How long a consent page may take before its answer is refused.
+CONSENT_TIMEOUT = dt.timedelta(minutes=15)
+HIDDEN = ['secret', 'sync_token', 'oauth_state', 'oauth_verifier',
+    'channel_id', 'channel_token', 'channel_resource']
 
 
 def own_domain():
     "The UIDs of the events we push end with @ this."
     return urlsplit(public_url()).hostname or 'localhost'
+
+
+def route_url(path):
+    "The URL Google calls back on this database's route path."
+    database = quote(Transaction().database.name)
+    return f'{public_url()}/{database}/photo_calendar/google/{path}'
+
+
+def google_settings():
+    "The studio's OAuth client at Google (config), or a UserError."
+    def get(key, default=None):
+        return config.get('photo_calendar', f'google_{key}', default=default)
+    if not get('client_id'):
+        raise GoogleConnectError(
+            gettext('photo_calendar.msg_google_not_configured'))
+    return google_api.Settings(get('client_id'), get('client_secret', ''),
+        auth_uri=get('auth_uri', google_api.AUTH_URI),
+        token_uri=get('token_uri', google_api.TOKEN_URI),
+        discovery_url=get('discovery_url'))
 
 
 class Calendar(ModelSQL, ModelView):
@@ -41,16 +76,50 @@ class Calendar(ModelSQL, ModelView):
         'photo.photographer', "Photographer", required=True,
         ondelete='CASCADE')
     name = fields.Char("Name", required=True)
-    url = fields.Char("CalDAV URL", required=True,
+    kind = fields.Selection([
+            ('caldav', "CalDAV"),
+            ('google', "Google"),
+            ], "Kind", required=True, sort=False,
+        help="CalDAV: Yandex, iCloud, Nextcloud… Google: signs in with "
+        "Google's consent page (Connect Google).")
+    url = fields.Char("CalDAV URL",
+        states={'required': Eval('kind') == 'caldav',
+            'invisible': Eval('kind') != 'caldav'},
         help="The address of the calendar collection, e.g. "
         "https://caldav.yandex.ru/calendars/you@yandex.ru/events-…/")
-    username = fields.Char("Username")
+    username = fields.Char("Username",
+        states={'invisible': Eval('kind') != 'caldav'})
     password = fields.Function(fields.Char("Password",
+            states={'invisible': Eval('kind') != 'caldav'},
             help="Kept secret: it is never shown again. Type a new one to "
             "change it."), 'get_password', setter='set_password')
+    google_calendar = fields.Char("Google Calendar ID",
+        states={'required': Eval('kind') == 'google',
+            'invisible': Eval('kind') != 'google'},
+        help="'primary' for the account's main calendar, or the ID shown "
+        "in Google Calendar's settings of another one.")
+    # The CalDAV password or Google's refresh token: never read over RPC.
     secret = fields.Char("Secret", readonly=True, strip=False)
+    connected = fields.Function(fields.Boolean("Connected",
+            states={'invisible': Eval('kind') != 'google'},
+            help="Google gave access to this calendar."), 'get_connected')
+    details = fields.Boolean("Read Event Titles",
+        help="Keep the titles of the calendar's events with the busy time "
+        "(private events never). Without it only busy or free is read.")
     push = fields.Boolean("Push Bookings",
         help="Add the photographer's shoots to this calendar.")
+    oauth_state = fields.Char("OAuth State", readonly=True, strip=False)
+    oauth_verifier = fields.Char(
+        "OAuth Verifier", readonly=True, strip=False)
+    oauth_at = fields.DateTime("Consent Asked At", readonly=True)
+    channel_id = fields.Char("Channel", readonly=True, strip=False)
+    channel_token = fields.Char("Channel Token", readonly=True, strip=False)
+    channel_resource = fields.Char(
+        "Channel Resource", readonly=True, strip=False)
+    channel_expires = fields.DateTime("Push Channel Until", readonly=True,
+        states={'invisible': Eval('kind') != 'google'},
+        help="Google tells of changes until then; the channel is renewed "
+        "the day before. Empty: read by the cron only.")
     last_sync = fields.DateTime("Last Good Sync", readonly=True)
     known_until = fields.DateTime("Known Until", readonly=True,
         help="Busy time was read up to here; later times are blocked "
@@ -68,11 +137,36 @@ class Calendar(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._buttons.update({'sync': {}})
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('oauth_state_unique', Unique(t, t.oauth_state),
+                'photo_calendar.msg_oauth_state_unique'),
+            ('channel_id_unique', Unique(t, t.channel_id),
+                'photo_calendar.msg_channel_unique'),
+            ]
+        cls._buttons.update({
+                'sync': {},
+                'google_connect': {
+                    'invisible': Eval('kind') != 'google',
+                    'depends': ['kind'],
+                    },
+                })
+
+    @classmethod
+    def default_kind(cls):
+        return 'caldav'
+
+    @classmethod
+    def default_google_calendar(cls):
+        return 'primary'
 
     @classmethod
     def default_push(cls):
         return True
+
+    @classmethod
+    def default_details(cls):
+        return False
 
     @classmethod
     def default_failures(cls):
@@ -86,6 +180,18 @@ class Calendar(ModelSQL, ModelView):
         if value:
             cls.write(calendars, {'secret': value, 'next_sync': None})
 
+    @classmethod
+    def get_connected(cls, calendars, name):
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        result = dict.fromkeys((c.id for c in calendars), False)
+        cursor.execute(*table.select(table.id,
+                where=table.id.in_([c.id for c in calendars])
+                & (table.secret != Null)))
+        for id_, in cursor:
+            result[id_] = True
+        return result
+
     def get_failing(self, name):
         return bool(self.failures)
 
@@ -98,21 +204,143 @@ class Calendar(ModelSQL, ModelView):
     @classmethod
     def copy(cls, calendars, default=None):
         default = default.copy() if default else {}
-        for name in ['secret', 'sync_token', 'last_sync', 'known_until',
-                'last_error', 'error_at', 'next_sync']:
+        for name in HIDDEN + ['last_sync', 'known_until', 'oauth_at',
+                'last_error', 'error_at', 'next_sync', 'channel_expires']:
             default.setdefault(name)
         default.setdefault('failures', 0)
         return super().copy(calendars, default=default)
 
     def remote(self):
-        return Remote(self.url, self.username, self._secret())
+        "The CalDAV collection, or the Google calendar."
+        if self.kind == 'google':
+            try:
+                settings = google_settings()
+            except GoogleConnectError as error:
+                raise CalendarError('auth', error.message) from error
+            return google_api.Google(settings, self._hidden('secret'),
+                self.google_calendar)
+        return Remote(self.url, self.username, self._hidden('secret'))
 
-    def _secret(self):
+    def _hidden(self, name):
+        "The value of a field nobody reads over RPC."
         table = self.__table__()
         cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(table.secret,
+        cursor.execute(*table.select(getattr(table, name),
                 where=table.id == self.id))
         return cursor.fetchone()[0]
+
+    # --- Google's consent -------------------------------------------------
+
+    @classmethod
+    @ModelView.button
+    def google_connect(cls, calendars):
+        """Open Google's consent page for the calendar: its answer comes
+        back to the route oauth_callback, with the state asked here."""
+        if not calendars:
+            return
+        calendar = calendars[0]  # one consent page at a time
+        settings = google_settings()
+        state = secrets.token_urlsafe(32)
+        verifier = secrets.token_urlsafe(64)
+        cls.write([calendar], {
+                'oauth_state': state, 'oauth_verifier': verifier,
+                'oauth_at': utc_now()})
+        return {
+            'type': 'ir.action.url',
+            'name': gettext('photo_calendar.msg_google_consent'),
+            'url': google_api.authorization_url(settings,
+                route_url('oauth'), state, verifier),
+            }
+
+    @classmethod
+    def oauth_callback(cls, state, code=None, error=None):
+        """Google's answer to a consent: keep the refresh token the code
+        gives and read the calendar at once. The state must be one asked
+        here within CONSENT_TIMEOUT, and serves once. Returns the calendar,
+        or raises GoogleConnectError."""
+        calendars = cls.search([('oauth_state', '=', state)], limit=1) \
+            if state else []
+        if not calendars:
+            raise GoogleConnectError(
+                gettext('photo_calendar.msg_oauth_unknown_state'))
+        calendar, = calendars
+        verifier = calendar._hidden('oauth_verifier')
+        asked = calendar.oauth_at
+        cls.write([calendar], {
+                'oauth_state': None, 'oauth_verifier': None,
+                'oauth_at': None})
+        if error or not code:
+            raise GoogleConnectError(gettext(
+                    'photo_calendar.msg_oauth_refused', error=error or '—'))
+        if not asked or utc_now() - asked > CONSENT_TIMEOUT:
+            raise GoogleConnectError(
+                gettext('photo_calendar.msg_oauth_expired'))
+        try:
+            token = google_api.exchange_code(google_settings(),
+                route_url('oauth'), code, verifier)
+        except CalendarError as error:
+            raise GoogleConnectError(gettext(
+                    'photo_calendar.msg_oauth_refused',
+                    error=error.detail)) from error
+        cls.write([calendar], {'secret': token, 'sync_token': None,
+                'next_sync': None, 'known_until': None})
+        calendar = cls(calendar.id)
+        calendar.pull(utc_now())
+        return calendar
+
+    # --- Google's push channel --------------------------------------------
+
+    @classmethod
+    def from_channel(cls, channel_id, token, resource_id):
+        """The Google calendar whose open push channel is channel_id, if
+        token is its token and resource_id its resource; else None."""
+        if not channel_id or not token or not resource_id:
+            return None
+        calendars = cls.search([('channel_id', '=', channel_id)], limit=1)
+        if not calendars:
+            return None
+        calendar, = calendars
+        expected = calendar._hidden('channel_token') or ''
+        if (not hmac.compare_digest(expected.encode(), token.encode())
+                or calendar._hidden('channel_resource') != resource_id):
+            return None
+        return calendar
+
+    @classmethod
+    def channel_message(cls, calendar, state):
+        """Google says calendar's events changed (state 'exists' or
+        'not_exists'; 'sync' opens the channel): read it after the commit."""
+        if state != 'sync':
+            cls.__queue__.sync([calendar])
+
+    def watch(self, remote, now):
+        """Open a push channel where the server is reachable, or renew the
+        one ending soon; a channel that cannot be opened leaves the cron."""
+        if (self.kind != 'google'
+                or not config.get('photo_calendar', 'public_url')
+                or (self.channel_expires
+                    and self.channel_expires - now > CHANNEL_RENEW)):
+            return
+        channel_id = secrets.token_hex(16)
+        token = secrets.token_urlsafe(32)
+        try:
+            resource, expires = remote.watch(channel_id, token,
+                route_url('push'), CHANNEL_TTL)
+        except CalendarError as error:
+            logger.info("calendar %s: no push channel: %s", self.id, error)
+            return
+        old = self._hidden('channel_id'), self._hidden('channel_resource')
+        self.channel_id = channel_id
+        self.channel_token = token
+        self.channel_resource = resource
+        self.channel_expires = naive(expires)
+        self.save()
+        if all(old):
+            try:
+                remote.stop(*old)
+            except CalendarError as error:
+                logger.info("calendar %s: channel %s not stopped: %s",
+                    self.id, old[0], error)
 
     @classmethod
     @ModelView.button
@@ -131,30 +359,63 @@ class Calendar(ModelSQL, ModelView):
             calendar.pull(now)
 
     def pull(self, now):
-        """Replace this calendar's busy time by what it holds now; on a
-        failure keep it all, store the error and try again later."""
+        """Bring this calendar's busy time up to date; on a failure keep it
+        all, store the error and try again later."""
+        if self.kind == 'google' and not self.connected:
+            return  # waits for Connect Google
         start, end = degrade.window(aware(now),
             self.photographer.horizon_days)
+        sync_token = self._hidden('sync_token')
         try:
             remote = self.remote()
-            changed, token = remote.changed_since(self.sync_token)
-            fresh = self.last_sync and now - self.last_sync < FULL_READ
-            spans = None
-            if changed or not fresh:
-                spans = remote.busy(start, end, self.photographer.timezone,
-                    '@' + own_domain())
+            if self.kind == 'google':
+                token = self._pull_google(
+                    remote, sync_token, start, end, now)
+            else:
+                token = self._pull_caldav(remote, sync_token, start, end, now)
         except CalendarError as error:
             logger.info("calendar %s failed: %s", self.id, error)
             self.failed(now, error)
             return
-        if spans is not None:
+        recovered = bool(self.failures)
+        self.sync_token = token
+        self.failures = 0
+        self.save()
+        self.watch(remote, now)
+        self.next_sync = now + (WATCHED_INTERVAL if self.channel_expires
+            and self.channel_expires > now else INTERVAL)
+        self.save()
+        if recovered:
+            self.notify_recovery()
+
+    def _pull_caldav(self, remote, sync_token, start, end, now):
+        """Read the events again when the calendar says something changed
+        (or once a day). Returns the new sync token."""
+        changed, token = remote.changed_since(sync_token)
+        fresh = self.last_sync and now - self.last_sync < FULL_READ
+        if changed or not fresh:
+            spans = remote.busy(start, end, self.photographer.timezone,
+                '@' + own_domain())
             self.replace_busy(spans, end)
             self.known_until = naive(end)
             self.last_sync = now
-        self.sync_token = token
-        self.failures = 0
-        self.next_sync = now + INTERVAL
-        self.save()
+        return token
+
+    def _pull_google(self, remote, sync_token, start, end, now):
+        """Apply what changed since the sync token; read the whole window
+        when there is none, when Google dropped it (410), or once a day so
+        that the window moves on. Returns the new sync token."""
+        full = (not sync_token or not self.known_until
+            or naive(end) - self.known_until >= FULL_READ)
+        changes = remote.changes(None if full else sync_token, start, end,
+            self.photographer.timezone, self.details)
+        if changes.full:
+            self.replace_busy(changes.busy, end)
+            self.known_until = naive(end)
+        else:
+            self.update_busy(changes.busy, changes.gone)
+        self.last_sync = now
+        return changes.token
 
     def failed(self, now, error):
         first = not self.failures
@@ -167,31 +428,28 @@ class Calendar(ModelSQL, ModelView):
         if first:
             self.notify_failure()
 
+    def _last_sync_text(self):
+        Lang = Pool().get('ir.lang')
+        return (Lang.get().strftime(self.last_sync, format='%d.%m.%Y %H:%M')
+            + ' UTC' if self.last_sync else '—')
+
+    def _staff(self):
+        "Who hears of this calendar: its photographer (managers always)."
+        return [self.photographer.user] if self.photographer.user else []
+
     def notify_failure(self):
         "Tell the photographer and the managers that the calendar fails."
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        Notification = pool.get('res.notification')
-        User = pool.get('res.user')
-        group = ModelData.get_id('photo_booking', 'group_photo_manager')
-        users = set(User.search([('groups', '=', group)]))
-        if self.photographer.user:
-            users.add(self.photographer.user)
-        Lang = pool.get('ir.lang')
-        lang = Lang.get()
-        last = (lang.strftime(self.last_sync, format='%d.%m.%Y %H:%M')
-            + ' UTC' if self.last_sync else '—')
-        Notification.create([{
-                    'user': user.id,
-                    'label': gettext('photo_calendar.msg_calendar_failing',
-                        calendar=self.name,
-                        photographer=self.photographer.rec_name,
-                        last_sync=last),
-                    'description': (self.last_error or '')[:200],
-                    'icon': 'tryton-warning',
-                    'model': self.__name__,
-                    'records': json.dumps([self.id]),
-                    } for user in users])
+        notify_staff([self], gettext('photo_calendar.msg_calendar_failing',
+                calendar=self.name, photographer=self.photographer.rec_name,
+                last_sync=self._last_sync_text()),
+            self.last_error, users=self._staff())
+
+    def notify_recovery(self):
+        "Tell them that it is read again."
+        notify_staff([self], gettext('photo_calendar.msg_calendar_recovered',
+                calendar=self.name, photographer=self.photographer.rec_name,
+                last_sync=self._last_sync_text()),
+            icon='tryton-ok', users=self._staff())
 
     def external_id(self, remote_id):
         return f'{self.id}:{remote_id}'
@@ -199,18 +457,44 @@ class Calendar(ModelSQL, ModelView):
     def replace_busy(self, spans, known_until):
         """Make the photographer's CalDAV busy time of this calendar what
         spans say, with the unknown far end from known_until blocked."""
-        Busy = Pool().get('photo.photographer.busy')
-        wanted = {self.external_id(s.external_id): (
-                naive(s.start), naive(s.end), s.summary) for s in spans}
+        wanted = self._wanted(spans)
         unknown_start, unknown_end = degrade.unknown_span(known_until)
         wanted[self.external_id(UNKNOWN)] = (naive(unknown_start),
             naive(unknown_end), gettext('photo_calendar.msg_busy_unknown',
                 calendar=self.name))
-        existing = Busy.search([
-                ('photographer', '=', self.photographer.id),
-                ('source', '=', 'caldav'),
-                ('external_id', 'like', f'{self.id}:%'),
-                ])
+        self._store_busy(wanted, self._busy())
+
+    def update_busy(self, spans, gone):
+        """Change the busy time of this calendar by spans new or changed,
+        and remove that of the remote ids gone."""
+        wanted = self._wanted(spans)
+        ids = list(wanted) + [self.external_id(i) for i in gone]
+        existing = self._busy(ids) if ids else []
+        for external_id in gone:
+            wanted.setdefault(self.external_id(external_id), None)
+        self._store_busy(wanted, existing)
+
+    def _wanted(self, spans):
+        return {self.external_id(s.external_id): (naive(s.start),
+                naive(s.end), s.summary if self.details else '')
+            for s in spans}
+
+    def _busy(self, external_ids=None):
+        "The photographer's busy time of this calendar (those ids)."
+        Busy = Pool().get('photo.photographer.busy')
+        domain = [
+            ('photographer', '=', self.photographer.id),
+            ('source', '=', self.kind),
+            ('external_id', 'like', f'{self.id}:%'),
+            ]
+        if external_ids is not None:
+            domain.append(('external_id', 'in', external_ids))
+        return Busy.search(domain)
+
+    def _store_busy(self, wanted, existing):
+        """Make existing busy time what wanted says ({external id: (start,
+        end, summary) or None to remove}); existing ones not in wanted go."""
+        Busy = Pool().get('photo.photographer.busy')
         to_delete, to_write = [], []
         for busy in existing:
             values = wanted.pop(busy.external_id, None)
@@ -223,27 +507,35 @@ class Calendar(ModelSQL, ModelView):
             Busy.delete(to_delete)
         if to_write:
             Busy.write(*to_write)
-        if wanted:
+        new = [(i, v) for i, v in wanted.items() if v is not None]
+        if new:
             Busy.create([{
                         'photographer': self.photographer.id,
-                        'source': 'caldav', 'external_id': external_id,
+                        'source': self.kind, 'external_id': external_id,
                         'start': start, 'end': end, 'summary': summary,
-                        } for external_id, (start, end, summary)
-                    in wanted.items()])
+                        } for external_id, (start, end, summary) in new])
 
-    def push_booking(self, booking):
-        "Create, update or remove booking's event in this calendar."
-        uid = f'{calendar_uid(booking.token)}@{own_domain()}'
+    def push_booking(self, booking, history=None, remove=False):
+        """Create or update booking's event in this calendar — the feed's
+        event: same UID, same SEQUENCE, cancelled ones as cancelled — or
+        remove it (remove: the booking is no longer this photographer's)."""
+        key = calendar_uid(booking.token)  # Google's event id: base32hex
+        uid = f'{key}@{own_domain()}'
         try:
             remote = self.remote()
-            if booking.state in PUSHED_STATES:
-                event = self.photographer.feed_event(
-                    booking, uid, 0, None)
+            if remove or booking.state not in PUSHED_STATES:
+                remote.delete(key if self.kind == 'google' else uid)
+                return
+            if history is None:
+                history = booking_history([booking])
+            event = self.photographer.feed_event(
+                booking, uid, *history[booking.id])
+            if self.kind == 'google':
+                remote.put(key, google_api.event_body(event))
+            else:
                 remote.put(uid, ics.feed(self.name,
                         self.photographer.timezone, [event],
                         dt.datetime.now(dt.timezone.utc)).decode())
-            else:
-                remote.delete(uid)
         except CalendarError as error:
             logger.info("booking %s not pushed to calendar %s: %s",
                 booking.id, self.id, error)
@@ -257,12 +549,13 @@ class Busy(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         cls.source.selection.append(('caldav', "CalDAV"))
+        cls.source.selection.append(('google', "Google"))
 
 
 class Booking(metaclass=PoolMeta):
     __name__ = 'photo.booking'
-    _calendar_fields = frozenset({
-            'state', 'start', 'end', 'service', 'studio', 'room', 'location'})
+    _calendar_fields = frozenset({'state', 'start', 'end', 'service',
+            'studio', 'room', 'location', 'photographer'})
 
     @classmethod
     def on_modification(cls, mode, bookings, field_names=None):
@@ -273,17 +566,47 @@ class Booking(metaclass=PoolMeta):
             cls.__queue__.push_to_calendars(bookings)
 
     @classmethod
-    def push_to_calendars(cls, bookings):
-        "Queued after the commit: the bookings' events in their calendars."
+    def on_write(cls, bookings, values):
+        callbacks = super().on_write(bookings, values)
+        if 'photographer' in values:
+            # Handed to another photographer: out of the first one's
+            # calendars (queued like the push, after the commit).
+            moved = [[b.id, b.photographer.id] for b in bookings
+                if b.state != 'hold'
+                and b.photographer.id != values['photographer']]
+            if moved:
+                callbacks.append(lambda: cls.__queue__.remove_from_calendars(
+                        cls.browse([m[0] for m in moved]), moved))
+        return callbacks
+
+    @classmethod
+    def _calendars(cls, photographer_ids):
         Calendar = Pool().get('photo.calendar')
-        calendars = Calendar.search([
-                ('photographer', 'in', list({
-                            b.photographer.id for b in bookings})),
+        return Calendar.search([
+                ('photographer', 'in', list(set(photographer_ids))),
                 ('push', '=', True),
                 ])
+
+    @classmethod
+    def push_to_calendars(cls, bookings):
+        "Queued after the commit: the bookings' events in their calendars."
+        bookings = [b for b in bookings if b.state != 'hold']
+        calendars = cls._calendars([b.photographer.id for b in bookings])
+        history = booking_history(bookings)
         for booking in bookings:
-            if booking.state == 'hold':
-                continue
             for calendar in calendars:
                 if calendar.photographer == booking.photographer:
-                    calendar.push_booking(booking)
+                    calendar.push_booking(booking, history)
+
+    @classmethod
+    def remove_from_calendars(cls, bookings, moved):
+        """Queued after the commit: remove the bookings' events from the
+        calendars of the photographers they were taken from (moved: [booking
+        id, former photographer id] pairs)."""
+        former = dict(moved)
+        calendars = cls._calendars(former.values())
+        for booking in bookings:
+            for calendar in calendars:
+                if (calendar.photographer.id == former.get(booking.id)
+                        and calendar.photographer != booking.photographer):
+                    calendar.push_booking(booking, remove=True)

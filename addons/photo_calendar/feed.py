@@ -139,14 +139,14 @@ class FeedMixin:
                 ('state', '!=', 'hold'),
                 ('end', '>=', utc_now() - PAST),
                 ], order=[('start', 'ASC'), ('id', 'ASC')])
-        history = _history(bookings)
+        history = booking_history(bookings)
         events = [self.feed_event(b, f'{calendar_uid(b.token)}@{host}',
                 *history[b.id]) for b in bookings]
         return ics.feed(self.feed_name(), self.feed_timezone(), events,
             dt.datetime.now(dt.timezone.utc))
 
 
-def _history(bookings):
+def booking_history(bookings):
     """(sequence, last change) per booking id: each logged state change or
     move raises the sequence."""
     Log = Pool().get('photo.booking.log')

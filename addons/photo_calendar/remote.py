@@ -88,15 +88,16 @@ class Remote:
         return result
 
     def put(self, uid, data):
-        "Create or replace the event uid with the iCalendar data."
+        """Create or replace the event uid with the iCalendar data, whose
+        SEQUENCE (the feed's) is stored as it is."""
         with _errors():
             try:
                 event = self.calendar.event_by_uid(uid)
             except error.NotFoundError:
-                self.calendar.add_event(data)
+                self.calendar.add_event(data, increase_seqno=False)
             else:
                 event.data = data
-                event.save()
+                event.save(increase_seqno=False)
 
     def delete(self, uid):
         "Remove the event uid if it is there."
@@ -107,7 +108,8 @@ class Remote:
                 pass
 
 
-def _instant(value, zone):
+def instant(value, zone):
+    "An aware UTC instant of a datetime or date (midnight) in zone."
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:  # floating time: the photographer's
             value = value.replace(tzinfo=zone)
@@ -131,12 +133,12 @@ def _span(vevent, zone, own_suffix):
     else:
         end = start + dt.timedelta(days=1) if not isinstance(
             start, dt.datetime) else start
-    start, end = _instant(start, zone), _instant(end, zone)
+    start, end = instant(start, zone), instant(end, zone)
     if end <= start:
         return None
     external_id = uid
     if 'recurrence-id' in vevent:
-        external_id += '#' + _instant(
+        external_id += '#' + instant(
             vevent.decoded('recurrence-id'), zone).strftime('%Y%m%dT%H%M%SZ')
     return RemoteBusy(external_id, start, end,
         str(vevent.get('summary', ''))[:200])

@@ -2,6 +2,8 @@
 import datetime as dt
 import json
 
+import icalendar
+
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -12,6 +14,8 @@ from trytond.modules.photo_booking.tests.tools import (
     as_user, create_world, local, staff_users, tomorrow)
 
 from .radicale_server import PASSWORD, USER, Radicale
+from .test_module import book
+from .tools import run_queue
 
 
 class CalDAVTestCase(OverBookingMixin, ModuleTestCase):
@@ -82,8 +86,9 @@ class CalDAVTestCase(OverBookingMixin, ModuleTestCase):
     @with_transaction()
     def test_bookings_pushed_and_not_pulled_back(self):
         """A confirmed shoot appears in the calendar, moves with the
-        booking under the same UID and leaves it when cancelled; its own
-        event never comes back as busy time"""
+        booking under the same UID with a higher SEQUENCE and stays
+        CANCELLED when cancelled, as in the feed; its own event never comes
+        back as busy time"""
         pool = Pool()
         Booking = pool.get('photo.booking')
         Calendar = pool.get('photo.calendar')
@@ -113,7 +118,41 @@ class CalDAVTestCase(OverBookingMixin, ModuleTestCase):
         self.assertEqual(moved[uid].decoded('dtstart').astimezone(
                 dt.timezone.utc).replace(tzinfo=None),
             local(self.w.studio, day, 14))
-        self.assertEqual(cancelled, {})
+        self.assertGreater(moved[uid].decoded('sequence'),
+            pushed[uid].decoded('sequence'))
+        self.assertEqual(list(cancelled), [uid])
+        self.assertEqual(cancelled[uid]['status'], 'CANCELLED')
+        self.assertGreater(cancelled[uid].decoded('sequence'),
+            moved[uid].decoded('sequence'))
+        feed = icalendar.Calendar.from_ical(self.anna.feed('localhost'))
+        self.assertEqual(feed.walk('VEVENT')[0].decoded('sequence'),
+            cancelled[uid].decoded('sequence'))
+
+    @with_transaction()
+    def test_reassigned_booking_leaves_first_calendar(self):
+        """A shoot handed to another photographer leaves the first one's
+        calendar for the second one's, under the same UID"""
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Calendar = pool.get('photo.calendar')
+        self.w = create_world(photographers=2, equipment_quantity=2)
+        anna, boris = self.w.photographers
+        urls = [self.radicale.new_calendar() for _ in range(2)]
+        Calendar.create([{'photographer': p.id, 'name': p.name, 'url': u,
+                    'username': USER, 'password': PASSWORD, 'push': True}
+                for p, u in zip(self.w.photographers, urls)])
+        day = tomorrow(2)
+        booking = book(self.w, anna, day, 11)
+        run_queue()
+        before = self.radicale.events(urls[0])
+
+        Booking.reschedule(booking, local(self.w.studio, day, 12),
+            photographer=boris)
+        run_queue()
+
+        self.assertEqual(len(before), 1)
+        self.assertEqual(self.radicale.events(urls[0]), {})
+        self.assertEqual(list(self.radicale.events(urls[1])), list(before))
 
     @with_transaction()
     def test_booking_change_queues_push(self):

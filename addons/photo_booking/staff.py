@@ -1,0 +1,28 @@
+"""Back-office notifications (res.notification) to the studio's managers and
+whoever else a matter concerns, each opening the records it is about."""
+import json
+
+from trytond.pool import Pool
+
+
+def notify_staff(records, label, description='', icon='tryton-warning',
+        users=(), model=None):
+    """Tell every studio manager, and users, of label (description: the
+    detail, such as an error) about records (of model, by default theirs)."""
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    Notification = pool.get('res.notification')
+    User = pool.get('res.user')
+    group = ModelData.get_id('photo_booking', 'group_photo_manager')
+    recipients = set(User.search([('groups', '=', group)]))
+    recipients.update(users)
+    if model is None and records:
+        model = records[0].__name__
+    return Notification.create([{
+                'user': user.id,
+                'label': label,
+                'description': (description or '')[:200],
+                'icon': icon,
+                'model': model,
+                'records': json.dumps([r.id for r in records]),
+                } for user in sorted(recipients, key=lambda u: u.id)])
