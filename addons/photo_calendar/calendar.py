@@ -10,9 +10,10 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.common import aware, naive, utc_now
+from trytond.modules.photo_booking.encryption import (
+    EncryptedMixin, encrypted)
 from trytond.modules.photo_booking.security import calendar_uid
 
 from . import degrade, ics
@@ -34,7 +35,7 @@ def own_domain():
     return urlsplit(public_url()).hostname or 'localhost'
 
 
-class Calendar(ModelSQL, ModelView):
+class Calendar(EncryptedMixin, ModelSQL, ModelView):
     "Photographer Calendar"
     __name__ = 'photo.calendar'
     photographer = fields.Many2One(
@@ -48,7 +49,7 @@ class Calendar(ModelSQL, ModelView):
     password = fields.Function(fields.Char("Password",
             help="Kept secret: it is never shown again. Type a new one to "
             "change it."), 'get_password', setter='set_password')
-    secret = fields.Char("Secret", readonly=True, strip=False)
+    secret = encrypted(fields.Char("Secret", readonly=True, strip=False))
     push = fields.Boolean("Push Bookings",
         help="Add the photographer's shoots to this calendar.")
     last_sync = fields.DateTime("Last Good Sync", readonly=True)
@@ -108,11 +109,9 @@ class Calendar(ModelSQL, ModelView):
         return Remote(self.url, self.username, self._secret())
 
     def _secret(self):
-        table = self.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(table.secret,
-                where=table.id == self.id))
-        return cursor.fetchone()[0]
+        # From the column, past the field access that hides it from all.
+        return self._fields['secret'].get(
+            [self.id], type(self), 'secret')[self.id]
 
     @classmethod
     @ModelView.button
