@@ -217,6 +217,7 @@ def copy_bookings(db, rows, lines=()):
 def copy_clients(db, count):
     """COPY count client parties, each with an email and a phone, so that
     finding a returning client searches a studio-sized contact list."""
+    from trytond.modules.photo_booking.encryption import keyring
     now = dt.datetime.utcnow()
     with db.connect() as connection:
         cursor = connection.cursor()
@@ -227,12 +228,18 @@ def copy_clients(db, count):
             for i in range(first_id + 1, first_id + count + 1):
                 copy.write_row(
                     (i, f"BENCH{i}", f"Client {i}", True, 0, now))
+        # Stored as the ORM stores them: encrypted, with the keyed hash
+        # that finds them (photo_booking's encryption.py).
+        ring = keyring()
+        aad = b'party.contact_mechanism.value'
         with cursor.copy("COPY party_contact_mechanism (party, type, value, "
-                "active, create_uid, create_date) FROM STDIN") as copy:
+                "value_hash, active, create_uid, create_date) "
+                "FROM STDIN") as copy:
             for i in range(first_id + 1, first_id + count + 1):
-                copy.write_row(
-                    (i, 'email', f"Client.{i}@Example.org", True, 0, now))
-                copy.write_row((i, 'phone', f"+7901{i:07d}", True, 0, now))
+                for type_, value in [('email', f"Client.{i}@Example.org"),
+                        ('phone', f"+7901{i:07d}")]:
+                    copy.write_row((i, type_, ring.encrypt(value, aad),
+                            ring.index(value), True, 0, now))
         # The identity columns must go on after the copied ids.
         cursor.execute("SELECT setval(pg_get_serial_sequence("
             "'party_party', 'id'), (SELECT MAX(id) FROM party_party))")

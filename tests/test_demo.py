@@ -176,6 +176,25 @@ def test_demo_content(demo_db):
     assert "anna" in output and "admin" in output
 
 
+def test_personal_data_encrypted(demo_db):
+    """The demo's clients' phones and e-mails, the bookings' contacts and
+    notes and the accounts' e-mails are ciphertext in the database, under
+    the key generated into the data path."""
+    *_, workdir = demo_db
+    assert (workdir / '.photo_booking_encryption_keys').exists()
+    with sqlite3.connect(workdir / f'{DB}.sqlite') as connection:
+        values = [v for query in [
+                "SELECT value FROM party_contact_mechanism",
+                "SELECT email FROM web_user",
+                "SELECT email FROM photo_booking",
+                "SELECT phone FROM photo_booking",
+                "SELECT notes FROM photo_booking",
+                ] for v, in connection.execute(query) if v]
+    assert values
+    assert all(v.startswith('v1:local:') for v in values), [
+        v for v in values if not v.startswith('v1:')][:5]
+
+
 def test_photographer_passwords_per_install(demo_db):
     """The photographers' passwords are made at random on the first run,
     kept in a file only its owner reads, printed, and let them log in"""
@@ -313,6 +332,13 @@ def test_accounting(demo_db):
         f'INV-{today.year}-2', 'paid', '1500.00', '4.1.2']
 
 
+def copy_encryption_keys(source, target):
+    "The keys generated into the data path go with a copied database."
+    keys = source / '.photo_booking_encryption_keys'
+    if keys.exists():
+        (target / keys.name).write_bytes(keys.read_bytes())
+
+
 def test_upgrade_in_place_from_before_the_portal_split(demo_db, tmp_path):
     """A demo database made when the portal was part of photo_booking is
     upgraded in place by `./scripts/run`'s update: photo_portal gets
@@ -321,6 +347,7 @@ def test_upgrade_in_place_from_before_the_portal_split(demo_db, tmp_path):
     *_, workdir = demo_db
     database = tmp_path / f'{DB}.sqlite'
     database.write_bytes((workdir / f'{DB}.sqlite').read_bytes())
+    copy_encryption_keys(workdir, tmp_path)
     (tmp_path / 'trytond.conf').write_text(
         f'[database]\nuri = sqlite://\npath = {tmp_path}\n')
     with sqlite3.connect(database) as connection:
@@ -366,6 +393,7 @@ def test_upgrade_moves_old_chat_messages_into_tryton_chat(demo_db, tmp_path):
     *_, workdir = demo_db
     database = tmp_path / f'{DB}.sqlite'
     database.write_bytes((workdir / f'{DB}.sqlite').read_bytes())
+    copy_encryption_keys(workdir, tmp_path)
     (tmp_path / 'trytond.conf').write_text(
         f'[database]\nuri = sqlite://\npath = {tmp_path}\n')
     with sqlite3.connect(database) as connection:

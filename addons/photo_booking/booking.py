@@ -27,6 +27,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import availability, policy, pricing, setup_cache, sqlcache
 from .display import TIME_FORMAT, MinuteTimesMixin
+from .encryption import EncryptedMixin, blind_index_field, encrypted
 from .exceptions import (
     BookingError, BookingValidationError, CancellationError,
     HoldExpiredError, LateCancellationWarning, SlotTakenError,
@@ -170,8 +171,8 @@ def one_of(column, ids):
     return Or([column == id_ for id_ in ids])
 
 
-class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin, Workflow,
-        ModelSQL, ModelView):
+class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin,
+        EncryptedMixin, Workflow, ModelSQL, ModelView):
     "Photo Booking"
     __name__ = 'photo.booking'
     _rec_name = 'number'
@@ -188,8 +189,12 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin, Workflow,
     client = fields.Many2One(
         'party.party', "Client", required=True, ondelete='RESTRICT',
         states=_states_fixed)
-    email = fields.Char("Email", states=_states_fixed)
-    phone = fields.Char("Phone", states=_states_fixed)
+    email = encrypted(fields.Char("Email", states=_states_fixed),
+        blind_index='email_hash')
+    phone = encrypted(fields.Char("Phone", states=_states_fixed),
+        blind_index='phone_hash')
+    email_hash = blind_index_field()
+    phone_hash = blind_index_field()
     photographer = fields.Many2One(
         'photo.photographer', "Photographer", required=True,
         ondelete='RESTRICT', states=_states_fixed)
@@ -207,12 +212,12 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin, Workflow,
             'readonly': Eval('state') != 'hold',
             'invisible': ~Eval('studio'),
             })
-    location = fields.Char(
-        "Location", states={
-            'readonly': Eval('state') != 'hold',
-            'invisible': Bool(Eval('studio')),
-            },
-        help="The address of an on-location shoot.")
+    location = encrypted(fields.Char(
+            "Location", states={
+                'readonly': Eval('state') != 'hold',
+                'invisible': Bool(Eval('studio')),
+                },
+            help="The address of an on-location shoot."))
     equipment_lines = fields.One2Many(
         'photo.booking.equipment_line', 'booking', "Equipment",
         states=_states_fixed)
@@ -234,7 +239,7 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin, Workflow,
     currency = fields.Many2One(
         'currency.currency', "Currency", required=True,
         states=_states_fixed)
-    notes = fields.Text("Notes")
+    notes = encrypted(fields.Text("Notes"))
     web_user = fields.Many2One(
         'web.user', "Web User", ondelete='SET NULL', readonly=True)
     state = fields.Selection(
@@ -250,9 +255,9 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin, Workflow,
     cancelled_at = fields.DateTime(
         "Cancelled At", readonly=True,
         states={'invisible': Eval('state') != 'cancelled'})
-    cancel_reason = fields.Text(
-        "Cancellation Reason", readonly=True,
-        states={'invisible': Eval('state') != 'cancelled'})
+    cancel_reason = encrypted(fields.Text(
+            "Cancellation Reason", readonly=True,
+            states={'invisible': Eval('state') != 'cancelled'}))
     cancellation_fee = fields.Numeric(
         "Cancellation Fee", digits=(16, 2), readonly=True,
         states={'invisible': Eval('state') != 'cancelled'})

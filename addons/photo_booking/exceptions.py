@@ -41,3 +41,7 @@ class TooManyAttempts(RateLimitException):
     def __init__(self, retry_after):
         super().__init__()
         self.retry_after = retry_after
+
+
+class EncryptionError(UserError):
+    "A key is missing or wrong: personal data cannot be read or written."

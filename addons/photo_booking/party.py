@@ -2,7 +2,6 @@
 the guest party of an email given without logging in; what party's Replace
 moves and Erase clears of them."""
 from sql import Literal
-from sql.functions import Lower
 
 from trytond.i18n import gettext
 from trytond.model import Index, fields
@@ -12,6 +11,7 @@ from trytond.transaction import Transaction
 
 from . import sqlcache
 from .common import ACTIVE_STATES, utc_now
+from .encryption import EncryptedMixin, blind_index_field, encrypted, keyring
 
 
 class Party(metaclass=PoolMeta):
@@ -50,22 +50,24 @@ class Party(metaclass=PoolMeta):
         cursor = Transaction().connection.cursor()
 
         # Every hold of the API asks this: one plain query for the email's
-        # contacts and the phone's (an ORM search would also read and
-        # convert whole rows). Case-insensitive on the email, as
-        # ContactMechanism indexes it. Without a phone, "value = NULL"
-        # matches nothing.
+        # contacts and the phone's (an ORM search would also read, decrypt
+        # and convert whole rows), by the keyed hashes of their values
+        # (ContactMechanism indexes value_hash): any case for the email,
+        # any spacing for the phone. Without a phone, "= NULL" matches
+        # nothing.
         def contacts_of(email, phone):
             return contact.join(party, condition=contact.party == party.id
                 ).select(contact.party, contact.type,
                 where=(contact.active == Literal(True))
                 & (party.photo_guest == Literal(True))
                 & (((contact.type == 'email')
-                        & (Lower(contact.value) == Lower(email)))
+                        & (contact.value_hash == email))
                     | (contact.type.in_(['phone', 'mobile'])
-                        & (contact.value == phone))),
+                        & (contact.value_hash == phone))),
                 order_by=[contact.id.asc])
+        ring = keyring()
         sqlcache.execute(cursor, 'client contacts', contacts_of,
-            email=email, phone=phone or None)
+            email=ring.index(email), phone=ring.index(phone or None))
         contacts = cursor.fetchall()
         guest = next((p for p, type_ in contacts if type_ == 'email'), None)
         if guest:
@@ -85,20 +87,38 @@ class Party(metaclass=PoolMeta):
         return guest
 
 
-class ContactMechanism(metaclass=PoolMeta):
+class ContactMechanism(EncryptedMixin, metaclass=PoolMeta):
+    """Phones and e-mails are stored encrypted; the keyed hash of the
+    normalised value finds them (whole values only)."""
     __name__ = 'party.contact_mechanism'
+    value_hash = blind_index_field()
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        encrypted(cls.value, blind_index='value_hash')
+        encrypted(cls.value_compact, search_by='value_hash')
+        encrypted(cls.comment)
         t = cls.__table__()
-        # Party.photo_guest_of finds a returning client by email, whatever
-        # its case; party's own index on value cannot serve a
-        # case-insensitive match, so without this every hold would scan all
-        # contacts. (No condition on the type: SQLite skips indexes with
-        # parameters.)
+        # Party.photo_guest_of finds a returning client by the hash of the
+        # email or phone: without this every hold would scan all contacts.
+        # (No condition on the type: SQLite skips indexes with parameters.)
         cls._sql_indexes.add(
-            Index(t, (Lower(t.value), Index.Equality())))
+            Index(t, (t.value_hash, Index.Equality())))
+
+
+class Address(EncryptedMixin, metaclass=PoolMeta):
+    """The street part of addresses is stored encrypted; city, postal code
+    and country stay clear (the studio's statistics and lists)."""
+    __name__ = 'party.address'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        for name in ['street_unstructured', 'street_name', 'building_name',
+                'building_number', 'unit_number', 'floor_number',
+                'room_number', 'post_box', 'private_bag']:
+            encrypted(getattr(cls, name))
 
 
 class Replace(metaclass=PoolMeta):
@@ -152,10 +172,15 @@ class Erase(metaclass=PoolMeta):
         pool = Pool()
         Booking = pool.get('photo.booking')
         Review = pool.get('photo.review')
+        ContactMechanism = pool.get('party.contact_mechanism')
         return super().to_erase(party_id) + [
+            # party's leaves the compact value; the hash would find them.
+            (ContactMechanism, [('party', '=', party_id)], True,
+                ['value_compact', 'value_hash'], [None] * 2),
             (Booking, [('client', '=', party_id)], True,
-                ['email', 'phone', 'notes', 'location', 'cancel_reason'],
-                [None] * 5),
+                ['email', 'phone', 'notes', 'location', 'cancel_reason',
+                    'email_hash', 'phone_hash'],
+                [None] * 7),
             (Review, [('client', '=', party_id)], True,
                 ['comment'], [None]),
             ]

@@ -38,11 +38,15 @@ def _secret():
     directory = config.get('database', 'path') or tempfile.gettempdir()
     path = os.path.join(directory, SECRET_FILE)
     if path not in _file_secrets:
-        _file_secrets[path] = _read_or_create(path)
+        _file_secrets[path] = read_or_create(path)
     return _file_secrets[path]
 
 
-def _read_or_create(path):
+def read_or_create(path, make=None, ephemeral=True):
+    """The text of the file at path, created (mode 600) with make() (a
+    random hex secret by default) if it is not there yet. When it cannot
+    be written, an ephemeral text if ephemeral, else the OSError."""
+    make = make or (lambda: secrets.token_hex(32))
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -54,13 +58,15 @@ def _read_or_create(path):
             time.sleep(0.01)  # another worker is writing it
         raise RuntimeError(f"{path} is empty")
     except OSError:
+        if not ephemeral:
+            raise
         logger.warning("Cannot keep the portal secret in %s; forms only "
             "work within this process", path, exc_info=True)
-        return secrets.token_hex(32)
-    secret = secrets.token_hex(32)
+        return make()
+    secret = make()
     with os.fdopen(fd, 'w') as file:
         file.write(secret)
-    return secret
+    return secret.strip()
 
 
 def is_id(value):

@@ -5,23 +5,28 @@ import datetime as dt
 import logging
 import math
 
-from sql import Null
+from sql import Literal, Null
 from sql.aggregate import Count, Min
+from sql.operators import Equal
 
 import trytond.config as config
-from trytond.model import fields
+from trytond.model import Exclude, Index, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 
 from . import security
+from .encryption import EncryptedMixin, blind_index_field, encrypted
 from .exceptions import TooManyAttempts
 from .mail import MailMixin
 
 logger = logging.getLogger(__name__)
 
 
-class User(MailMixin, metaclass=PoolMeta):
+class User(MailMixin, EncryptedMixin, metaclass=PoolMeta):
     __name__ = 'web.user'
+    # The e-mail is stored encrypted: sign-in, sign-up and the back office
+    # find it by this keyed hash, unique among active accounts.
+    email_hash = blind_index_field()
     email_reminders = fields.Boolean(
         "Email Reminders",
         help="Send booking reminders and changes by email.")
@@ -32,6 +37,27 @@ class User(MailMixin, metaclass=PoolMeta):
     # web_user.xml's photographer rule follows it.
     photo_bookings = fields.One2Many(
         'photo.booking', 'web_user', "Photo Bookings", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        encrypted(cls.email, blind_index='email_hash')
+        t = cls.__table__()
+        # Ciphertexts all differ: the unique email is its hash's.
+        cls._sql_constraints = [
+            ('email_hash_exclude', Exclude(t, (t.email_hash, Equal),
+                    where=t.active == Literal(True)), message)
+            if name == 'email_exclude' else (name, constraint, message)
+            for name, constraint, message in cls._sql_constraints]
+        cls._sql_indexes.add(
+            Index(t, (t.email_hash, Index.Equality(cardinality='high'))))
+
+    @classmethod
+    def __register__(cls, module_name):
+        if module_name == 'photo_booking':
+            cls.__table_handler__(module_name).drop_constraint(
+                'email_exclude')
+        super().__register__(module_name)
 
     @classmethod
     def default_email_reminders(cls):
@@ -141,8 +167,8 @@ class Erase(metaclass=PoolMeta):
         return super().to_erase(party_id) + [
             (User, [('party', '=', party_id)], False,
                 ['password_hash', 'email_token', 'reset_password_token',
-                    'reset_password_token_expire'],
-                [None] * 4),
+                    'reset_password_token_expire', 'email_hash'],
+                [None] * 5),
             ]
 
 

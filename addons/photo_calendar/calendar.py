@@ -18,6 +18,8 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.common import aware, naive, utc_now
+from trytond.modules.photo_booking.encryption import (
+    EncryptedField, EncryptedMixin, encrypted)
 from trytond.modules.photo_booking.security import calendar_uid
 from trytond.modules.photo_booking.staff import notify_staff
 
@@ -69,7 +71,7 @@ def google_settings():
         discovery_url=get('discovery_url'))
 
 
-class Calendar(ModelSQL, ModelView):
+class Calendar(EncryptedMixin, ModelSQL, ModelView):
     "Photographer Calendar"
     __name__ = 'photo.calendar'
     photographer = fields.Many2One(
@@ -99,7 +101,7 @@ class Calendar(ModelSQL, ModelView):
         help="'primary' for the account's main calendar, or the ID shown "
         "in Google Calendar's settings of another one.")
     # The CalDAV password or Google's refresh token: never read over RPC.
-    secret = fields.Char("Secret", readonly=True, strip=False)
+    secret = encrypted(fields.Char("Secret", readonly=True, strip=False))
     connected = fields.Function(fields.Boolean("Connected",
             states={'invisible': Eval('kind') != 'google'},
             help="Google gave access to this calendar."), 'get_connected')
@@ -222,7 +224,10 @@ class Calendar(ModelSQL, ModelView):
         return Remote(self.url, self.username, self._hidden('secret'))
 
     def _hidden(self, name):
-        "The value of a field nobody reads over RPC."
+        "The value of a field nobody reads over RPC, decrypted if it is."
+        field = self._fields[name]
+        if isinstance(field, EncryptedField):
+            return field.get([self.id], type(self), name)[self.id]
         table = self.__table__()
         cursor = Transaction().connection.cursor()
         cursor.execute(*table.select(getattr(table, name),

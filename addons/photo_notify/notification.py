@@ -20,6 +20,8 @@ from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.booking import (
     aware, serialise_writes, utc_now)
+from trytond.modules.photo_booking.encryption import (
+    EncryptedMixin, blind_index_field, encrypted)
 
 from . import outbox
 from .device import DEVICE_CHANNELS
@@ -115,7 +117,7 @@ def forget(model, ids):
                 cache[model.__name__].pop(id_, None)
 
 
-class Notification(ModelSQL, ModelView):
+class Notification(EncryptedMixin, ModelSQL, ModelView):
     "Notification"
     __name__ = 'photo.notification'
     _rec_name = 'key'
@@ -134,7 +136,9 @@ class Notification(ModelSQL, ModelView):
         ondelete='CASCADE')
     channel = fields.Selection(CHANNELS, "Channel", required=True,
         readonly=True)
-    address = fields.Char("Address", required=True, readonly=True)
+    # A client's e-mail, phone or chat: stored encrypted.
+    address = encrypted(
+        fields.Char("Address", required=True, readonly=True))
     language = fields.Char("Language", readonly=True)
     state = fields.Selection(STATES, "State", required=True, readonly=True,
         sort=False)
@@ -717,12 +721,15 @@ class Notification(ModelSQL, ModelView):
                 if n.state in {'dead', 'pending'}], {'state': 'discarded'})
 
 
-class Blocked(ModelSQL, ModelView):
+class Blocked(EncryptedMixin, ModelSQL, ModelView):
     "Blocked Address"
     __name__ = 'photo.notification.blocked'
     channel = fields.Selection(CHANNELS, "Channel", required=True,
         readonly=True)
-    address = fields.Char("Address", required=True, readonly=True)
+    # Stored encrypted, found and kept unique by its keyed hash.
+    address = encrypted(fields.Char("Address", required=True, readonly=True),
+        blind_index='address_hash')
+    address_hash = blind_index_field()
     reason = fields.Text("Reason", readonly=True)
 
     @classmethod
@@ -730,9 +737,15 @@ class Blocked(ModelSQL, ModelView):
         super().__setup__()
         t = cls.__table__()
         cls._sql_constraints += [
-            ('address_unique', Unique(t, t.channel, t.address),
+            ('address_hash_unique', Unique(t, t.channel, t.address_hash),
                 'photo_notify.msg_blocked_unique'),
             ]
+
+    @classmethod
+    def __register__(cls, module_name):
+        # Before encryption the clear address was unique.
+        cls.__table_handler__(module_name).drop_constraint('address_unique')
+        super().__register__(module_name)
 
     @classmethod
     def block(cls, channel, address, reason):

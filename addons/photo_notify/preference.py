@@ -3,19 +3,22 @@ from trytond.model import ModelSQL, ModelView, fields, sequence_ordered
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
+from trytond.modules.photo_booking.encryption import (
+    EncryptedMixin, encrypted)
+
 from .notification import CHANNELS
 
 
-class Preference(sequence_ordered(), ModelSQL, ModelView):
+class Preference(EncryptedMixin, sequence_ordered(), ModelSQL, ModelView):
     "Notification Channel"
     __name__ = 'photo.notification.preference'
     user = fields.Many2One('res.user', "User", required=True,
         ondelete='CASCADE')
     channel = fields.Selection(CHANNELS, "Channel", required=True)
-    address = fields.Char("Address",
-        help="Where to write on this channel: empty takes the user's "
-        "e-mail, or the Telegram chat linked to the photographer. "
-        "A phone number for SMS.")
+    address = encrypted(fields.Char("Address",
+            help="Where to write on this channel: empty takes the user's "
+            "e-mail, or the Telegram chat linked to the photographer. "
+            "A phone number for SMS."))
     active = fields.Boolean("Active")
 
     @classmethod

@@ -12,6 +12,8 @@ from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.modules.photo_booking.common import utc_now
 from trytond.modules.photo_booking.display import MinuteTimesMixin
+from trytond.modules.photo_booking.encryption import (
+    EncryptedMixin, encrypted)
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -362,7 +364,8 @@ class Gateway(DeactivableMixin, ModelSQL, ModelView):
             f'{event_type}:{object_id}:{remote.status}', event_type, handler)
 
 
-class PaymentTransaction(MinuteTimesMixin, Workflow, ModelSQL, ModelView):
+class PaymentTransaction(
+        MinuteTimesMixin, EncryptedMixin, Workflow, ModelSQL, ModelView):
     "Payment Transaction"
     __name__ = 'photo.payment.transaction'
     _rec_name = 'idempotency_key'
@@ -386,7 +389,9 @@ class PaymentTransaction(MinuteTimesMixin, Workflow, ModelSQL, ModelView):
         help="The payment or refund id at the gateway.")
     idempotency_key = fields.Char(
         "Idempotency Key", required=True, readonly=True, strip=False)
-    receipt = fields.Text("Receipt", readonly=True, help="54-FZ, as JSON.")
+    # The gateway's payload of the client's e-mail, phone and items.
+    receipt = encrypted(
+        fields.Text("Receipt", readonly=True, help="54-FZ, as JSON."))
     created = fields.DateTime("Created", required=True, readonly=True)
     payment = fields.Many2One(
         'photo.payment.transaction', "Payment", readonly=True,

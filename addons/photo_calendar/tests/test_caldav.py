@@ -7,6 +7,7 @@ import icalendar
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.common import aware, utc_now
 from trytond.modules.photo_booking.tests.database import OverBookingMixin
@@ -244,6 +245,16 @@ class CalDAVTestCase(OverBookingMixin, ModuleTestCase):
                 Calendar.read([calendar.id], ['secret'])
         self.assertIsNone(shown['password'])
         self.assertEqual(shown['username'], USER)
+
+        # Stored encrypted; the CalDAV client gets it in clear.
+        table = Calendar.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(table.secret,
+                where=table.id == calendar.id))
+        stored, = cursor.fetchone()
+        self.assertTrue(stored.startswith('v1:'))
+        self.assertNotIn(PASSWORD, stored)
+        self.assertEqual(calendar._hidden('secret'), PASSWORD)
 
     @with_transaction()
     def test_cron_syncs_due_calendars(self):

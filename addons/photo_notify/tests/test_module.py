@@ -382,6 +382,14 @@ class PhotoNotifyTestCase(
         self.assertEqual(row.state, 'dead')
         self.assertIn('blocked', row.last_error)
         self.assertEqual(len(Blocked.search([('address', '=', '777')])), 1)
+        # Addresses are stored encrypted, the outbox's and the blocked one.
+        cursor = Transaction().connection.cursor()
+        for Model, id_ in [(type(row), row.id), (Blocked, None)]:
+            table = Model.__table__()
+            cursor.execute(*table.select(table.address,
+                    where=(table.id == id_) if id_ else None))
+            stored, = cursor.fetchone()
+            self.assertTrue(stored.startswith('v1:'), stored)
         second = self.book(world, local(world.studio, tomorrow(3), 13),
             web_user=user)
         self.assertEqual([n.channel for n in self.rows(

@@ -681,6 +681,14 @@ class PhotoPaymentTestCase(
         _, yookassa_gateway = create_gateways()
         booking, payment = self._paid_booking(yookassa_gateway)
         self.assertIn('anna@example.com', payment.receipt)
+        # The gateway's payload is stored encrypted.
+        table = type(payment).__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(table.receipt,
+                where=table.id == payment.id))
+        stored, = cursor.fetchone()
+        self.assertTrue(stored.startswith('v1:'))
+        self.assertNotIn('anna', stored)
         Booking.do([booking])
         client, = Party.create([{'name': booking.client.name}])
 
