@@ -34,6 +34,11 @@ class User(MailMixin, metaclass=PoolMeta):
         'photo.booking', 'web_user', "Photo Bookings", readonly=True)
 
     @classmethod
+    def personal_data_accessed(cls, users, action):
+        """Someone viewed ('view') or exported ('export') the personal data
+        of users: a hook for the audit log (photo_audit)."""
+
+    @classmethod
     def default_email_reminders(cls):
         return True
 
