@@ -21,7 +21,7 @@ VENV_BIN = Path(sys.executable).parent
 MODULES = [
     'photo_booking', 'photo_portal', 'photo_crm', 'photo_payment',
     'photo_telegram', 'photo_chat', 'photo_notify',
-    'photo_calendar', 'photo_oauth']
+    'photo_calendar', 'photo_oauth', 'photo_auth', 'photo_audit']
 ACTIVE = ('hold', 'requested', 'confirmed')
 DB = 'demo'
 

@@ -60,6 +60,11 @@ class User(MailMixin, EncryptedMixin, metaclass=PoolMeta):
         super().__register__(module_name)
 
     @classmethod
+    def personal_data_accessed(cls, users, action):
+        """Someone viewed ('view') or exported ('export') the personal data
+        of users: a hook for the audit log (photo_audit)."""
+
+    @classmethod
     def default_email_reminders(cls):
         return True
 

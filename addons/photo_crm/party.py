@@ -20,10 +20,22 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def get_photo_figures(cls, parties, names):
-        "Done shoots per client in one grouped query."
-        booking = Pool().get('photo.booking').__table__()
-        cursor = Transaction().connection.cursor()
+        """Done shoots per client in one grouped query, of the bookings the
+        user may read: a photographer sharing a client with another sees
+        their own shoots and revenue, not the other's."""
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        booking = pool.get('photo.booking').__table__()
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
         ids = [p.id for p in parties]
+        where = booking.client.in_(ids) & (booking.state == 'done')
+        if transaction.user:
+            # Getters run without access checks: the booking rules of the
+            # user, as a search of theirs would apply them.
+            with transaction.set_context(_check_access=True):
+                if Rule.domain_get('photo.booking'):
+                    where &= booking.id.in_(Rule.query_get('photo.booking'))
         result = {
             'photo_booking_count': dict.fromkeys(ids, 0),
             'photo_last_shoot': dict.fromkeys(ids),
@@ -32,8 +44,7 @@ class Party(metaclass=PoolMeta):
         cursor.execute(*booking.select(
                 booking.client, Count(booking.id), Max(booking.start),
                 Sum(booking.price),
-                where=booking.client.in_(ids) & (booking.state == 'done'),
-                group_by=[booking.client]))
+                where=where, group_by=[booking.client]))
         for client, count, last, revenue in cursor:
             if isinstance(last, str):
                 # SQLite gives an aggregate of datetimes untyped, as text.

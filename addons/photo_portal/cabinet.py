@@ -175,11 +175,13 @@ def profile_post(visit, pool):
     return redirect_to('/account', {'notice': 'profile'})
 
 
-@route('/account/data.json')
+# Not read-only: the export is written to the audit log.
+@route('/account/data.json', readonly=False)
 def my_data(visit, pool):
     require_user(visit)
     Review = pool.get('photo.review')
     user = visit.user
+    pool.get('web.user').personal_data_accessed([user], 'export')
     party = user.party
     bookings = pool.get('photo.booking').search([
             ('web_user', '=', user.id)], order=[('start', 'ASC')])

@@ -330,7 +330,10 @@ def _on_pool(request, pool, visit, func, kwargs, readonly):
         with Transaction().set_context(language=visit.lang):
             visit.load_texts(pool)
             visit.load_user(pool)
-            return func(visit, pool, **kwargs)
+            # Who acts, for the audit log (photo_audit)
+            with Transaction().set_context(
+                    web_user=visit.user.id if visit.user else None):
+                return func(visit, pool, **kwargs)
     try:
         # Conflicts and a wait for a connection that ran out are tried
         # again as the API's are.

@@ -78,7 +78,11 @@ class SecurityHeaders:
         'X-Frame-Options': 'SAMEORIGIN',
         'X-Content-Type-Options': 'nosniff',
         'Content-Security-Policy': "frame-ancestors 'self'; base-uri 'self'",
+        'Referrer-Policy': 'same-origin',
         }
+    # JSON (the API, sao's RPC) is no document: it loads nothing, frames
+    # nothing, and what answers a signed request stays out of caches.
+    JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
     HSTS = 'max-age=31536000; includeSubDomains'
 
     def __init__(self, app):
@@ -86,9 +90,15 @@ class SecurityHeaders:
 
     def __call__(self, environ, start_response):
         def start_secured_response(status, headers, exc_info=None):
-            present = {name.lower() for name, _ in headers}
+            present = {name.lower(): value for name, value in headers}
+            extra = dict(self.HEADERS)
+            if present.get('content-type', '').startswith(
+                    'application/json'):
+                extra['Content-Security-Policy'] = self.JSON_CSP
+                if environ.get('HTTP_AUTHORIZATION'):
+                    extra['Cache-Control'] = 'no-store'
             headers = headers + [(name, value)
-                for name, value in self.HEADERS.items()
+                for name, value in extra.items()
                 if name.lower() not in present]
             if environ.get('wsgi.url_scheme') == 'https':
                 headers.append(('Strict-Transport-Security', self.HSTS))

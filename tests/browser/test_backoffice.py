@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pyotp
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
@@ -33,7 +34,7 @@ SCREENSHOTS = ROOT / 'test-output' / 'screenshots' / 'backoffice'
 MODULES = (
     'photo_booking', 'photo_portal', 'photo_crm', 'photo_payment',
     'photo_telegram', 'photo_chat', 'photo_notify',
-    'photo_calendar', 'photo_oauth')
+    'photo_calendar', 'photo_oauth', 'photo_auth', 'photo_audit')
 DATABASE = 'backoffice'
 ADMIN_PASSWORD = 'admin-secret-42'
 CYRILLIC = re.compile('[а-яё]', re.IGNORECASE)
@@ -46,6 +47,7 @@ pytestmark = pytest.mark.skipif(
 FILL = textwrap.dedent('''
     import datetime as dt
     import json
+    import time
     from trytond.pool import Pool
     from trytond.transaction import Transaction
     from trytond.modules.photo_booking.exceptions import BookingError
@@ -61,6 +63,16 @@ FILL = textwrap.dedent('''
         admin, = User.search([('login', '=', 'admin')])
         admin.password = %(password)r
         admin.save()
+        # The administrator and Anna have enrolled an authenticator app
+        # (a code of the step before: the tests' logins use the next ones).
+        from trytond.modules.photo_auth import totp
+        SecondFactor = pool.get('res.user.second_factor')
+        secrets = {}
+        for login in ['admin', 'anna']:
+            user, = User.search([('login', '=', login)])
+            secrets[login] = totp.new_secret()
+            SecondFactor.enrol(user.id, secrets[login],
+                totp.now_code(secrets[login], time.time() - 30))
         anna, = Photographer.search([('user.login', '=', 'anna')])
         studio, = anna.studios  # Moscow
         service = anna.services[0].service
@@ -91,7 +103,8 @@ FILL = textwrap.dedent('''
             for d in range(45, 60))
         transaction.commit()
         ModelData = pool.get('ir.model.data')
-        print(json.dumps({'moscow': moscow.id, 'late': late.id,
+        print(json.dumps({'secrets': secrets,
+            'moscow': moscow.id, 'late': late.id,
             'late_anna': late_anna.id, 'menus': {
                 name: ModelData.get_id('photo_booking', name)
                 for name in ['menu_booking_to_confirm',
@@ -194,7 +207,9 @@ def page(browser):
     page.context.close()
 
 
-def login(page, server, user):
+def login(page, server, user, menu=True):
+    """Sign in to sao as user (with the code of their authenticator app
+    when enrolled); with menu, wait for the main window."""
     page.goto(f"{server['url']}/admin/#{DATABASE}")
     page.locator('#login').fill(user)
     password = page.locator('input[type=password]:visible')
@@ -214,8 +229,33 @@ def login(page, server, user):
             f"{list(page.errors)} {dialogs(page)}")
     password.fill(server['passwords'][user])
     password.press('Enter')
-    page.locator('#menu .treeview').wait_for()
-    wait_idle(page)
+    if user in server['secrets']:
+        # sao asks for the code of the authenticator app (photo_auth)
+        code = page.locator('input[name=totp_code]:visible')
+        code.wait_for(timeout=15000)
+        code.fill(authenticator_code(server, user))
+        code.press('Enter')
+    if menu:
+        page.locator('#menu .treeview').wait_for()
+        wait_idle(page)
+
+
+_used_steps = {}
+
+
+def authenticator_code(server, user):
+    """The code user's authenticator app shows, for a time step no login
+    used yet (a code signs in once): waits for the next step if needed."""
+    secret = server['secrets'][user]
+    last = _used_steps.get(user, int(time.time() // 30) - 1)
+    current = int(time.time() // 30)
+    if last + 1 > current + 1:
+        # The server accepts one step ahead: wait until last is current.
+        time.sleep(last * 30 - time.time() + 0.5)
+        current = int(time.time() // 30)
+    step = max(current, last + 1)
+    _used_steps[user] = step
+    return pyotp.TOTP(secret).at(step * 30)
 
 
 # Whether sao has nothing left to do: no request out, no "Processing".
@@ -389,6 +429,46 @@ def test_every_list_and_form_opens(server, page, user):
     else:
         assert 'photo.payment.transaction' not in models
         assert len(menus) >= 3, menus
+
+
+
+def test_photographer_enrols_second_factor(server, browser, page):
+    """Ivan, a photographer without a second factor yet, signs in with his
+    password and the enrolment opens by itself: he scans the QR code, types
+    his app's code and keeps ten recovery codes. From then on sao asks him
+    for the app's code after his password."""
+    # The enrolment opens before the main window
+    login(page, server, 'ivan', menu=False)
+    dialog = page.locator('.modal:visible')
+    secret_input = dialog.locator('input[name=secret]')
+    secret_input.wait_for(timeout=15000)
+    page.wait_for_function("""() => [...document.querySelectorAll(
+        '.modal img')].some(image => image.naturalWidth >= 200)""")
+    shot(page, 'second-factor-enrol')
+    secret = secret_input.input_value()
+    assert re.fullmatch('[A-Z2-7]{32}', secret)
+    step = int(time.time() // 30)
+    dialog.locator('input[name=code]').fill(pyotp.TOTP(secret).at(step * 30))
+    dialog.locator('.modal-footer button.btn-primary').click()
+    codes = page.locator('.modal:visible textarea')
+    expect(codes).to_have_value(re.compile(r'^([a-z2-9]{5}-[a-z2-9]{5}\n){9}'
+            r'[a-z2-9]{5}-[a-z2-9]{5}$'))
+    shot(page, 'second-factor-recovery-codes')
+    page.locator('.modal:visible .modal-footer button.btn-primary').click()
+    page.locator('#menu .treeview').wait_for()
+    check(page, "ivan enrolled")
+    (stored,), = query(server, "SELECT f.secret FROM res_user_second_factor f "
+        "JOIN res_user u ON u.id = f.user WHERE u.login = 'ivan'")
+    assert stored == secret
+    server['secrets']['ivan'] = secret
+    _used_steps['ivan'] = step
+    second = new_page(browser, 'UTC')
+    try:
+        login(second, server, 'ivan')  # with the app's next code
+        check(second, "ivan's login with a code")
+        assert second.locator('.modal:visible').count() == 0
+    finally:
+        second.context.close()
 
 
 def open_record(page, model, id):

@@ -1,0 +1,202 @@
+import datetime as dt
+import time
+from unittest.mock import patch
+
+from trytond.exceptions import LoginException, RateLimitException
+from trytond.model.exceptions import AccessError
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+from trytond.modules.photo_auth import totp
+from trytond.modules.photo_booking.tests.database import OverBookingMixin
+from trytond.modules.photo_booking.tests.tools import set_config
+from trytond.modules.photo_booking.tests.translation import (
+    CatalogueTranslationTestMixin, MessageTranslationTestMixin)
+
+PASSWORD = 'a-long-password-42'
+
+
+class PhotoAuthTestCase(
+        OverBookingMixin, CatalogueTranslationTestMixin,
+        MessageTranslationTestMixin, ModuleTestCase):
+    "Test photo_auth module"
+    module = 'photo_auth'
+
+    def setUp(self):
+        super().setUp()
+        for key, value in [
+                ('authentications', 'password+totp'),
+                ('max_attempt', '3')]:
+            self.set_config('session', key, value)
+        # get_login sleeps 2**failures seconds at most after each try.
+        sleep = patch('time.sleep')
+        sleep.start()
+        self.addCleanup(sleep.stop)
+
+    def set_config(self, section, key, value):
+        set_config(self.addCleanup, section, key, value)
+
+    def staff(self, login, group='photo_booking.group_photographer'):
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        user, = User.create([{
+                    'name': login.title(), 'login': login,
+                    'password': PASSWORD,
+                    'groups': [('add', [ModelData.get_id(*group.split('.'))])],
+                    }])
+        return user
+
+    def enrol(self, user, now=None):
+        "(secret, recovery codes) of user, enrolled a step ago."
+        SecondFactor = Pool().get('res.user.second_factor')
+        secret = totp.new_secret()
+        now = time.time() if now is None else now
+        codes = SecondFactor.enrol(
+            user.id, secret, totp.now_code(secret, now - 30))
+        return secret, codes
+
+    def login(self, login, **parameters):
+        User = Pool().get('res.user')
+        return User.get_login(login, parameters)
+
+    @with_transaction()
+    def test_not_enrolled_password_only(self):
+        "Staff not enrolled yet sign in with the password, and must enrol"
+        user = self.staff('anna')
+        self.assertEqual(self.login('anna', password=PASSWORD), user.id)
+        self.assertIsNone(self.login('anna', password='wrong-password-1'))
+        self.assertTrue(user.must_enrol())
+
+    @with_transaction()
+    def test_not_staff_need_not_enrol(self):
+        "A user of no staff group is not asked to enrol"
+        User = Pool().get('res.user')
+        user, = User.create([{'name': "Clerk", 'login': 'clerk'}])
+        self.assertFalse(user.must_enrol())
+
+    @with_transaction()
+    def test_enrolled_asked_for_code(self):
+        "An enrolled user's password alone asks for the code"
+        user = self.staff('anna')
+        secret, _ = self.enrol(user)
+        with self.assertRaises(LoginException) as cm:
+            self.login('anna', password=PASSWORD)
+        self.assertEqual(cm.exception.name, 'totp_code')
+        self.assertEqual(cm.exception.type, 'char')
+        self.assertEqual(self.login('anna', password=PASSWORD,
+                totp_code=totp.now_code(secret)), user.id)
+        self.assertFalse(user.must_enrol())
+
+    @with_transaction()
+    def test_wrong_password_right_code(self):
+        "The right code with a wrong password signs nobody in"
+        user = self.staff('anna')
+        secret, _ = self.enrol(user)
+        self.assertIsNone(self.login('anna', password='wrong-password-1',
+                totp_code=totp.now_code(secret)))
+
+    @with_transaction()
+    def test_wrong_codes_rate_limited(self):
+        "After [session] max_attempt wrong codes even the right one waits"
+        user = self.staff('anna')
+        secret, _ = self.enrol(user)
+        for _ in range(4):
+            self.assertIsNone(self.login(
+                    'anna', password=PASSWORD, totp_code='000001'))
+        with self.assertRaises(RateLimitException):
+            self.login('anna', password=PASSWORD,
+                totp_code=totp.now_code(secret))
+
+    @with_transaction()
+    def test_check_second_factor(self):
+        "Other channels check a staff member's code, once, rate limited"
+        user = self.staff('anna')
+        secret, codes = self.enrol(user)
+        code = totp.now_code(secret)
+        self.assertTrue(user.check_second_factor(code))
+        self.assertFalse(user.check_second_factor(code))
+        self.assertTrue(user.check_second_factor(codes[0]))
+        self.assertFalse(user.check_second_factor(codes[0]))
+        for _ in range(4):
+            self.assertFalse(user.check_second_factor('000001'))
+        self.assertFalse(user.check_second_factor(codes[1]))
+
+    @with_transaction()
+    def test_not_enrolled_check_second_factor(self):
+        "A user without a second factor has no code to check"
+        user = self.staff('anna')
+        self.assertFalse(user.check_second_factor('123456'))
+
+    @with_transaction()
+    def test_reset(self):
+        "After a reset the password alone signs in again"
+        User = Pool().get('res.user')
+        user = self.staff('anna')
+        self.enrol(user)
+        User.forget_second_factor([user])
+        self.assertEqual(self.login('anna', password=PASSWORD), user.id)
+        self.assertFalse(User(user.id).second_factor)
+
+    @with_transaction()
+    def test_secret_unreadable_for_admin(self):
+        "The administrator reads no secret through the ORM"
+        pool = Pool()
+        SecondFactor = pool.get('res.user.second_factor')
+        user = self.staff('anna')
+        self.enrol(user)
+        with Transaction().set_user(1), \
+                Transaction().set_context(_check_access=True):
+            with self.assertRaises(AccessError):
+                SecondFactor.search([])
+            with self.assertRaises(AccessError):
+                SecondFactor.read(
+                    [SecondFactor.of_user(user.id).id], ['secret'])
+
+    def age(self, Model, key, **ages):
+        "Backdate the session of key: {column: age (timedelta)}."
+        table = Model.__table__()
+        now = dt.datetime.now()
+        columns = [getattr(table, c) for c in ages]
+        Transaction().connection.cursor().execute(*table.update(
+                columns, [now - a for a in ages.values()],
+                where=table.key == key))
+        for cache in Transaction().cache.values():
+            cache.clear()
+
+    @with_transaction()
+    def test_back_office_sessions_expire(self):
+        "A staff session ends after 12 hours, or one hour without a request"
+        Session = Pool().get('ir.session')
+        self.set_config('session', 'max_age', '43200')
+        self.set_config('session', 'timeout', '3600')
+        user = self.staff('anna')
+        with Transaction().set_user(user.id):
+            idle, old = Session.new(), Session.new()
+        self.assertTrue(Session.check(user.id, idle))
+        self.assertTrue(Session.check_timeout(user.id, idle))
+        self.age(Session, idle, create_date=dt.timedelta(hours=2),
+            write_date=dt.timedelta(hours=2))
+        self.assertTrue(Session.check(user.id, idle))
+        self.assertFalse(Session.check_timeout(user.id, idle))
+        self.age(Session, old, create_date=dt.timedelta(hours=13),
+            write_date=dt.timedelta(minutes=1))
+        self.assertFalse(Session.check(user.id, old))
+
+    @with_transaction()
+    def test_portal_sessions_expire(self):
+        "A client's portal session ends after 14 days without a visit"
+        pool = Pool()
+        WebUser = pool.get('web.user')
+        WebSession = pool.get('web.user.session')
+        self.set_config('session', 'web_timeout', str(14 * 24 * 3600))
+        user, = WebUser.create([{'email': 'vera@example.com'}])
+        fresh, stale = user.new_session(), user.new_session()
+        self.age(WebSession, fresh, create_date=dt.timedelta(days=13))
+        self.age(WebSession, stale, create_date=dt.timedelta(days=15))
+        self.assertEqual(WebUser.get_user(fresh), user)
+        self.assertIsNone(WebUser.get_user(stale))
+
+
+del ModuleTestCase
