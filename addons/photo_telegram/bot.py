@@ -261,13 +261,19 @@ def _unlink(person):
 # --- staff: a second factor, once per Telegram session ------------------------
 
 def needs_second_factor(person):
-    User = Pool().get('res.user')
-    return bool(person.user and hasattr(User, 'check_second_factor'))
+    """Whether the staff member signs in with a second factor (photo_auth's
+    `second_factor`): then the bot asks for it too; without one the back
+    office asks only the password and so does the bot's link."""
+    if not person.user:
+        return False
+    user = Pool().get('res.user')(person.user)
+    return bool(hasattr(user, 'check_second_factor')
+        and getattr(user, 'second_factor', False))
 
 
 def staff_guard(handler):
-    """Staff actions ask the user's second factor (when res.user has
-    check_second_factor) once per SECOND_FACTOR_HOURS in this chat."""
+    """Staff actions ask the user's second factor (when they have one, see
+    needs_second_factor) once per SECOND_FACTOR_HOURS in this chat."""
     async def guarded(update, context):
         if context.chat_data.get('second_factor_until', 0) < time.time():
             chat = update.effective_chat.id

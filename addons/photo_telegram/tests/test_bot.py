@@ -570,15 +570,20 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
 
     @with_transaction()
     def test_second_factor_asked_once_before_staff_actions(self):
-        "With check_second_factor, staff give their code once"
+        "Staff with a second factor give their code once"
         User = Pool().get('res.user')
         world = create_world()
         users = staff_users(world)
         driver = self.driver()
         boris = self.linked_photographer(world, driver,
             users.photographers[0])
+        # What photo_auth adds to an enrolled user
         User.check_second_factor = lambda self, code: code == '424242'
         self.addCleanup(delattr, User, 'check_second_factor')
+        User.second_factor = False
+        self.addCleanup(delattr, User, 'second_factor')
+        self.assertIn("No shoot on", boris.send('/today')[0])
+        User.second_factor = True
 
         self.assertEqual(boris.send('/today'), ["Send your second-factor "
                 "code first, then repeat the command."])
