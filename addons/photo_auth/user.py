@@ -16,6 +16,9 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from trytond.modules.photo_booking.encryption import (
+    EncryptedMixin, encrypted)
+
 from . import totp
 from .exceptions import SecondFactorError
 
@@ -25,18 +28,18 @@ STAFF_GROUPS = (
 LOGIN_PARAMETER = 'totp_code'
 
 
-class SecondFactor(ModelSQL):
+class SecondFactor(EncryptedMixin, ModelSQL):
     """A staff member's authenticator secret.
 
     Nobody reads it through the ORM, the administrator neither (no access
     row grants it); the login, the wizard and check_second_factor read it
-    as root. `secret` is its only sensitive field, so encrypting it at rest
-    changes this one field."""
+    as root. `secret`, its only sensitive field, is stored encrypted
+    (photo_booking's encryption at rest)."""
     __name__ = 'res.user.second_factor'
 
     user = fields.Many2One(
         'res.user', "User", required=True, ondelete='CASCADE')
-    secret = fields.Char("Secret", strip=False, required=True)
+    secret = encrypted(fields.Char("Secret", strip=False, required=True))
     last_step = fields.Integer(
         "Last Step", help="The time step of the last code accepted.")
     recovery_codes = fields.Text(
