@@ -16,6 +16,7 @@ class Message:
     link_label: str = None
     ics: str = None         # the booking as an iCalendar event
     unsubscribe: str = None  # set for non-transactional messages
+    reply_to: str = None    # where a reply goes (e-mail)
 
 
 class ChannelError(Exception):
