@@ -362,4 +362,11 @@ class PhotoChatTestCase(
             ["Bring a hat", "Хорошо, возьму шляпу.", "OK"])
 
 
+
+class PhotoChatNotifyTestCase(CatalogueTranslationTestMixin, ModuleTestCase):
+    "Test photo_chat with photo_notify (the chat_message event)"
+    module = 'photo_chat'
+    extras = ['photo_notify']
+
+
 del ModuleTestCase
