@@ -23,6 +23,7 @@ import base64
 import http.client
 import json
 import os
+import random
 import re
 import threading
 import time
@@ -236,8 +237,9 @@ def photographer_to_client(port, db, world, count):
             latencies.append(arrived[text] - sent)
         else:
             lost += 1
-        # Posts fall anywhere within the poll's period.
-        time.sleep(0.137)
+        # Posts fall anywhere within the poll's period: a fixed pause
+        # would lock them to one phase of it.
+        time.sleep(random.uniform(0, POLL_S))
     stop.set()
     poller.join(5)
     return latencies, lost
