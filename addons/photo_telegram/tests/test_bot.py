@@ -1,0 +1,645 @@
+"""Whole conversations with the bot through the fake Bot API, as clients
+and as photographers."""
+import asyncio
+import os
+import unittest
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+from trytond.tests.test_tryton import activate_module, with_transaction
+
+from trytond.modules.photo_booking.common import utc_now
+from trytond.modules.photo_booking.tests.tools import (
+    as_user, create_world, local, set_config, staff_users, tomorrow)
+from trytond.modules.photo_notify.tests.fake_telegram import (
+    TOKEN, FakeBotAPI)
+from trytond.modules.photo_payment.tests.tools import (
+    configure, create_gateways, start_fakes)
+
+from trytond.modules.photo_telegram import bot as bot_module
+from trytond.modules.photo_telegram import people
+from trytond.modules.photo_telegram.tests.tools import BotDriver
+
+CLIENT_CHAT = 5001
+PHOTOGRAPHER_CHAT = 7001
+
+
+class PhotoTelegramBotTestCase(unittest.TestCase):
+    "Conversations with the Telegram bot"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module(['photo_telegram', 'photo_portal', 'photo_payment'])
+        cls.api = cls.enterClassContext(FakeBotAPI(per_chat_interval=0))
+        start_fakes(cls)
+        for section, key, value in [
+                ('photo_notify', 'telegram_token', TOKEN),
+                ('photo_notify', 'telegram_api', cls.api.base_url),
+                ('photo_notify', 'portal_url', 'https://studio.example.com'),
+                ('photo_telegram', 'bot_username', 'studio_test_bot'),
+                ('photo_telegram', 'flood_limit', '1000/10'),
+                ]:
+            set_config(cls.addClassCleanup, section, key, value)
+
+    def setUp(self):
+        super().setUp()
+        configure(self)
+        bot_module.FLOOD._hits.clear()
+
+    def driver(self):
+        driver = BotDriver(self.api)
+        self.addCleanup(driver.close)
+        return driver
+
+    def linked_client(self, world, driver, chat=CLIENT_CHAT, web=True):
+        "The world's client, with a portal account, linked by deep link."
+        WebUser = Pool().get('web.user')
+        if web:
+            WebUser.create([{'email': 'anna@example.com',
+                        'party': world.client.id}])
+        anna = driver.chat(chat)
+        anna.send(f'/start {people.token_of(world.client)}')
+        return anna
+
+    def book_by_chat(self, anna, day=None, hour=11, photographer=None):
+        "Go through /book to the summary of day at hour (no confirm)."
+        day = day or tomorrow(2)
+        anna.send('/book')
+        anna.tap(r'Portrait · .*')
+        if photographer:
+            anna.tap(photographer)
+        self.pick_day(anna, day)
+        return anna.tap(f'{hour:02d}:00')
+
+    def pick_day(self, anna, day, studio_tz='Europe/Moscow'):
+        "Tap day in the calendar shown, going to its month first."
+        shown = dt.datetime.now(ZoneInfo(studio_tz)).date()
+        for _ in range((day.year - shown.year) * 12
+                + day.month - shown.month):
+            anna.tap('»')
+        return anna.tap(f'{day.day}✅')
+
+    # --- linking -------------------------------------------------------------
+
+    @with_transaction()
+    def test_client_links_by_deep_link_once(self):
+        "/start <token> links the client; the same link again does not"
+        Party = Pool().get('party.party')
+        world = create_world()
+        driver = self.driver()
+        token = people.token_of(world.client)
+
+        anna = driver.chat(CLIENT_CHAT)
+        answer, = anna.send(f'/start {token}')
+
+        self.assertIn("Hello, Anna Client! Your Telegram is linked", answer)
+        self.assertEqual(Party(world.client.id).telegram_chat,
+            str(CLIENT_CHAT))
+        other = driver.chat(CLIENT_CHAT + 1)
+        self.assertEqual(other.send(f'/start {token}'),
+            ["This link does not work: it is wrong or was used already."])
+        forged = token[:-1] + ('0' if token[-1] != '0' else '1')
+        self.assertIn("does not work", other.send(f'/start {forged}')[0])
+        self.assertEqual(Party(world.client.id).telegram_chat,
+            str(CLIENT_CHAT))
+
+    @with_transaction()
+    def test_expired_link_says_so(self):
+        "A deep link past its lifetime asks for a new one"
+        world = create_world()
+        driver = self.driver()
+        token = people.token_of(world.client,
+            now=utc_now() - dt.timedelta(days=30))
+        answer, = driver.chat(CLIENT_CHAT).send(f'/start {token}')
+        self.assertIn("This link has expired", answer)
+
+    @with_transaction()
+    def test_new_person_shares_own_contact_then_unlinks(self):
+        "A stranger shares their phone, becomes a client, and unlinks"
+        Party = Pool().get('party.party')
+        create_world()
+        driver = self.driver()
+        vera = driver.chat(CLIENT_CHAT, first_name="Vera")
+
+        welcome, = vera.send('/start')
+        self.assertIn("Share your phone number", welcome)
+        keyboard = self.api.sent[-1][2]['keyboard']
+        self.assertTrue(keyboard[0][0]['request_contact'])
+        refused, = vera.share_contact('+79001112233', own=False)
+        self.assertIn("your own phone number", refused)
+        self.assertFalse(Party.search([('telegram_chat', '=',
+                        str(CLIENT_CHAT))]))
+
+        linked, = vera.share_contact('+79001112233')
+        self.assertIn("Hello, Vera!", linked)
+        party, = Party.search([('telegram_chat', '=', str(CLIENT_CHAT))])
+        self.assertEqual(party.mobile, '+79001112233')
+
+        unlinked, = vera.send('/unlink')
+        self.assertIn("unlinked", unlinked)
+        self.assertIsNone(Party(party.id).telegram_chat)
+
+    @with_transaction()
+    def test_staff_link_from_preferences_and_unlink(self):
+        "A photographer's one-time link from preferences; unlink there"
+        pool = Pool()
+        User = pool.get('res.user')
+        Photographer = pool.get('photo.photographer')
+        Preference = pool.get('photo.notification.preference')
+        world = create_world()
+        users = staff_users(world)
+        driver = self.driver()
+
+        # As the preferences dialog reads them (get_preferences itself
+        # commits an avatar, which SQLite's test database cannot take).
+        self.assertIn('telegram_link', User._preferences_fields)
+        self.assertIn('telegram_linked', User._preferences_fields)
+        photographer_user = users.photographers[0].id
+        with Transaction().set_user(photographer_user):
+            preferences, = User.read([photographer_user],
+                ['telegram_link', 'telegram_linked'])
+        link = preferences['telegram_link']
+        self.assertTrue(link.startswith(
+                'https://t.me/studio_test_bot?start='))
+        self.assertFalse(preferences['telegram_linked'])
+        # Over RPC (preferences check no access): the link is a credential
+        # that nobody else reads.
+        with Transaction().set_user(users.manager.id):
+            # A credential: nobody else reads it.
+            self.assertIsNone(User.read([users.photographers[0].id],
+                    ['telegram_link'])[0]['telegram_link'])
+
+        answer, = driver.chat(PHOTOGRAPHER_CHAT).send(
+            '/start ' + link.split('start=')[1])
+        self.assertIn("linked to your studio account", answer)
+        self.assertEqual(Photographer(world.photographer.id).telegram_chat,
+            str(PHOTOGRAPHER_CHAT))
+        self.assertEqual([p.channel for p in Preference.search(
+                        [('user', '=', users.photographers[0].id)])],
+            ['telegram', 'email'])
+        # Used: it links nobody else.
+        self.assertIn("does not work", driver.chat(PHOTOGRAPHER_CHAT + 1)
+            .send('/start ' + link.split('start=')[1])[0])
+
+        # The manager, who is no photographer: the chat is their channel.
+        with Transaction().set_user(users.manager.id):
+            token = User(users.manager.id).telegram_link.split('=')[1]
+        driver.chat(PHOTOGRAPHER_CHAT + 2).send(f'/start {token}')
+        channel, = Preference.search([('user', '=', users.manager.id),
+                ('channel', '=', 'telegram')])
+        self.assertEqual(channel.address, str(PHOTOGRAPHER_CHAT + 2))
+
+        with Transaction().set_user(photographer_user):
+            User.set_preferences({'telegram_linked': False})
+            self.assertFalse(User(photographer_user).telegram_linked)
+        self.assertIsNone(Photographer(world.photographer.id).telegram_chat)
+
+    # --- clients ---------------------------------------------------------------
+
+    @with_transaction()
+    def test_client_books_and_sees_it_in_the_cabinet(self):
+        "A booking made in Telegram is in the cabinet and the back office"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        WebUser = pool.get('web.user')
+        from trytond.modules.photo_portal.cabinet import my_bookings
+        world = create_world()
+        users = staff_users(world)
+        driver = self.driver()
+        anna = self.linked_client(world, driver)
+        day = tomorrow(2)
+
+        anna.send('/book')
+        self.assertEqual(anna.screen, "Which shoot would you like?")
+        calendar = anna.tap(r'Portrait · .*')
+        self.assertIn("choose a day", calendar)
+        times = self.pick_day(anna, day)
+        self.assertIn("choose a time", times)
+        self.assertIn('10:00', [b for b, _ in anna.buttons()])
+        summary = anna.tap('11:00')
+        self.assertIn("Portrait with Photographer 1", summary)
+        self.assertIn("Price: ", summary)
+        self.assertIn("5,000.00", summary)
+        self.assertIn("Free cancellation until 24 h before the shoot; "
+            "later the fee is 50% of the price.", summary)
+        booking, = Booking.search([('client', '=', world.client.id)])
+        self.assertEqual(booking.state, 'hold')
+
+        done = anna.tap('Confirm')
+        self.assertIn(f"Booked! {booking.number}", done)
+        booking = Booking(booking.id)
+        self.assertEqual((booking.state, booking.source,
+                booking.start), ('confirmed', 'telegram',
+                local(world.studio, day, 11)))
+        web_user, = WebUser.search([('party', '=', world.client.id)])
+        self.assertEqual(my_bookings(pool, web_user), [booking])
+        with as_user(users.manager):
+            self.assertEqual(Booking.search([('source', '=', 'telegram')]),
+                [booking])
+
+    @with_transaction()
+    def test_client_pays_a_prepaid_service(self):
+        "A prepaid service: the summary tells the prepayment, then pay"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Service = pool.get('photo.service')
+        world = create_world()
+        Service.write([world.service], {'prepayment_percent': Decimal(30)})
+        create_gateways()
+        driver = self.driver()
+        anna = self.linked_client(world, driver)
+
+        summary = self.book_by_chat(anna)
+        self.assertIn("Prepayment: ", summary)
+        self.assertIn("1,500.00", summary)
+        answer = anna.tap('Confirm')
+
+        booking, = Booking.search([('client', '=', world.client.id)])
+        self.assertEqual(booking.state, 'hold')
+        self.assertIn("Almost done: pay", answer)
+        (label, url), = anna.buttons()
+        self.assertIn("1,500.00", label)
+        self.assertEqual(url, 'https://studio.example.com/booking/'
+            f'{booking.token}/payment')
+
+    @with_transaction()
+    def test_time_taken_meanwhile_offers_the_nearest(self):
+        "The portal takes the time while the client chooses: alternatives"
+        Booking = Pool().get('photo.booking')
+        world = create_world(rooms=1)
+        driver = self.driver()
+        anna = self.linked_client(world, driver)
+        day = tomorrow(2)
+        anna.send('/book')
+        anna.tap(r'Portrait · .*')
+        self.pick_day(anna, day)
+
+        # Someone books 11:00 on the portal meanwhile.
+        portal = Booking.create_hold(world.service,
+            local(world.studio, day, 11), world.client, world.studio,
+            source='web', email='bob@example.com')
+        Booking.submit([portal])
+        answer = anna.tap('11:00')
+
+        self.assertIn("this time has just been taken", answer)
+        labels = [label for label, _ in anna.buttons()]
+        self.assertTrue(any('10:00' in label for label in labels))
+        self.assertTrue(any('12:00' in label for label in labels))
+        summary = anna.tap(r'.*12:00')
+        self.assertIn("The time is held for you", summary)
+
+    @with_transaction()
+    def test_stale_button_free_text_and_cancel(self):
+        "Old buttons are explained, text re-asks, /cancel leaves"
+        Booking = Pool().get('photo.booking')
+        world = create_world()
+        driver = self.driver()
+        anna = self.linked_client(world, driver)
+        day = tomorrow(2)
+        anna.send('/book')
+        anna.tap(r'Portrait · .*')
+        anna.tap(r'\d+✅')     # any free day: the calendar is gone
+        old_calendar, _ = anna.find(r'« Back')
+        self.book_by_chat(anna, day)
+
+        self.assertEqual(anna.send("tomorrow please"),
+            ["Please choose with the buttons above (or /cancel)."])
+        self.assertEqual(anna.send('/cancel'),
+            ["Stopped. /book to start again, /help for the rest."])
+        hold, = Booking.search([('client', '=', world.client.id)])
+        self.assertEqual((hold.state, hold.cancelled_by),
+            ('cancelled', 'system'))
+
+        self.assertEqual(anna.tap('Confirm'),
+            "This button is out of date: please start again.")
+        anna.send('/book')
+        self.assertEqual(anna.tap('« Back', old_calendar),
+            "This button is out of date: please start again.")
+
+    @with_transaction()
+    def test_restart_mid_dialogue_resumes(self):
+        "The bot restarts between two taps: the dialogue goes on"
+        Booking = Pool().get('photo.booking')
+        world = create_world()
+        driver = self.driver()
+        anna = self.linked_client(world, driver)
+        day = tomorrow(2)
+        anna.send('/book')
+        anna.tap(r'Portrait · .*')
+
+        restarted = driver.restart()
+        self.addCleanup(restarted.close)
+        anna = restarted.chat(CLIENT_CHAT)
+        self.pick_day(anna, day)
+        anna.tap('11:00')
+        anna.tap('Confirm')
+
+        booking, = Booking.search([('client', '=', world.client.id)])
+        self.assertEqual(booking.state, 'confirmed')
+
+    @with_transaction()
+    def test_my_cancel_shows_the_fee_first(self):
+        "/my: a late cancellation shows its fee and asks to confirm"
+        Booking = Pool().get('photo.booking')
+        world = create_world(opening=(dt.time(0), dt.time(23, 59)),
+            working=(dt.time(0), dt.time(23, 59)))
+        driver = self.driver()
+        anna = self.linked_client(world, driver)
+        start = (utc_now() + dt.timedelta(hours=5)).replace(
+            minute=0, second=0, microsecond=0)
+        booking = Booking.create_hold(world.service, start, world.client,
+            world.studio, source='web')
+        Booking.submit([booking])
+
+        lines = anna.send('/my')
+        self.assertEqual(lines[0], "Your upcoming shoots:")
+        self.assertIn(booking.number, lines[1])
+        ask = anna.tap('Cancel')
+        self.assertIn("Cancellation fee: ", ask)
+        self.assertIn("2,500.00", ask)
+        self.assertEqual(anna.tap('No, keep it'),
+            "Your booking stays as it is.")
+        self.assertEqual(Booking(booking.id).state, 'confirmed')
+
+        anna.send('/my')
+        anna.tap('Cancel')
+        message_id, data = anna.find('Yes, cancel it')
+        done = anna.tap('Yes, cancel it')
+        self.assertIn("is cancelled", done)
+        booking = Booking(booking.id)
+        self.assertEqual((booking.state, booking.cancelled_by,
+                booking.cancellation_fee),
+            ('cancelled', 'client', Decimal('2500.00')))
+        # The confirmation, tapped again, is out of date.
+        self.assertEqual(anna.tap_data(message_id, data),
+            "This booking can no longer be changed.")
+
+    @with_transaction()
+    def test_my_reschedule(self):
+        "/my: move a shoot to another free time"
+        Booking = Pool().get('photo.booking')
+        world = create_world()
+        driver = self.driver()
+        anna = self.linked_client(world, driver)
+        day, later = tomorrow(2), tomorrow(3)
+        booking = Booking.create_hold(world.service,
+            local(world.studio, day, 11), world.client, world.studio,
+            source='web')
+        Booking.submit([booking])
+
+        anna.send('/my')
+        self.assertIn("choose a new day", anna.tap('Move'))
+        if later.month != day.month:
+            anna.tap('»')
+        anna.tap(f'{later.day}✅')
+        moved = anna.tap('15:00')
+        self.assertIn(f"{booking.number} is moved to", moved)
+        self.assertEqual(Booking(booking.id).start,
+            local(world.studio, later, 15))
+
+    @with_transaction()
+    def test_review_after_a_done_shoot(self):
+        "A done shoot is reviewed with stars and a few words"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Review = pool.get('photo.review')
+        world = create_world(opening=(dt.time(0), dt.time(23, 59)),
+            working=(dt.time(0), dt.time(23, 59)))
+        driver = self.driver()
+        anna = self.linked_client(world, driver)
+        start = (utc_now() + dt.timedelta(hours=2)).replace(
+            minute=0, second=0, microsecond=0)
+        booking = Booking.create_hold(world.service, start, world.client,
+            world.studio, source='web')
+        Booking.submit([booking])
+        Booking.do([booking])
+
+        anna.send('/my')
+        review_button = anna.find('Review')
+        self.assertIn("Rate it", anna.tap('Review'))
+        self.assertIn("Write a few words", anna.tap('5⭐'))
+        self.assertEqual(anna.send("Lovely light!"),
+            ["Thank you for your review!"])
+        review, = Review.search([('booking', '=', booking.id)])
+        self.assertEqual((review.rating, review.comment),
+            (5, "Lovely light!"))
+        self.assertEqual(anna.tap_data(*review_button),
+            "You have already reviewed this shoot.")
+
+    @with_transaction()
+    def test_russian_client(self):
+        "A client whose language is Russian is answered in Russian"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        Party = pool.get('party.party')
+        Translation = pool.get('ir.translation')
+        world = create_world()
+        ru, = Lang.search([('code', '=', 'ru')])
+        Lang.write([ru], {'translatable': True})
+        Translation.translation_import('ru', 'photo_telegram', os.path.join(
+                os.path.dirname(os.path.dirname(__file__)), 'locale',
+                'ru.po'))
+        Party.write([world.client], {'lang': ru.id})
+        driver = self.driver()
+        anna = self.linked_client(world, driver)
+        self.assertEqual(anna.send('/book'), ["Какую съёмку вы хотите?"])
+
+    # --- photographers ---------------------------------------------------------
+
+    def linked_photographer(self, world, driver, user):
+        answer, = driver.chat(PHOTOGRAPHER_CHAT).send(
+            f'/start {people.token_of(user)}')
+        self.assertIn("linked", answer)
+        return driver.chat(PHOTOGRAPHER_CHAT, first_name="Photographer")
+
+    @with_transaction()
+    def test_photographer_confirms_and_declines_requests(self):
+        "A manual photographer's day: requests confirmed and declined"
+        Booking = Pool().get('photo.booking')
+        world = create_world(confirmation='manual', photographers=2)
+        users = staff_users(world)
+        driver = self.driver()
+        anna = self.linked_client(world, driver)
+        self.book_by_chat(anna, tomorrow(1), 11, "Photographer 1")
+        anna.tap('Confirm')
+        first, = Booking.search([('state', '=', 'requested')])
+        self.assertIn("Request", anna.screen)
+        second = Booking.create_hold(world.service,
+            local(world.studio, tomorrow(1), 14), world.client,
+            world.studio, photographer=first.photographer, source='web',
+            phone='+7 900 000-00-01')
+        Booking.submit([second])
+        other = Booking.create_hold(world.service,
+            local(world.studio, tomorrow(1), 15), world.client,
+            world.studio, photographer=[p for p in world.photographers
+                if p != first.photographer][0], source='web')
+        Booking.submit([other])
+        user = [u for u, p in zip(users.photographers, world.photographers)
+            if p == first.photographer][0]
+        boris = self.linked_photographer(world, driver, user)
+
+        lines = boris.send('/requests')
+        self.assertEqual(len(lines), 2)
+        self.assertIn(first.number, lines[0])
+        self.assertIn(f"{first.number} is confirmed",
+            boris.tap('Confirm', boris.messages()[-2][0]))
+        self.assertIn(f"{second.number} is declined", boris.tap('Decline'))
+        self.assertEqual(Booking(first.id).state, 'confirmed')
+        second = Booking(second.id)
+        self.assertEqual((second.state, second.cancelled_by),
+            ('cancelled', 'photographer'))
+
+        schedule = boris.send('/tomorrow')
+        self.assertEqual(len(schedule), 2)
+        self.assertIn("11:00", schedule[1])
+        message_id, _ = boris.find('Client and notes')
+        details = boris.tap('Client and notes')
+        self.assertIn("Client: Anna Client", details)
+        # Only their own bookings: another's is refused.
+        self.assertEqual(boris.tap_data(message_id, f'bk:{other.id}'),
+            "This booking can no longer be changed.")
+        self.assertEqual(boris.tap_data(message_id, f'ap:{other.id}'),
+            "This booking can no longer be changed.")
+        self.assertEqual(Booking(other.id).state, 'requested')
+
+    @with_transaction()
+    def test_photographer_blocks_time_and_takes_a_day_off(self):
+        "Block a time range and a day off by writing them"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Busy = pool.get('photo.photographer.busy')
+        Exception_ = pool.get('photo.photographer.exception')
+        world = create_world()
+        users = staff_users(world)
+        driver = self.driver()
+        boris = self.linked_photographer(world, driver,
+            users.photographers[0])
+        self.assertEqual(driver.chat(CLIENT_CHAT).send('/block'),
+            ["This is for the studio's photographers: link your Telegram "
+                "from your preferences in the back office."])
+
+        self.assertIn("Which time", boris.send('/block')[0])
+        self.assertIn("I could not read that", boris.send("soon")[0])
+        answer, = boris.send("tomorrow 14:00-16:00")
+        self.assertIn("Blocked", answer)
+        busy, = Busy.search([('photographer', '=', world.photographer.id)])
+        self.assertEqual((busy.start, busy.end),
+            (local(world.studio, tomorrow(1), 14),
+                local(world.studio, tomorrow(1), 16)))
+        slots = Booking.available_slots(world.service, tomorrow(1),
+            tomorrow(1), studio=world.studio)
+        self.assertNotIn(local(world.studio, tomorrow(1), 14),
+            [s.start.replace(tzinfo=None) for s in slots])
+
+        boris.send('/dayoff')
+        day = tomorrow(3)
+        answer, = boris.send(day.strftime('%d.%m.%Y'))
+        self.assertIn("is your day off", answer)
+        closed, = Exception_.search(
+            [('photographer', '=', world.photographer.id)])
+        self.assertEqual((closed.kind, closed.date_from), ('closed', day))
+        self.assertFalse(Booking.available_slots(world.service, day, day,
+                studio=world.studio))
+
+    @with_transaction()
+    def test_second_factor_asked_once_before_staff_actions(self):
+        "With check_second_factor, staff give their code once"
+        User = Pool().get('res.user')
+        world = create_world()
+        users = staff_users(world)
+        driver = self.driver()
+        boris = self.linked_photographer(world, driver,
+            users.photographers[0])
+        User.check_second_factor = lambda self, code: code == '424242'
+        self.addCleanup(delattr, User, 'check_second_factor')
+
+        self.assertEqual(boris.send('/today'), ["Send your second-factor "
+                "code first, then repeat the command."])
+        self.assertEqual(boris.send('111111'), ["This code is wrong."])
+        self.assertEqual(boris.send('424242'),
+            ["Thank you: repeat your command."])
+        self.assertIn("No shoot on", boris.send('/today')[0])
+        self.assertIn("No shoot on", boris.send('/tomorrow')[0])
+
+    # --- staff alerts ----------------------------------------------------------
+
+    @with_transaction()
+    def test_staff_alerts_once_per_change(self):
+        "Dead letters, a late cron and a stuck queue reach the staff chat once"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Notification = pool.get('photo.notification')
+        Cron = pool.get('ir.cron')
+        Queue = pool.get('ir.queue')
+        world = create_world()
+        set_config(self.addCleanup, 'photo_telegram', 'staff_chat', '-900')
+        driver = self.driver()
+        store = driver.application.bot_data['store']
+
+        def alerts():
+            sent = len(self.api.sent)
+            driver.run(bot_module.send_alerts(driver.application, store))
+            self.assertTrue(all(c == -900 for c, *_ in self.api.sent[sent:]))
+            return [t for _, t, _, _ in self.api.sent[sent:]]
+        alerts()  # what the world already has
+        booking = Booking.create_hold(world.service,
+            local(world.studio, tomorrow(2), 11), world.client, world.studio,
+            source='web', email='anna@example.com')
+        Booking.submit([booking])
+        dead = Notification.search([('booking', '=', booking.id)])[:2]
+        Notification.write(dead, {'state': 'dead'})
+        cron, = Cron.search([], limit=1)
+        Cron.write([cron], {'next_call': utc_now() - dt.timedelta(hours=1)})
+        Queue.create([{'name': 'photo.notification.dispatch',
+                    'enqueued_at': utc_now() - dt.timedelta(hours=1)}])
+
+        texts = alerts()
+        self.assertEqual(len(texts), 3)
+        self.assertIn("2 dead letters (2 new)", texts[0])
+        self.assertIn("The scheduler has not run", texts[1])
+        self.assertIn("has not taken 1 tasks", texts[2])
+        self.assertEqual(alerts(), [])
+
+    # --- modes and abuse --------------------------------------------------------
+
+    @with_transaction()
+    def test_flood_from_one_chat_is_limited(self):
+        "Past the flood limit a chat gets one warning, then silence"
+        create_world()
+        set_config(self.addCleanup, 'photo_telegram', 'flood_limit', '3/60')
+        driver = self.driver()
+        vera = driver.chat(CLIENT_CHAT)
+        answers = [vera.send('/help') for _ in range(5)]
+        self.assertEqual([len(a) for a in answers], [1, 1, 1, 1, 0])
+        self.assertEqual(answers[3],
+            ["Too many messages: please wait a little."])
+        # Another chat is not limited.
+        self.assertEqual(len(driver.chat(CLIENT_CHAT + 1).send('/help')), 1)
+
+    @with_transaction()
+    def test_long_polling_runs_the_same_handlers(self):
+        "The polling command answers the updates getUpdates gives"
+        create_world()
+        driver = self.driver()
+        self.api.updates.clear()
+        sent = len(self.api.sent)
+        self.api.message(CLIENT_CHAT, '/start')
+        stop = asyncio.Event()
+
+        async def poll_until_answered():
+            task = asyncio.ensure_future(
+                bot_module.run_polling(driver.application, stop))
+            for _ in range(100):
+                if len(self.api.sent) > sent:
+                    break
+                await asyncio.sleep(0.05)
+            stop.set()
+            await task
+        driver.run(poll_until_answered())
+        self.assertIn("Share your phone number", self.api.sent[sent][1])
+        self.assertEqual(self.api.updates, [])
+
