@@ -25,6 +25,8 @@ from . import text as chat_text
 from .chat import SECTION, address_key, reply_address
 
 EVENT = 'chat_message'
+# The chat's events: their client links open the conversation.
+CHAT_EVENTS = {EVENT, 'chat_telegram'}
 # The client's chat page asks for news every half second while visible:
 # silent for this long, the client is away.
 CLIENT_AWAY = dt.timedelta(seconds=60)
@@ -34,6 +36,20 @@ DIGEST_SIZE = 10  # messages quoted in a notification
 def email_interval():
     return dt.timedelta(minutes=config.getint(
             SECTION, 'email_interval', default=15))
+
+
+def authorship(message):
+    """(the author's e-mail address if written by e-mail or the portal,
+    whether the client wrote it) of a chat message."""
+    channel = message.channel
+    sender_email = (address_key(message.email)
+        if message.user is None and message.email else None)
+    staff_emails = {address_key(f.user.email)
+        for f in channel.followers if f.user and f.user.email}
+    client_wrote = bool(sender_email
+        and sender_email in channel.party_addresses()
+        and sender_email not in staff_emails)
+    return sender_email, client_wrote
 
 
 class Channel(metaclass=PoolMeta):
@@ -90,13 +106,7 @@ class Notification(metaclass=PoolMeta):
         if message.user is not None and not message.user.id:
             return []  # Tryton's notices (a follower joined)
         now = utc_now()
-        sender_email = (address_key(message.email)
-            if message.user is None and message.email else None)
-        staff_emails = {address_key(f.user.email)
-            for f in channel.followers if f.user and f.user.email}
-        client_wrote = bool(sender_email
-            and sender_email in channel.party_addresses()
-            and sender_email not in staff_emails)
+        sender_email, client_wrote = authorship(message)
 
         def online(user_id):
             timeout = dt.timedelta(
@@ -165,7 +175,7 @@ class Notification(metaclass=PoolMeta):
 
     def link(self):
         link = super().link()
-        if (self.event == EVENT and self.recipient == 'client'
+        if (self.event in CHAT_EVENTS and self.recipient == 'client'
                 and link and self.booking):
             base = link.rsplit('/booking/', 1)[0]
             return f'{base}/account/booking/{self.booking.token}/chat'

@@ -363,10 +363,11 @@ class PhotoChatTestCase(
 
 
 
-class PhotoChatNotifyTestCase(CatalogueTranslationTestMixin, ModuleTestCase):
-    "Test photo_chat with photo_notify (the chat_message event)"
+class PhotoChatExtrasTestCase(CatalogueTranslationTestMixin, ModuleTestCase):
+    """Test photo_chat with photo_notify and photo_telegram (the
+    chat_message and chat_telegram events, the bot's bridge)"""
     module = 'photo_chat'
-    extras = ['photo_notify']
+    extras = ['photo_notify', 'photo_telegram']
 
 
 del ModuleTestCase
