@@ -59,7 +59,7 @@ class Channel(metaclass=PoolMeta):
     def dispatch_message(cls, message, is_sender):
         super().dispatch_message(message, is_sender)
         if Transaction().context.get('_notify', True):
-            Pool().get('photo.notification').enqueue_chat(message)
+            Pool().get('photo.notification').on_chat_message(message)
 
 
 class Notification(metaclass=PoolMeta):
@@ -73,9 +73,15 @@ class Notification(metaclass=PoolMeta):
 
     @classmethod
     def recipients(cls, event):
-        if event == EVENT:
+        if event in CHAT_EVENTS:
+            # The client (public messages) and the staff who follow.
             return ('client', 'follower')
         return super().recipients(event)
+
+    @classmethod
+    def on_chat_message(cls, message):
+        "The notifications of a new chat message (telegram.py adds its own)."
+        return cls.enqueue_chat(message)
 
     @classmethod
     def people(cls, recipient, booking):

@@ -28,16 +28,6 @@ EVENT = 'chat_telegram'
 NUMBER = re.compile(r'^\[([^\]\s]{1,40})\]')
 
 
-class Channel(metaclass=PoolMeta):
-    __name__ = 'ir.chat.channel'
-
-    @classmethod
-    def dispatch_message(cls, message, is_sender):
-        super().dispatch_message(message, is_sender)
-        if Transaction().context.get('_notify', True):
-            Pool().get('photo.notification').enqueue_telegram(message)
-
-
 class Notification(metaclass=PoolMeta):
     __name__ = 'photo.notification'
 
@@ -47,10 +37,9 @@ class Notification(metaclass=PoolMeta):
         cls.event.selection.append((EVENT, "Chat message in Telegram"))
 
     @classmethod
-    def recipients(cls, event):
-        if event == EVENT:
-            return ('client', 'follower')
-        return super().recipients(event)
+    def on_chat_message(cls, message):
+        return super().on_chat_message(message) + cls.enqueue_telegram(
+            message)
 
     @classmethod
     def enqueue_telegram(cls, message):
