@@ -109,11 +109,11 @@ def percentile(samples, q):
 
 
 @contextlib.contextmanager
-def database(module=MODULE):
-    "A fresh PostgreSQL database with module, this process on it."
-    progress(f"creating a fresh PostgreSQL database with {module} "
-        f"({PG_URI})")
-    db = TrytonDB('postgresql', module=module).create()
+def database(module=MODULE, modules=None):
+    "A fresh PostgreSQL database with module (or modules), this process on it."
+    progress(f"creating a fresh PostgreSQL database with "
+        f"{', '.join(modules or [module])} ({PG_URI})")
+    db = TrytonDB('postgresql', module=module, modules=modules).create()
     try:
         db.configure()
         from trytond.pool import Pool

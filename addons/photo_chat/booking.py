@@ -35,6 +35,14 @@ class Booking(ChatMixin, metaclass=PoolMeta):
             users.add(self.create_uid)
         return users
 
+    def chat_client_addresses(self):
+        "The client's e-mail addresses known to this booking."
+        return {a for a in [
+                self.email,
+                self.web_user.email if self.web_user else None,
+                self.client.email if self.client else None,
+                ] if a}
+
     def chat_client_messages(self, after=None):
         "The conversation as the client sees it: public messages only."
         Message = Pool().get('ir.chat.message')

@@ -17,6 +17,7 @@ class Message:
     ics: str = None         # the booking as an iCalendar event
     unsubscribe: str = None  # set for non-transactional messages
     keys: dict = None       # web push: the subscription's p256dh and auth
+    reply_to: str = None    # where a reply goes (e-mail)
 
 
 def short_text(message, limit=1000):

@@ -20,6 +20,8 @@ def build(message, sender, domain):
     mail['Date'] = formatdate(localtime=False)
     mail['Message-ID'] = outbox.message_id(message.key, domain)
     mail['Content-Language'] = message.language
+    if message.reply_to:
+        mail['Reply-To'] = message.reply_to
     if message.unsubscribe:
         mail['List-Unsubscribe'] = f'<{message.unsubscribe}>'
     mail.set_content(message.text)

@@ -191,15 +191,19 @@ class Notification(EncryptedMixin, ModelSQL, ModelView):
     # --- writing: in the transaction of the event -------------------------
 
     @classmethod
-    def enqueue(cls, event, source, booking=None, due=None, amount=None):
+    def enqueue(cls, event, source, booking=None, due=None, amount=None,
+            keep=None):
         """Write the notifications of event about source (a 'model,id'
         string making each event distinct) for the people it concerns,
         each by their preferred channel; those written already are kept.
+        keep(recipient, person), when given, chooses among the people.
         Returns them all, new and kept."""
         now = utc_now()
         rows = []
-        for recipient in outbox.RECIPIENTS[event]:
+        for recipient in cls.recipients(event):
             for person in cls.people(recipient, booking, event):
+                if keep and not keep(recipient, person):
+                    continue
                 chosen = outbox.pick_channel(
                     person['channels'], person['addresses'])
                 if not chosen:
@@ -233,6 +237,12 @@ class Notification(EncryptedMixin, ModelSQL, ModelView):
                         'scheduled_at': due_of[notification.key]})
         return existing + cls.create(
             [r for r in rows if r['key'] not in keys])
+
+    @classmethod
+    def recipients(cls, event):
+        """Who is told of event: outbox.RECIPIENTS; a module adding its
+        own events (and their selection entries) extends this."""
+        return outbox.RECIPIENTS[event]
 
     @classmethod
     def people(cls, recipient, booking, event=None):
@@ -618,7 +628,7 @@ class Notification(EncryptedMixin, ModelSQL, ModelView):
         "The Message of this notification, in the recipient's language."
         with Transaction().set_context(language=self.language):
             values = self.values()
-            name = f'photo_notify.msg_{self.event}_{self.recipient}'
+            name = self.message_name()
             subject = gettext(f'{name}_subject', **values)
             text = gettext(f'{name}_body', **values)
             link = values.get('link')
@@ -643,7 +653,17 @@ class Notification(EncryptedMixin, ModelSQL, ModelView):
             key=self.key, address=self.address, language=self.language,
             subject=subject, text=text + '\n', html=html, link=link,
             link_label=link_label, ics=self.calendar(),
-            unsubscribe=unsubscribe, keys=keys)
+            unsubscribe=unsubscribe, keys=keys,
+            reply_to=self.reply_to())
+
+    def message_name(self):
+        """The ir.message id (without _subject/_body) of this
+        notification's texts; another module's events name theirs."""
+        return f'photo_notify.msg_{self.event}_{self.recipient}'
+
+    def reply_to(self):
+        "Where a reply to this notification goes (e-mail), if anywhere."
+        return None
 
     def values(self):
         "The placeholders of the event's messages."

@@ -98,14 +98,15 @@ class _LoginRequired(exceptions.HTTPException):
         return response
 
 
-def check_rate(visit, kind, limit=None):
+def check_rate(visit, kind, limit=None, who=None):
     """A 429 page past the visitor's limit of kind: limit ('count/seconds')
-    or the portal's own (security.LIMITS)."""
+    or the portal's own (security.LIMITS); counted per who (an account),
+    else per address."""
     # Counted once per request: trytond runs a route again when its
     # transaction is retried (record locks taken, deadlocks).
     verdicts = visit.request.environ.setdefault('photo_booking.rates', {})
     if kind not in verdicts:
-        verdicts[kind] = retry_after(kind, visit.address,
+        verdicts[kind] = retry_after(kind, who or visit.address,
             limit or security.LIMITS[kind], database=portal_database())
     if verdicts[kind]:
         _ = visit.gettext

@@ -62,3 +62,44 @@ def test_chat_on_phone(phone_page, chat_portal, shot):
     shot(page, '2-conversation')
     page.goto(f"{chat_portal['url']}/account")
     expect(page.locator('.chat-link .badge')).to_have_count(0)
+
+
+def test_chat_files_and_links_on_phone(phone_page, chat_portal, shot, tmp_path):
+    """The client sends a photo and sees it in the conversation; a web
+    page renamed .jpg is refused with the reason; a link from the studio
+    opens safely"""
+    import io
+
+    from PIL import Image
+    page = phone_page
+    page.goto(f"{chat_portal['url']}/account/login")
+    log_in(page, 'maria@example.com', CHAT_PASSWORD)
+    staff_post(chat_portal, "Наш зал: https://example.com/hall")
+    page.goto(f"{chat_portal['url']}/account")
+    page.get_by_role('link', name='Сообщения').click()
+    link = page.get_by_role('link', name='https://example.com/hall')
+    expect(link).to_have_attribute('rel', 'noopener nofollow ugc')
+
+    photo = tmp_path / 'look.jpg'
+    picture = io.BytesIO()
+    Image.new('RGB', (640, 480), (70, 130, 180)).save(picture, 'JPEG')
+    photo.write_bytes(picture.getvalue())
+    page.get_by_label('Ваше сообщение').fill("Мой образ")
+    page.get_by_label('Фото или PDF (до 10 МБ)').set_input_files(str(photo))
+    page.get_by_role('button', name='Отправить').click()
+    mine = page.locator('.chat-message.mine').last
+    expect(mine.locator('.chat-text')).to_have_text("Мой образ")
+    expect(mine.locator('img')).to_be_visible()
+    assert mine.locator('img').evaluate('i => i.naturalWidth') == 640
+    expect(mine.locator('a[download]')).to_have_text('look.jpg')
+
+    fake = tmp_path / 'photo.jpg'
+    fake.write_bytes(b'<html><script>alert(1)</script></html>')
+    page.get_by_label('Фото или PDF (до 10 МБ)').set_input_files(str(fake))
+    page.get_by_role('button', name='Отправить').click()
+    expect(page.locator('#chat-error')).to_have_text(
+        "Отправить можно только фотографии (JPEG, PNG, WebP) "
+        "и документы PDF.")
+    assert page.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, '1-photo-sent-fake-refused')

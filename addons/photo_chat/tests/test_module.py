@@ -1,4 +1,5 @@
 from contextlib import ExitStack
+from email.message import EmailMessage
 
 from trytond import backend
 from trytond.model.exceptions import AccessError
@@ -8,10 +9,19 @@ from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.tests.database import OverBookingMixin
+from trytond.modules.photo_booking import security
 from trytond.modules.photo_booking.tests.tools import (
-    create_world, erase_party, local, staff_users, tomorrow)
+    as_user, create_world, erase_party, local, set_config, staff_users,
+    tomorrow)
 from trytond.modules.photo_booking.tests.translation import (
     CatalogueTranslationTestMixin)
+from trytond.modules.photo_chat.attachment import file_line
+from trytond.modules.photo_chat.chat import reply_address
+from trytond.modules.photo_chat.exceptions import (
+    ChatFileError, ChatMessageError)
+from trytond.modules.photo_chat.text import REPLY_MARK
+
+from .files import HTML, PDF, image
 
 
 def chatting_as(user):
@@ -200,6 +210,164 @@ class PhotoChatTestCase(
             [(m.email, m.content) for m in Message.search(
                     [], order=[('id', 'ASC')])],
             [('erased@invalid', '****'), (None, "See you there")])
+
+
+    def attach(self, booking, name, data, share=True):
+        Attachment = Pool().get('ir.attachment')
+        attachment, = Attachment.create([{
+                    'resource': str(booking), 'name': name, 'data': data,
+                    'chat_share': share}])
+        return attachment
+
+    @with_transaction()
+    def test_staff_share_files_in_chat(self):
+        """A photo or PDF ticked "Shared in Chat" in the booking's
+        attachments is announced in its conversation by its sender;
+        another file type is refused; unshared files stay staff's"""
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        Attachment = pool.get('ir.attachment')
+        w, staff, mine, theirs = two_bookings()
+        anna = staff.photographers[0]
+        with as_user(anna):
+            plan = self.attach(mine, "plan.pdf", PDF)
+            private = self.attach(mine, "notes.pdf", PDF, share=False)
+            with self.assertRaises(ChatFileError) as caught:
+                self.attach(mine, "page.jpg", HTML)
+            self.assertEqual(caught.exception.message,
+                "Only photos (JPEG, PNG, WebP) and PDF documents can be "
+                "sent in the chat.")
+        self.assertEqual(
+            [(m['author'], m['content'], m['audience'])
+                for m in Channel.get(str(mine))],
+            [("Anna", file_line("plan.pdf"), 'public')])
+        self.assertEqual(len(plan.chat_token), 32)
+        self.assertIsNone(private.chat_message)
+
+        # Ticked later: announced then, once.
+        with as_user(anna):
+            Attachment.write([Attachment(private.id)], {'chat_share': True})
+            Attachment.write([Attachment(private.id)], {'description': "v2"})
+        self.assertEqual(
+            [m['content'] for m in Channel.get(str(mine))],
+            [file_line("plan.pdf"), file_line("notes.pdf")])
+
+        with self.assertRaises(ChatFileError):
+            self.attach(w.client, "card.png", image())
+
+    @with_transaction()
+    def test_other_photographer_cannot_read_files(self):
+        "Boris neither reads nor shares the files of Anna's booking"
+        Attachment = Pool().get('ir.attachment')
+        w, staff, mine, theirs = two_bookings()
+        anna, boris, _ = staff.photographers
+        with as_user(anna):
+            plan = self.attach(mine, "plan.pdf", PDF)
+        with as_user(boris):
+            self.assertEqual(Attachment.search([]), [])
+            with self.assertRaises(AccessError):
+                Attachment.read([plan.id], ['data'])
+            with self.assertRaises(AccessError):
+                self.attach(mine, "mine.pdf", PDF)
+        with as_user(staff.manager):
+            self.assertEqual(
+                bytes(Attachment.read([plan.id], ['data'])[0]['data']), PDF)
+
+    @with_transaction()
+    def test_message_size_and_rate_limits(self):
+        """Over 4000 characters is refused with a clear error; past the
+        rate limit a staff member is told to wait"""
+        Channel = Pool().get('ir.chat.channel')
+        w, staff, mine, theirs = two_bookings()
+        anna = staff.photographers[0]
+        with chatting_as(anna):
+            with self.assertRaises(ChatMessageError) as caught:
+                Channel.post(str(mine), "x" * 4001, 'public')
+            self.assertEqual(caught.exception.message,
+                "A message is at most 4000 characters.")
+        with self.assertRaises(ChatMessageError):
+            Channel.post_from_client(
+                str(mine), 'client@example.com', "y" * 4001)
+
+        set_config(self.addCleanup, 'photo_booking', 'rate_limit_chat',
+            '3/60')
+        set_config(self.addCleanup, 'photo_booking', 'redis_url', '')
+        security._memory._hits.clear()
+        with chatting_as(anna):
+            for i in range(3):
+                Channel.post(str(mine), f"Message {i}", 'public')
+            with self.assertRaises(ChatMessageError) as caught:
+                Channel.post(str(mine), "One too many", 'public')
+            self.assertRegex(caught.exception.message,
+                r"^Too many messages at once: wait \d+ seconds")
+        # Another author is counted apart.
+        with chatting_as(staff.manager):
+            Channel.post(str(mine), "Manager's word", 'public')
+
+    def reply(self, booking, sender, body, to=None):
+        "A mail from sender answering the chat mail of booking."
+        Channel = Pool().get('ir.chat.channel')
+        channel, = Channel.search([('resource', '=', str(booking))])
+        mail = EmailMessage()
+        mail['From'] = f"Someone <{sender}>"
+        mail['To'] = to or reply_address(channel.identifier)
+        mail['Subject'] = "Re: New message"
+        mail['Message-ID'] = '<reply-1@mail.example.net>'
+        mail.set_content(body, cte='quoted-printable')
+        return mail
+
+    @with_transaction()
+    def test_mail_reply_posts_in_chat(self):
+        """A reply from the client to the conversation's address is posted
+        as their public message, without the quote; strangers, other
+        addresses and another conversation's address post nothing"""
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        Booking = pool.get('photo.booking')
+        set_config(self.addCleanup, 'email', 'from',
+            'Studio <studio@example.com>')
+        w, staff, mine, theirs = two_bookings()
+        Booking.write([mine], {'email': 'maria@example.net'})
+        Channel.post(str(mine), "Bring a hat", 'public')
+        Channel.post(str(theirs), "Bring a scarf", 'public')
+        body = ("Хорошо, возьму шляпу.\n\n"
+            "On Sun, 6 Dec 2026, Studio <studio@example.com> wrote:\n"
+            f"> {REPLY_MARK}\n> Write your reply above this line.\n"
+            "> Bring a hat\n")
+
+        message = Channel.post_from_email(
+            self.reply(mine, 'Maria@Example.net', body))
+        self.assertTrue(message)
+        self.assertEqual(
+            [(m['author'], m['content'], m['audience'])
+                for m in Channel.get(str(mine))][-1],
+            ('Maria@Example.net', "Хорошо, возьму шляпу.", 'public'))
+        self.assertEqual(message.reference, '<reply-1@mail.example.net>')
+
+        stranger = self.reply(mine, 'mallory@example.org', body)
+        elsewhere = self.reply(mine, 'maria@example.net', body,
+            to='studio@example.com')
+        self.assertIsNone(Channel.post_from_email(stranger))
+        self.assertIsNone(Channel.post_from_email(elsewhere))
+        # Her address is not a party of the other booking's conversation.
+        self.assertIsNone(Channel.post_from_email(
+                self.reply(theirs, 'maria@example.net', body)))
+        # A photographer who follows may answer by mail too.
+        pool.get('res.user').write(
+            [staff.photographers[0]], {'email': 'anna@example.com'})
+        self.assertTrue(Channel.post_from_email(
+                self.reply(mine, 'anna@example.com', "OK")))
+        self.assertEqual(
+            [m['content'] for m in Channel.get(str(mine))],
+            ["Bring a hat", "Хорошо, возьму шляпу.", "OK"])
+
+
+
+class PhotoChatExtrasTestCase(CatalogueTranslationTestMixin, ModuleTestCase):
+    """Test photo_chat with photo_notify and photo_telegram (the
+    chat_message and chat_telegram events, the bot's bridge)"""
+    module = 'photo_chat'
+    extras = ['photo_notify', 'photo_telegram']
 
 
 del ModuleTestCase

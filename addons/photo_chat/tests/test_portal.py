@@ -1,4 +1,5 @@
 "The client's side of a booking's conversation in the portal cabinet."
+import io
 import re
 from http import HTTPStatus
 
@@ -6,9 +7,13 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
+from trytond.modules.photo_booking import security
 from trytond.modules.photo_booking.tests.tools import (
     AddressedClient, create_world, local, set_config, staff_users,
     tomorrow)
+from trytond.modules.photo_chat import upload
+
+from .files import FAKE_PNG, HTML, PDF, SVG, image
 
 CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
 PASSWORD = 'Correct-Horse-7-Battery'
@@ -25,6 +30,7 @@ class ChatPortalTestCase(RouteTestCase):
                 ('portal_database', DB_NAME),
                 ('redis_url', ''),
                 ('rate_limit_login', '1000/60'),
+                ('rate_limit_chat', '1000/60'),
                 ]:
             set_config(self.addCleanup, 'photo_booking', key, value)
 
@@ -143,3 +149,147 @@ class ChatPortalTestCase(RouteTestCase):
             self.assertIn(error, response.get_data(as_text=True))
         response = client.get(self.chat_url() + '/messages?after=x')
         self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+
+    def send_file(self, client, name, data, text='', **headers):
+        page = client.get(self.chat_url()).get_data(as_text=True)
+        return client.post(self.chat_url() + '?lang=en', data={
+                'csrf': CSRF_RE.search(page).group(1), 'text': text,
+                'file': (io.BytesIO(data), name)},
+            content_type='multipart/form-data', headers=headers)
+
+    def last_message(self, client):
+        return client.get(f'{self.chat_url()}/messages?after=0').json[-1]
+
+    def test_client_sends_photo_and_pdf(self):
+        """A photo is shown in the conversation and served inline, never
+        sniffed; a PDF is a download; both are the booking's attachments
+        in the back office"""
+        client = self.client()
+        self.log_in(client, 'maria@example.com')
+        photo = image('JPEG')
+        response = self.send_file(client, 'me.png', photo, "My look",
+            Accept='application/json')
+        self.assertEqual(response.status_code, HTTPStatus.CREATED)
+        message = self.last_message(client)
+        self.assertEqual(message['text'], "My look")
+        file, = message['files']
+        self.assertEqual((file['name'], file['image']), ('me.jpg', True))
+        self.assertRegex(file['url'],
+            rf'^{self.chat_url()}/files/[0-9a-f]{{32}}$')
+
+        response = client.get(file['url'])
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        self.assertEqual(response.data, photo)
+        self.assertEqual(response.headers['Content-Type'], 'image/jpeg')
+        self.assertTrue(response.headers['Content-Disposition'].startswith(
+                'inline; filename="me.jpg"'))
+        self.assertEqual(
+            response.headers['X-Content-Type-Options'], 'nosniff')
+        self.assertIn('sandbox', response.headers['Content-Security-Policy'])
+        self.assertTrue(client.get(file['download']).headers[
+                'Content-Disposition'].startswith('attachment;'))
+
+        self.assertEqual(self.send_file(client, 'contract.pdf', PDF)
+            .status_code, HTTPStatus.SEE_OTHER)
+        file, = self.last_message(client)['files']
+        self.assertFalse(file['image'])
+        response = client.get(file['url'])
+        self.assertEqual(response.headers['Content-Type'], 'application/pdf')
+        self.assertTrue(response.headers['Content-Disposition'].startswith(
+                'attachment; filename="contract.pdf"'))
+        page = client.get(self.chat_url()).get_data(as_text=True)
+        self.assertIn('<img src="/account/booking/', page)
+        self.assertIn('>contract.pdf</a>', page)
+
+        # In sao: the booking's attachments, and the chat names them.
+        with Transaction().start(DB_NAME, self.anna, readonly=True):
+            pool = Pool()
+            Attachment = pool.get('ir.attachment')
+            Channel = pool.get('ir.chat.channel')
+            self.assertEqual(
+                {a.name for a in Attachment.search([
+                            ('resource', '=',
+                                f'photo.booking,{self.booking}')])},
+                {'me.jpg', 'contract.pdf'})
+            contents = [m['content'] for m in Channel.get(
+                    f'photo.booking,{self.booking}')]
+            self.assertIn("My look\n\N{PAPERCLIP} me.jpg", contents)
+
+    def test_files_refused(self):
+        """A page, a drawing, a forged photo or an oversized file are
+        refused with a clear message; nothing is posted"""
+        client = self.client()
+        self.log_in(client, 'maria@example.com')
+        before = len(client.get(f'{self.chat_url()}/messages').json)
+        only = "Only photos (JPEG, PNG, WebP) and PDF documents can be sent."
+        for name, data, status, error in [
+                ('photo.jpg', HTML, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, only),
+                ('logo.svg', SVG, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, only),
+                ('photo.png', FAKE_PNG, HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                    only),
+                ('big.png', image() + b'\0' * upload.MAX_SIZE,
+                    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "A file is at most 10 MB."),
+                ]:
+            with self.subTest(name=name):
+                response = self.send_file(client, name, data)
+                self.assertEqual(response.status_code, status)
+                self.assertIn(error, response.get_data(as_text=True))
+        self.assertEqual(
+            len(client.get(f'{self.chat_url()}/messages').json), before)
+
+    def test_files_only_for_the_parties(self):
+        """Another client, a visitor and a guessed token get nothing; a
+        staff file is served only once shared in the chat"""
+        client = self.client()
+        self.log_in(client, 'maria@example.com')
+        self.send_file(client, 'plan.pdf', PDF)
+        file, = self.last_message(client)['files']
+        with Transaction().start(DB_NAME, self.anna) as transaction:
+            Pool().get('ir.attachment').create([{
+                        'resource': f'photo.booking,{self.booking}',
+                        'name': 'internal.pdf', 'data': PDF,
+                        'chat_token': 'f' * 32}])
+            transaction.commit()
+
+        self.assertEqual(self.client().get(file['url']).status_code,
+            HTTPStatus.SEE_OTHER)
+        olga = self.client()
+        self.log_in(olga, 'olga@example.com')
+        self.assertEqual(olga.get(file['url']).status_code,
+            HTTPStatus.NOT_FOUND)
+        for token in ['f' * 32, '0' * 32, 'x']:
+            self.assertEqual(client.get(
+                    f'{self.chat_url()}/files/{token}').status_code,
+                HTTPStatus.NOT_FOUND)
+
+    def test_links_are_safe(self):
+        "Links are clickable with rel=noopener nofollow, markup stays text"
+        client = self.client()
+        self.log_in(client, 'maria@example.com')
+        self.staff_post('Map: https://maps.example.com/?q=1&z=2. '
+            '<a href="javascript:alert(1)">x</a>')
+        page = client.get(self.chat_url()).get_data(as_text=True)
+        self.assertIn('<a href="https://maps.example.com/?q=1&amp;z=2" '
+            'rel="noopener nofollow ugc" target="_blank">', page)
+        self.assertIn('&lt;a href=&#34;javascript:alert(1)&#34;&gt;', page)
+        self.assertNotIn('href="javascript', page)
+        segments = self.last_message(client)['segments']
+        self.assertEqual(segments[1],
+            ['link', 'https://maps.example.com/?q=1&z=2'])
+
+    def test_rate_limit_per_account(self):
+        "Past the limit an account is refused, from any address"
+        set_config(self.addCleanup, 'photo_booking', 'rate_limit_chat',
+            '2/60')
+        security._memory._hits.clear()
+        first, second = self.client(), AddressedClient('10.0.7.8')
+        for client in (first, second):
+            self.log_in(client, 'maria@example.com')
+        self.assertEqual(self.post(first, "1").status_code,
+            HTTPStatus.SEE_OTHER)
+        self.assertEqual(self.post(second, "2").status_code,
+            HTTPStatus.SEE_OTHER)
+        response = self.post(second, "3")
+        self.assertEqual(response.status_code, HTTPStatus.TOO_MANY_REQUESTS)
+        self.assertIn("Too many attempts", response.get_data(as_text=True))

@@ -207,16 +207,23 @@ class FakeBotAPI:
                 'first_name': user.get('first_name', "")},
             'from': user, **content}
 
-    def message(self, chat_id, text, user=None):
+    def message(self, chat_id, text, user=None, reply_to=None):
         """A text message from the person (a /command has its entity, as
-        Telegram marks it)."""
+        Telegram marks it); reply_to: the id of the bot's message it
+        answers (Telegram's reply_to_message)."""
         user = user or person(chat_id)
         entities = []
         if text.startswith('/'):
             entities = [{'type': 'bot_command', 'offset': 0,
                     'length': len(text.split()[0])}]
+        extra = {'entities': entities} if entities else {}
+        if reply_to is not None:
+            replied = self.messages[reply_to]
+            extra['reply_to_message'] = bot_message(
+                reply_to, replied['chat'], replied['text'],
+                replied['reply_markup'])
         return self._update(message=self._incoming(chat_id, user, text=text,
-                **({'entities': entities} if entities else {})))
+                **extra))
 
     def contact(self, chat_id, phone, user=None, own=True):
         "The person shares a contact: theirs (own) or someone else's."
