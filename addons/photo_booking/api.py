@@ -92,14 +92,18 @@ class TooManyRequests(Exception):
 # `[photo_booking] rate_limit_<kind>` overrides them.
 LIMITS = {
     'api_write': '10/60',
+    # Per booking (its token), whatever the address: confirmations,
+    # cancellations and reschedules of one client's booking.
+    'api_booking': '30/3600',
     # Shared with the portal's sign-in form (same kind, same count).
     'login': '20/600',
     }
 
 
 def rate_limited(kind):
-    """Refuse a route's request over the address's `kind` limit (LIMITS)
-    with 429 before its transaction starts.
+    """Refuse a route's request over the address's `kind` limit (LIMITS),
+    or over its booking's (`api_booking`, the route's token), with 429
+    before its transaction starts.
 
     Place between @json_api and @with_transaction."""
     def decorator(func):
@@ -109,6 +113,11 @@ def rate_limited(kind):
             wait = security.retry_after(
                 kind, request.remote_addr or 'unknown', LIMITS[kind],
                 pool.database_name)
+            token = kwargs.get('token')
+            if not wait and isinstance(token, str):
+                wait = security.retry_after('api_booking',
+                    security.sign('limit-booking', token)[:32],
+                    LIMITS['api_booking'], pool.database_name)
             if wait:
                 raise TooManyRequests(wait)
             return func(request, pool, *args, **kwargs)

@@ -451,6 +451,15 @@ class AbuseRouteTestCase(RouteTestCase):
         held = self.hold(5, 13)
         self.assertEqual(held.status_code, HTTPStatus.CREATED, held.data)
 
+    def test_writes_per_booking(self):
+        "A booking's confirmations and cancellations are limited, from anywhere"
+        self.limit(rate_limit_api_booking='2/3600')
+        token = self.hold(8, 10).json['token']
+        statuses = [AddressedClient(f'10.80.0.{i}').post(
+                self.url(f'bookings/{token}/confirm')).status_code
+            for i in range(3)]
+        self.assertEqual(statuses, [200, 200, 429])
+
     def test_holds_per_address(self):
         "One address makes three holds an hour; other clients go on"
         self.limit(holds_per_ip='3/3600')

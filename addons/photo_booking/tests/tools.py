@@ -271,6 +271,7 @@ RELAXED_ABUSE = {
     'rate_limit_account_write': '100000/60',
     'rate_limit_signup_contact': '100000/60',
     'rate_limit_reset_contact': '100000/60',
+    'rate_limit_api_booking': '100000/60',
     }
 
 
