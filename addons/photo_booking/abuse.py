@@ -125,6 +125,8 @@ class Usage:
     oldest: float | None = None
     open: int = 0
     first_end: float | None = None
+    # Holds being made now (checked, not yet committed or refused).
+    pending: int = 0
 
 
 class MemoryLedger:
@@ -137,6 +139,7 @@ class MemoryLedger:
         self._open = defaultdict(dict)   # key -> {token: end}
         self._keys_of = {}               # token -> (keys, end)
         self._spent = {}                 # proof -> its expiry
+        self._pending = defaultdict(int)  # key -> holds being made
         self._lock = threading.Lock()
         self._next_sweep = 0
 
@@ -152,8 +155,17 @@ class MemoryLedger:
                     del opened[token]
                 result.append(Usage(
                         len(made or ()), made[0] if made else None,
-                        len(opened), min(opened.values(), default=None)))
+                        len(opened), min(opened.values(), default=None),
+                        self._pending.get(key, 0)))
         return result
+
+    def reserve(self, keys, step=1):
+        with self._lock:
+            for key in keys:
+                self._pending[key] = max(self._pending[key] + step, 0)
+                if not self._pending[key]:
+                    del self._pending[key]
+        return True
 
     def record(self, keys, windows, token, now, end):
         with self._lock:
@@ -218,16 +230,27 @@ class RedisLedger:
                 pipe.zremrangebyscore(f'{key}:open', '-inf', now)
                 pipe.zcard(f'{key}:open')
                 pipe.zrange(f'{key}:open', 0, 0, withscores=True)
+                pipe.get(f'{key}:pending')
         answers = self.store.pipeline(queue)
         if answers is None:
             return None
         result = []
         for i in range(len(keys)):
-            _, made, oldest, _, opened, first = answers[i * 6:(i + 1) * 6]
+            _, made, oldest, _, opened, first, pending = (
+                answers[i * 7:(i + 1) * 7])
             result.append(Usage(
                     int(made), oldest[0][1] if oldest else None,
-                    int(opened), first[0][1] if first else None))
+                    int(opened), first[0][1] if first else None,
+                    max(int(pending or 0), 0)))
         return result
+
+    def reserve(self, keys, step=1):
+        def queue(pipe):
+            for key in keys:
+                pipe.incrby(f'{key}:pending', step)
+                # A worker that died while making a hold: forgotten soon.
+                pipe.expire(f'{key}:pending', 120)
+        return self.store.pipeline(queue)
 
     def record(self, keys, windows, token, now, end):
         # A key lives as long as the longest of its entries may (those
@@ -298,24 +321,38 @@ def check(database, keys, anonymous, proof=None, remote_ip=None, now=None,
     """Refused if a hold with keys would pass a limit, or (anonymous) needs
     a proof that proof ({'altcha': payload, 'captcha': token}) does not
     give; a proof that passes is spent, except for the request sent again
-    by its owner (its Idempotency-Key)."""
+    by its owner (its Idempotency-Key).
+
+    Else the hold is pending under its keys (counted by the next checks,
+    so clients racing from one key cannot pass the limits together) until
+    done(the reservation returned), once it is recorded or refused."""
     now = now or time.time()
     if not keys.items:
-        return
-    usages = _call('usage', _stored(database, keys), _windows(keys), now)
+        return None
+    stored = _stored(database, keys)
+    usages = _call('usage', stored, _windows(keys), now)
     wants_proof = False
     for (kind, _), usage in zip(keys.items, usages):
         cap = _open_limit(kind)
-        if usage.open >= cap:
+        if usage.open + usage.pending >= cap:
             raise Refused(429, 'msg_abuse_open_holds',
-                _wait(usage.first_end, now), {'count': cap})
+                _wait(usage.first_end or now + 60, now), {'count': cap})
         count, seconds = _made_limit(kind)
-        if usage.made >= count:
+        if usage.made + usage.pending >= count:
             raise Refused(429, 'msg_abuse_holds_made',
                 _wait((usage.oldest or now) + seconds, now))
         wants_proof |= usage.made >= _proof_after(kind)
     if anonymous and wants_proof:
         check_proof(database, proof or {}, remote_ip, now, owner)
+    _call('reserve', stored)
+    return stored
+
+
+def done(reservation):
+    """The hold check() let through is made (and recorded) or refused: it
+    is pending no longer."""
+    if reservation:
+        _call('reserve', reservation, -1)
 
 
 def _wait(until, now):

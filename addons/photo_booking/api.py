@@ -149,13 +149,19 @@ def guarded_hold(func):
                 'altcha': body.get('altcha'),
                 'captcha': body.get('captcha'),
                 }
-            abuse.check(pool.database_name, keys, anonymous=not session,
+            reservation = abuse.check(
+                pool.database_name, keys, anonymous=not session,
                 proof={k: v for k, v in proof.items()
                     if isinstance(v, str)},
                 remote_ip=request.remote_addr,
                 # Sent again with its key, a request keeps its proof.
                 owner=request.headers.get('Idempotency-Key'))
             request.environ[HOLD_KEYS] = keys
+            try:
+                # Recorded at its commit, before this returns.
+                return func(request, pool, *args, **kwargs)
+            finally:
+                abuse.done(reservation)
         return func(request, pool, *args, **kwargs)
     return wrapper
 

@@ -134,7 +134,8 @@ class LedgerTests:
             set_config(self.addCleanup, 'photo_booking', key, value)
 
     def check(self, keys, anonymous=True, proof=None, now=NOW):
-        abuse.check(self.database, keys, anonymous, proof, now=now)
+        "A request's check, done with before it returns."
+        abuse.done(abuse.check(self.database, keys, anonymous, proof, now=now))
 
     def record(self, keys, now=NOW, end=NOW + 900):
         token = uuid.uuid4().hex
@@ -158,6 +159,17 @@ class LedgerTests:
         # Held times run out.
         self.check(abuse.Keys.of(contacts=['anna@example.com']),
             now=NOW + 1000)
+
+    def test_racing_holds_count(self):
+        "Holds being made count: clients racing cannot pass a cap together"
+        anna = abuse.Keys.of(contacts=['anna@example.com'])
+        racing = [abuse.check(self.database, anna, False, now=NOW)
+            for _ in range(2)]
+        with self.assertRaises(abuse.Refused):
+            abuse.check(self.database, anna, False, now=NOW)
+        for reservation in racing:
+            abuse.done(reservation)
+        self.check(anna, anonymous=False)
 
     def test_holds_made_per_window(self):
         "Four holds an hour per contact, released or not"
