@@ -7,8 +7,8 @@ from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.tests.tools import (
-    AddressedClient, create_world, local, set_config, staff_users,
-    tomorrow)
+    AddressedClient, create_world, local, relax_abuse_limits, set_config,
+    staff_users, tomorrow)
 
 CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
 PASSWORD = 'Correct-Horse-7-Battery'
@@ -27,6 +27,7 @@ class ChatPortalTestCase(RouteTestCase):
                 ('rate_limit_login', '1000/60'),
                 ]:
             set_config(self.addCleanup, 'photo_booking', key, value)
+        relax_abuse_limits(self.addCleanup)
 
     @classmethod
     def setUpDatabase(cls):
