@@ -463,6 +463,14 @@ class AbuseRouteTestCase(RouteTestCase):
         held = self.hold(5, 13)
         self.assertEqual(held.status_code, HTTPStatus.CREATED, held.data)
 
+    def test_deeply_nested_json(self):
+        "A body nested past Python's recursion limit is a 400, not a 500"
+        response = AddressedClient(self.address).post(
+            self.url('holds'), data='[' * 100000 + ']' * 100000,
+            content_type='application/json')
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        self.assertTrue(response.json['error'])
+
     def test_writes_per_booking(self):
         "A booking's confirmations and cancellations are limited, from anywhere"
         self.limit(rate_limit_api_booking='2/3600')
