@@ -95,6 +95,7 @@ def hold_body(world, service, photographer, start, index):
             'name': f"Bench Client {index}",
             'email': f"bench{index}@example.com",
             'phone': f"+7900000{index:04d}"},
+        'consent': True,
         }
 
 

@@ -44,6 +44,7 @@ def hold_body(world, day_offset, hour, email, photographer=None):
         'photographer': photographer or world['photographers'][0],
         'start': cw.local_iso(world['tz'], day_offset, hour),
         'client': {'name': email.split('@')[0], 'email': email},
+        'consent': True,
         }
 
 

@@ -25,9 +25,9 @@ from trytond.model.exceptions import ValidationError
 from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction
 
-from . import connection_wait, idempotency, security, setup_cache
+from . import abuse, connection_wait, idempotency, security, setup_cache
 from .booking import is_overlap, overlap_messages
-from .common import aware, is_email, naive
+from .common import aware, is_email, naive, utc_now
 from .exceptions import BookingError, HoldExpiredError, SlotTakenError
 
 logger = logging.getLogger(__name__)
@@ -92,14 +92,18 @@ class TooManyRequests(Exception):
 # `[photo_booking] rate_limit_<kind>` overrides them.
 LIMITS = {
     'api_write': '10/60',
+    # Per booking (its token), whatever the address: confirmations,
+    # cancellations and reschedules of one client's booking.
+    'api_booking': '30/3600',
     # Shared with the portal's sign-in form (same kind, same count).
     'login': '20/600',
     }
 
 
 def rate_limited(kind):
-    """Refuse a route's request over the address's `kind` limit (LIMITS)
-    with 429 before its transaction starts.
+    """Refuse a route's request over the address's `kind` limit (LIMITS),
+    or over its booking's (`api_booking`, the route's token), with 429
+    before its transaction starts.
 
     Place between @json_api and @with_transaction."""
     def decorator(func):
@@ -109,11 +113,81 @@ def rate_limited(kind):
             wait = security.retry_after(
                 kind, request.remote_addr or 'unknown', LIMITS[kind],
                 pool.database_name)
+            token = kwargs.get('token')
+            if not wait and isinstance(token, str):
+                wait = security.retry_after('api_booking',
+                    security.sign('limit-booking', token)[:32],
+                    LIMITS['api_booking'], pool.database_name)
             if wait:
                 raise TooManyRequests(wait)
             return func(request, pool, *args, **kwargs)
         return wrapper
     return decorator
+
+
+def guarded_hold(func):
+    """Refuse a hold over abuse's limits of its address, contacts and
+    device, or without the proof of work they ask for, before its
+    transaction starts (no database work); the route counts the hold it
+    made with record_hold.
+
+    Place between @rate_limited and @with_transaction. Checked once per
+    request: a proof is spent by the first run."""
+    @wraps(func)
+    def wrapper(request, pool, *args, **kwargs):
+        if HOLD_KEYS not in request.environ:
+            body = loose_json(request)
+            client = body.get('client')
+            client = client if isinstance(client, dict) else {}
+            session = bearer_token(request)
+            device = request.headers.get('X-Device-Id') or (
+                f'session:{session}' if session else None)
+            keys = abuse.Keys.of(
+                request.remote_addr or 'unknown',
+                [client.get('email'), client.get('phone')], device)
+            proof = {
+                'altcha': body.get('altcha'),
+                'captcha': body.get('captcha'),
+                }
+            reservation = abuse.check(
+                pool.database_name, keys, anonymous=not session,
+                proof={k: v for k, v in proof.items()
+                    if isinstance(v, str)},
+                remote_ip=request.remote_addr,
+                # Sent again with its key, a request keeps its proof.
+                owner=request.headers.get('Idempotency-Key'))
+            request.environ[HOLD_KEYS] = keys
+            try:
+                # Recorded at its commit, before this returns.
+                return func(request, pool, *args, **kwargs)
+            finally:
+                abuse.done(reservation)
+        return func(request, pool, *args, **kwargs)
+    return wrapper
+
+
+HOLD_KEYS = 'photo_booking.hold_keys'
+
+
+def record_hold(request, pool, booking):
+    "Count booking under the keys guarded_hold found, once committed."
+    keys = request.environ.get(HOLD_KEYS)
+    if keys is None:
+        return
+    end = booking.hold_expires or (
+        utc_now() + dt.timedelta(minutes=15))
+    abuse.after_commit(
+        Transaction(), abuse.record, pool.database_name, keys,
+        booking.token, aware(end).timestamp())
+
+
+def loose_json(request):
+    "The request's JSON object for a look before parsing, else {}."
+    try:
+        body = json.loads(request.get_data(cache=True) or b'{}')
+    except (ValueError, RecursionError):
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 class SlotConflict(Exception):
@@ -199,6 +273,10 @@ def json_api(func):
             status, body = HTTPStatus.BAD_REQUEST, {'error': e.message}
         except UserWarning as e:
             status, body = HTTPStatus.CONFLICT, {'error': e.message}
+        except abuse.Refused as e:
+            status = HTTPStatus(e.status)
+            retry_after = e.retry_after
+            body = refused_body(pool, e, language)
         except (RateLimitException, TooManyRequests) as e:
             status = HTTPStatus.TOO_MANY_REQUESTS
             retry_after = getattr(e, 'retry_after', None)
@@ -333,6 +411,17 @@ def after_rollback(pool, language):
         context={'language': language})
 
 
+def refused_body(pool, refused, language):
+    "An abuse refusal's body; with a fresh challenge where a proof helps."
+    with after_rollback(pool, language):
+        body = {'error': gettext(
+                f'photo_booking.{refused.message}', **refused.values)}
+    if refused.wants_proof:
+        body['proof'] = 'altcha'
+        body['challenge'] = abuse.new_challenge()
+    return body
+
+
 def translated(pool, message_id, language):
     with after_rollback(pool, language):
         return gettext(message_id)
@@ -406,7 +495,7 @@ def json_body(request):
             gettext('photo_booking.msg_api_json_object'))
     try:
         value = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ApiError(
             HTTPStatus.BAD_REQUEST,
             gettext('photo_booking.msg_api_invalid_json'))

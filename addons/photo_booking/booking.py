@@ -25,7 +25,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from . import availability, policy, pricing, setup_cache, sqlcache
+from . import abuse, availability, policy, pricing, setup_cache, sqlcache
 from .display import TIME_FORMAT, MinuteTimesMixin
 from .encryption import EncryptedMixin, blind_index_field, encrypted
 from .exceptions import (
@@ -240,6 +240,10 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin,
         'currency.currency', "Currency", required=True,
         states=_states_fixed)
     notes = encrypted(fields.Text("Notes"))
+    consent_at = fields.DateTime(
+        "Consent Given", readonly=True,
+        help="When the client agreed to the processing of their personal "
+        "data, booking online.")
     web_user = fields.Many2One(
         'web.user', "Web User", ondelete='SET NULL', readonly=True)
     state = fields.Selection(
@@ -788,7 +792,7 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin,
     def create_hold(
             cls, service, start, client, studio=None, photographer=None,
             location=None, email=None, phone=None, notes=None, source='api',
-            web_user=None, now=None):
+            web_user=None, now=None, consent=False):
         """Hold start for the client if it is still bookable.
 
         The engine's answer is checked again inside the write lock, and the
@@ -817,6 +821,7 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin,
                         'notes': notes,
                         'source': source,
                         'web_user': web_user.id if web_user else None,
+                        'consent_at': now if consent else None,
                         'state': 'hold',
                         'price': cls.price_of(service.id, slot.photographer),
                         'currency': terms.currency,
@@ -867,7 +872,15 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin,
         now = utc_now()
         cls.check_not_lapsed(bookings, now)
         cls.warn_unbookable(bookings, now)
+        cls.release_holds(bookings)
         cls.request_or_confirm(bookings)
+
+    @classmethod
+    def release_holds(cls, bookings):
+        "The holds among bookings are open no longer (abuse.py)."
+        tokens = [b.token for b in bookings if b.state == 'hold']
+        if tokens:
+            abuse.after_commit(Transaction(), abuse.release, tokens)
 
     @classmethod
     def check_not_lapsed(cls, bookings, now):
@@ -964,6 +977,7 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin,
 
         A photographer or studio cancelling never charges the client."""
         now = now or utc_now()
+        cls.release_holds(bookings)
         to_write = []
         for booking in bookings:
             fee = booking.quote_cancellation(by=by, now=now).fee

@@ -173,7 +173,38 @@ SCHEMAS = {
                 description="Optional for a signed-in client with a party."),
             'notes': TEXT,
             'source': {'type': 'string', 'enum': ['web', 'telegram', 'api']},
+            'consent': {
+                'type': 'boolean',
+                'description': "The client agrees to the processing of "
+                "their personal data (the portal's consent page): required "
+                "true without a session, and recorded with the booking."},
+            'altcha': {
+                **TEXT, 'description': "The proof of work a 403 asked for: "
+                "the ALTCHA payload (base64 of the JSON `algorithm`, "
+                "`challenge`, `number`, `salt`, `signature`) solving a "
+                "challenge of GET /challenge; each is accepted once."},
+            'captcha': {
+                **TEXT, 'description': "Instead of `altcha`, where the "
+                "server is configured for one: the token of a reCAPTCHA "
+                "v3, Turnstile or Yandex SmartCaptcha widget."},
             }, required=['service', 'start']),
+    'Challenge': obj({
+            'algorithm': {'type': 'string', 'enum': ['SHA-256']},
+            'challenge': TEXT,
+            'maxnumber': {'type': 'integer'},
+            'salt': TEXT,
+            'signature': TEXT,
+            }, required=['algorithm', 'challenge', 'maxnumber', 'salt',
+            'signature'],
+        description="An ALTCHA proof-of-work challenge: find the number n "
+        "(0..maxnumber) whose SHA-256 of salt + n (decimal) is challenge, "
+        "and send back the payload with it. The salt ends with its expiry "
+        "(`?expires=<unix time>&`)."),
+    'ProofRequired': obj({
+            'error': TEXT,
+            'proof': {'type': 'string', 'enum': ['altcha']},
+            'challenge': ref('Challenge'),
+            }, required=['error', 'proof', 'challenge']),
     'CancelRequest': obj({
             'reason': TEXT,
             'accept_fee': {
@@ -222,9 +253,19 @@ RESPONSES = {
                     'anyOf': [ref('SlotTaken'), ref('Error')]}}}},
     'Gone': error("The hold expired: choose a time again."),
     'Unprocessable': error("The request breaks a business rule."),
+    'ProofRequired': error(
+        "This address, contact or device made several holds lately: the "
+        "next one needs a proof of work (`altcha`, solving `challenge`).",
+        'ProofRequired'),
+    'ProofInvalid': {
+        'description': "A proof of work that is wrong, expired or already "
+        "used (a new `challenge` is given), or a business rule broken.",
+        'content': {'application/json': {'schema': {
+                    'anyOf': [ref('ProofRequired'), ref('Error')]}}}},
     'TooManyRequests': {
-        **error("Too many requests from this address, or sign-in attempts "
-            "for this account: wait `Retry-After` seconds."),
+        **error("Too many requests from this address, sign-in attempts "
+            "for this account, or holds made or open for this address, "
+            "contact or device: wait `Retry-After` seconds."),
         'headers': RETRY_AFTER,
         },
     'ServiceUnavailable': {
@@ -257,6 +298,11 @@ PARAMETERS = {
         "was, with the header `Idempotent-Replayed: true`. The same key "
         "with another body is a 422. Answers with errors are not kept: "
         "nothing was done, so the request can be sent again."},
+    'DeviceId': {
+        'name': 'X-Device-Id', 'in': 'header', 'required': False,
+        'schema': {'type': 'string', 'maxLength': 200},
+        'description': "An id the app keeps for its install: holds are "
+        "also limited per device."},
     'From': {
         'name': 'from', 'in': 'query', 'required': False, 'schema': DATE,
         'description': "First day (local); today by default."},
@@ -304,6 +350,8 @@ CONFLICT = ('409', 'Conflict')
 SLOT_TAKEN = ('409', 'SlotTaken')
 GONE = ('410', 'Gone')
 UNPROCESSABLE = ('422', 'Unprocessable')
+PROOF_REQUIRED = ('403', 'ProofRequired')
+PROOF_INVALID = ('422', 'ProofInvalid')
 TOO_MANY = ('429', 'TooManyRequests')
 TOKEN = ref('Token', 'parameters')
 IDEMPOTENCY_KEY = ref('IdempotencyKey', 'parameters')
@@ -342,9 +390,14 @@ PATHS = {
     '/holds': {'post': operation(
             'createHold', "Hold a free time for a client",
             ok("The held booking", ref('Booking'), '201'),
-            [BAD_REQUEST, UNAUTHORIZED, SLOT_TAKEN, UNPROCESSABLE, TOO_MANY],
-            parameters=[IDEMPOTENCY_KEY], body='HoldRequest',
-            security=[{}, *WEB_SESSION])},
+            [BAD_REQUEST, UNAUTHORIZED, PROOF_REQUIRED, SLOT_TAKEN,
+                PROOF_INVALID, TOO_MANY],
+            parameters=[IDEMPOTENCY_KEY, ref('DeviceId', 'parameters')],
+            body='HoldRequest', security=[{}, *WEB_SESSION])},
+    '/challenge': {'get': operation(
+            'getChallenge', "A proof-of-work challenge for the next hold",
+            ok("A fresh ALTCHA challenge, valid for minutes",
+                ref('Challenge')))},
     '/bookings/{token}': {'get': operation(
             'getBooking', "A booking and its history",
             ok("The booking", ref('BookingWithHistory')), [NOT_FOUND],
@@ -373,7 +426,7 @@ PATHS = {
     '/bookings/{token}/reschedule': {'post': operation(
             'rescheduleBooking', "Move a booking to another time",
             ok("The moved booking", ref('Booking')),
-            [BAD_REQUEST, NOT_FOUND, SLOT_TAKEN, UNPROCESSABLE],
+            [BAD_REQUEST, NOT_FOUND, SLOT_TAKEN, UNPROCESSABLE, TOO_MANY],
             parameters=[TOKEN, IDEMPOTENCY_KEY], body='RescheduleRequest')},
     '/session': {
         'post': operation(
@@ -384,7 +437,7 @@ PATHS = {
             body='SessionRequest', tags=['account']),
         'delete': operation(
             'signOut', "Close the portal session",
-            {'204': {'description': "Signed out"}}, [UNAUTHORIZED],
+            {'204': {'description': "Signed out"}}, [UNAUTHORIZED, TOO_MANY],
             security=WEB_SESSION, tags=['account']),
         },
     '/me/bookings': {'get': operation(

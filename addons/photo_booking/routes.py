@@ -19,9 +19,10 @@ from trytond.protocols.wrappers import (
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
-from . import api, openapi, setup_cache
+from . import abuse, api, openapi, setup_cache
 from .api import (
-    PREFIX, ApiError, idempotent, json_api, localised, rate_limited)
+    PREFIX, ApiError, guarded_hold, idempotent, json_api, localised,
+    rate_limited)
 from .booking import serialised
 from .common import ACTIVE_STATES
 
@@ -107,6 +108,7 @@ def _setting(pool, params):
 @with_pool
 @json_api
 @rate_limited('api_write')
+@guarded_hold
 @with_transaction()
 @serialised
 @localised
@@ -130,6 +132,15 @@ def create_hold(request, pool):
     phone = client.text('phone', length=50)
     notes = body.text('notes')
     source = body.choice('source', api.PUBLIC_SOURCES, default='api')
+    # As the portal's details form: a guest agrees before booking.
+    consent = body.boolean('consent')
+    if not consent and not user:
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            gettext('photo_booking.msg_api_consent_required'),
+            field='consent')
+    body.text('altcha', length=api.TEXT_LENGTH)  # checked by guarded_hold
+    body.text('captcha', length=api.TEXT_LENGTH * 2)
     if user and user.party:
         party = user.party
         email = email or user.email
@@ -142,8 +153,19 @@ def create_hold(request, pool):
         booking = Booking.create_hold(
             service, start, party, studio=studio, photographer=photographer,
             location=None if studio else location, email=email, phone=phone,
-            notes=notes, source=source, web_user=user)
+            notes=notes, source=source, web_user=user, consent=consent)
+    api.record_hold(request, pool, booking)
     return api.booking_json(pool, booking), HTTPStatus.CREATED
+
+
+@app.route(f'{PREFIX}/challenge', methods=['GET'])
+@with_pool
+@json_api
+def challenge(request, pool):
+    "A proof-of-work challenge (ALTCHA) for a hold past the free ones."
+    response = api.json_response(abuse.new_challenge())
+    response.headers['Cache-Control'] = 'no-store'
+    return response
 
 
 @app.route(f'{PREFIX}/bookings/<token>', methods=['GET'])
@@ -280,6 +302,7 @@ def login(request, pool):
 @app.route(f'{PREFIX}/session', methods=['DELETE'])
 @with_pool
 @json_api
+@rate_limited('api_write')
 @with_transaction()
 @localised
 def logout(request, pool):

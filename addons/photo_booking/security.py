@@ -1,6 +1,6 @@
 """Web safety shared by the API and the portal: the server's signing
 secret, calendar and known-device tokens, input checks, and the one per-IP
-rate limit (Redis or in-process).
+rate limit (Redis or in-process), which abuse.py extends.
 
 No trytond model here: plain functions configured from `[photo_booking]`
 at call time, unit-tested directly.
@@ -163,16 +163,23 @@ class RedisCounter:
 
     def hit(self, key, seconds):
         "The number of hits in the window, or None if Redis is unreachable."
+        def incr(pipe):
+            pipe.incr(key)
+            pipe.expire(key, seconds)
+        result = self.pipeline(incr)
+        return None if result is None else int(result[0])
+
+    def pipeline(self, queue):
+        """The results of the commands queue(pipe) put on one pipeline, or
+        None if Redis is unreachable (then not tried for retry_after s)."""
         client = self.client()
         if client is None:
             return None
         import redis
         try:
             pipe = client.pipeline()
-            pipe.incr(key)
-            pipe.expire(key, seconds)
-            count, _ = pipe.execute()
-            return int(count)
+            queue(pipe)
+            return pipe.execute()
         except redis.RedisError:
             logger.warning(
                 "Redis unreachable at %s, rate limit kept in process",
@@ -183,6 +190,11 @@ class RedisCounter:
 
 _memory = MemoryCounter()
 _redis = {}
+
+
+def shared_store():
+    "The Redis of `[photo_booking] redis_url`, or None if not configured."
+    return _redis_counter()
 
 
 def _redis_counter():

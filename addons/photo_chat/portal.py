@@ -152,7 +152,7 @@ def post_message(visit, pool, token):
     Attachment = pool.get('ir.attachment')
     booking = my_booking(visit, pool, token)
     # Per account, whatever address it writes from.
-    check_rate(visit, 'chat', POST_LIMIT, who=f'web.user,{visit.user.id}')
+    check_rate(visit, 'chat', POST_LIMIT, key=f'web.user,{visit.user.id}')
     text = (visit.request.form.get('text') or '').strip()
     sent = visit.request.files.get('file')
     data = sent.stream.read(upload.MAX_SIZE + 1) if sent else b''

@@ -6,8 +6,8 @@ from trytond.modules.photo_booking.common import is_email
 
 from .book import validate_contact
 from .pages import (
-    GUEST_PARTY, booking_by_token, check_honeypot, check_rate, require_user,
-    send_mail)
+    GUEST_PARTY, booking_by_token, check_honeypot, check_rate, contact_key,
+    require_user, send_mail)
 from .web import BadInput, redirect_to, render, route
 
 
@@ -58,6 +58,8 @@ def signup_post(visit, pool):
     if errors:
         return render(visit, 'signup.html', status=HTTPStatus.BAD_REQUEST,
             values=values, errors=errors)
+    # Mails one address can be sent, whoever asks.
+    check_rate(visit, 'signup_contact', key=contact_key(values['email']))
     # The same answer, and the same work (a password hash, a mail), for a
     # new email and a known one: the page tells nobody who has an account.
     # The new account opens from the link of its mail.
@@ -152,6 +154,8 @@ def reset_post(visit, pool):
     check_rate(visit, 'reset')
     check_honeypot(visit)
     email = (visit.request.form.get('email') or '').strip().lower()[:200]
+    if email:
+        check_rate(visit, 'reset_contact', key=contact_key(email))
     users = User.search([('email', '=', email)], limit=1) if email else []
     # A new link at each request (see web_user.User.reset_password).
     User.reset_password(users)

@@ -11,8 +11,9 @@ import icalendar
 
 from trytond.i18n import gettext
 from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
+from trytond.transaction import Transaction
 
-from trytond.modules.photo_booking import setup_cache
+from trytond.modules.photo_booking import abuse, setup_cache
 from trytond.modules.photo_booking.common import is_email, utc_now
 from trytond.modules.photo_booking.exceptions import (
     HoldExpiredError, SlotTakenError)
@@ -22,8 +23,8 @@ from .pages import (
     GUEST_PARTY, booking_by_token, check_honeypot, check_rate, form_int,
     get_record, money, send_mail, studio_view, when)
 from .web import (
-    BadInput, ShowInstead, local_time, portal_url, redirect_to, render,
-    route)
+    BadInput, ShowInstead, local_time, portal_database, portal_url,
+    redirect_to, render, route)
 
 PHONE_RE = re.compile(r'^\+?[0-9][0-9 ()\-]{5,19}$')
 ON_LOCATION = 'location'  # the studio step's value for "at your address"
@@ -36,6 +37,57 @@ class Unavailable(ShowInstead):
     def __init__(self, message, query):
         super().__init__(alternatives_page,
             {'message': message, 'query': query}, HTTPStatus.CONFLICT)
+
+
+class ProofNeeded(ShowInstead):
+    """A hold past the free ones: the page that proves some work in the
+    browser (static/altcha.js) and posts the form again with it."""
+
+    def __init__(self, refused, form):
+        super().__init__(proof_page, {
+                'message': refused.message,
+                'fields': [(k, v) for k, v in form.items(multi=True)
+                    if k != 'altcha'],
+                }, HTTPStatus(refused.status))
+
+
+def proof_page(visit, pool, message, fields):
+    return render(visit, 'proof.html', message=gettext(
+            f'photo_booking.{message}'), fields=fields,
+        challenge=abuse.new_challenge())
+
+
+HOLD_KEYS = 'photo_portal.hold_keys'
+
+
+def guard(visit, keys, anonymous):
+    """Refuse a hold over abuse's limits of keys: a 429 page, or the proof
+    page where a proof of work lets it in. Checked once per request (a
+    proof is spent by the first run)."""
+    environ = visit.request.environ
+    if HOLD_KEYS in environ:
+        return
+    form = visit.request.form
+    try:
+        reservation = abuse.check(portal_database(), keys, anonymous,
+            proof={'altcha': form.get('altcha')},
+            remote_ip=visit.request.remote_addr)
+    except abuse.Refused as refused:
+        if refused.wants_proof:
+            raise ProofNeeded(refused, form)
+        raise BadInput(gettext(
+                f'photo_booking.{refused.message}', **refused.values),
+            HTTPStatus.TOO_MANY_REQUESTS, retry_after=refused.retry_after)
+    environ[HOLD_KEYS] = keys
+    # Pending until the transaction ends (after count_hold's record).
+    Transaction().atexit(abuse.done, reservation)
+
+
+def count_hold(keys, booking):
+    "Count booking under keys, once committed (see abuse.record)."
+    end = booking.hold_expires or utc_now() + dt.timedelta(minutes=15)
+    abuse.after_commit(Transaction(), abuse.record, portal_database(), keys,
+        booking.token, local_time(end, dt.timezone.utc).timestamp())
 
 
 class Choice:
@@ -282,6 +334,11 @@ def hold(visit, pool):
     form = visit.request.form
     check_rate(visit, 'booking')
     check_honeypot(visit)
+    # The device is the visitor id the server signed: dropping the cookie
+    # leaves the address.
+    keys = abuse.Keys.of(visit.address, device=None if visit.new_sid
+        else f'sid:{visit.sid}')
+    guard(visit, keys, anonymous=not visit.user)
     choice = Choice(pool, form)
     start = parse_start(form.get('start'))
     if not choice.service or not choice.place_chosen or not start \
@@ -298,6 +355,7 @@ def hold(visit, pool):
             web_user=visit.user)
     except SlotTakenError:
         raise Unavailable(_("Sorry, this time has just been taken."), query)
+    count_hold(keys, booking)
     visit.extra_cookies[HOLD_COOKIE] = booking.token
     return redirect_to(f'/book/details/{booking.token}')
 
@@ -438,6 +496,10 @@ def details_post(visit, pool, token):
         return render(visit, 'book_details.html',
             status=HTTPStatus.BAD_REQUEST, booking=booking_view(booking),
             values=values, errors=errors)
+    # Bookings per e-mail and phone: the proof of work was the hold's.
+    contacts = abuse.Keys.of(contacts=[values['email'], values['phone']])
+    guard(visit, contacts, anonymous=False)
+    count_hold(contacts, booking)
     # Without a login the email is not verified: the booking joins no
     # account (attach_guest_bookings moves it once the email is confirmed)
     # and no client's own party, only the guest party of that email.
@@ -453,6 +515,7 @@ def details_post(visit, pool, token):
             'phone': values['phone'],
             'notes': values['comment'] or None,
             'web_user': user.id if user else None,
+            'consent_at': utc_now(),
             **({} if booking.studio else {'location': values['location']}),
             })
     try:

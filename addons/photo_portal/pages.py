@@ -12,17 +12,16 @@ from zoneinfo import ZoneInfo
 
 import trytond.config as config
 from trytond.pool import Pool
-from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
+from trytond.protocols.wrappers import Response, exceptions
 from trytond.sendmail import send_message_transactional
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking import media as media_rules
-from trytond.modules.photo_booking.security import is_id, retry_after
+from trytond.modules.photo_booking.security import is_id, sign
 
-from . import security
 from .translation import translations, zone_name
 from .web import (
-    DEFAULT_LANGUAGE, BadInput, env, local_time, portal_database, portal_url,
+    DEFAULT_LANGUAGE, BadInput, check_limit, env, local_time, portal_url,
     weekday_names)
 
 env.globals['media_widths'] = media_rules.WIDTHS
@@ -98,20 +97,16 @@ class _LoginRequired(exceptions.HTTPException):
         return response
 
 
-def check_rate(visit, kind, limit=None, who=None):
-    """A 429 page past the visitor's limit of kind: limit ('count/seconds')
-    or the portal's own (security.LIMITS); counted per who (an account),
-    else per address."""
-    # Counted once per request: trytond runs a route again when its
-    # transaction is retried (record locks taken, deadlocks).
-    verdicts = visit.request.environ.setdefault('photo_booking.rates', {})
-    if kind not in verdicts:
-        verdicts[kind] = retry_after(kind, who or visit.address,
-            limit or security.LIMITS[kind], database=portal_database())
-    if verdicts[kind]:
-        _ = visit.gettext
-        raise BadInput(_("Too many attempts. Please wait a few minutes."),
-            HTTPStatus.TOO_MANY_REQUESTS, retry_after=verdicts[kind])
+def check_rate(visit, kind, limit=None, key=None):
+    """A 429 page past the limit of kind for key (by default the visitor's
+    address): limit ('count/seconds') or the portal's own
+    (security.LIMITS)."""
+    check_limit(visit, kind, key, limit)
+
+
+def contact_key(email):
+    "A limit's key for an e-mail address, which it does not show."
+    return 'contact:' + sign('limit-contact', email)[:32]
 
 
 def check_honeypot(visit):

@@ -10,11 +10,19 @@ from trytond.modules.photo_booking.security import sign
 
 # `[photo_booking] rate_limit_<kind>` overrides them ('count/seconds').
 LIMITS = {
+    # Every form posted, per address (web.route), and per signed-in
+    # account (each account's own pages: cabinet, chat, payment).
+    'portal_write': '300/600',
+    'account_write': '120/600',
+    # Per address, plus holds per address, contact and device (abuse.py).
     'booking': '20/600',
     'signup': '5/3600',
     'login': '20/600',
     'reset': '5/3600',
     'reset_confirm': '10/3600',
+    # Per e-mail address: mails one address can be sent by strangers.
+    'signup_contact': '3/3600',
+    'reset_contact': '3/3600',
     }
 
 

@@ -27,7 +27,7 @@ from trytond.wsgi import app
 from trytond.modules.photo_booking import connection_wait
 from trytond.modules.photo_booking.api import BUSY_RETRY_AFTER, run_retried
 from trytond.modules.photo_booking.booking import serialised
-from trytond.modules.photo_booking.security import has_nul
+from trytond.modules.photo_booking.security import has_nul, retry_after
 
 from . import security
 from .translation import LANGUAGES, gettext, translations, zone_name
@@ -330,6 +330,8 @@ def _on_pool(request, pool, visit, func, kwargs, readonly):
         with Transaction().set_context(language=visit.lang):
             visit.load_texts(pool)
             visit.load_user(pool)
+            if visit.user and request.method == 'POST':
+                check_limit(visit, 'account_write', f'user:{visit.user.id}')
             # Who acts, for the audit log (photo_audit)
             with Transaction().set_context(
                     web_user=visit.user.id if visit.user else None):
@@ -340,6 +342,23 @@ def _on_pool(request, pool, visit, func, kwargs, readonly):
         return run_retried(run, request, pool), None
     except Exception as error:
         return None, error
+
+
+def check_limit(visit, kind, key=None, limit=None):
+    """A 429 page past the limit of kind (limit 'count/seconds', else the
+    portal's security.LIMITS) for key, by default the visitor's address.
+
+    Counted once per request: trytond runs a route again when its
+    transaction is retried (record locks taken, deadlocks)."""
+    key = key or visit.address
+    verdicts = visit.request.environ.setdefault('photo_booking.rates', {})
+    if (kind, key) not in verdicts:
+        verdicts[kind, key] = retry_after(kind, key,
+            limit or security.LIMITS[kind], database=portal_database())
+    if verdicts[kind, key]:
+        _ = visit.gettext
+        raise BadInput(_("Too many attempts. Please wait a few minutes."),
+            HTTPStatus.TOO_MANY_REQUESTS, retry_after=verdicts[kind, key])
 
 
 def error_page(visit, message, status=HTTPStatus.BAD_REQUEST, back=None):
@@ -364,6 +383,9 @@ def route(path, methods=('GET',), readonly=None, csrf=True):
                     raise BadInput(_(
                             "We could not accept this form. "
                             "Please try again."))
+                if request.method == 'POST':
+                    # Every form of the portal, per address.
+                    check_limit(visit, 'portal_write')
                 if request.method == 'POST' and csrf:
                     if not security.check_csrf(
                             request.cookies.get(SID_COOKIE),

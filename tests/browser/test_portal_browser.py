@@ -588,3 +588,42 @@ def test_studio_cards_with_pictures(phone_page, portal, shot):
     assert rooms.count() >= 1
     shot(page, '01-studio-card')
     assert page.evaluate('document.documentElement.scrollWidth') <= 390
+
+
+def test_proof_of_work_on_phone(browser, portal, shot):
+    """A browser's fourth hold within the hour first proves some work
+    (conftest: proof_after_device = 3): the page solves the challenge in a
+    Web Worker by itself and posts the form again, on to the details."""
+    # Without the service worker, whose fetches page.route cannot hold.
+    context = browser.new_context(
+        viewport={'width': 390, 'height': 844}, locale='ru-RU',
+        is_mobile=True, has_touch=True, service_workers='block')
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    url = (f"{portal['url']}/book?service={portal['service']}"
+        f"&photographer=any&studio={portal['studio']}")
+    page.goto(url)
+    page.locator('td.free a').last.click()
+    times = page.url
+    for index in range(3):
+        page.goto(times)
+        page.locator('button.time').nth(index).click()
+        expect(page.get_by_role('heading', name='Ваши данные')).to_be_visible()
+    workers = []
+    page.route('**/static/altcha-worker.js', lambda route: workers.append(route))
+    page.goto(times)
+    page.locator('button.time').nth(3).click()
+    expect(page.get_by_role('heading', name='Минутку')).to_be_visible()
+    expect(page.get_by_text('Браузер проверяет, что вы не робот')).to_be_visible()
+    deadline = time.monotonic() + 10
+    while not workers and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert workers, "the page started no worker"
+    shot(page, '01-proof-of-work')
+    # The worker may start: it solves, and the page posts the form again.
+    with page.expect_request(lambda r: r.method == 'POST'
+            and 'altcha=' in (r.post_data or '')):
+        workers[0].continue_()
+    expect(page.get_by_role('heading', name='Ваши данные')).to_be_visible()
+    shot(page, '02-held-after-proof')
+    context.close()

@@ -19,7 +19,7 @@ from trytond.transaction import Transaction
 from trytond.modules.photo_booking.openapi import document
 from trytond.modules.photo_booking.tests.tools import (
     AddressedClient, create_world, no_free_connection, recording_queries,
-    set_config)
+    relax_abuse_limits, set_config)
 
 API = 'photo_booking/api/v1'
 MOSCOW = ZoneInfo('Europe/Moscow')
@@ -49,6 +49,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
                 ('rate_limit_api_write', '1000/60'),
                 ('rate_limit_login', '1000/60')]:
             set_config(cls.addClassCleanup, 'photo_booking', key, value)
+        relax_abuse_limits(cls.addClassCleanup)
         super().setUpClass()
 
     @classmethod
@@ -111,7 +112,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
             'photographer': photographer or self.anna, 'start': start,
             'client': {
                 'name': "Guest", 'email': email, 'phone': '+79990001122'},
-            'source': 'web', **extra}
+            'source': 'web', 'consent': True, **extra}
         return self.post('holds', body, headers=headers or {})
 
     def assertError(self, response, status, field=None):
@@ -562,6 +563,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
                     'photographer': self.anna, 'start': moscow(days, 11),
                     'client': {
                         'name': "Rita", 'email': email, 'phone': phone},
+                    'consent': True,
                     })
             self.assertEqual(
                 response.status_code, HTTPStatus.CREATED, response.data)
@@ -869,7 +871,8 @@ class PhotoBookingRouteTestCase(RouteTestCase):
             response = flood.post(self.url('holds'), json={
                     'service': self.service, 'studio': self.studio,
                     'photographer': self.anna, 'start': moscow(40 + i, 10),
-                    'client': {'name': "Flood", 'email': 'f@example.com'}})
+                    'client': {'name': "Flood", 'email': 'f@example.com'},
+                    'consent': True})
             statuses.append(response.status_code)
         self.assertEqual(statuses.count(HTTPStatus.CREATED), 10, statuses)
         self.assertEqual(statuses.count(HTTPStatus.TOO_MANY_REQUESTS), 30)
@@ -891,7 +894,8 @@ class PhotoBookingRouteTestCase(RouteTestCase):
         other = self.from_address('10.99.0.2').post(self.url('holds'), json={
                 'service': self.service, 'studio': self.studio,
                 'photographer': self.anna, 'start': moscow(39, 12),
-                'client': {'name': "Other", 'email': 'o@example.com'}})
+                'client': {'name': "Other", 'email': 'o@example.com'},
+                'consent': True})
         self.assertEqual(other.status_code, HTTPStatus.CREATED, other.data)
 
     def test_wrong_passwords_lock_one_address_not_the_owner(self):

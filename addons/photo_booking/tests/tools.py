@@ -259,3 +259,23 @@ def recording_queries():
 
     with patch.object(cursor, 'execute', recording):
         yield queries
+
+
+# abuse.py's limits, high enough for tests that book many times from one
+# address, contact and device (those of abuse itself set their own).
+RELAXED_ABUSE = {
+    **{f'holds_per_{kind}': '100000/60' for kind in ('ip', 'contact', 'device')},
+    **{f'open_holds_per_{kind}': '100000' for kind in ('ip', 'contact', 'device')},
+    **{f'proof_after_{kind}': '100000' for kind in ('ip', 'contact', 'device')},
+    'rate_limit_portal_write': '100000/60',
+    'rate_limit_account_write': '100000/60',
+    'rate_limit_signup_contact': '100000/60',
+    'rate_limit_reset_contact': '100000/60',
+    'rate_limit_api_booking': '100000/60',
+    }
+
+
+def relax_abuse_limits(add_cleanup):
+    "RELAXED_ABUSE until add_cleanup's cleanups run."
+    for key, value in RELAXED_ABUSE.items():
+        set_config(add_cleanup, 'photo_booking', key, value)

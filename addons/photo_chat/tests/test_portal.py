@@ -9,8 +9,8 @@ from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking import security
 from trytond.modules.photo_booking.tests.tools import (
-    AddressedClient, create_world, local, set_config, staff_users,
-    tomorrow)
+    AddressedClient, create_world, local, relax_abuse_limits, set_config,
+    staff_users, tomorrow)
 from trytond.modules.photo_chat import upload
 
 from .files import FAKE_PNG, HTML, PDF, SVG, image
@@ -33,6 +33,7 @@ class ChatPortalTestCase(RouteTestCase):
                 ('rate_limit_chat', '1000/60'),
                 ]:
             set_config(self.addCleanup, 'photo_booking', key, value)
+        relax_abuse_limits(self.addCleanup)
 
     @classmethod
     def setUpDatabase(cls):

@@ -12,6 +12,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
+from trytond.modules.photo_booking.tests.tools import relax_abuse_limits
 from trytond.modules.photo_payment import portal
 
 from .prepaid_tools import sold_certificate
@@ -48,6 +49,7 @@ class PaymentPortalTestCase(RouteTestCase):
                 config.add_section('photo_booking')
             cls._config[key] = config.get('photo_booking', key)
             config.set('photo_booking', key, value)
+        relax_abuse_limits(cls.addClassCleanup)
         super().setUpClass()
         start_fakes(cls)
 

@@ -14,7 +14,8 @@ from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 from trytond.worker import run_task
 
-from trytond.modules.photo_booking.tests.tools import set_config
+from trytond.modules.photo_booking.tests.tools import (
+    relax_abuse_limits, set_config)
 
 from .tools import (
     YOOKASSA_IP, configure, create_gateways, create_paid_world, hold,
@@ -44,6 +45,7 @@ class PaymentSafetyTestCase(RouteTestCase):
         # The API as a client uses it, more often than its per-IP limit.
         set_config(self.addCleanup, 'photo_booking', 'rate_limit_api_write',
             '1000/60')
+        relax_abuse_limits(self.addCleanup)
 
     def run_committed(self, function, kind='stripe', crash=False):
         """function() in a transaction committed as a request's, then what

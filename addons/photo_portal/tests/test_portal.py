@@ -24,7 +24,7 @@ from trytond.modules.photo_booking import setup_cache
 from trytond.modules.photo_portal import security as portal_security
 from trytond.modules.photo_booking.tests.tools import (
     AddressedClient, create_on_location, create_world, no_free_connection,
-    recording_queries, set_config)
+    recording_queries, relax_abuse_limits, set_config)
 
 MOSCOW = ZoneInfo('Europe/Moscow')
 CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
@@ -125,6 +125,7 @@ class PortalTestCase(RouteTestCase):
                 config.add_section(section)
             cls._config[(section, key)] = config.get(section, key)
             config.set(section, key, value)
+        relax_abuse_limits(cls.addClassCleanup)
         super().setUpClass()
 
     @classmethod
@@ -189,13 +190,13 @@ class PortalTestCase(RouteTestCase):
         return client.post('/book/hold', data=data)
 
     def book(self, client, start, email='guest@example.com',
-            name="Guest Client", photographer=None):
+            name="Guest Client", photographer=None, phone='+7 900 123-45-67'):
         response = self.hold(client, start, photographer=photographer)
         self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
         details = response.headers['Location']
         response = client.post(details, data={
                 'csrf': self.csrf(client, details), 'name': name,
-                'phone': '+7 900 123-45-67', 'email': email,
+                'phone': phone, 'email': email,
                 'comment': 'Bring a hat', 'consent': 'yes'})
         self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER,
             response.get_data(as_text=True))
@@ -1541,6 +1542,102 @@ class PortalTestCase(RouteTestCase):
         self.assertIn(utc_start(2, 10), SLOT_RE.findall(
                 client.get(times).get_data(as_text=True)))
 
+
+    # --- calendar abuse (photo_booking's abuse.py) ----------------------------
+
+    def proof_form(self, response):
+        "The fields the proof page posts again, and its challenge."
+        import html
+        import json
+        page = response.get_data(as_text=True)
+        challenge = json.loads(html.unescape(
+                re.search(r'data-challenge="([^"]+)"', page).group(1)))
+        fields = dict(re.findall(
+                r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+                page))
+        return fields, challenge
+
+    def test_proof_of_work_past_free_holds(self):
+        """Past the free holds of a browser, the hold page proves some work
+        before the time is held; a proof counts once"""
+        from trytond.modules.photo_booking import altcha
+        set_config(self.addCleanup, 'photo_booking', 'proof_after_device', '1')
+        set_config(self.addCleanup, 'photo_booking', 'altcha_max_number',
+            '2000')
+        client = self.client()
+        first = self.hold(client, utc_start(21, 10))
+        self.assertEqual(first.status_code, HTTPStatus.SEE_OTHER)
+        asked = self.hold(client, utc_start(21, 11))
+        self.assertEqual(asked.status_code, HTTPStatus.FORBIDDEN)
+        self.assertIn('/static/altcha.js', asked.get_data(as_text=True))
+        fields, challenge = self.proof_form(asked)
+        self.assertEqual(fields['start'], utc_start(21, 11))
+        self.assertEqual(fields['altcha'], '')
+        fields['altcha'] = altcha.payload(challenge, altcha.solve(challenge))
+        held = client.post('/book/hold', data=fields)
+        self.assertEqual(held.status_code, HTTPStatus.SEE_OTHER,
+            held.get_data(as_text=True))
+        self.assertIn('/book/details/', held.headers['Location'])
+        again = client.post('/book/hold?lang=en', data={
+                **fields, 'start': utc_start(21, 12)})
+        self.assertEqual(again.status_code, HTTPStatus.UNPROCESSABLE_ENTITY)
+        self.assertIn('already been used', again.get_data(as_text=True))
+        with Transaction().start(DB_NAME, 0):
+            self.assertEqual(Pool().get('photo.booking').search_count([
+                        ('start', '=', dt.datetime.strptime(
+                                utc_start(21, 12), '%Y-%m-%dT%H:%M')),
+                        ]), 0)
+
+    def test_consent_and_bookings_per_contact(self):
+        """The details record the client's consent; one e-mail books a
+        limited number of times an hour, whatever the address"""
+        set_config(self.addCleanup, 'photo_booking', 'holds_per_contact',
+            '1/3600')
+        email = f'{uuid.uuid4().hex[:8]}@example.com'
+        # A phone of its own: the other tests' bookings share theirs.
+        phone = f'+7 901 {uuid.uuid4().int % 10 ** 7:07d}'
+        confirmation = self.book(self.client(), utc_start(22, 10),
+            email=email, phone=phone)
+        token = confirmation.rsplit('/', 1)[1]
+        with Transaction().start(DB_NAME, 0):
+            booking, = Pool().get('photo.booking').search(
+                [('token', '=', token)])
+            self.assertIsNotNone(booking.consent_at)
+        client = self.client()
+        details = self.hold(client, utc_start(22, 11)).headers['Location']
+        refused = client.post(details + '?lang=en', data={
+                'csrf': self.csrf(client, details), 'name': "Guest",
+                'phone': f'+7 902 {uuid.uuid4().int % 10 ** 7:07d}',
+                'email': email.upper(), 'consent': 'yes'})
+        self.assertEqual(refused.status_code, HTTPStatus.TOO_MANY_REQUESTS)
+        self.assertTrue(refused.headers['Retry-After'])
+        with Transaction().start(DB_NAME, 0):
+            held, = Pool().get('photo.booking').search(
+                [('token', '=', details.rsplit('/', 1)[1])])
+            self.assertEqual(held.state, 'hold')
+            self.assertIsNone(held.email)
+
+    def test_mails_per_address_and_forms_per_visitor(self):
+        """Sign-up mails to one address are limited whoever asks; every
+        form is limited per visitor address"""
+        set_config(self.addCleanup, 'photo_booking',
+            'rate_limit_signup_contact', '1/3600')
+        email = f'{uuid.uuid4().hex[:8]}@example.com'
+        self.ask_signup(self.client(), email)
+        client = self.client()
+        response = client.post('/account/signup', data={
+                'csrf': self.csrf(client, '/account/signup'),
+                'name': "Maria", 'email': email, 'phone': '+79001234567',
+                'password': PASSWORD, 'consent': 'yes'})
+        self.assertEqual(response.status_code, HTTPStatus.TOO_MANY_REQUESTS)
+        set_config(self.addCleanup, 'photo_booking',
+            'rate_limit_portal_write', '2/60')
+        client = self.client()
+        statuses = [client.post('/account/logout', data={
+                    'csrf': self.csrf(client, '/')}).status_code
+            for _ in range(3)]
+        self.assertEqual(statuses[-1], HTTPStatus.TOO_MANY_REQUESTS)
+        self.assertNotIn(HTTPStatus.TOO_MANY_REQUESTS, statuses[:2])
 
 class SecurityTestCase(__import__('unittest').TestCase):
     "Visitor ids and CSRF tokens as plain functions"

@@ -1,0 +1,445 @@
+"""Calendar abuse: how many holds one address, contact or device may make
+in a window and keep open at once, and when an anonymous hold must first
+prove some work (altcha.py, or a CAPTCHA of captcha.py).
+
+A hold is counted under each of its keys: the client's IP address (IPv6 by
+its /64 network), each contact it gives (e-mail, phone) and its device (the
+API's `X-Device-Id`, the portal's signed visitor id). Only holds made are
+counted (`record`, after the commit), and a hold stops being open when it
+is submitted or cancelled (`release`) or its time runs out.
+
+Plain functions over security.py's store, Redis when `redis_url` reaches
+one, else this process: no database query, so a refusal costs no database
+work and the hold path stays as fast. Keys are HMACs of the values: no
+e-mail or phone is kept in Redis.
+"""
+import ipaddress
+import math
+import re
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+import trytond.config as config
+
+from . import altcha, captcha, security
+
+SECTION = 'photo_booking'
+KINDS = ('ip', 'contact', 'device')
+# `[photo_booking] holds_per_<kind>`: holds made per window, 'count/seconds'.
+MADE = {'ip': '20/3600', 'contact': '10/3600', 'device': '10/3600'}
+# `[photo_booking] open_holds_per_<kind>`: holds open at once.
+OPEN = {'ip': 10, 'contact': 3, 'device': 3}
+# `[photo_booking] proof_after_<kind>`: anonymous holds made in the window
+# of MADE before the next one must bring a proof of work.
+PROOF_AFTER = {'ip': 5, 'contact': 5, 'device': 5}
+# `[photo_booking] altcha_max_number`, `altcha_expires` (seconds).
+ALTCHA_MAX_NUMBER = 100000
+ALTCHA_EXPIRES = 600
+
+
+class Refused(Exception):
+    """A hold refused before any work: its HTTP status, the id of its
+    message (photo_booking's message.xml), the seconds to wait (429) and
+    whether a proof of work would let it in (403)."""
+
+    def __init__(self, status, message, retry_after=None, values=None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+        self.values = values or {}
+
+    @property
+    def wants_proof(self):
+        return self.status in (403, 422)
+
+
+@dataclass(frozen=True)
+class Keys:
+    "What one hold is counted under: [(kind, hashed value)]."
+    items: tuple
+
+    @classmethod
+    def of(cls, ip=None, contacts=(), device=None):
+        items = []
+        if ip:
+            items.append(('ip', _hashed('ip', network(ip))))
+        for contact in contacts:
+            value = normal_contact(contact)
+            if value:
+                items.append(('contact', _hashed('contact', value)))
+        if device:
+            items.append(('device', _hashed('device', device[:200])))
+        return cls(tuple(dict.fromkeys(items)))
+
+
+def network(ip):
+    "An IPv4 address as it is, an IPv6 one as its /64: one subscriber."
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip[:64]
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f'{address}/64', strict=False))
+    return str(address)
+
+
+def normal_contact(value):
+    "An e-mail lower-cased, a phone as its digits; None if neither."
+    if not isinstance(value, str):
+        return None
+    value = value.strip().lower()
+    if '@' in value:
+        return value[:200]
+    digits = re.sub(r'\D', '', value)
+    return digits[-15:] if len(digits) >= 6 else None
+
+
+def _hashed(kind, value):
+    return security.sign(f'abuse-{kind}', value)[:32]
+
+
+def _made_limit(kind):
+    return security.parse_limit(
+        config.get(SECTION, f'holds_per_{kind}'), MADE[kind])
+
+
+def _open_limit(kind):
+    return config.getint(SECTION, f'open_holds_per_{kind}', default=OPEN[kind])
+
+
+def _proof_after(kind):
+    return config.getint(
+        SECTION, f'proof_after_{kind}', default=PROOF_AFTER[kind])
+
+
+@dataclass
+class Usage:
+    "One key's holds: made in the window (and the oldest), open (and the end)."
+    made: int = 0
+    oldest: float | None = None
+    open: int = 0
+    first_end: float | None = None
+    # Holds being made now (checked, not yet committed or refused).
+    pending: int = 0
+
+
+class MemoryLedger:
+    "The holds of one process."
+    sweep_every = 60  # seconds between two sweeps of what ran out
+
+    def __init__(self):
+        self._made = defaultdict(deque)  # key -> times
+        self._window = {}                # key -> its window
+        self._open = defaultdict(dict)   # key -> {token: end}
+        self._keys_of = {}               # token -> (keys, end)
+        self._spent = {}                 # proof -> its expiry
+        self._pending = defaultdict(int)  # key -> holds being made
+        self._lock = threading.Lock()
+        self._next_sweep = 0
+
+    def usage(self, keys, windows, now):
+        result = []
+        with self._lock:
+            for key, window in zip(keys, windows):
+                made = self._made.get(key)
+                while made and made[0] <= now - window:
+                    made.popleft()
+                opened = self._open.get(key, {})
+                for token in [t for t, end in opened.items() if end <= now]:
+                    del opened[token]
+                result.append(Usage(
+                        len(made or ()), made[0] if made else None,
+                        len(opened), min(opened.values(), default=None),
+                        self._pending.get(key, 0)))
+        return result
+
+    def reserve(self, keys, step=1):
+        with self._lock:
+            for key in keys:
+                self._pending[key] = max(self._pending[key] + step, 0)
+                if not self._pending[key]:
+                    del self._pending[key]
+        return True
+
+    def record(self, keys, windows, token, now, end):
+        with self._lock:
+            for key, window in zip(keys, windows):
+                self._made[key].append(now)
+                self._window[key] = window
+                self._open[key][token] = end
+            self._keys_of[token] = (keys, end)
+            self._sweep(now)
+
+    def _sweep(self, now):
+        "Forget what ran out, once a minute at most."
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + self.sweep_every
+        for token, (keys, end) in list(self._keys_of.items()):
+            if end <= now:
+                del self._keys_of[token]
+                for key in keys:
+                    self._open.get(key, {}).pop(token, None)
+        for key, made in list(self._made.items()):
+            while made and made[0] <= now - self._window.get(key, 0):
+                made.popleft()
+            if not made:
+                del self._made[key]
+                self._window.pop(key, None)
+        for key in [k for k, v in self._open.items() if not v]:
+            del self._open[key]
+        for proof in [p for p, (end, _) in self._spent.items()
+                if end <= now]:
+            del self._spent[proof]
+
+    def release(self, tokens):
+        with self._lock:
+            for token in tokens:
+                keys, _ = self._keys_of.pop(token, ((), None))
+                for key in keys:
+                    self._open.get(key, {}).pop(token, None)
+
+    def spend(self, proof, now, end, owner=None):
+        with self._lock:
+            spent_end, spent_owner = self._spent.get(proof, (0, None))
+            if spent_end > now:
+                return owner is not None and owner == spent_owner
+            self._spent[proof] = (end, owner)
+            self._sweep(now)
+            return True
+
+
+class RedisLedger:
+    "The holds of every worker, in Redis (None: unreachable, use memory)."
+
+    def __init__(self, store):
+        self.store = store
+
+    def usage(self, keys, windows, now):
+        def queue(pipe):
+            for key, window in zip(keys, windows):
+                pipe.zremrangebyscore(f'{key}:made', '-inf', now - window)
+                pipe.zcard(f'{key}:made')
+                pipe.zrange(f'{key}:made', 0, 0, withscores=True)
+                pipe.zremrangebyscore(f'{key}:open', '-inf', now)
+                pipe.zcard(f'{key}:open')
+                pipe.zrange(f'{key}:open', 0, 0, withscores=True)
+                pipe.get(f'{key}:pending')
+        answers = self.store.pipeline(queue)
+        if answers is None:
+            return None
+        result = []
+        for i in range(len(keys)):
+            _, made, oldest, _, opened, first, pending = (
+                answers[i * 7:(i + 1) * 7])
+            result.append(Usage(
+                    int(made), oldest[0][1] if oldest else None,
+                    int(opened), first[0][1] if first else None,
+                    max(int(pending or 0), 0)))
+        return result
+
+    def reserve(self, keys, step=1):
+        def queue(pipe):
+            for key in keys:
+                pipe.incrby(f'{key}:pending', step)
+                # A worker that died while making a hold: forgotten soon.
+                pipe.expire(f'{key}:pending', 120)
+        return self.store.pipeline(queue)
+
+    def record(self, keys, windows, token, now, end):
+        # A key lives as long as the longest of its entries may (those
+        # past their time are dropped by score when read).
+        ttl = max(int(end - now), *map(int, windows), 0) + 1
+
+        def queue(pipe):
+            for key in keys:
+                pipe.zadd(f'{key}:made', {token: now})
+                pipe.expire(f'{key}:made', ttl)
+                pipe.zadd(f'{key}:open', {token: end})
+                pipe.expire(f'{key}:open', ttl)
+            pipe.sadd(f'photo_booking:hold:{token}', *keys)
+            pipe.expire(f'photo_booking:hold:{token}', ttl)
+        return self.store.pipeline(queue)
+
+    def release(self, tokens):
+        def members(pipe):
+            for token in tokens:
+                pipe.smembers(f'photo_booking:hold:{token}')
+        answers = self.store.pipeline(members)
+        if answers is None:
+            return None
+
+        def remove(pipe):
+            for token, keys in zip(tokens, answers):
+                for key in keys:
+                    pipe.zrem(f'{key.decode()}:open', token)
+                pipe.delete(f'photo_booking:hold:{token}')
+        return self.store.pipeline(remove)
+
+    def spend(self, proof, now, end, owner=None):
+        key = f'photo_booking:proof:{proof}'
+        answers = self.store.pipeline(lambda pipe: (
+                pipe.set(key, owner or '', nx=True,
+                    ex=max(int(end - now), 1)),
+                pipe.get(key)))
+        if answers is None:
+            return None
+        return bool(answers[0]) or (
+            owner is not None and answers[1] == owner.encode())
+
+
+_memory = MemoryLedger()
+
+
+def _call(method, *args):
+    "method of the Redis ledger, else (unreachable, none) of memory's."
+    store = security.shared_store()
+    if store is not None:
+        result = getattr(RedisLedger(store), method)(*args)
+        if result is not None:
+            return result
+    return getattr(_memory, method)(*args)
+
+
+def _stored(database, keys):
+    return [f'photo_booking:abuse:{database}:{kind}:{value}'
+        for kind, value in keys.items]
+
+
+def _windows(keys):
+    return [_made_limit(kind)[1] for kind, _ in keys.items]
+
+
+def check(database, keys, anonymous, proof=None, remote_ip=None, now=None,
+        owner=None):
+    """Refused if a hold with keys would pass a limit, or (anonymous) needs
+    a proof that proof ({'altcha': payload, 'captcha': token}) does not
+    give; a proof that passes is spent, except for the request sent again
+    by its owner (its Idempotency-Key).
+
+    Else the hold is pending under its keys (counted by the next checks,
+    so clients racing from one key cannot pass the limits together) until
+    done(the reservation returned), once it is recorded or refused."""
+    now = now or time.time()
+    if not keys.items:
+        return None
+    stored = _stored(database, keys)
+    usages = _call('usage', stored, _windows(keys), now)
+    wants_proof = False
+    for (kind, _), usage in zip(keys.items, usages):
+        cap = _open_limit(kind)
+        if usage.open + usage.pending >= cap:
+            raise Refused(429, 'msg_abuse_open_holds',
+                _wait(usage.first_end or now + 60, now), {'count': cap})
+        count, seconds = _made_limit(kind)
+        if usage.made + usage.pending >= count:
+            raise Refused(429, 'msg_abuse_holds_made',
+                _wait((usage.oldest or now) + seconds, now))
+        wants_proof |= usage.made >= _proof_after(kind)
+    if anonymous and wants_proof:
+        check_proof(database, proof or {}, remote_ip, now, owner)
+    _call('reserve', stored)
+    return stored
+
+
+def done(reservation):
+    """The hold check() let through is made (and recorded) or refused: it
+    is pending no longer."""
+    if reservation:
+        _call('reserve', reservation, -1)
+
+
+def _wait(until, now):
+    return max(1, math.ceil((until or now) - now))
+
+
+def check_proof(database, proof, remote_ip, now, owner=None):
+    "Refused (403 none, 422 wrong or spent) unless proof passes; spends it."
+    payload, token = proof.get('altcha'), proof.get('captcha')
+    if not payload and not token:
+        raise Refused(403, 'msg_abuse_proof_required')
+    if payload:
+        try:
+            verified = altcha.verify(altcha_key(), payload, now)
+        except altcha.ProofError:
+            raise Refused(422, 'msg_abuse_proof_invalid')
+        spent = f'{database}:{verified["signature"]}'
+        if not _call('spend', spent, now, verified['expires'], owner):
+            raise Refused(422, 'msg_abuse_proof_spent')
+    elif not captcha.verify(token, remote_ip):
+        raise Refused(422, 'msg_abuse_proof_invalid')
+
+
+def record(database, keys, token, end, now=None):
+    "Count the hold token, open until end (unix time), under its keys."
+    now = now or time.time()
+    if keys.items:
+        _call('record', _stored(database, keys), _windows(keys), token,
+            now, end)
+
+
+def release(tokens):
+    "The holds of tokens are open no longer (submitted, cancelled)."
+    tokens = list(tokens)
+    if tokens:
+        _call('release', tokens)
+
+
+def altcha_key():
+    "`[photo_booking] altcha_hmac_key`, else derived from the secret."
+    return (config.get(SECTION, 'altcha_hmac_key', default='')
+        or security.sign('altcha-key', ''))
+
+
+def new_challenge(now=None):
+    "A fresh ALTCHA challenge, valid altcha_expires seconds."
+    now = now or time.time()
+    return altcha.create_challenge(
+        altcha_key(),
+        config.getint(SECTION, 'altcha_max_number',
+            default=ALTCHA_MAX_NUMBER),
+        now + config.getint(SECTION, 'altcha_expires',
+            default=ALTCHA_EXPIRES),
+        salt=secrets.token_hex(12))
+
+
+class AfterCommit:
+    """A trytond data manager running callbacks once its transaction has
+    committed (and dropping them on a rollback): holds are counted and
+    released as the database says they are."""
+
+    def __init__(self):
+        self.callbacks = []
+
+    def __eq__(self, other):
+        return isinstance(other, AfterCommit)
+
+    def __hash__(self):
+        return hash(AfterCommit)
+
+    def tpc_begin(self, transaction):
+        pass
+
+    def commit(self, transaction):
+        pass
+
+    def tpc_vote(self, transaction):
+        pass
+
+    def tpc_finish(self, transaction):
+        callbacks, self.callbacks = self.callbacks, []
+        for callback, args in callbacks:
+            callback(*args)
+
+    def tpc_abort(self, transaction):
+        self.callbacks = []
+
+
+def after_commit(transaction, callback, *args):
+    transaction.join(AfterCommit()).callbacks.append((callback, args))
