@@ -90,6 +90,23 @@ class PhotoChatTestCase(
             Channel.post(str(theirs), "Manager's note")
 
     @with_transaction()
+    def test_bus_keeps_chat_channels_of_readable_bookings(self):
+        """Subscribing to the bus, a photographer keeps the live channels of
+        their own bookings' conversations only; a manager every one"""
+        from trytond.modules.photo_chat.bus import readable
+        w, staff, mine, theirs = two_bookings()
+        anna = staff.photographers[0]
+        channels = {f'user:{anna.id}', f'chat:{mine}', f'chat:{theirs}',
+            'chat:photo.booking,x', 'chat:no.such.model,1'}
+
+        with Transaction().set_user(anna.id):
+            self.assertEqual(readable(channels),
+                {f'user:{anna.id}', f'chat:{mine}'})
+        with Transaction().set_user(staff.manager.id):
+            self.assertEqual(readable(channels),
+                {f'user:{anna.id}', f'chat:{mine}', f'chat:{theirs}'})
+
+    @with_transaction()
     def test_followers_and_unread(self):
         """The photographer follows the conversation from its first
         message, sees the client's messages counted unread in the bookings
