@@ -126,9 +126,12 @@ def lock_resources(resources):
         return
     keys = sorted({(RESOURCE_LOCKS[name], id_)
             for name, id_ in resources if id_ is not None})
-    cursor = Transaction().connection.cursor()
-    for key in keys:
-        cursor.execute('SELECT pg_advisory_xact_lock(%s, %s)', key)
+    if keys:
+        # One round trip: PostgreSQL evaluates the list left to right.
+        cursor = Transaction().connection.cursor()
+        cursor.execute('SELECT ' + ', '.join(
+                ['pg_advisory_xact_lock(%s, %s)'] * len(keys)),
+            [k for key in keys for k in key])
 
 
 def serialised(func):
