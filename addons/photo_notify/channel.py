@@ -18,6 +18,9 @@ class Message:
     unsubscribe: str = None  # set for non-transactional messages
     keys: dict = None       # web push: the subscription's p256dh and auth
     reply_to: str = None    # where a reply goes (e-mail)
+    # Chat channels: rows of (label, callback data) buttons answered by the
+    # bot (e.g. photo_telegram's Confirm / Decline under a request).
+    actions: tuple = ()
 
 
 def short_text(message, limit=1000):

@@ -88,11 +88,13 @@ class TelegramChannel(Channel):
         self.loop = asyncio.new_event_loop()
 
     def send(self, message):
-        markup = None
+        keyboard = [[InlineKeyboardButton(label, callback_data=data)
+                for label, data in row] for row in message.actions]
         if message.link:
-            markup = InlineKeyboardMarkup([[InlineKeyboardButton(
-                            message.link_label or message.link,
-                            url=message.link)]])
+            keyboard.append([InlineKeyboardButton(
+                        message.link_label or message.link,
+                        url=message.link)])
+        markup = InlineKeyboardMarkup(keyboard) if keyboard else None
         text = f'{message.subject}\n\n{message.text}'[:4096]
         self.limiter.wait(message.address)
         try:

@@ -633,6 +633,8 @@ class Notification(EncryptedMixin, ModelSQL, ModelView):
             text = gettext(f'{name}_body', **values)
             link = values.get('link')
             link_label = gettext('photo_notify.msg_open_booking')
+            extra_links = self.extra_links()
+            actions = tuple(tuple(row) for row in self.chat_actions())
             unsubscribe = None
             if self.event in outbox.NON_TRANSACTIONAL and self.recipient \
                     == 'client' and setting('portal_url'):
@@ -641,11 +643,14 @@ class Notification(EncryptedMixin, ModelSQL, ModelView):
             html = templates.get_template('notification.html').render(
                 subject=subject, paragraphs=text.split('\n\n'), link=link,
                 link_label=link_label, lang=self.language,
+                extra_links=extra_links,
                 footer=gettext('photo_notify.msg_footer'),
                 unsubscribe=unsubscribe,
                 unsubscribe_label=gettext('photo_notify.msg_unsubscribe'))
             if link:
                 text = f'{text}\n\n{link}'
+            for label, url in extra_links:
+                text = f'{text}\n\n{label}\n{url}'
         keys = None
         if self.channel == 'webpush':
             keys = Pool().get('photo.notification.device').keys(self.address)
@@ -654,12 +659,24 @@ class Notification(EncryptedMixin, ModelSQL, ModelView):
             subject=subject, text=text + '\n', html=html, link=link,
             link_label=link_label, ics=self.calendar(),
             unsubscribe=unsubscribe, keys=keys,
-            reply_to=self.reply_to())
+            reply_to=self.reply_to(), actions=actions)
 
     def message_name(self):
         """The ir.message id (without _subject/_body) of this
         notification's texts; another module's events name theirs."""
         return f'photo_notify.msg_{self.event}_{self.recipient}'
+
+    def extra_links(self):
+        """[(text, url)] another module adds to the end of the message, in
+        its language (e.g. a link to the studio's chat bot in a client's
+        mails); none by default."""
+        return []
+
+    def chat_actions(self):
+        """Rows of (label, callback data) buttons a chat channel shows
+        under the message, answered by the module's bot (e.g. Confirm /
+        Decline under a waiting request); none by default."""
+        return []
 
     def reply_to(self):
         "Where a reply to this notification goes (e-mail), if anywhere."

@@ -1,10 +1,9 @@
 """The catalogue: home page, studios (nearest first), photos of people and
 places, legal pages."""
-import math
-
 from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
 from trytond.transaction import Transaction
 
+from trytond.modules.photo_booking import geo
 from trytond.modules.photo_booking import media as media_rules
 
 from .pages import form_int, get_record, money, studio_view
@@ -91,13 +90,6 @@ def media(visit, pool, kind, record_id):
 CITY_RADIUS_KM = 30  # a studio this close to a searched city is in it
 
 
-def haversine(a, b):
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
-    return 6371 * 2 * math.asin(math.sqrt(h))
-
-
 @route('/studios')
 def studios(visit, pool):
     Studio = pool.get('photo.studio')
@@ -130,7 +122,7 @@ def studios(visit, pool):
         for view in views:
             s = view['record']
             view['distance'] = (
-                haversine(origin, (float(s.latitude), float(s.longitude)))
+                geo.haversine(origin, (float(s.latitude), float(s.longitude)))
                 if s.latitude is not None and s.longitude is not None
                 else None)
             # Searched by city: no "0.3 km" for the studios in it.

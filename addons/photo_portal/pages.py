@@ -7,7 +7,6 @@ server-rendered and calls the model methods directly.
 """
 from email.message import EmailMessage
 from decimal import Decimal
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import trytond.config as config
@@ -16,6 +15,7 @@ from trytond.protocols.wrappers import Response, exceptions
 from trytond.sendmail import send_message_transactional
 from trytond.transaction import Transaction
 
+from trytond.modules.photo_booking import geo
 from trytond.modules.photo_booking import media as media_rules
 from trytond.modules.photo_booking.security import is_id, sign
 
@@ -140,9 +140,7 @@ def studio_view(studio):
     lat, lon = studio.latitude, studio.longitude
     map_url = None
     if lat is not None and lon is not None:
-        map_url = ('https://www.openstreetmap.org/?'
-            + urlencode({'mlat': lat, 'mlon': lon})
-            + f'#map=16/{lat}/{lon}')
+        map_url = geo.map_url(lat, lon)
     return {
         'record': studio,
         'map_url': map_url,

@@ -2,7 +2,9 @@
 staff_chat`), checked by the bot process every minute: dead letters
 growing (photo_notify), the cron or the queue worker not seen for
 `alert_minutes`, a payment gateway unavailable after its retries
-(photo_payment). Each alert is sent once per change (the last seen values
+(photo_payment), and a spike of 5xx answers of the web application
+(more than `errors_alert_count` in `errors_alert_minutes`, counted by
+wsgi.ServerErrors), then its recovery. Each alert is sent once per change (the last seen values
 are kept in photo.telegram.state), in the staff language."""
 import datetime as dt
 
@@ -12,7 +14,9 @@ from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.common import utc_now
 
+from . import spike
 from .reply import _
+from .wsgi import error_limit
 
 KIND = 'alert'
 
@@ -57,6 +61,26 @@ def unavailable_payments():
             ('attempts', '>', 0)])
 
 
+def server_errors(now, told):
+    """The texts about 5xx answers: one when a spike starts, one when it
+    has passed; (texts, alerting now)."""
+    ServerError = Pool().get('photo.telegram.server_error')
+    limit, minutes = error_limit()
+    window = dt.timedelta(minutes=minutes)
+    count, latest = ServerError.since(now - window)
+    # Rows older than a day (or the window) tell nothing more.
+    ServerError.purge(now - max(window, dt.timedelta(days=1)))
+    alerting = bool(told.get('errors'))
+    change = spike.spike_change(count, limit, alerting)
+    if change == 'alert':
+        return [_('msg_alert_errors', count=count, minutes=minutes,
+                limit=limit, path=latest or '—')], True
+    if change == 'recovered':
+        return [_('msg_alert_errors_recovered', count=count,
+                minutes=minutes)], False
+    return [], alerting
+
+
 def due(now=None):
     """[text] of the alerts to send now; remembers what was told."""
     pool = Pool()
@@ -84,8 +108,11 @@ def due(now=None):
         payments = unavailable_payments()
         if payments > told.get('payments', 0):
             texts.append(_('msg_alert_gateway', count=payments))
+        errors, erring = server_errors(now, told)
+        texts.extend(errors)
     for key, value in [('dead_letters', dead), ('crons', bool(crons)),
-            ('tasks', bool(tasks)), ('payments', payments)]:
+            ('tasks', bool(tasks)), ('payments', payments),
+            ('errors', erring)]:
         if told.get(key) != value:
             State.store(KIND, key, value)
     return texts

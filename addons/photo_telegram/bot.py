@@ -86,6 +86,10 @@ def markup(reply):
         return ReplyKeyboardMarkup(
             [[KeyboardButton(reply.ask_contact, request_contact=True)]],
             one_time_keyboard=True, resize_keyboard=True)
+    if reply.ask_location:
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(reply.ask_location, request_location=True)]],
+            one_time_keyboard=True, resize_keyboard=True)
     if reply.remove_keyboard:
         return ReplyKeyboardRemove()
     if reply.buttons:
@@ -109,7 +113,9 @@ async def send(update, context, replies):
             await query.answer(first.text[:200], show_alert=True)
             return
         await query.answer()
-        if not first.ask_contact and not first.remove_keyboard:
+        # A reply keyboard (or its removal) goes with a new message only.
+        if not (first.ask_contact or first.ask_location
+                or first.remove_keyboard):
             try:
                 await query.edit_message_text(
                     first.text, reply_markup=markup(first))
@@ -174,6 +180,16 @@ def text_step(step, draft=False):
     async def handle(update, context):
         return await respond(update, context, step,
             update.effective_message.text, draft=draft)
+    return handle
+
+
+def location_step(step):
+    "A shared location: step(person, draft, latitude=…, longitude=…)."
+    async def handle(update, context):
+        where = update.effective_message.location
+        return await respond(update, context, lambda person, draft: step(
+                person, draft, latitude=where.latitude,
+                longitude=where.longitude), draft=True)
     return handle
 
 
@@ -281,10 +297,14 @@ def staff_guard(handler):
                     people.who(chat)))
             if ask:
                 context.chat_data['second_factor_pending'] = True
+                if update.callback_query:
+                    # An alert: the message and its buttons stay, to be
+                    # tapped again once the code is given.
+                    await respond(update, context, lambda person: Reply(
+                            _('msg_second_factor_ask_tap'), alert=True))
+                    return None
                 await respond(update, context, lambda person: Reply(
                         _('msg_second_factor_ask')))
-                if update.callback_query:
-                    return None
                 return END
         return await handler(update, context)
     return guarded
@@ -366,8 +386,26 @@ def handlers():
                 state_handler(client.choose_photographer, r'^ph:any$'),
                 state_handler(client.choose_photographer, r'^ph:(\d+)$', 1,
                     convert=int)],
-            'studio': [state_handler(client.choose_studio, r'^st:(\d+)$',
-                    1, convert=int)],
+            'studio': [
+                state_handler(client.choose_studio, r'^st:(\d+)$', 1,
+                    convert=int),
+                state_handler(client.ask_location, r'^near$'),
+                state_handler(client.ask_address, r'^home$')],
+            # "Nearest studio": the client shares where they are.
+            'near': [
+                MessageHandler(filters.LOCATION,
+                    location_step(client.nearest_studios)),
+                state_handler(client.choose_studio, r'^st:(\d+)$', 1,
+                    convert=int),
+                state_handler(client.ask_address, r'^home$')],
+            # At the client's place: the address typed or shared.
+            'address': [
+                MessageHandler(filters.LOCATION,
+                    location_step(client.give_address)),
+                MessageHandler(text, text_step(client.give_address,
+                        draft=True)),
+                state_handler(client.choose_studio, r'^st:(\d+)$', 1,
+                    convert=int)],
             'day': [
                 state_handler(client.choose_day,
                     r'^day:(\d{4}-\d{2}-\d{2})$', 1),

@@ -9,6 +9,7 @@ import trytond.config as config
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
+from trytond.modules.photo_booking import geo
 from trytond.modules.photo_booking.common import (
     ACTIVE_STATES, aware, naive, utc_now)
 from trytond.modules.photo_booking.exceptions import (
@@ -19,6 +20,7 @@ from .reply import Button, Reply, _, rows
 ALTERNATIVES = 6
 MAX_AHEAD_DAYS = 400
 START_FORMAT = '%Y%m%d%H%M'     # a slot's naive-UTC start in callback data
+ADDRESS_LENGTH = (5, 200)       # as the portal asks an on-location address
 
 
 # --- formatting ------------------------------------------------------------
@@ -91,16 +93,28 @@ def offering(service, studio=None):
     return Photographer.search(domain)
 
 
+def location_team(service, team):
+    """The photographers of team who shoot service at the client's place
+    (a service that needs no room, photographers who go on location)."""
+    if service.needs_room:
+        return []
+    return [p for p in team if p.on_location]
+
+
+def studios_of(team):
+    return sorted({s for p in team for s in p.studios if s.active},
+        key=lambda s: s.name)
+
+
 def ask_service(person, draft):
-    """The services a client can book here (those some photographer
-    shoots in a studio)."""
+    """The services a client can book here: shot in a studio or at the
+    client's place by some photographer."""
     Service = Pool().get('photo.service')
     draft.clear()
     if not person.party:
         return not_linked()
-    # Shoots in a studio: on-location ones are booked on the portal.
     services = [s for s in Service.search([])
-        if any(p.studios for p in offering(s))]
+        if studios_of(offering(s)) or location_team(s, offering(s))]
     if not services:
         return Reply(_('msg_no_services'))
     return Reply(_('msg_choose_service'), rows([
@@ -134,15 +148,119 @@ def choose_photographer(person, draft, photographer_id=None):
         if not team:
             return Reply(_('msg_stale_button'), alert=True)
     draft['photographer'] = photographer_id
-    studios = sorted({s for p in team for s in p.studios if s.active},
-        key=lambda s: s.name)
-    if len(studios) == 1:
+    draft.pop('studio', None)
+    draft.pop('location', None)
+    studios = studios_of(team)
+    at_home = location_team(service, team)
+    if len(studios) == 1 and not at_home:
         return choose_studio(person, draft, studios[0].id)
+    if not studios and at_home:
+        return ask_address(person, draft)
     if not studios:
         return Reply(_('msg_no_services'))
-    return Reply(_('msg_choose_studio'), rows([
-                Button(f'{s.rec_name}, {s.city}' if s.city else s.rec_name,
-                    f'st:{s.id}') for s in studios], 1), state='studio')
+    return place_reply(studios, at_home)
+
+
+def studio_label(studio, km=None):
+    label = f'{studio.rec_name}, {studio.city}' if studio.city \
+        else studio.rec_name
+    if km is not None:
+        label += ' · ' + _('msg_km', km=lang().format('%.1f', km))
+    return label
+
+
+def place_reply(studios, at_home, text=None, distances=None):
+    """Where the shoot takes place: the studios (with their distances if
+    known), "nearest studio" and "at my place" when they apply."""
+    buttons = [Button(studio_label(s, (distances or {}).get(s.id)),
+            f'st:{s.id}') for s in studios]
+    if len(studios) > 1 and distances is None:
+        buttons.append(Button(_('msg_button_nearest'), 'near'))
+    if at_home:
+        buttons.append(Button(_('msg_button_at_home'), 'home'))
+    return Reply(text or _('msg_choose_studio'), rows(buttons, 1),
+        state='studio')
+
+
+def _team_and_studios(draft):
+    service, photographer, _studio = _draft_records(draft)
+    if not service or not draft.get('service'):
+        return service, [], []
+    team = team_of(service, photographer, None, anywhere=True)
+    return service, studios_of(team), location_team(service, team)
+
+
+def ask_location(person, draft):
+    "Nearest studio: the client shares their location."
+    service, studios, _at_home = _team_and_studios(draft)
+    if not studios:
+        return Reply(_('msg_stale_button'), alert=True)
+    return Reply(_('msg_share_location_for_studio'),
+        ask_location=_('msg_button_send_location'), state='near')
+
+
+def nearest_studios(person, draft, latitude, longitude):
+    """The studios of the draft sorted by their distance from where the
+    client is; those without coordinates after, with no distance."""
+    service, studios, at_home = _team_and_studios(draft)
+    if not studios:
+        return Reply(_('msg_stale_button'), remove_keyboard=True,
+            state='end')
+    if not geo.valid_point(latitude, longitude):
+        return Reply(_('msg_location_bad'), state='near')
+    ordered = geo.by_distance((latitude, longitude),
+        [(s, s.latitude, s.longitude) for s in studios])
+    return [Reply(_('msg_location_thanks'), remove_keyboard=True),
+        place_reply([s for s, _km in ordered], at_home,
+            text=_('msg_nearest_studios'),
+            distances={s.id: km for s, km in ordered})]
+
+
+def ask_address(person, draft):
+    "At the client's place: the address typed, or their location shared."
+    service, _studios, at_home = _team_and_studios(draft)
+    if not at_home:
+        return Reply(_('msg_stale_button'), alert=True)
+    draft.pop('studio', None)
+    return Reply(_('msg_ask_address', service=service.rec_name),
+        ask_location=_('msg_button_send_location'), state='address')
+
+
+def address_of(text):
+    "The address typed, tidied, or None if too short or too long."
+    address = ' '.join((text or '').split())
+    low, high = ADDRESS_LENGTH
+    return address if low <= len(address) <= high else None
+
+
+def point_address(latitude, longitude):
+    "A shared location as the shoot's address: coordinates and a map."
+    return (f'{latitude:.6f}, {longitude:.6f} '
+        f'{geo.map_url(f"{latitude:.6f}", f"{longitude:.6f}", zoom=17)}')
+
+
+def give_address(person, draft, text=None, latitude=None, longitude=None):
+    "The address (typed text, or a shared location) of the shoot."
+    service, _studios, at_home = _team_and_studios(draft)
+    if not at_home:
+        return Reply(_('msg_stale_button'), remove_keyboard=True,
+            state='end')
+    if text is not None:
+        address = address_of(text)
+    elif geo.valid_point(latitude, longitude):
+        address = point_address(latitude, longitude)
+    else:
+        address = None
+    if not address:
+        return Reply(_('msg_address_bad'),
+            ask_location=_('msg_button_send_location'), state='address')
+    draft.pop('studio', None)
+    draft['location'] = address
+    tz = ZoneInfo(place_tz(draft))
+    today = dt.datetime.now(tz).date()
+    return [Reply(_('msg_address_noted', address=address),
+            remove_keyboard=True),
+        month_reply(draft, today.replace(day=1))]
 
 
 def choose_studio(person, draft, studio_id):
@@ -150,19 +268,45 @@ def choose_studio(person, draft, studio_id):
     studio = _records('photo.studio', [studio_id]).get(studio_id)
     if not service or not studio:
         return Reply(_('msg_stale_button'), alert=True)
+    draft.pop('location', None)
     draft['studio'] = studio.id
     today = dt.datetime.now(ZoneInfo(studio.timezone)).date()
     return month_reply(draft, today.replace(day=1))
 
 
-def team_of(service, photographer, studio):
-    return [photographer] if photographer else offering(service, studio)
+def team_of(service, photographer, studio, anywhere=False):
+    """Who may shoot: the chosen photographer, else those offering service
+    at studio (None: at the client's place; anywhere: in any place)."""
+    if photographer:
+        return [photographer]
+    if studio or anywhere:
+        return offering(service, studio)
+    return location_team(service, offering(service))
 
 
-def free_days(service, studio, photographers, first, last, exclude=()):
-    "The studio's local dates between first and last with a free slot."
+def place_tz(draft):
+    "The zone of the draft's place: the studio's, else its photographers'."
+    service, photographer, studio = _draft_records(draft)
+    if studio:
+        return studio.timezone
+    team = team_of(service, photographer, None) if service else []
+    return team[0].timezone if team else 'UTC'
+
+
+def placed(draft):
+    "The draft's (service, photographer, studio) once its place is known."
+    service, photographer, studio = _draft_records(draft)
+    if service and (studio or draft.get('location')):
+        return service, photographer, studio
+    return None, None, None
+
+
+def free_days(service, studio, photographers, first, last, exclude=(),
+        tz=None):
+    """The local dates (of the studio, else of tz) between first and last
+    with a free slot; studio None: at the client's place."""
     Booking = Pool().get('photo.booking')
-    tz = ZoneInfo(studio.timezone)
+    tz = ZoneInfo(studio.timezone if studio else tz)
     return {slot.start.astimezone(tz).date()
         for slot in Booking.available_slots(service, first, last,
             studio=studio, photographers=photographers, exclude=exclude)}
@@ -195,19 +339,19 @@ def calendar_buttons(month, today, free, day_data, month_data):
 
 
 def month_reply(draft, month, note=None):
-    service, photographer, studio = _draft_records(draft)
-    if not (service and studio):
+    service, photographer, studio = placed(draft)
+    if not service:
         return Reply(_('msg_stale_button'), alert=True)
-    tz = ZoneInfo(studio.timezone)
-    today = dt.datetime.now(tz).date()
+    tz_name = place_tz(draft)
+    today = dt.datetime.now(ZoneInfo(tz_name)).date()
     if month < today.replace(day=1) or month > today + dt.timedelta(
             days=MAX_AHEAD_DAYS):
         return Reply(_('msg_stale_button'), alert=True)
     last = month.replace(
         day=calendar.monthrange(month.year, month.month)[1])
     free = free_days(service, studio, team_of(service, photographer, studio),
-        max(month, today), last)
-    text = _('msg_choose_day', service=service.rec_name, tz=studio.timezone)
+        max(month, today), last, tz=tz_name)
+    text = _('msg_choose_day', service=service.rec_name, tz=tz_name)
     if not free:
         text += '\n' + _('msg_no_free_day')
     if note:
@@ -232,24 +376,25 @@ def time_buttons(slots, tz, data):
 
 def choose_day(person, draft, value):
     Booking = Pool().get('photo.booking')
-    service, photographer, studio = _draft_records(draft)
+    service, photographer, studio = placed(draft)
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
         day = None
-    if not (service and studio and day):
+    if not (service and day):
         return Reply(_('msg_stale_button'), alert=True)
+    tz_name = place_tz(draft)
     slots = Booking.available_slots(service, day, day, studio=studio,
         photographers=team_of(service, photographer, studio))
     if not slots:
         return month_reply(draft, day.replace(day=1),
             note=_('msg_day_full'))
-    buttons = time_buttons(slots, studio.timezone,
+    buttons = time_buttons(slots, tz_name,
         lambda s: f't:{s.strftime(START_FORMAT)}')
     buttons.append([Button(_('msg_button_back'),
                 f'mon:{day.strftime("%Y-%m")}')])
     return Reply(_('msg_choose_time', day=lang().strftime(day, '%a %d.%m'),
-            tz=studio.timezone), buttons, state='time')
+            tz=tz_name), buttons, state='time')
 
 
 def parse_start(value):
@@ -264,18 +409,21 @@ def parse_start(value):
     return start
 
 
-def alternatives(service, studio, photographers, wanted, data, exclude=()):
-    "Buttons of the free times nearest to wanted (naive UTC)."
+def alternatives(service, studio, photographers, wanted, data, exclude=(),
+        tz_name=None):
+    """Buttons of the free times nearest to wanted (naive UTC); studio
+    None: at the client's place, in tz_name."""
     Booking = Pool().get('photo.booking')
-    tz = ZoneInfo(studio.timezone)
+    tz_name = studio.timezone if studio else tz_name
+    tz = ZoneInfo(tz_name)
     today = dt.datetime.now(tz).date()
-    day = max(local(wanted, studio.timezone).date(), today)
+    day = max(local(wanted, tz_name).date(), today)
     slots = Booking.available_slots(service,
         max(today, day - dt.timedelta(days=1)), day + dt.timedelta(days=7),
         studio=studio, photographers=photographers, exclude=exclude)
     slots.sort(key=lambda s: abs(naive(s.start) - wanted))
     slots = sorted(slots[:ALTERNATIVES], key=lambda s: s.start)
-    return [[Button(when(naive(s.start), studio.timezone),
+    return [[Button(when(naive(s.start), tz_name),
                 data(naive(s.start)))] for s in slots]
 
 
@@ -298,24 +446,26 @@ def choose_time(person, draft, value):
     Booking = pool.get('photo.booking')
     Party = pool.get('party.party')
     WebUser = pool.get('web.user')
-    service, photographer, studio = _draft_records(draft)
+    service, photographer, studio = placed(draft)
     start = parse_start(value)
-    if not (service and studio and start and person.party):
+    if not (service and start and person.party):
         return Reply(_('msg_stale_button'), alert=True)
+    tz_name = place_tz(draft)
     release(draft)
     party = Party(person.party)
     web_user = WebUser(person.web_user) if person.web_user else None
     try:
         booking = Booking.create_hold(service, start, party, studio=studio,
             photographer=photographer, source='telegram',
+            location=None if studio else draft['location'],
             email=(web_user.email if web_user else None) or party.email,
             phone=party.phone or party.mobile, web_user=web_user)
     except SlotTakenError:
         buttons = alternatives(service, studio,
             team_of(service, photographer, studio), start,
-            lambda s: f't:{s.strftime(START_FORMAT)}')
+            lambda s: f't:{s.strftime(START_FORMAT)}', tz_name=tz_name)
         buttons.append([Button(_('msg_button_back'),
-                    f'mon:{local(start, studio.timezone):%Y-%m}')])
+                    f'mon:{local(start, tz_name):%Y-%m}')])
         return Reply(_('msg_slot_taken') if len(buttons) > 1
             else _('msg_slot_taken_none'), buttons, state='time')
     draft['booking'] = booking.id
@@ -337,7 +487,8 @@ def summary(booking):
     tz = booking_tz(booking)
     return Reply(_('msg_summary', service=booking.service.rec_name,
             photographer=booking.photographer.rec_name,
-            studio=booking.studio.rec_name if booking.studio else '',
+            studio=booking.studio.rec_name if booking.studio
+            else booking.location or '',
             when=when(booking.start, tz),
             price=money(booking.price, booking.currency),
             terms=terms(booking),
@@ -482,22 +633,21 @@ def keep(person):
 def move_month(person, booking_id, month=None):
     booking = own_booking(person, booking_id)
     if (not booking or booking.state not in ACTIVE_STATES
-            or not booking.studio or booking.start <= utc_now()):
+            or booking.start <= utc_now()):
         return Reply(_('msg_booking_gone'), alert=True)
-    studio = booking.studio
-    tz = ZoneInfo(studio.timezone)
-    today = dt.datetime.now(tz).date()
+    tz_name = booking_tz(booking)
+    today = dt.datetime.now(ZoneInfo(tz_name)).date()
     if month is None:
-        month = local(booking.start, studio.timezone).date().replace(day=1)
+        month = local(booking.start, tz_name).date().replace(day=1)
         month = max(month, today.replace(day=1))
     if month < today.replace(day=1):
         return Reply(_('msg_stale_button'), alert=True)
     last = month.replace(
         day=calendar.monthrange(month.year, month.month)[1])
-    free = free_days(booking.service, studio, [booking.photographer],
-        max(month, today), last, exclude=[booking])
+    free = free_days(booking.service, booking.studio, [booking.photographer],
+        max(month, today), last, exclude=[booking], tz=tz_name)
     text = _('msg_move_choose_day', number=booking.number,
-        when=when(booking.start, studio.timezone), tz=studio.timezone)
+        when=when(booking.start, tz_name), tz=tz_name)
     return Reply(text, calendar_buttons(month, today, free,
             lambda d: f'md:{booking.id}:{d.isoformat()}',
             lambda m: f'mm:{booking.id}:{m.strftime("%Y-%m")}'))
@@ -510,18 +660,17 @@ def move_day(person, booking_id, value):
         day = dt.date.fromisoformat(value)
     except ValueError:
         day = None
-    if (not booking or not day or booking.state not in ACTIVE_STATES
-            or not booking.studio):
+    if not booking or not day or booking.state not in ACTIVE_STATES:
         return Reply(_('msg_booking_gone'), alert=True)
     slots = Booking.available_slots(booking.service, day, day,
         studio=booking.studio, photographers=[booking.photographer],
         exclude=[booking])
-    buttons = time_buttons(slots, booking.studio.timezone,
+    buttons = time_buttons(slots, booking_tz(booking),
         lambda s: f'mt:{booking.id}:{s.strftime(START_FORMAT)}')
     buttons.append([Button(_('msg_button_back'),
                 f'mm:{booking.id}:{day.strftime("%Y-%m")}')])
     return Reply(_('msg_choose_time', day=lang().strftime(day, '%a %d.%m'),
-            tz=booking.studio.timezone), buttons)
+            tz=booking_tz(booking)), buttons)
 
 
 def move_time(person, booking_id, value):
@@ -536,7 +685,7 @@ def move_time(person, booking_id, value):
         buttons = alternatives(booking.service, booking.studio,
             [booking.photographer], start,
             lambda s: f'mt:{booking.id}:{s.strftime(START_FORMAT)}',
-            exclude=[booking])
+            exclude=[booking], tz_name=booking_tz(booking))
         return Reply(_('msg_slot_taken') if buttons
             else _('msg_slot_taken_none'), buttons)
     except BookingError as error:

@@ -20,6 +20,7 @@ class Reply:
     text: str
     buttons: list = field(default_factory=list)    # rows of Buttons
     ask_contact: str = None     # label of a "share my phone" keyboard
+    ask_location: str = None    # label of a "share my location" keyboard
     remove_keyboard: bool = False
     state: object = None        # the dialogue's next state, if it decides
     alert: bool = False         # a callback's answer as an alert

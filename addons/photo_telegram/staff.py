@@ -109,11 +109,28 @@ def details(person, booking_id):
             notes=booking.notes or '—', state=booking.state_string))
 
 
+def answered(booking):
+    """Why a request can no longer be confirmed or declined (a button of
+    /requests or of the request alert tapped late), as a short alert."""
+    if not booking:
+        return Reply(_('msg_booking_gone'), alert=True)
+    if booking.state in {'confirmed', 'done', 'no_show'}:
+        text = _('msg_request_already_confirmed', number=booking.number)
+    elif booking.state == 'cancelled' \
+            and booking.cancelled_by == 'photographer':
+        text = _('msg_request_already_declined', number=booking.number)
+    else:
+        # Lapsed (the studio's cron), or cancelled by the client or studio.
+        text = _('msg_request_not_waiting', number=booking.number,
+            reason=booking.cancel_reason or booking.state_string)
+    return Reply(text, alert=True)
+
+
 def approve(person, booking_id):
     Booking = Pool().get('photo.booking')
     booking = own_booking(person, booking_id)
     if not booking or booking.state != 'requested':
-        return Reply(_('msg_booking_gone'), alert=True)
+        return answered(booking)
     Booking.approve([booking])
     return Reply(_('msg_approved', number=booking.number))
 
@@ -122,7 +139,7 @@ def decline(person, booking_id):
     Booking = Pool().get('photo.booking')
     booking = own_booking(person, booking_id)
     if not booking or booking.state != 'requested':
-        return Reply(_('msg_booking_gone'), alert=True)
+        return answered(booking)
     Booking.cancel([booking], by='photographer',
         reason=_('msg_declined_reason'))
     return Reply(_('msg_declined', number=booking.number))

@@ -3,7 +3,7 @@ resumes each conversation where it was (persistence.py reads and writes
 it); and the bot's extension point."""
 import json
 
-from trytond.model import Model, ModelSQL, Unique, fields
+from trytond.model import Index, Model, ModelSQL, Unique, fields
 
 
 class State(ModelSQL):
@@ -93,3 +93,37 @@ class Update(ModelSQL):
         result = [json.loads(u.data) for u in updates]
         cls.delete(updates)
         return result
+
+
+class ServerError(ModelSQL):
+    """Server Error
+
+    A 5xx answer of the web application (wsgi.ServerErrors writes one per
+    answer, in its own transaction), counted by the staff alerts: the rows
+    of every worker process meet here."""
+    __name__ = 'photo.telegram.server_error'
+    at = fields.DateTime("At", required=True)
+    status = fields.Integer("Status", required=True)
+    path = fields.Char("Path", help="Without the tokens URLs carry.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.at, Index.Range())))
+        cls._order.insert(0, ('at', 'DESC'))
+
+    @classmethod
+    def record(cls, status, path, at):
+        cls.create([{'at': at, 'status': status, 'path': path[:200]}])
+
+    @classmethod
+    def since(cls, start):
+        "(count, the latest's path) of the errors since start."
+        count = cls.search_count([('at', '>=', start)])
+        latest = cls.search([('at', '>=', start)], limit=1)
+        return count, latest[0].path if latest else None
+
+    @classmethod
+    def purge(cls, before):
+        cls.delete(cls.search([('at', '<', before)]))

@@ -2,6 +2,7 @@
 and as photographers."""
 import asyncio
 import os
+import re
 import unittest
 import datetime as dt
 from decimal import Decimal
@@ -13,7 +14,9 @@ from trytond.tests.test_tryton import activate_module, with_transaction
 
 from trytond.modules.photo_booking.common import utc_now
 from trytond.modules.photo_booking.tests.tools import (
-    as_user, create_world, local, set_config, staff_users, tomorrow)
+    as_user, create_on_location, create_world, local, set_config,
+    staff_users, tomorrow)
+from trytond.modules.photo_notify.tests.fake_smtp import SMTPServer
 from trytond.modules.photo_notify.tests.fake_telegram import (
     TOKEN, FakeBotAPI)
 from trytond.modules.photo_payment.tests.tools import (
@@ -29,6 +32,17 @@ CLIENT_CHAT = 5001
 PHOTOGRAPHER_CHAT = 7001
 
 
+def soon(studio, hours):
+    """The first whole hour at least hours from now whose one-hour shoot
+    ends before the studio's day does (23:59): tests pass at any time."""
+    start = (utc_now() + dt.timedelta(hours=hours)).replace(
+        minute=0, second=0, microsecond=0)
+    while not 0 <= start.replace(tzinfo=dt.timezone.utc).astimezone(
+            ZoneInfo(studio.timezone)).hour <= 22:
+        start += dt.timedelta(hours=1)
+    return start
+
+
 class PhotoTelegramBotTestCase(unittest.TestCase):
     "Conversations with the Telegram bot"
 
@@ -37,8 +51,11 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         super().setUpClass()
         activate_module(['photo_telegram', 'photo_portal', 'photo_payment'])
         cls.api = cls.enterClassContext(FakeBotAPI(per_chat_interval=0))
+        cls.smtp = cls.enterClassContext(SMTPServer())
         start_fakes(cls)
         for section, key, value in [
+                ('email', 'uri', f'smtp://127.0.0.1:{cls.smtp.port}'),
+                ('email', 'from', 'studio@example.com'),
                 ('photo_notify', 'telegram_token', TOKEN),
                 ('photo_notify', 'telegram_api', cls.api.base_url),
                 ('photo_notify', 'portal_url', 'https://studio.example.com'),
@@ -374,8 +391,7 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
             working=(dt.time(0), dt.time(23, 59)))
         driver = self.driver()
         anna = self.linked_client(world, driver)
-        start = (utc_now() + dt.timedelta(hours=5)).replace(
-            minute=0, second=0, microsecond=0)
+        start = soon(world.studio, hours=5)
         booking = Booking.create_hold(world.service, start, world.client,
             world.studio, source='web')
         Booking.submit([booking])
@@ -434,8 +450,7 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
             working=(dt.time(0), dt.time(23, 59)))
         driver = self.driver()
         anna = self.linked_client(world, driver)
-        start = (utc_now() + dt.timedelta(hours=2)).replace(
-            minute=0, second=0, microsecond=0)
+        start = soon(world.studio, hours=2)
         booking = Booking.create_hold(world.service, start, world.client,
             world.studio, source='web')
         Booking.submit([booking])
@@ -470,6 +485,157 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         driver = self.driver()
         anna = self.linked_client(world, driver)
         self.assertEqual(anna.send('/book'), ["Какую съёмку вы хотите?"])
+
+    @with_transaction()
+    def test_booking_mail_carries_the_deep_link_until_linked(self):
+        "The booking mail links to the bot; once followed, mails do not"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Party = pool.get('party.party')
+        world = create_world()
+        driver = self.driver()
+        self.smtp.messages.clear()
+        booking = Booking.create_hold(world.service,
+            local(world.studio, tomorrow(2), 11), world.client, world.studio,
+            source='web', email='anna@example.com')
+        Booking.submit([booking])
+        self.send_due()
+
+        mail, = self.mails_to('anna@example.com')
+        self.assertIn(booking.number, mail['Subject'])
+        text = mail.get_body(('plain',)).get_content()
+        self.assertIn("Get reminders and changes in Telegram:", text)
+        url, = re.findall(r'https://t\.me/studio_test_bot\?start=\S+', text)
+        html = mail.get_body(('html',)).get_content()
+        self.assertIn(f'<a href="{url}">', html)
+
+        # Followed from the phone: the bot gets /start <token>.
+        answer, = driver.chat(CLIENT_CHAT).send(
+            '/start ' + url.split('start=')[1])
+        self.assertIn("Hello, Anna Client! Your Telegram is linked", answer)
+        self.assertEqual(Party(world.client.id).telegram_chat,
+            str(CLIENT_CHAT))
+
+        # Linked: the next mail (the shoot moved) has no link.
+        self.smtp.messages.clear()
+        Booking.reschedule(Booking(booking.id),
+            local(world.studio, tomorrow(3), 12))
+        self.send_due()
+        moved, = self.mails_to('anna@example.com')
+        self.assertNotIn('t.me/', moved.get_body(('plain',)).get_content())
+        self.assertNotIn('t.me/', moved.get_body(('html',)).get_content())
+
+    def send_due(self):
+        "Send the notifications due, as the dispatcher does."
+        Notification = Pool().get('photo.notification')
+        return Notification.deliver(Notification.claim())
+
+    def mails_to(self, address):
+        return [m for m in self.smtp.wait(1) if m['To'] == address]
+
+    @with_transaction()
+    def test_on_location_shoot_by_typed_address(self):
+        "A shoot at the client's place: the address is asked, then the time"
+        Booking = Pool().get('photo.booking')
+        world = create_world()
+        outdoor, olga = create_on_location(world)
+        driver = self.driver()
+        anna = self.linked_client(world, driver)
+
+        anna.send('/book')
+        anna.tap(r'Outdoor walk · .*')
+        # A new message: a reply keyboard comes only with one.
+        self.assertIn("Outdoor walk at your place: write the address",
+            anna.screen)
+        self.assertTrue(anna.keyboard()[0][0]['request_location'])
+        self.assertIn("street, house and city", anna.send('Home')[0])
+
+        noted, calendar = anna.send("  Tverskaya 1,   Moscow ")
+        self.assertEqual(noted, "Address of the shoot: Tverskaya 1, Moscow")
+        self.assertIsNone(anna.keyboard())      # the keyboard is removed
+        self.assertIn("choose a day", calendar)
+        self.pick_day(anna, tomorrow(2))
+        summary = anna.tap('11:00')
+        self.assertIn("Outdoor walk with Olga Outdoor", summary)
+        self.assertIn("Tverskaya 1, Moscow", summary)
+        self.assertIn("Booked!", anna.tap('Confirm'))
+
+        booking, = Booking.search([('client', '=', world.client.id)])
+        self.assertEqual((booking.state, booking.studio, booking.location,
+                booking.photographer, booking.start),
+            ('confirmed', None, "Tverskaya 1, Moscow", olga,
+                local(world.studio, tomorrow(2), 11)))
+
+    @with_transaction()
+    def test_on_location_shoot_by_shared_location(self):
+        "The client shares their location as the shoot's address"
+        Booking = Pool().get('photo.booking')
+        world = create_world()
+        create_on_location(world)
+        driver = self.driver()
+        anna = self.linked_client(world, driver)
+        anna.send('/book')
+        anna.tap(r'Outdoor walk · .*')
+
+        noted, _calendar = anna.share_location(55.751244, 37.618423)
+        self.assertIn("55.751244, 37.618423 https://www.openstreetmap.org/",
+            noted)
+        self.pick_day(anna, tomorrow(2))
+        anna.tap('12:00')
+        anna.tap('Confirm')
+        booking, = Booking.search([('client', '=', world.client.id)])
+        self.assertTrue(booking.location.startswith('55.751244, 37.618423'))
+        self.assertIsNone(booking.studio)
+
+    @with_transaction()
+    def test_nearest_studio_from_a_shared_location(self):
+        "Nearest studio: studios by distance, those without coordinates last"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Photographer = pool.get('photo.photographer')
+        Studio = pool.get('photo.studio')
+        world = create_world()       # its Loft has no coordinates
+        arbat, neva = Studio.create([{
+                    'name': "Arbat", 'city': "Moscow",
+                    'timezone': 'Europe/Moscow',
+                    'latitude': Decimal('55.752000'),
+                    'longitude': Decimal('37.592500')}, {
+                    'name': "Neva", 'city': "Saint Petersburg",
+                    'timezone': 'Europe/Moscow',
+                    'latitude': Decimal('59.920610'),
+                    'longitude': Decimal('30.352980')}])
+        Photographer.write([world.photographer],
+            {'studios': [('add', [arbat.id, neva.id])]})
+        driver = self.driver()
+        anna = self.linked_client(world, driver)
+
+        anna.send('/book')
+        places = anna.tap(r'Portrait · .*')
+        self.assertEqual(places, "Where?")
+        self.assertEqual([label for label, _ in anna.buttons()],
+            ["Arbat, Moscow", "Loft, Moscow", "Neva, Saint Petersburg",
+                "📍 Nearest studio"])
+        anna.tap('📍 Nearest studio')
+        self.assertIn("Share your location", anna.screen)
+        self.assertTrue(anna.keyboard()[0][0]['request_location'])
+
+        # From Red Square.
+        thanks, listed = anna.share_location(55.7539, 37.6208)
+        self.assertEqual((thanks, listed),
+            ("Thank you!", "The studios nearest to you:"))
+        self.assertIsNone(anna.keyboard())
+        labels = [label for label, _ in anna.buttons()]
+        self.assertEqual(len(labels), 3)
+        self.assertRegex(labels[0], r'^Arbat, Moscow · 1\.\d km$')
+        self.assertRegex(labels[1], r'^Neva, Saint Petersburg · 63\d\.\d km$')
+        self.assertEqual(labels[2], "Loft, Moscow")   # no coordinates
+        # A studio far away from where they are is still theirs to choose.
+        self.assertIn("choose a day", anna.tap(r'Loft, Moscow'))
+        self.pick_day(anna, tomorrow(2))
+        anna.tap('11:00')
+        anna.tap('Confirm')
+        booking, = Booking.search([('client', '=', world.client.id)])
+        self.assertEqual(booking.studio, world.studio)
 
     # --- photographers ---------------------------------------------------------
 
@@ -592,6 +758,76 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
             ["Thank you: repeat your command."])
         self.assertIn("No shoot on", boris.send('/today')[0])
         self.assertIn("No shoot on", boris.send('/tomorrow')[0])
+
+    @with_transaction()
+    def test_request_alert_has_confirm_and_decline(self):
+        "The new-request alert in Telegram confirms and declines in place"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        User = pool.get('res.user')
+        world = create_world(confirmation='manual')
+        users = staff_users(world)
+        driver = self.driver()
+        boris = self.linked_photographer(world, driver,
+            users.photographers[0])
+
+        def request(hour):
+            booking = Booking.create_hold(world.service,
+                local(world.studio, tomorrow(2), hour), world.client,
+                world.studio, source='web', email='anna@example.com')
+            Booking.submit([booking])
+            self.assertEqual(booking.state, 'requested')
+            self.send_due()
+            message_id, _ = boris.find('Confirm')
+            self.assertIn(booking.number, self.api.messages[message_id][
+                    'text'])
+            return booking, message_id
+
+        first, alert = request(11)
+        self.assertEqual(boris.buttons(alert), [
+                ('Confirm', f'ap:{first.id}'), ('Decline', f'dc:{first.id}'),
+                ('Open the booking', 'https://studio.example.com/admin/'
+                    f'#{Transaction().database.name}/model/photo.booking/'
+                    f'{first.id}')])
+        self.assertIn(f"{first.number} is confirmed", boris.tap(
+                'Confirm', alert))
+        self.assertEqual(Booking(first.id).state, 'confirmed')
+        # Tapped again (another copy of the alert): already done.
+        self.assertEqual(boris.tap_data(alert, f'ap:{first.id}'),
+            f"{first.number} is already confirmed.")
+
+        second, alert = request(13)
+        self.assertIn(f"{second.number} is declined",
+            boris.tap('Decline', alert))
+        second = Booking(second.id)
+        self.assertEqual((second.state, second.cancelled_by),
+            ('cancelled', 'photographer'))
+        self.assertEqual(boris.tap_data(alert, f'dc:{second.id}'),
+            f"{second.number} is already declined.")
+
+        # Not answered in time: the request lapses before the tap.
+        third, alert = request(15)
+        Booking.lapse_requests(now=Booking(third.id).start)
+        self.assertEqual(boris.tap('Confirm', alert),
+            f"{third.number} no longer waits for your answer: The "
+            "photographer did not answer the request in time.")
+        self.assertEqual(Booking(third.id).state, 'cancelled')
+
+        # With a second factor, the code is asked first; the alert stays.
+        User.check_second_factor = lambda self, code: code == '424242'
+        self.addCleanup(delattr, User, 'check_second_factor')
+        User.second_factor = True
+        self.addCleanup(delattr, User, 'second_factor')
+        fourth, alert = request(17)
+        self.assertEqual(boris.tap('Confirm', alert), "Send your "
+            "second-factor code in this chat first, then tap the button "
+            "again.")
+        self.assertEqual(Booking(fourth.id).state, 'requested')
+        self.assertIn(('Confirm', f'ap:{fourth.id}'), boris.buttons(alert))
+        self.assertEqual(boris.send('424242'),
+            ["Thank you: repeat your command."])
+        self.assertIn("is confirmed", boris.tap('Confirm', alert))
+        self.assertEqual(Booking(fourth.id).state, 'confirmed')
 
     # --- staff alerts ----------------------------------------------------------
 

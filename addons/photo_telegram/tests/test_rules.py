@@ -4,7 +4,7 @@ import unittest
 
 from trytond.modules.photo_booking.tests.tools import set_config
 
-from trytond.modules.photo_telegram import link, parse
+from trytond.modules.photo_telegram import link, parse, spike
 
 NOW = dt.datetime(2026, 12, 6, 12, 0)
 TODAY = NOW.date()
@@ -72,3 +72,25 @@ class ParseTestCase(unittest.TestCase):
                 'tomorrow 25-26', 'tomorrow 10:75-11']:
             with self.subTest(text=text), self.assertRaises(ValueError):
                 parse.parse_period(text, TODAY)
+
+
+class SpikeTestCase(unittest.TestCase):
+
+    def test_alert_once_then_recover_below_half(self):
+        states = []
+        alerting = False
+        for count in [0, 10, 11, 30, 11, 6, 5, 11]:
+            change = spike.spike_change(count, 10, alerting)
+            alerting = {'alert': True, 'recovered': False}.get(
+                change, alerting)
+            states.append(change)
+        self.assertEqual(states, [None, None, 'alert', None, None, None,
+                'recovered', 'alert'])
+
+    def test_write_budget_per_window(self):
+        "At most limit + 1 writes a window: the spike is known by then"
+        budget = spike.WriteBudget()
+        allowed = [budget.allow(600 + i, 3, 300) for i in range(10)]
+        self.assertEqual(allowed, [True] * 4 + [False] * 6)
+        # The next window starts afresh.
+        self.assertTrue(budget.allow(900, 3, 300))

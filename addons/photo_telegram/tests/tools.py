@@ -113,6 +113,21 @@ class ChatDriver:
         return [t for c, t, _, _ in self.api.sent[sent:]
             if c == self.chat_id]
 
+    def share_location(self, latitude, longitude):
+        "Share a location (the keyboard's button); the texts sent back."
+        sent, _, _ = self._handle(self.api.location(
+                self.chat_id, latitude, longitude, self.user))
+        return [t for c, t, _, _ in self.api.sent[sent:]
+            if c == self.chat_id]
+
+    def keyboard(self):
+        "The reply keyboard sent last to this chat (None: none or removed)."
+        for chat, _, markup, _ in reversed(self.api.sent):
+            if chat == self.chat_id and markup and (
+                    'keyboard' in markup or 'remove_keyboard' in markup):
+                return markup.get('keyboard')
+        return None
+
     def messages(self):
         "[(message id, message)] the bot sent to this chat, oldest first."
         return [(i, m) for i, m in sorted(self.api.messages.items())
