@@ -315,14 +315,18 @@ def _micro_spans(
         intervals: Iterable[Interval | Busy | Span | Micros]) -> list[Micros]:
     """Intervals and spans of any form as spans of microseconds."""
     result: list[Micros] = []
+    append = result.append
     for interval in intervals:
+        if type(interval) is tuple and type(interval[0]) is int:
+            append(interval)  # the common case: rows from a database
+            continue
         if isinstance(interval, (Interval, Busy)):
             start, end = interval.start, interval.end
         else:
             start, end = interval
         if type(start) is not int:
             start, end = to_micros(start), to_micros(end)
-        result.append((start, end))
+        append((start, end))
     return result
 
 
@@ -505,6 +509,9 @@ def _day_loads(busy: list[Micros], edges: list[int]) -> list[int]:
     for start, end in busy:
         while day < last and edges[day + 1] <= start:
             day += 1
+        if day < last and edges[day] <= start and end <= edges[day + 1]:
+            loads[day] += end - start  # the common case: within one day
+            continue
         current = day
         while current < last and edges[current] < end:
             loads[current] += (min(end, edges[current + 1])
