@@ -8,8 +8,9 @@ from decimal import Decimal
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from sql import Cast, For, Literal, Null
-from sql.functions import CurrentTimestamp
+from sql import Cast, For, Literal, Null, Union
+from sql.aggregate import Aggregate
+from sql.functions import CurrentTimestamp, Extract, Function
 from sql.operators import Equal, Or
 
 from trytond import backend
@@ -81,6 +82,43 @@ WINDOW_MARGIN = dt.timedelta(days=1)
 CREATE_CHUNK = 50
 # At most this many resources are looked up with an index scan each.
 INDEX_SCANS = 8
+# What the engine's microseconds count from, as Tryton stores instants.
+NAIVE_EPOCH = dt.datetime(1970, 1, 1)
+MICROSECOND = dt.timedelta(microseconds=1)
+# Rows of _booked_merged's query: a photographer's or a room's merged busy
+# time, or an expired hold.
+PHOTOGRAPHER, ROOM, LAPSED = 0, 1, 2
+
+
+class RangeAgg(Aggregate):
+    "PostgreSQL 14's union of ranges (touching ones joined)."
+    __slots__ = ()
+    _sql = 'RANGE_AGG'
+
+
+class ArrayAgg(Aggregate):
+    __slots__ = ()
+    _sql = 'ARRAY_AGG'
+
+
+class Unnest(Function):
+    __slots__ = ()
+    _function = 'UNNEST'
+
+
+class RangeLower(Function):
+    __slots__ = ()
+    _function = 'LOWER'
+
+
+class RangeUpper(Function):
+    __slots__ = ()
+    _function = 'UPPER'
+
+
+def micros(column):
+    "A naive-UTC timestamp as the engine's microseconds since the epoch."
+    return Cast(Extract('EPOCH', column) * 1_000_000, 'BIGINT')
 
 
 def studio_times(start, end, tzinfo):
@@ -773,9 +811,15 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin,
 
     @classmethod
     def _booked(cls, photographer_ids, room_ids, window, exclude_ids, now):
-        """Busy intervals of active bookings per photographer id and per
-        room id within window, in one query; and the blocked range per id of
-        the expired holds among them, which are not busy."""
+        """Busy (start, end) spans in the engine's microseconds of active
+        bookings per photographer id and per room id within window, in one
+        query; and the blocked range (naive UTC) per id of the expired holds
+        among them, which are not busy."""
+        if len(photographer_ids) > 1 and backend.name == 'postgresql':
+            connection = Transaction().connection
+            if Transaction().database.get_version(connection) >= (14,):
+                return cls._booked_merged(photographer_ids, room_ids,
+                    window, exclude_ids, now)
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
 
@@ -800,23 +844,82 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin,
         by_photographer, by_room = defaultdict(list), defaultdict(list)
         expired = {}
         photographer_ids = set(photographer_ids)
-        # Plain (start, end) spans for the engine: thousands of rows for
-        # "any photographer", where validated Intervals cost more than the
-        # query.
-        utc = dt.timezone.utc
         # fetchall converts every row in C: iterating the cursor costs more
-        # than the query itself for "any photographer"'s thousands of rows.
+        # than the query itself for thousands of rows.
         for (id_, photographer, room, start, end, state,
                 hold_expires) in cursor.fetchall():
             if hold_expires is not None and lapsed(state, hold_expires, now):
                 expired[id_] = (start, end)
                 continue
-            span = (start.replace(tzinfo=utc), end.replace(tzinfo=utc))
+            span = ((start - NAIVE_EPOCH) // MICROSECOND,
+                (end - NAIVE_EPOCH) // MICROSECOND)
             if photographer in photographer_ids:
                 by_photographer[photographer].append(span)
             if room is not None:
                 by_room[room].append(span)
         return by_photographer, by_room, expired
+
+    @classmethod
+    def _booked_merged(
+            cls, photographer_ids, room_ids, window, exclude_ids, now):
+        """_booked for many photographers on PostgreSQL 14+: the busy time
+        of each photographer and room merged by range_agg and handed over
+        as two arrays of microseconds, so that the 13k rows of 100
+        photographers' month cost neither a Python object nor a loop each;
+        the expired holds one row each."""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+
+        def booked(photographers, rooms, start, end, exclude, now):
+            live = (table.state.in_(ACTIVE_STATES)
+                & RangeOverlap(
+                    TSRange(table.busy_start, table.busy_end, '[)'),
+                    TSRange(start, end, '[)')))
+            if exclude:
+                live &= ~table.id.in_(exclude)
+            # As lapsed(): a hold without hold_expires never expires.
+            expired = ((table.state == 'hold')
+                & (table.hold_expires != Null)
+                & (table.hold_expires <= now))
+            busy = TSRange(table.busy_start, table.busy_end, '[)')
+
+            def merged(kind, column, ids):
+                ranges = table.select(
+                    column.as_('resource'),
+                    Unnest(RangeAgg(busy)).as_('busy'),
+                    where=one_of(column, ids) & live & ~expired,
+                    group_by=[column])
+                return ranges.select(
+                    Literal(kind), ranges.resource,
+                    ArrayAgg(micros(RangeLower(ranges.busy))),
+                    ArrayAgg(micros(RangeUpper(ranges.busy))),
+                    group_by=[ranges.resource])
+            resources = one_of(table.photographer, photographers)
+            query = merged(PHOTOGRAPHER, table.photographer, photographers)
+            if rooms:
+                resources |= one_of(table.room, rooms)
+                query = Union(
+                    query, merged(ROOM, table.room, rooms), all_=True)
+            return Union(query, table.select(
+                    Literal(LAPSED), table.id,
+                    ArrayAgg(micros(table.busy_start)),
+                    ArrayAgg(micros(table.busy_end)),
+                    where=resources & live & expired,
+                    group_by=[table.id]), all_=True)
+        sqlcache.execute(cursor, ('booked_merged', INDEX_SCANS), booked,
+            photographers=list(photographer_ids), rooms=list(room_ids),
+            start=window[0], end=window[1], exclude=list(exclude_ids),
+            now=now)
+        busy = {PHOTOGRAPHER: defaultdict(list), ROOM: defaultdict(list)}
+        expired = {}
+        for kind, key, starts, ends in cursor.fetchall():
+            if kind == LAPSED:
+                expired[key] = tuple(
+                    NAIVE_EPOCH + dt.timedelta(microseconds=m)
+                    for m in (starts[0], ends[0]))
+            else:
+                busy[kind][key] = list(zip(starts, ends))
+        return busy[PHOTOGRAPHER], busy[ROOM], expired
 
     # --- client operations ------------------------------------------------
 

@@ -294,11 +294,17 @@ def book(visit, pool):
     context['picker'] = picker(
         pool, visit, choice.service, choice.studio, choice.photographers,
         tz_name=choice.timezone)
-    team = choice.photographers or offering(
-        pool, choice.service, choice.studio)
+    # "Any photographer" at a studio: the team availability just used,
+    # from setup_cache (each view of the calendar reads none of the team).
+    Photographer = pool.get('photo.photographer')
+    team = choice.photographers or Photographer.browse(
+        [c.id for c in setup_cache.setup(
+                choice.service, choice.studio).candidates])
     context['price'] = price_range(pool, choice.service, team)
-    context['manual'] = [p for p in team if p.confirmation == 'manual']
-    context['team'] = team
+    confirmations = setup_cache.values(
+        Photographer, [p.id for p in team], ['confirmation'])
+    context['manual'] = [p for p in team
+        if confirmations[p.id]['confirmation'] == 'manual']
     return render(visit, 'book_time.html', **context)
 
 

@@ -11,7 +11,7 @@ from ..availability import (
     Busy, DateOverride, EquipmentNeed, Interval, InvalidQuery, Photographer,
     Room, Schedule, Slot, SlotQuery, WeeklyHours, any_photographer_slots,
     available_slots, closed_days, intersect_intervals, merge_intervals,
-    next_available_day, open_intervals, subtract_intervals)
+    next_available_day, open_intervals, subtract_intervals, to_micros)
 
 UTC = timezone.utc
 BERLIN = ZoneInfo('Europe/Berlin')
@@ -722,7 +722,8 @@ def intervals_near(draw, origin: datetime, minutes: int, max_size: int = 8):
 
 
 @st.composite
-def scenarios(draw, photographers: int = 1):
+def scenarios(draw, photographers: int = 1, fixed: bool = False):
+    """A query and its world; fixed: photographers may have fixed slots."""
     tz = draw(st.sampled_from([BERLIN, NEW_YORK, MOSCOW, ZoneInfo('UTC')]))
     day_from = draw(st.sampled_from([
         date(2026, 3, 7), date(2026, 3, 28), date(2026, 10, 24),
@@ -751,7 +752,9 @@ def scenarios(draw, photographers: int = 1):
     team = [
         Photographer(
             f'p{number}', draw(schedules(days)),
-            draw(intervals_near(origin, span_minutes)))
+            draw(intervals_near(origin, span_minutes)),
+            draw(intervals_near(origin, span_minutes, 2))
+            if fixed and draw(st.integers(0, 3)) == 0 else ())
         for number in range(photographers)]
     studio = draw(st.one_of(st.none(), schedules(days, long_wall_hours())))
     rooms = draw(st.one_of(
@@ -880,25 +883,31 @@ class SlotPropertyTest(unittest.TestCase):
             brute_force_slots(query, photographer, studio, rooms, equipment))
 
     @settings(max_examples=100, deadline=None, database=None)
-    @given(scenarios(photographers=3))
+    @given(scenarios(photographers=3, fixed=True))
     def test_any_photographer_picks_among_free_photographers(self, scenario):
         self.assert_any_photographer_path(*scenario)
 
     @settings(max_examples=100, deadline=None, database=None)
-    @given(scenarios(photographers=4), st.booleans())
-    def test_any_photographer_from_plain_spans(self, scenario, one_schedule):
-        """Busy time given as plain (start, end) spans, as a database's
-        rows come, with photographers that often share their hours: the
-        same slots as with Intervals, picked as by the per-photographer
-        path."""
+    @given(scenarios(photographers=6, fixed=True), st.booleans(),
+        st.sampled_from(['datetimes', 'micros']))
+    def test_any_photographer_from_plain_spans(
+            self, scenario, one_schedule, form):
+        """Busy time given as plain (start, end) spans of datetimes or of
+        microseconds, as a database's rows come, with photographers that
+        often share their hours (and so one grid of starts): the same
+        slots as with Intervals, picked as by the per-photographer path."""
         query, team, studio, rooms, equipment = scenario
         if one_schedule:
             team = [replace(p, schedule=team[0].schedule) for p in team]
-        plain_team = [replace(p, busy=tuple(
-                    (i.start, i.end) for i in p.busy)) for p in team]
+
+        def plain(intervals):
+            if form == 'micros':
+                return tuple((to_micros(i.start), to_micros(i.end))
+                    for i in intervals)
+            return tuple((i.start, i.end) for i in intervals)
+        plain_team = [replace(p, busy=plain(p.busy)) for p in team]
         plain_rooms = None if rooms is None else [
-            replace(r, busy=tuple((i.start, i.end) for i in r.busy))
-            for r in rooms]
+            replace(r, busy=plain(r.busy)) for r in rooms]
         slots = any_photographer_slots(
             query, plain_team, studio, plain_rooms, equipment)
         self.assertEqual(slots, any_photographer_slots(

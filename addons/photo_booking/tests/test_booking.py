@@ -10,6 +10,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
+from trytond.modules.photo_booking import availability
 from trytond.modules.photo_booking import booking as booking_module
 from trytond.modules.photo_booking import setup_cache
 from trytond.modules.photo_booking.exceptions import (
@@ -163,6 +164,56 @@ class BookingTestCase(ModuleTestCase):
         self.assertEqual(elsewhere.state, 'hold')
         Booking.release_expired_holds()
         self.assertEqual(elsewhere.state, 'cancelled')
+
+    @with_transaction()
+    def test_team_busy_time_read_merged(self):
+        "A team's busy time is read merged, as each photographer's alone"
+        Booking = Pool().get('photo.booking')
+        w = create_world(photographers=3, equipment_quantity=3)
+        anna, boris, clara = w.photographers
+        day = tomorrow()
+
+        def hold(photographer, hour):
+            return Booking.create_hold(w.service, local(w.studio, day, hour),
+                w.client, w.studio, photographer=photographer)
+        back_to_back = [hold(anna, 11), hold(anna, 12)]
+        boris_hold, later = hold(boris, 11), hold(boris, 16)
+        walked_away = hold(clara, 14)
+        expire([walked_away])
+        Booking.cancel([later])
+        ids = [p.id for p in w.photographers]
+        rooms = [r.id for r in w.rooms]
+        window = (booking_module.naive(local(w.studio, day, 0)),
+            booking_module.naive(local(w.studio, day, 23)))
+        now = booking_module.utc_now()
+
+        def spans(bookings):
+            return [tuple((getattr(b, name) - booking_module.NAIVE_EPOCH)
+                    // booking_module.MICROSECOND for name in ('start', 'end'))
+                for b in bookings]
+
+        def merged(by_key):
+            return {key: availability.merge_intervals(
+                    availability.Interval(*map(availability.from_micros, s))
+                    for s in value) for key, value in by_key.items() if value}
+        # On PostgreSQL a team's is range_agg's, one photographer's rows.
+        team = Booking._booked(ids, rooms, window, [], now)
+        alone = [Booking._booked([i], rooms, window, [], now) for i in ids]
+        self.assertEqual(merged(team[0]),
+            merged({i: a[0][i] for i, a in zip(ids, alone)}))
+        self.assertEqual(merged(team[1]), merged(alone[0][1]))
+        self.assertEqual(team[2], alone[0][2])
+        self.assertEqual(merged(team[0])[anna.id], merged(
+                {0: [(spans(back_to_back)[0][0], spans(back_to_back)[1][1])]}
+                )[0])
+        self.assertEqual(set(team[0]), {anna.id, boris.id})
+        self.assertEqual(team[2], {walked_away.id:
+                (walked_away.start, walked_away.end)})
+        # Anna's two hours and Boris's hour, in whichever rooms.
+        self.assertEqual(sum((i.duration for spans in merged(team[1]).values()
+                    for i in spans), dt.timedelta(0)), dt.timedelta(hours=3))
+        without = Booking._booked(ids, rooms, window, [boris_hold.id], now)
+        self.assertNotIn(boris.id, without[0])
 
     @with_transaction()
     def test_reschedule_onto_expired_hold(self):
