@@ -185,7 +185,9 @@ def account_device_remove(visit, pool):
     if not party or not Device.remove(
             party, visit.request.form.get('device')):
         raise exceptions.NotFound()
-    return redirect_to('/account/profile', {'notice': 'device_removed'})
+    response = redirect_to('/account/profile', {'notice': 'device_removed'})
+    response.headers['Location'] += '#push-devices'  # where the notice is
+    return response
 
 
 def _static(request, path):

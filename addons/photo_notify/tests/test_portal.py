@@ -267,7 +267,7 @@ class NotifyPortalTestCase(RouteTestCase):
 
         self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
         self.assertEqual(response.headers['Location'],
-            '/account/profile?notice=device_removed')
+            '/account/profile?notice=device_removed#push-devices')
         html = client.get('/account/profile?lang=en&notice=device_removed'
             ).get_data(as_text=True)
         self.assertIn('Notifications on that device are stopped.', html)
