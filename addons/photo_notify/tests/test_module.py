@@ -615,6 +615,33 @@ class PhotoNotifyTestCase(
         return token
 
     @with_transaction()
+    def test_staff_device_first_then_removed(self):
+        """A photographer's device (of their party) is told first and
+        marked used; removed in the back office, their channels take
+        over"""
+        Device = Pool().get('photo.notification.device')
+        world = create_world()
+        users = staff(world)
+        Device.register_token(world.photographer.party, 'staff-token')
+        first = self.book(world, local(world.studio, tomorrow(3), 11))
+        row, = self.rows(first, event='confirmed', recipient='photographer')
+        self.assertEqual((row.channel, row.address), ('fcm', 'staff-token'))
+
+        self.send_due()
+
+        self.assertEqual(row.state, 'sent')
+        device, = Device.search([('address', '=', 'staff-token')])
+        self.assertIsNotNone(device.last_used)
+        with Transaction().set_user(users.photographers[0].id), \
+                Transaction().set_context(_check_access=True):
+            self.assertEqual(Device.search([]), [device])
+            Device.delete([device])
+        second = self.book(world, local(world.studio, tomorrow(3), 13))
+        self.assertEqual([n.channel for n in self.rows(
+                    second, event='confirmed', recipient='photographer')],
+            ['email'])
+
+    @with_transaction()
     def test_fcm_message_through_v1_api(self):
         """The app's token gets the news through FCM's v1 API, authorised
         by the service account's OAuth token"""
