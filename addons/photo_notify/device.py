@@ -5,13 +5,17 @@ import binascii
 from urllib.parse import urlsplit
 
 import trytond.config as config
+from trytond import backend
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, Unique, fields
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction, without_check_access
 
 from trytond.modules.photo_booking.booking import utc_now
 
+from . import outbox
 from .exceptions import DeviceError
+from .useragent import browser_and_system
 
 SECTION = 'photo_notify'
 DEVICE_CHANNELS = [
@@ -68,7 +72,7 @@ def check_subscription(info):
     return endpoint, keys['p256dh'], keys['auth']
 
 
-class Device(ModelSQL):
+class Device(ModelSQL, ModelView):
     "Push Device"
     __name__ = 'photo.notification.device'
     channel = fields.Selection(DEVICE_CHANNELS, "Channel", required=True,
@@ -84,6 +88,13 @@ class Device(ModelSQL):
         readonly=True)
     user_agent = fields.Char("User Agent", readonly=True)
     subscribed_at = fields.DateTime("Subscribed", readonly=True)
+    last_used = fields.DateTime("Last Used", readonly=True,
+        help="When a notification last reached it.")
+    name = fields.Function(fields.Char("Device"), 'get_name')
+    token = fields.Function(fields.Char("Token"), 'get_token')
+    staff_user = fields.Function(
+        fields.Many2One('res.user', "Staff User"),
+        'get_staff_user', searcher='search_staff_user')
 
     @classmethod
     def __setup__(cls):
@@ -94,6 +105,103 @@ class Device(ModelSQL):
                 'photo_notify.msg_device_unique'),
             ]
         cls._sql_indexes.add(Index(t, (t.party, Index.Range())))
+        cls._order = [('subscribed_at', 'DESC'), ('id', 'DESC')]
+        cls._rec_name = 'user_agent'
+
+    def get_rec_name(self, name):
+        return self.name
+
+    def get_name(self, name):
+        """What the person calls the device: "Chrome on Android" from the
+        browser's User-Agent, in the language of the context."""
+        if self.channel == 'fcm':
+            return gettext('photo_notify.msg_device_app')
+        browser, system = browser_and_system(self.user_agent)
+        if browser and system:
+            return gettext('photo_notify.msg_device_browser_on',
+                browser=browser, system=system)
+        if system:
+            return gettext('photo_notify.msg_device_some_browser_on',
+                system=system)
+        return browser or gettext('photo_notify.msg_device_some_browser')
+
+    def get_token(self, name):
+        """The device's name in a form or a page: a digest of its address
+        (the address itself says where to push, it stays on the server);
+        the browser computes the same from its subscription's endpoint."""
+        return outbox.digest(self.address)
+
+    @classmethod
+    def get_staff_user(cls, devices, name):
+        Photographer = Pool().get('photo.photographer')
+        users = {}
+        for photographer in Photographer.search([
+                    ('party', 'in', list({d.party.id for d in devices})),
+                    ('user', '!=', None)]):
+            users.setdefault(photographer.party.id, photographer.user.id)
+        return {d.id: users.get(d.party.id) for d in devices}
+
+    @classmethod
+    def search_staff_user(cls, name, clause):
+        """The devices of the staff user's party (their photographer's):
+        a photographer who turned push on in the portal with it."""
+        Photographer = Pool().get('photo.photographer')
+        photographer = Photographer.__table__()
+        device = cls.__table__()
+        _, operator, value = clause[:3]
+        Operator = fields.SQL_OPERATORS[operator]
+        parties = photographer.select(photographer.party,
+            where=Operator(photographer.user, value))
+        return [('id', 'in', device.select(device.id,
+                    where=device.party.in_(parties)))]
+
+    @classmethod
+    def staff_parties(cls, user):
+        "The parties whose devices are the staff user's."
+        Photographer = Pool().get('photo.photographer')
+        return [p.party for p in Photographer.search([('user', '=', user.id)])]
+
+    @classmethod
+    def delete(cls, devices):
+        # A device removed (portal, back office, app): the coming reminders
+        # go by the person's other channels.
+        parties = list({d.party for d in devices})
+        super().delete(devices)
+        if parties:
+            # as the system: the reminders are the outbox's, not the
+            # remover's to write
+            with Transaction().set_user(0), without_check_access():
+                cls.replan(parties)
+
+    @classmethod
+    def remove(cls, party, token):
+        """The client stops notifications on one of their devices, named by
+        its token: the devices removed (none: not theirs)."""
+        devices = [d for d in cls.search([('party', '=', party.id)])
+            if isinstance(token, str) and d.token == token]
+        if devices:
+            cls.delete(devices)
+        return devices
+
+    @classmethod
+    def used(cls, channel, address, when):
+        """A notification reached the device at when: its last use. Never
+        fails the send's mark: on PostgreSQL a concurrent dispatcher
+        writing the same device gives way (the savepoint)."""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        update = table.update([table.last_used], [when],
+            where=(table.channel == channel) & (table.address == address))
+        if backend.name != 'postgresql':
+            cursor.execute(*update)
+            return
+        cursor.execute('SAVEPOINT photo_notify_device_used')
+        try:
+            cursor.execute(*update)
+        except backend.DatabaseOperationalError:
+            cursor.execute('ROLLBACK TO SAVEPOINT photo_notify_device_used')
+        else:
+            cursor.execute('RELEASE SAVEPOINT photo_notify_device_used')
 
     @classmethod
     def subscribe(cls, party, info, web_user=None, user_agent=None):
@@ -169,9 +277,7 @@ class Device(ModelSQL):
         devices = cls.search([('channel', '=', channel),
                 ('address', 'in', list(addresses))])
         if devices:
-            parties = list({d.party for d in devices})
             cls.delete(devices)
-            cls.replan(parties)
         return devices
 
     @classmethod
@@ -181,7 +287,6 @@ class Device(ModelSQL):
                 ('address', '=', endpoint)])
         if devices:
             cls.delete(devices)
-            cls.replan([party])
         return devices
 
     @classmethod

@@ -20,4 +20,5 @@ class Rule(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         cls._user_rule_models |= {
-            'photo.notification', 'photo.notification.preference'}
+            'photo.notification', 'photo.notification.preference',
+            'photo.notification.device'}

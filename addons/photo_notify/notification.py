@@ -314,8 +314,19 @@ class Notification(EncryptedMixin, ModelSQL, ModelView):
 
     @classmethod
     def staff_person(cls, user):
-        Preference = Pool().get('photo.notification.preference')
+        pool = Pool()
+        Preference = pool.get('photo.notification.preference')
+        Device = pool.get('photo.notification.device')
         channels, addresses = Preference.of_user(user)
+        # A photographer who turned push on (in the portal, with their
+        # party) is told there first, as a client is.
+        devices = {}
+        for party in Device.staff_parties(user):
+            for channel, found in Device.addresses(party).items():
+                devices[channel] = devices.get(channel, ()) + found
+        channels = [c for c in ['webpush', 'fcm'] if c in devices] + [
+            c for c in channels if c not in devices]
+        addresses.update(devices)
         return {
             'ref': f'res.user,{user.id}',
             'user': user.id,
@@ -526,6 +537,9 @@ class Notification(EncryptedMixin, ModelSQL, ModelView):
         if exception is None:
             cls._mark([notification.id], state='sent', sent_at=now,
                 lease_until=None, in_flight=None, last_error=None)
+            if notification.channel in outbox.DEVICES:
+                Pool().get('photo.notification.device').used(
+                    notification.channel, notification.address, now)
             return 'sent'
         if isinstance(exception, RecipientGone):
             cls.address_gone(notification.channel, notification.address,

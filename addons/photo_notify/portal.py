@@ -6,10 +6,14 @@ subscription its service worker gets is stored per browser.
 - /booking/<token>/push (POST, form `subscription`: the PushSubscription's
   JSON): subscribe this browser to the news of the booking's client.
 - /account/push (POST, the same form): the signed-in client's browser.
+- /account/devices/remove (POST, form `device`: a device's token): stop
+  notifications on one of the signed-in client's browsers or apps (404
+  for a device that is not theirs).
 
 The profile page shows the client's channels for each kind of news (and the
 push opt-in) in place of the account's own checkboxes
-(web.user.portal_profile_panels).
+(web.user.portal_profile_panels), and under the form the browsers and apps
+they get notifications on, each with a button to stop them there.
 """
 import json
 import os
@@ -19,10 +23,10 @@ from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
 from trytond.wsgi import app
 
 from trytond.modules.photo_portal.pages import (
-    booking_by_token, check_rate, require_user)
+    booking_by_token, check_rate, require_user, when)
 from trytond.modules.photo_portal.translation import N_
 from trytond.modules.photo_portal.pwa import static_response
-from trytond.modules.photo_portal.web import BadInput, route
+from trytond.modules.photo_portal.web import BadInput, redirect_to, route
 
 from .channel_webpush import application_server_key
 from .exceptions import DeviceError
@@ -78,8 +82,34 @@ class WebUser(metaclass=PoolMeta):
                 'reminder_channel': (
                     self.notification_channels('reminder') or ['none'])[0],
                 'push': {'key': key, 'url': '/account/push'} if key else None,
+                'after_form': 'photo_notify/_devices.html',
+                'devices': self.portal_devices(),
                 })
         return panels
+
+    def portal_devices(self):
+        """[{token, name, channel, subscribed, used}] of the browsers and
+        apps the client gets notifications on, latest first; times in the
+        zone of their latest booking's studio."""
+        pool = Pool()
+        Device = pool.get('photo.notification.device')
+        Booking = pool.get('photo.booking')
+        if not self.party:
+            return []
+        devices = Device.search([('party', '=', self.party.id)])
+        if not devices:
+            return []
+        bookings = Booking.search([('client', '=', self.party.id)],
+            order=[('start', 'DESC')], limit=1)
+        tz_name = bookings[0].timezone if bookings else 'UTC'
+        return [{
+                'token': d.token,
+                'name': d.name,
+                'channel': d.channel,
+                'subscribed': (when(d.subscribed_at, tz_name)
+                    if d.subscribed_at else None),
+                'used': when(d.last_used, tz_name) if d.last_used else None,
+                } for d in devices]
 
     def portal_profile_save(self, form):
         super().portal_profile_save(form)
@@ -143,6 +173,21 @@ def account_push_subscribe(visit, pool):
     _device_model(pool)
     require_user(visit)
     return _subscribe(visit, pool, visit.user.party, visit.user)
+
+
+@route('/account/devices/remove', methods=['POST'])
+def account_device_remove(visit, pool):
+    """Stop notifications on one of the client's devices (the page has
+    unsubscribed the browser itself when it is this one)."""
+    Device = _device_model(pool)
+    require_user(visit)
+    party = visit.user.party
+    if not party or not Device.remove(
+            party, visit.request.form.get('device')):
+        raise exceptions.NotFound()
+    response = redirect_to('/account/profile', {'notice': 'device_removed'})
+    response.headers['Location'] += '#push-devices'  # where the notice is
+    return response
 
 
 def _static(request, path):

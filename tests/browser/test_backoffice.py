@@ -38,6 +38,9 @@ MODULES = (
 DATABASE = 'backoffice'
 ADMIN_PASSWORD = 'admin-secret-42'
 CYRILLIC = re.compile('[а-яё]', re.IGNORECASE)
+DEAD_ERROR = 'PermanentFailure: SMTP 550: mailbox unavailable'
+ANDROID = ('Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 '
+    '(KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36')
 
 pytestmark = pytest.mark.skipif(
     not SAO.exists(), reason="scripts/test installs sao into var/www/admin")
@@ -101,15 +104,31 @@ FILL = textwrap.dedent('''
             for d in range(45, 60))
         late_anna = book(local(studio, today + dt.timedelta(days=d), 16)
             for d in range(45, 60))
+        # A dead letter about Anna's booking (its client's mail refused),
+        # and the browser Anna turned push on in (with her party)
+        Notification = pool.get('photo.notification')
+        dead = Notification.search([('booking', '=', moscow.id),
+                ('recipient', '=', 'client')], limit=1)
+        Notification.write(dead, {'state': 'dead', 'attempts': 8,
+                'last_error': %(dead_error)r})
+        pool.get('photo.notification.device').create([{
+                    'channel': 'webpush', 'party': anna.party.id,
+                    'address': 'https://fcm.googleapis.com/fcm/send/anna',
+                    'p256dh': 'BAnna', 'auth': 'anna',
+                    'user_agent': %(android)r,
+                    'subscribed_at': dt.datetime(2026, 1, 2, 7, 15)}])
         transaction.commit()
         ModelData = pool.get('ir.model.data')
+        menus = {name: ModelData.get_id('photo_booking', name)
+            for name in ['menu_booking_to_confirm',
+                'menu_booking_calendar', 'menu_booking_form']}
+        menus.update({name: ModelData.get_id('photo_notify', name)
+            for name in ['menu_notification_form', 'menu_device_form']})
         print(json.dumps({'secrets': secrets,
             'moscow': moscow.id, 'late': late.id,
-            'late_anna': late_anna.id, 'menus': {
-                name: ModelData.get_id('photo_booking', name)
-                for name in ['menu_booking_to_confirm',
-                    'menu_booking_calendar', 'menu_booking_form']}}))
-    ''') % {'database': DATABASE, 'password': ADMIN_PASSWORD}
+            'late_anna': late_anna.id, 'menus': menus}))
+    ''') % {'database': DATABASE, 'password': ADMIN_PASSWORD,
+    'dead_error': DEAD_ERROR, 'android': ANDROID}
 
 
 def run(*args, env):
@@ -662,3 +681,78 @@ def test_staff_times_without_seconds(server, page):
     assert any(re.search(r'\d:\d\d', text) for text in texts), texts
     assert not [text for text in texts if SECONDS.search(text)]
     shot(page, 'fixed-slots')
+
+
+NOTIFICATIONS = """() => {
+    const screen = Sao.Tab.tabs.get_current().screen;
+    return screen.group.map((record) => [
+        record._values.state, record._values.last_error || '']);
+}"""
+
+
+@pytest.mark.parametrize('user', ['admin', 'anna'])
+def test_dead_letters_and_booking_log(server, page, user):
+    """The Notifications menu opens on its dead letters, with the error
+    (and Retry for a manager); a booking's Notifications tab lists what was
+    sent about it, to whom and how: as a manager and as the booking's
+    photographer."""
+    login(page, server, user)
+    open_menu(page, server, 'menu_notification_form')
+    expect(page.locator('.tab-pane.active .nav-tabs a',
+            has_text='Неотправленные')).to_be_visible()
+    body = page.locator('.tab-pane.active .treeview tbody')
+    expect(body).to_contain_text('SMTP 550')
+    rows = page.evaluate(NOTIFICATIONS)
+    assert ['dead', DEAD_ERROR] in rows, rows
+    assert {state for state, _ in rows} == {'dead'}, rows
+    if user == 'admin':
+        expect(body.locator('button[name=retry]').first).to_be_visible()
+    shot(page, f'dead-letters-{user}')
+    step(page, CLOSE_TABS, what="closing")
+
+    open_record(page, 'photo.booking', server['moscow'])
+    check(page, "the booking's form")
+    page.locator('.tab-pane.active .nav-tabs a',
+        has_text='Уведомления').click()
+    wait_idle(page)
+    check(page, "the booking's notifications")
+    log = page.locator(
+        '.tab-pane.active .tab-pane.active .treeview tbody tr:visible')
+    (count,), = query(server, "SELECT COUNT(*) FROM photo_notification "
+        "WHERE booking = ?", server['moscow'])
+    assert count >= 3
+    expect(log).to_have_count(count)
+    expect(log.filter(has_text='SMTP 550')).to_have_count(1)
+    shot(page, f'booking-notifications-{user}')
+    step(page, CLOSE_TABS, what="closing")
+
+
+@pytest.mark.parametrize('user', ['admin', 'anna'])
+def test_staff_push_devices(server, page, user):
+    """Staff see the browsers they get push notifications on (a readable
+    name, never the keys) in My Push Devices and remove one; a manager
+    sees no photographer's devices."""
+    login(page, server, user)
+    open_menu(page, server, 'menu_device_form')
+    rows = page.locator('.tab-pane.active .treeview tbody tr:visible')
+    if user == 'admin':
+        expect(rows.filter(has_text='Android')).to_have_count(0)
+        shot(page, 'push-devices-admin')
+        return
+    expect(rows.filter(has_text='Chrome на Android')).to_have_count(1)
+    shot(page, 'push-devices-anna')
+    ids = rpc(page, 'model.photo.notification.device.search', [], 0, None,
+        None)
+    assert len(ids) == 1
+    with pytest.raises(PlaywrightError):
+        rpc(page, 'model.photo.notification.device.read', ids, ['p256dh'])
+    page.wait_for_timeout(50)
+    page.errors.clear()
+    step(page, """async () => {
+        const screen = Sao.Tab.tabs.get_current().screen;
+        screen.current_record = screen.group[0];
+        await screen.remove(true, false, true, [screen.group[0]]);
+    }""", what="removing the device")
+    check(page, "removing the device")
+    assert query(server, "SELECT COUNT(*) FROM photo_notification_device"
+        ) == [(0,)]

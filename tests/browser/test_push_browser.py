@@ -20,24 +20,40 @@ from test_portal_browser import log_in
 
 PUSH_DATABASE = 'pushportal_' + uuid.uuid4().hex[:8]
 
+# The subscription lives on across pages, as the browser's does (in the
+# page's storage); unsubscribe() forgets it and says so there.
 FAKE_SUBSCRIBE = """
 (subscription) => {
   if (!window.PushManager) { return; }
+  const made = () => ({
+    endpoint: subscription.endpoint,
+    toJSON: () => subscription,
+    unsubscribe: () => {
+      localStorage.removeItem('__subscribed');
+      localStorage.setItem('__unsubscribed', subscription.endpoint);
+      window.__subscribed = null;
+      return Promise.resolve(true);
+    },
+  });
   PushManager.prototype.getSubscription = function () {
+    if (window.__subscribed === undefined
+        && localStorage.getItem('__subscribed') === subscription.endpoint) {
+      window.__subscribed = made();
+    }
     return Promise.resolve(window.__subscribed || null);
   };
   PushManager.prototype.subscribe = function (options) {
     const key = new Uint8Array(options.applicationServerKey);
     window.__subscribeKey = btoa(String.fromCharCode(...key))
       .replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
-    window.__subscribed = {
-      endpoint: subscription.endpoint,
-      toJSON: () => subscription,
-    };
+    window.__subscribed = made();
+    localStorage.setItem('__subscribed', subscription.endpoint);
     return Promise.resolve(window.__subscribed);
   };
 }
 """
+ANDROID_CHROME = ('Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 '
+    '(KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36')
 
 
 @pytest.fixture(scope='session')
@@ -212,5 +228,80 @@ def test_channels_on_profile(browser, push_portal, shot):
             .to_have_value('none')
         shot(page, '2-no-reminders')
         assert page.evaluate('document.documentElement.scrollWidth') <= 390
+    finally:
+        context.close()
+
+
+def pending_to(world, endpoint):
+    "The notifications waiting to be pushed to the browser of endpoint."
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    from trytond.modules.photo_notify.outbox import digest
+    with Transaction().start(world['database'], 0, readonly=True):
+        Notification = Pool().get('photo.notification')
+        return [n.event for n in Notification.search([
+                    ('key', 'like', f'%:webpush/{digest(endpoint)}'),
+                    ('state', '=', 'pending')])]
+
+
+def test_profile_lists_and_removes_this_browser(browser, push_portal, shot):
+    """Turned on in the profile, this browser is listed by name and marked
+    as this one; stopping it there unsubscribes the browser and the
+    reminder is not pushed to it"""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    world = push_portal
+    push = world['push']
+    # Reminders wanted (another test may have turned them off)
+    with Transaction().start(world['database'], 0) as transaction:
+        WebUser = Pool().get('web.user')
+        WebUser.write(WebUser.search([('email', '=', 'olga@example.com')]),
+            {'reminder_channel': 'email'})
+        transaction.commit()
+    subscription = push.subscribe(world['key'])
+    endpoint = subscription['endpoint']
+    context, page = _page(browser, PHONE, is_mobile=True, has_touch=True,
+        device_scale_factor=2, permissions=['notifications'],
+        user_agent=ANDROID_CHROME)
+    try:
+        page.add_init_script(f'({FAKE_SUBSCRIBE})({json.dumps(subscription)})')
+        page.goto(f"{world['url']}/account/login")
+        log_in(page, 'olga@example.com', CHAT_PASSWORD)
+        page.get_by_role('link', name='Профиль').click()
+        page.get_by_role('button', name='Включить уведомления').click()
+
+        # The page shows the list again, with this browser marked
+        devices = page.get_by_role('region', name='Устройства с уведомлениями')
+        marked = '.this-device:not([hidden])'
+        mine = devices.get_by_role('listitem').filter(
+            has=page.locator(marked))
+        expect(mine).to_have_count(1)
+        expect(mine).to_contain_text('Chrome на Android')
+        expect(mine.locator(marked)).to_have_text('Это устройство')
+        expect(mine).to_contain_text('Включены')
+        expect(page.get_by_role('status').filter(
+                has_text='Уведомления в этом браузере включены')).to_be_visible()
+        assert 'reminder' in pending_to(world, endpoint)
+        assert page.evaluate('document.documentElement.scrollWidth') <= 390
+        shot(page, '1-listed')
+
+        mine.get_by_role('button',
+            name='Отключить уведомления на этом устройстве').click()
+
+        expect(page.get_by_text('Уведомления на выбранном устройстве '
+                'отключены.')).to_be_visible()
+        assert page.evaluate('location.hash') == '#push-devices'
+        expect(devices.locator(marked)).to_have_count(0)
+        assert page.evaluate("localStorage.getItem('__unsubscribed')") \
+            == endpoint
+        # The opt-in is offered again, the browser being unsubscribed
+        expect(page.get_by_role('button', name='Включить уведомления')) \
+            .to_be_visible()
+        shot(page, '2-removed')
+        assert pending_to(world, endpoint) == []
+        deliver_reminders(world)
+        assert [r for r in push.received if r['endpoint'] == endpoint] == []
     finally:
         context.close()

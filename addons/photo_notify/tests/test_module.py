@@ -1,7 +1,9 @@
 import datetime as dt
 import json
+import socket
 from decimal import Decimal
 from email import policy
+from unittest.mock import patch
 
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -279,6 +281,39 @@ class PhotoNotifyTestCase(
         dead, = self.rows(gone, event='confirmed', recipient='client')
         self.assertEqual(dead.state, 'dead')
         self.assertIn('550', dead.last_error)
+
+    @with_transaction()
+    def test_channel_down_an_hour_loses_nothing(self):
+        """The mail server unreachable for an hour, each retry at the
+        shortest wait jitter allows: no row becomes a dead letter, and
+        every one leaves, once, when the server is back"""
+        world = create_world()
+        bookings = [self.book(world, local(world.studio, tomorrow(3), hour),
+                email=f'client{hour}@example.com') for hour in [11, 13]]
+        rows = [n for b in bookings for n in self.rows(b)
+            if n.state == 'pending' and n.channel == 'email'
+            and n.event != 'reminder']
+        self.assertEqual(len(rows), 2)  # the clients' news
+        with socket.socket() as closed:
+            closed.bind(('127.0.0.1', 0))
+            port = closed.getsockname()[1]
+        set_config(self.addCleanup, 'email', 'uri', f'smtp://127.0.0.1:{port}')
+        down = utc_now()
+        now = down
+        with patch('random.uniform', lambda low, high: low):
+            while now - down <= H:
+                self.send_due(now=now)
+                self.assertEqual({n.state for n in rows}, {'pending'},
+                    [(n.attempts, n.last_error) for n in rows])
+                now = min(n.scheduled_at for n in rows)
+            self.assertEqual({n.attempts for n in rows}, {7})
+            set_config(self.addCleanup, 'email', 'uri',
+                f'smtp://127.0.0.1:{self.smtp.port}')
+            self.send_due(now=now)
+
+        self.assertEqual({n.state for n in rows}, {'sent'})
+        self.assertEqual(sorted(m['To'] for m in self.smtp.wait(2)), sorted(
+                n.address for n in rows))
 
     @with_transaction()
     def test_dead_after_attempts_then_retry_and_discard(self):
@@ -578,6 +613,33 @@ class PhotoNotifyTestCase(
         Device = Pool().get('photo.notification.device')
         Device.register_token(world.client, token)
         return token
+
+    @with_transaction()
+    def test_staff_device_first_then_removed(self):
+        """A photographer's device (of their party) is told first and
+        marked used; removed in the back office, their channels take
+        over"""
+        Device = Pool().get('photo.notification.device')
+        world = create_world()
+        users = staff(world)
+        Device.register_token(world.photographer.party, 'staff-token')
+        first = self.book(world, local(world.studio, tomorrow(3), 11))
+        row, = self.rows(first, event='confirmed', recipient='photographer')
+        self.assertEqual((row.channel, row.address), ('fcm', 'staff-token'))
+
+        self.send_due()
+
+        self.assertEqual(row.state, 'sent')
+        device, = Device.search([('address', '=', 'staff-token')])
+        self.assertIsNotNone(device.last_used)
+        with Transaction().set_user(users.photographers[0].id), \
+                Transaction().set_context(_check_access=True):
+            self.assertEqual(Device.search([]), [device])
+            Device.delete([device])
+        second = self.book(world, local(world.studio, tomorrow(3), 13))
+        self.assertEqual([n.channel for n in self.rows(
+                    second, event='confirmed', recipient='photographer')],
+            ['email'])
 
     @with_transaction()
     def test_fcm_message_through_v1_api(self):

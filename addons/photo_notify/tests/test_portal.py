@@ -14,6 +14,7 @@ from trytond.modules.photo_booking.booking import utc_now
 from trytond.modules.photo_booking.tests.tools import (
     create_world, local, set_config, tomorrow)
 
+from ..outbox import digest
 from .fake_push import FakePushService
 from .fake_smtp import SMTPServer
 from .test_module import new_vapid_key
@@ -21,6 +22,8 @@ from .test_module import new_vapid_key
 CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
 KEY_RE = re.compile(r'data-key="([^"]+)"')
 PASSWORD = 'Correct-Horse-7-Battery'
+ANDROID_CHROME = ('Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 '
+    '(KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36')
 
 
 class NotifyPortalTestCase(RouteTestCase):
@@ -202,6 +205,83 @@ class NotifyPortalTestCase(RouteTestCase):
             Device = Pool().get('photo.notification.device')
             Device.delete(Device.search([('party', '=', self.world['ivan'])]))
             transaction.commit()
+
+    def test_profile_lists_and_removes_devices(self):
+        """The profile lists the browsers with notifications on (a readable
+        name, when turned on, last used); the client stops one, the
+        reminders go by e-mail again; nobody else can remove it (404), nor
+        a form without the CSRF token"""
+        with Transaction().start(DB_NAME, 0) as transaction:
+            WebUser = Pool().get('web.user')
+            WebUser.write([WebUser(self.world['ivan_user'])], {
+                    'news_channel': 'email', 'reminder_channel': 'email'})
+            transaction.commit()
+        client, _ = self.signed_in('ivan_user')
+        booking_id, _ = self.book(client='ivan', web_user='ivan_user')
+        html = client.get('/account/profile?lang=en').get_data(as_text=True)
+        self.assertIn('Notifications are not turned on in any browser',
+            html)
+        subscription = self.push.subscribe(KEY_RE.search(html).group(1))
+        response = client.post('/account/push', data={
+                'csrf': CSRF_RE.search(html).group(1),
+                'subscription': json.dumps(subscription)},
+            headers={'User-Agent': ANDROID_CHROME})
+        self.assertEqual(response.status_code, HTTPStatus.CREATED)
+        token = digest(subscription['endpoint'])
+        self.assertEqual({r[2:4] for r in self.rows(booking_id,
+                        event='reminder', state='pending')},
+            {('webpush', subscription['endpoint'])})
+        self.send_due(now=utc_now() + dt.timedelta(days=3, hours=20))
+
+        html = client.get('/account/profile?lang=en').get_data(as_text=True)
+        self.assertIn('<strong>Chrome on Android</strong>', html)
+        self.assertIn(f'data-device="{token}"', html)
+        self.assertIn('Turned on ', html)
+        self.assertIn('Last notification ', html)
+        self.assertNotIn(subscription['endpoint'], html)  # stays ours
+        # (the name in Russian: the browser test, on a database with ru)
+        html_ru = client.get('/account/profile?lang=ru').get_data(
+            as_text=True)
+        self.assertIn('Отключить уведомления на этом устройстве', html_ru)
+
+        # Another client, with their own session and token: not theirs
+        other, _ = self.signed_in('web_user')
+        other_html = other.get('/account/profile?lang=en').get_data(
+            as_text=True)
+        self.assertNotIn(token, other_html)
+        response = other.post('/account/devices/remove', data={
+                'csrf': CSRF_RE.search(other_html).group(1),
+                'device': token})
+        self.assertEqual(response.status_code, HTTPStatus.NOT_FOUND)
+        # No CSRF token: refused
+        response = client.post('/account/devices/remove',
+            data={'device': token})
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            Device = Pool().get('photo.notification.device')
+            self.assertEqual(len(Device.search(
+                        [('address', '=', subscription['endpoint'])])), 1)
+
+        response = client.post('/account/devices/remove', data={
+                'csrf': CSRF_RE.search(html).group(1), 'device': token})
+
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertEqual(response.headers['Location'],
+            '/account/profile?notice=device_removed#push-devices')
+        html = client.get('/account/profile?lang=en&notice=device_removed'
+            ).get_data(as_text=True)
+        self.assertIn('Notifications on that device are stopped.', html)
+        self.assertNotIn(token, html)
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            Device = Pool().get('photo.notification.device')
+            self.assertEqual(Device.search(
+                    [('address', '=', subscription['endpoint'])]), [])
+        self.assertEqual({r[2] for r in self.rows(booking_id,
+                        event='reminder', state='pending')}, {'email'})
+        # Gone already: 404, not a 500
+        response = client.post('/account/devices/remove', data={
+                'csrf': CSRF_RE.search(html).group(1), 'device': token})
+        self.assertEqual(response.status_code, HTTPStatus.NOT_FOUND)
 
     def test_push_script_served(self):
         "The opt-in script is served as JavaScript"

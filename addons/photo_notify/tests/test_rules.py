@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trytond.modules.photo_notify import ics, outbox, reminder
+from trytond.modules.photo_notify import ics, outbox, reminder, useragent
 from trytond.modules.photo_notify.channel_telegram import RateLimiter
 
 UTC = dt.timezone.utc
@@ -209,3 +209,40 @@ class RateLimiterTest(unittest.TestCase):
         for chat in range(31):
             limiter.wait(str(chat))
         self.assertEqual(self.slept, [1.0])
+
+
+class UserAgentTest(unittest.TestCase):
+    "The device list names a browser as its owner would"
+
+    def test_names(self):
+        for agent, expected in [
+                ('Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36'
+                    ' (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+                    ('Chrome', 'Android')),
+                ('Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) '
+                    'AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 '
+                    'Mobile/15E148 Safari/604.1', ('Safari', 'iPhone')),
+                ('Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) '
+                    'AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0 '
+                    'Mobile/15E148 Safari/604.1', ('Chrome', 'iPhone')),
+                ('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36'
+                    ' (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 '
+                    'Edg/131.0.0.0', ('Edge', 'Windows')),
+                ('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36'
+                    ' (KHTML, like Gecko) Chrome/130.0.0.0 YaBrowser/24.12.0.0'
+                    ' Safari/537.36', ('Yandex Browser', 'Windows')),
+                ('Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:133.0) '
+                    'Gecko/20100101 Firefox/133.0', ('Firefox', 'macOS')),
+                ('Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S918B) '
+                    'AppleWebKit/537.36 (KHTML, like Gecko) '
+                    'SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile '
+                    'Safari/537.36', ('Samsung Internet', 'Android')),
+                ('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, '
+                    'like Gecko) Chrome/131.0.0.0 Safari/537.36 OPR/115.0',
+                    ('Opera', 'Linux')),
+                ('curl/8.5.0', (None, None)),
+                (None, (None, None)),
+                ]:
+            with self.subTest(agent=agent):
+                self.assertEqual(
+                    useragent.browser_and_system(agent), expected)
