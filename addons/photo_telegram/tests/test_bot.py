@@ -593,6 +593,30 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         self.assertIn("No shoot on", boris.send('/today')[0])
         self.assertIn("No shoot on", boris.send('/tomorrow')[0])
 
+    @with_transaction()
+    def test_staff_past_enrolment_deadline_refused(self):
+        "Staff who should have enrolled a second factor get no staff action"
+        User = Pool().get('res.user')
+        world = create_world()
+        users = staff_users(world)
+        driver = self.driver()
+        boris = self.linked_photographer(world, driver,
+            users.photographers[0])
+        # What photo_auth adds to a user past the deadline, not enrolled
+        User.check_second_factor = lambda self, code: False
+        self.addCleanup(delattr, User, 'check_second_factor')
+        User.second_factor = False
+        self.addCleanup(delattr, User, 'second_factor')
+        User.enrolment_restricted = classmethod(lambda cls, user_id: True)
+        self.addCleanup(delattr, User, 'enrolment_restricted')
+
+        answer, = boris.send('/today')
+        self.assertIn("Staff actions are closed to you", answer)
+        self.assertIn("Ask a manager", answer)
+        self.assertIn("Staff actions are closed", boris.send('/tomorrow')[0])
+        User.enrolment_restricted = classmethod(lambda cls, user_id: False)
+        self.assertIn("No shoot on", boris.send('/today')[0])
+
     # --- staff alerts ----------------------------------------------------------
 
     @with_transaction()
