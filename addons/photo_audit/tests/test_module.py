@@ -15,7 +15,7 @@ from trytond.modules.photo_booking import api
 from trytond.modules.photo_booking.tests.database import OverBookingMixin
 from trytond.modules.photo_booking.tests.tools import (
     AddressedClient, as_user, create_world, erase_party, local,
-    recording_queries, relax_abuse_limits, set_config, staff_users, tomorrow)
+    recording_queries, relax_route_limits, staff_users, tomorrow)
 from trytond.modules.photo_booking.tests.translation import (
     CatalogueTranslationTestMixin, MessageTranslationTestMixin)
 
@@ -304,11 +304,7 @@ class PhotoAuditRouteTestCase(RouteTestCase):
 
     @classmethod
     def setUpClass(cls):
-        for key, value in [('redis_url', ''),
-                ('rate_limit_api_write', '1000/60'),
-                ('rate_limit_login', '1000/60')]:
-            set_config(cls.addClassCleanup, 'photo_booking', key, value)
-        relax_abuse_limits(cls.addClassCleanup)
+        relax_route_limits(cls.addClassCleanup)
         super().setUpClass()
 
     @classmethod
