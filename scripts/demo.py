@@ -1100,13 +1100,16 @@ class Demo:
             ]
 
     def second_factor_grace(self):
-        """The staff without a second factor get the whole time to enrol one
-        again at each load (photo_auth): past it their password alone would
-        not sign them in, and the README's demo logins would fail."""
+        """The staff without a second factor whose time to enrol one ends
+        within a day (or has ended) get the whole time again (photo_auth):
+        past it their password alone would not sign them in, and the
+        README's demo logins would fail."""
         User = self.get('res.user')
-        if not hasattr(User, 'must_enrol'):
+        if not hasattr(User, 'enrolment'):
             return 0
-        users = [u for u in User.search([]) if u.must_enrol()]
+        soon = self.now + dt.timedelta(days=1)
+        users = [u for u in User.search([])
+            if u.must_enrol() and u.enrolment(self.now).deadline <= soon]
         User.write(users, {'staff_since': self.now})
         return len(users)
 
