@@ -6,7 +6,10 @@ the personal-data events; the ORM refuses to create, write or delete them,
 for the administrator too. Reading them needs the Photo Manager group.
 """
 import datetime as dt
+import logging
+from weakref import WeakKeyDictionary
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError
@@ -36,6 +39,15 @@ REDACTED = '***'
 # Context key for code acting for someone the transaction's user is not:
 # ('bot', chat id), ('api_key', key name), ('web_user', web user id).
 CONTEXT_ACTOR = 'audit_actor'
+# Fields any model reads without showing personal data
+META_FIELDS = {'id', 'create_uid', 'create_date', 'write_uid', 'write_date',
+    '_timestamp', '_write', '_delete', 'active', 'sequence'}
+# Reads waiting for the end of their (read-only) request: transaction ->
+# {model: (ids, field names)}
+_pending_reads = WeakKeyDictionary()
+FLUSH_TRIES = 3
+
+logger = logging.getLogger(__name__)
 
 
 def actor():
@@ -57,6 +69,25 @@ def actor():
     if context.get('_request'):
         return 'visitor', None, None
     return 'system', None, None
+
+
+def staff_read():
+    """Whether the transaction is a back-office request of a user (RPC or
+    API key, with access checked): its reads of personal data are logged.
+    Root (routes, the portal showing a client their data), cron and queue
+    reads are not."""
+    transaction = Transaction()
+    return bool(transaction.user and transaction.check_access
+        and transaction.context.get('_request'))
+
+
+def personal_names(audited, names):
+    """The audited fields among names read (as `read` takes them: 'email',
+    'email:string', 'party.name'...); audited None: all but meta fields."""
+    plain = {n.split(':', 1)[0] for n in names if '.' not in n}
+    if audited is None:
+        return sorted(plain - META_FIELDS)
+    return sorted(plain & audited)
 
 
 def address():
@@ -96,6 +127,8 @@ class Entry(ModelSQL, ModelView):
     action = fields.Selection(ACTIONS, "Action", readonly=True, sort=False)
     model = fields.Char("Model", readonly=True)
     record = fields.Integer("Record ID", readonly=True)
+    records = fields.Text("Record IDs", readonly=True,
+        help="The records read at once (a list's page).")
     resource = fields.Function(fields.Reference(
             "Record", selection='get_models'), 'get_resource')
     field = fields.Char("Field", readonly=True)
@@ -160,14 +193,65 @@ class Entry(ModelSQL, ModelView):
         table = cls.__table__()
         columns = [table.create_date, table.create_uid, table.at,
             table.actor_kind, table.user, table.actor, table.address,
-            table.action, table.model, table.record, table.field,
-            table.old_value, table.new_value]
+            table.action, table.model, table.record, table.records,
+            table.field, table.old_value, table.new_value]
         values = [[now, user or 0, now, kind, user, label, remote,
                 row['action'], row['model'], row.get('record'),
-                row.get('field'), row.get('old_value'), row.get('new_value')]
+                row.get('records'), row.get('field'), row.get('old_value'),
+                row.get('new_value')]
             for row in rows]
         cursor = Transaction().connection.cursor()
         cursor.execute(*table.insert(columns, values))
+
+    @classmethod
+    def note_read(cls, model, ids, names):
+        """Log that the transaction's user read names of model's ids.
+
+        One entry per request and model: the ids and fields of all the
+        request's reads of model (a list view's page is one entry). A
+        read-only request (every RPC read) is logged after it ended, in a
+        transaction of its own."""
+        transaction = Transaction()
+        if not transaction.readonly:
+            cls.append([cls._read_row(model, ids, names)])
+            return
+        pending = _pending_reads.get(transaction)
+        if pending is None:
+            pending = _pending_reads[transaction] = {}
+            context = {k: v for k, v in transaction.context.items()
+                if k in {'_request', CONTEXT_ACTOR, 'web_user', 'language'}}
+            transaction.atexit(cls._log_reads, transaction.database.name,
+                transaction.user, context, pending)
+        model_ids, model_names = pending.setdefault(model, (set(), set()))
+        model_ids.update(ids)
+        model_names.update(names)
+
+    @classmethod
+    def _read_row(cls, model, ids, names):
+        ids = sorted(set(ids))
+        return {'action': 'view', 'model': model,
+            'record': ids[0] if len(ids) == 1 else None,
+            'records': ','.join(map(str, ids)),
+            'field': ', '.join(sorted(names))}
+
+    @classmethod
+    def _log_reads(cls, database, user, context, pending):
+        "Append the reads of a request that has ended (see note_read)."
+        rows = [cls._read_row(m, ids, names)
+            for m, (ids, names) in sorted(pending.items())]
+        for attempt in range(FLUSH_TRIES):
+            try:
+                with Transaction(new=True).start(
+                        database, user, context=context):
+                    Pool().get(cls.__name__).append(rows)
+                return
+            except backend.DatabaseOperationalError:
+                if attempt + 1 < FLUSH_TRIES:
+                    continue
+                # The request has been answered: the reads cannot be
+                # refused any more, only told.
+                logger.error("reads of user %s not logged: %s",
+                    user, rows, exc_info=True)
 
     @classmethod
     def append_event(cls, action, records):
@@ -258,8 +342,27 @@ class AuditMixin:
         Entry.append(rows)
 
 
-class Booking(AuditMixin, metaclass=PoolMeta):
+class ReadAuditMixin:
+    """Logs the back office's reads of the personal fields in _audit_read
+    (None: every field but the meta ones), not their values: who, when, from
+    where, which records and fields (Entry.note_read)."""
+    __slots__ = ()
+    _audit_read = set()
+
+    @classmethod
+    def read(cls, ids, fields_names):
+        result = super().read(ids, fields_names)
+        if ids and staff_read():
+            names = personal_names(cls._audit_read, fields_names)
+            if names:
+                Pool().get('photo.audit.entry').note_read(
+                    cls.__name__, [int(i) for i in ids], names)
+        return result
+
+
+class Booking(AuditMixin, ReadAuditMixin, metaclass=PoolMeta):
     __name__ = 'photo.booking'
+    _audit_read = {'email', 'phone', 'location', 'notes', 'cancel_reason'}
     _audit_redact = {'email', 'phone', 'notes', 'cancel_reason'}
     _audit_skip = AuditMixin._audit_skip | {'busy_start', 'busy_end'}
 
@@ -320,8 +423,26 @@ class UserGroup(metaclass=PoolMeta):
         Entry.append(rows)
 
 
-class WebUser(metaclass=PoolMeta):
+class Party(ReadAuditMixin, metaclass=PoolMeta):
+    __name__ = 'party.party'
+    _audit_read = {'email', 'phone', 'mobile', 'addresses',
+        'contact_mechanisms'}
+
+
+class ContactMechanism(ReadAuditMixin, metaclass=PoolMeta):
+    __name__ = 'party.contact_mechanism'
+    _audit_read = {'value', 'value_compact', 'rec_name', 'comment', 'email',
+        'url', 'sip', 'skype', 'other_value'}
+
+
+class Address(ReadAuditMixin, metaclass=PoolMeta):
+    __name__ = 'party.address'
+    _audit_read = None
+
+
+class WebUser(ReadAuditMixin, metaclass=PoolMeta):
     __name__ = 'web.user'
+    _audit_read = {'email', 'rec_name'}
 
     @classmethod
     def personal_data_accessed(cls, users, action):

@@ -3,13 +3,18 @@
 through a wizard, reset by a manager.
 
 Staff (Photo Manager and Photographer groups) who have not enrolled yet
-still sign in with their password, and the enrolment wizard opens at each of
-their logins until they enrol (see README: Design)."""
+sign in with their password during a grace period (`[photo_auth]
+enrol_within` days), the enrolment wizard opening at each login; past it
+their login is refused until a manager opens an enrolment window, in which
+they can do nothing but enrol (policy.py, README: Design)."""
+import datetime as dt
+
 from sql import Null
 
 import trytond.config as config
+from trytond.cache import Cache
 from trytond.exceptions import LoginException
-from trytond.i18n import gettext
+from trytond.i18n import gettext, ngettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -19,10 +24,10 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from trytond.modules.photo_booking.encryption import (
     EncryptedMixin, encrypted)
 
-from . import totp
-from .exceptions import SecondFactorError
+from . import policy, totp
+from .exceptions import EnrolmentRequired, SecondFactorError
 
-PREFERENCES = ['second_factor', 'recovery_codes_left']
+PREFERENCES = ['second_factor', 'recovery_codes_left', 'enrol_deadline']
 STAFF_GROUPS = (
     'photo_booking.group_photo_manager', 'photo_booking.group_photographer')
 LOGIN_PARAMETER = 'totp_code'
@@ -101,6 +106,7 @@ class SecondFactor(EncryptedMixin, ModelSQL):
         step = totp.match(secret, code)
         if step is None:
             raise SecondFactorError(gettext('photo_auth.msg_enrol_wrong_code'))
+        User = Pool().get('res.user')
         codes = totp.new_recovery_codes()
         with without_check_access():
             cls.delete(cls.search([('user', '=', user_id)]))
@@ -110,6 +116,9 @@ class SecondFactor(EncryptedMixin, ModelSQL):
                         'last_step': step,
                         'recovery_codes': totp.hash_recovery_codes(codes),
                         }])
+            # The enrolment window a manager opened is used up.
+            User.write([User(user_id)], {'enrol_open_until': None})
+        User._enrolment_cache.clear()
         return codes
 
 
@@ -129,6 +138,10 @@ class SecondFactorMixin:
                     'invisible': ~Eval('second_factor', False),
                     'depends': ['second_factor'],
                     },
+                'allow_enrolment': {
+                    'invisible': Eval('second_factor', False),
+                    'depends': ['second_factor'],
+                    },
                 })
 
 
@@ -137,6 +150,20 @@ class User(SecondFactorMixin, metaclass=PoolMeta):
 
     recovery_codes_left = fields.Function(fields.Integer(
             "Recovery Codes Left"), 'get_second_factor')
+    staff_since = fields.DateTime(
+        "Staff Since", readonly=True,
+        help="When the user joined a staff group: the time to enrol a "
+        "second factor counts from then.")
+    enrol_open_until = fields.DateTime(
+        "Enrolment Open Until", readonly=True,
+        help="Until then the user may sign in with the password only, "
+        "to enrol a second factor (opened by a manager).")
+    enrol_deadline = fields.Function(fields.DateTime(
+            "Enrol Before",
+            help="Staff without a second factor cannot sign in after it."),
+        'get_enrol_deadline')
+    _enrolment_cache = Cache(
+        'res.user.enrolment_restricted', duration=300, context=False)
 
     @classmethod
     def __setup__(cls):
@@ -186,6 +213,11 @@ class User(SecondFactorMixin, metaclass=PoolMeta):
             return None
         factor = SecondFactor.of_user(user_id)
         if factor is None:
+            enrolment = cls(user_id).enrolment()
+            if enrolment.status == policy.LOCKED:
+                raise EnrolmentRequired(gettext(
+                        'photo_auth.msg_enrol_required', login=login,
+                        deadline=cls._show_date(enrolment.deadline)))
             return user_id
         code = parameters.get(LOGIN_PARAMETER)
         if not code:
@@ -220,12 +252,88 @@ class User(SecondFactorMixin, metaclass=PoolMeta):
 
     def must_enrol(self):
         "Whether this user is staff and has no second factor yet."
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        SecondFactor = pool.get('res.user.second_factor')
-        staff = {ModelData.get_id(*g.split('.')) for g in STAFF_GROUPS}
-        return (bool(staff & {g.id for g in self.groups})
-            and SecondFactor.of_user(self.id) is None)
+        SecondFactor = Pool().get('res.user.second_factor')
+        return self.is_staff() and SecondFactor.of_user(self.id) is None
+
+    @classmethod
+    def staff_groups(cls):
+        ModelData = Pool().get('ir.model.data')
+        return {ModelData.get_id(*g.split('.')) for g in STAFF_GROUPS}
+
+    def is_staff(self):
+        return bool(self.staff_groups() & {g.id for g in self.groups})
+
+    @classmethod
+    def second_factor_installed(cls):
+        """When photo_auth was activated (its first XML record), where the
+        grace of staff who already were starts."""
+        ModelData = Pool().get('ir.model.data')
+        with without_check_access():
+            first = ModelData.search([('module', '=', 'photo_auth')],
+                order=[('id', 'ASC')], limit=1)
+        return first[0].create_date if first else None
+
+    def enrolment(self, now=None):
+        "The user's policy.Enrolment (must they enrol, until when)."
+        SecondFactor = Pool().get('res.user.second_factor')
+        now = now or utc_now()
+        with without_check_access():
+            staff = self.is_staff()
+            enrolled = SecondFactor.of_user(self.id) is not None
+            since = (self.staff_since or self.second_factor_installed()
+                or self.create_date)
+            window = self.enrol_open_until
+        return policy.enrolment(staff, enrolled, since, now,
+            config.getint('photo_auth', 'enrol_within',
+                default=policy.DEFAULT_ENROL_WITHIN), window)
+
+    @classmethod
+    def enrolment_restricted(cls, user_id):
+        """Whether user_id may use nothing of the back office but the
+        enrolment (staff past the deadline without a second factor)."""
+        restricted = cls._enrolment_cache.get(user_id)
+        if restricted is None:
+            with without_check_access():
+                restricted = cls(user_id).enrolment().restricted
+            cls._enrolment_cache.set(user_id, restricted)
+        return restricted
+
+    @classmethod
+    def get_enrol_deadline(cls, users, name):
+        result = {}
+        for user in users:
+            result[user.id] = user.enrolment().deadline
+        return result
+
+    @staticmethod
+    def _show_date(value):
+        Lang = Pool().get('ir.lang')
+        return Lang.get().strftime(value.date()) if value else ''
+
+    @classmethod
+    def became_staff(cls, users):
+        "Start the users' time to enrol unless it started already."
+        users = [u for u in users if not u.staff_since]
+        if users:
+            with without_check_access():
+                cls.write(users, {'staff_since': utc_now()})
+            cls._enrolment_cache.clear()
+
+    @classmethod
+    @ModelView.button
+    def allow_enrolment(cls, users):
+        cls.open_enrolment_window(users)
+
+    @classmethod
+    def open_enrolment_window(cls, users):
+        """Let the users sign in with their password only for
+        `[photo_auth] enrol_window` hours, to enrol and nothing else."""
+        until = policy.window_end(utc_now(), config.getint(
+                'photo_auth', 'enrol_window',
+                default=policy.DEFAULT_ENROL_WINDOW))
+        with without_check_access():
+            cls.write(list(users), {'enrol_open_until': until})
+        cls._enrolment_cache.clear()
 
     @classmethod
     def _get_preferences(cls, user, context_only=False):
@@ -249,11 +357,13 @@ class User(SecondFactorMixin, metaclass=PoolMeta):
     @classmethod
     def forget_second_factor(cls, users):
         """Forget the users' second factor: they sign in with their password
-        and enrol again (a lost phone)."""
+        and enrol again (a lost phone), within the grace period or the
+        enrolment window this opens."""
         SecondFactor = Pool().get('res.user.second_factor')
         with without_check_access():
             SecondFactor.delete(SecondFactor.search(
                     [('user', 'in', [u.id for u in users])]))
+        cls.open_enrolment_window(users)
 
 
 class Photographer(SecondFactorMixin, metaclass=PoolMeta):
@@ -275,10 +385,40 @@ class Photographer(SecondFactorMixin, metaclass=PoolMeta):
         User.forget_second_factor(
             [p.user for p in photographers if p.user])
 
+    @classmethod
+    @ModelView.button
+    def allow_enrolment(cls, photographers):
+        User = Pool().get('res.user')
+        User.open_enrolment_window(
+            [p.user for p in photographers if p.user])
+
+
+class UserGroup(metaclass=PoolMeta):
+    "The time to enrol starts when a user joins a staff group."
+    __name__ = 'res.user-res.group'
+
+    @classmethod
+    def create(cls, vlist):
+        User = Pool().get('res.user')
+        records = super().create(vlist)
+        staff = User.staff_groups()
+        with without_check_access():
+            User.became_staff(list({r.user for r in records
+                        if r.group.id in staff}))
+        return records
+
+
+def utc_now():
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
 
 class EnrolStart(ModelView):
     "Enrol a second factor"
     __name__ = 'res.user.second_factor.enrol.start'
+
+    notice = fields.Text("Notice", readonly=True,
+        states={'invisible': ~Eval('notice')})
+    may_postpone = fields.Boolean("May Postpone", readonly=True)
 
     qr_code = fields.Binary("QR Code", readonly=True)
     secret = fields.Char(
@@ -306,7 +446,8 @@ class Enrol(Wizard):
 
     start = StateView('res.user.second_factor.enrol.start',
         'photo_auth.second_factor_enrol_start_view_form', [
-            Button("Later", 'end', 'tryton-cancel'),
+            Button("Later", 'end', 'tryton-cancel',
+                states={'invisible': ~Eval('may_postpone', True)}),
             Button("Enrol", 'enrol', 'tryton-ok', default=True),
             ])
     enrol = StateTransition()
@@ -321,10 +462,22 @@ class Enrol(Wizard):
         secret = self.start.secret or totp.new_secret()
         issuer = config.get('photo_auth', 'issuer', default='Photo Studio')
         uri = totp.provisioning_uri(secret, user.login, issuer)
+        enrolment = user.enrolment()
         return {
             'secret': secret,
             'qr_code': totp.qr_png(uri),
+            'may_postpone': not enrolment.restricted,
+            'notice': self._notice(enrolment),
             }
+
+    @staticmethod
+    def _notice(enrolment):
+        "What the wizard tells about the deadline, or None."
+        if enrolment.status == policy.GRACE:
+            return ngettext('photo_auth.msg_enrol_days_left',
+                enrolment.days_left, days=enrolment.days_left)
+        if enrolment.status == policy.WINDOW:
+            return gettext('photo_auth.msg_enrol_now')
 
     def transition_enrol(self):
         SecondFactor = Pool().get('res.user.second_factor')

@@ -22,6 +22,7 @@ from trytond import backend
 from trytond.exceptions import RateLimitException, UserError, UserWarning
 from trytond.i18n import gettext
 from trytond.model.exceptions import ValidationError
+from trytond.pool import Pool
 from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction
 
@@ -227,12 +228,55 @@ def client_language(request):
 
 
 def localised(func):
-    "Inside the transaction: messages and names in the client's language."
+    """Inside the transaction: messages and names in the client's language,
+    and who acts for the audit log (acting)."""
     @wraps(func)
     def wrapper(request, *args, **kwargs):
-        with Transaction().set_context(language=client_language(request)):
+        with Transaction().set_context(
+                language=client_language(request), **acting(request)):
             return func(request, *args, **kwargs)
     return wrapper
+
+
+# --- who acts -----------------------------------------------------------------
+
+# The context key photo_audit reads: (kind, label) of who acts when the
+# transaction's user is not them (routes run as root, staff routes as the
+# user of their application key).
+AUDIT_ACTOR = 'audit_actor'
+
+
+def application_key(request):
+    "The key of a user_application route, as trytond reads it."
+    authorization = request.authorization
+    if authorization is None:
+        return None
+    if authorization.type == 'bearer':
+        return getattr(authorization, 'token', None) or None
+    if authorization.type == 'basic':
+        return authorization.get('password') or None
+    return None
+
+
+def acting(request):
+    """The context naming who acts: the API key of a staff route ('api_key',
+    '<application> key #<id>'), the portal user of a bearer session
+    ('web_user', id), else nothing (photo_audit logs an anonymous visitor)."""
+    pool = Pool()
+    transaction = Transaction()
+    key = application_key(request)
+    if not key:
+        return {}
+    if transaction.user:
+        application = pool.get('res.user.application').check(
+            key, 'photo_booking')
+        if application:
+            return {AUDIT_ACTOR: ('api_key',
+                    f'{application.application} key #{application.id}')}
+        return {}
+    Session = pool.get('web.user.session')
+    user = Session.get_user(key)
+    return {AUDIT_ACTOR: ('web_user', user.id)} if user else {}
 
 
 # --- errors -----------------------------------------------------------------

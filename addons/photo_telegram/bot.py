@@ -276,35 +276,49 @@ def _unlink(person):
 
 # --- staff: a second factor, once per Telegram session ------------------------
 
-def needs_second_factor(person):
-    """Whether the staff member signs in with a second factor (photo_auth's
-    `second_factor`): then the bot asks for it too; without one the back
-    office asks only the password and so does the bot's link."""
+ASK, REFUSE = 'ask', 'refuse'
+
+
+def second_factor_need(person):
+    """What a staff action needs first, as in the back office (photo_auth):
+    ASK the user's second factor when they have one; REFUSE staff past the
+    deadline to enrol one (`enrolment_restricted`: the back office is closed
+    to them too); None otherwise (not staff, or still in their grace
+    period, when the back office asks the password only)."""
     if not person.user:
-        return False
-    user = Pool().get('res.user')(person.user)
-    return bool(hasattr(user, 'check_second_factor')
-        and getattr(user, 'second_factor', False))
+        return None
+    User = Pool().get('res.user')
+    user = User(person.user)
+    if not hasattr(user, 'check_second_factor'):
+        return None
+    restricted = getattr(User, 'enrolment_restricted', None)
+    if restricted is not None and restricted(user.id):
+        return REFUSE
+    return ASK if getattr(user, 'second_factor', False) else None
 
 
 def staff_guard(handler):
     """Staff actions ask the user's second factor (when they have one, see
-    needs_second_factor) once per SECOND_FACTOR_HOURS in this chat."""
+    second_factor_need) once per SECOND_FACTOR_HOURS in this chat, and are
+    refused to staff who should have enrolled one by now."""
     async def guarded(update, context):
         if context.chat_data.get('second_factor_until', 0) < time.time():
             chat = update.effective_chat.id
-            ask = await store_of(context).run(lambda: needs_second_factor(
+            need = await store_of(context).run(lambda: second_factor_need(
                     people.who(chat)))
-            if ask:
+            if need == ASK:
                 context.chat_data['second_factor_pending'] = True
+            if need:
                 if update.callback_query:
                     # An alert: the message and its buttons stay, to be
                     # tapped again once the code is given.
-                    await respond(update, context, lambda person: Reply(
-                            _('msg_second_factor_ask_tap'), alert=True))
+                    await respond(update, context, lambda person: Reply(_(
+                                'msg_second_factor_ask_tap' if need == ASK
+                                else 'msg_second_factor_enrol'), alert=True))
                     return None
-                await respond(update, context, lambda person: Reply(
-                        _('msg_second_factor_ask')))
+                await respond(update, context, lambda person: Reply(_(
+                            'msg_second_factor_ask' if need == ASK
+                            else 'msg_second_factor_enrol')))
                 return END
         return await handler(update, context)
     return guarded

@@ -491,6 +491,86 @@ def test_photographer_enrols_second_factor(server, browser, page):
         second.context.close()
 
 
+def test_photographer_past_deadline_must_enrol(server, browser, page):
+    """Maria, a photographer who let the time to enrol a second factor
+    pass, is refused at login and told to ask a manager. Once the manager
+    allows her enrolment she signs in with her password, the enrolment
+    cannot be postponed and the back office refuses everything else until
+    she has enrolled."""
+    query(server, "UPDATE res_user SET staff_since = '2020-01-01 00:00:00', "
+        "enrol_open_until = NULL WHERE login = 'maria'")
+    login(page, server, 'maria', menu=False)
+    refused = page.locator('.modal:visible').filter(
+        has_text=re.compile('Ask a manager|Попросите менеджера'))
+    refused.wait_for(timeout=15000)
+    shot(page, 'second-factor-refused')
+    assert page.locator('#menu .treeview').count() == 0
+
+    # The manager's Allow Enrolment on her photographer form
+    (photographer,), = query(server, "SELECT p.id FROM photo_photographer p "
+        "JOIN res_user u ON u.id = p.user WHERE u.login = 'maria'")
+    manager = new_page(browser, 'UTC')
+    try:
+        login(manager, server, 'admin')
+        rpc(manager, 'model.photo.photographer.allow_enrolment',
+            [photographer])
+    finally:
+        manager.context.close()
+
+    maria = new_page(browser, 'UTC')
+    try:
+        login(maria, server, 'maria', menu=False)
+        dialog = maria.locator('.modal:visible')
+        secret_input = dialog.locator('input[name=secret]')
+        secret_input.wait_for(timeout=15000)
+        # Only "Enrol": no "Later"
+        expect(dialog.locator('.modal-footer button:visible')).to_have_count(1)
+        shot(maria, 'second-factor-enrol-now')
+        with pytest.raises(PlaywrightError, match=re.compile(
+                'Enrol a second factor first|Сначала подключите')):
+            rpc(maria, 'model.photo.booking.search_count', [])
+        secret = secret_input.input_value()
+        step_ = int(time.time() // 30)
+        dialog.locator('input[name=code]').fill(
+            pyotp.TOTP(secret).at(step_ * 30))
+        dialog.locator('.modal-footer button.btn-primary').click()
+        expect(maria.locator('.modal:visible textarea')).to_have_value(
+            re.compile(r'^([a-z2-9]{5}-[a-z2-9]{5}\n){9}'))
+        maria.locator(
+            '.modal:visible .modal-footer button.btn-primary').click()
+        maria.locator('#menu .treeview').wait_for()
+        server['secrets']['maria'] = secret
+        _used_steps['maria'] = step_
+        # Enrolled: the back office is hers again
+        assert rpc(maria, 'model.photo.booking.search_count', []) >= 0
+        check(maria, "maria enrolled")
+    finally:
+        maria.context.close()
+
+
+def test_staff_read_of_client_phone_audited(server, browser, page):
+    """Anna opening a booking in sao (its client's e-mail and phone) leaves
+    an audit entry of what she read, which the manager finds in the log."""
+    login(page, server, 'anna')
+    open_record(page, 'photo.booking', server['moscow'])
+    check(page, "anna's booking form")
+    (anna,), = query(server, "SELECT id FROM res_user WHERE login = 'anna'")
+    entries = query(server, "SELECT records, field, actor_kind "
+        "FROM photo_audit_entry WHERE action = 'view' "
+        "AND model = 'photo.booking' AND \"user\" = ?", anna)
+    assert any(str(server['moscow']) in records.split(',')
+        and 'phone' in field for records, field, _ in entries), entries
+    manager = new_page(browser, 'UTC')
+    try:
+        login(manager, server, 'admin')
+        logged = rpc(manager, 'model.photo.audit.entry.search_read',
+            [['action', '=', 'view'], ['user', '=', anna]], 0, 10, None,
+            ['model', 'field', 'records'])
+    finally:
+        manager.context.close()
+    assert any(e['model'] == 'photo.booking' for e in logged), logged
+
+
 def open_record(page, model, id):
     step(page, OPEN_FORM, [model, id], f"form of {model} {id}")
     wait_idle(page)

@@ -1,14 +1,21 @@
 from decimal import Decimal
+from http import HTTPStatus
+
+from werkzeug.test import EnvironBuilder
 
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.protocols.wrappers import Request
+from trytond.tests.test_tryton import (
+    DB_NAME, ModuleTestCase, RouteTestCase, with_transaction)
 from trytond.transaction import Transaction
+
+from trytond.modules.photo_booking import api
 
 from trytond.modules.photo_booking.tests.database import OverBookingMixin
 from trytond.modules.photo_booking.tests.tools import (
-    as_user, create_world, erase_party, local, recording_queries,
-    staff_users, tomorrow)
+    AddressedClient, as_user, create_world, erase_party, local,
+    recording_queries, relax_route_limits, staff_users, tomorrow)
 from trytond.modules.photo_booking.tests.translation import (
     CatalogueTranslationTestMixin, MessageTranslationTestMixin)
 
@@ -172,6 +179,180 @@ class PhotoAuditTestCase(
         with as_user(staff.photographers[0]):
             with self.assertRaises(AccessError):
                 Entry.search([])
+
+    def rpc(self, user):
+        "What the dispatcher runs an RPC of user in (an address, access)."
+        stack = as_user(user)
+        stack.enter_context(Transaction().set_context(
+                _request={'remote_addr': ADDRESS}))
+        return stack
+
+    @with_transaction()
+    def test_staff_read_of_personal_data_logged(self):
+        """A photographer reading a booking's phone leaves an entry: who,
+        which record and field, not the value; managers see it"""
+        Booking = Pool().get('photo.booking')
+        w = create_world()
+        staff = staff_users(w)
+        booking = self.hold(w)
+        Booking.write([booking], {'phone': '+79990001122'})
+        photographer = staff.photographers[0]
+        with self.rpc(photographer):
+            phone, = Booking.read([booking.id], ['phone', 'start'])
+        self.assertEqual(phone['phone'], '+79990001122')
+        with as_user(staff.manager):
+            entry, = entries(action='view')
+            self.assertEqual(
+                (entry.model, entry.record, entry.field, entry.user,
+                    entry.actor_kind, entry.address),
+                ('photo.booking', booking.id, 'phone', photographer,
+                    'staff', ADDRESS))
+            self.assertNotIn('+7999', ' '.join(filter(None, [
+                            entry.old_value, entry.new_value,
+                            entry.records])))
+
+    @with_transaction()
+    def test_list_read_is_one_entry(self):
+        "A list of bookings read at once is one entry with their ids"
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        w = create_world()
+        staff = staff_users(w)
+        bookings = [Booking.create_hold(w.service,
+                local(w.studio, tomorrow(2), hour), w.client, w.studio)
+            for hour in [11, 13, 15]]
+        ids = sorted(b.id for b in bookings)
+        with self.rpc(staff.manager), recording_queries() as queries:
+            Booking.search_read([('id', 'in', ids)],
+                fields_names=['start', 'email', 'phone', 'client.rec_name'])
+        audit = [sql for sql, _ in queries if 'photo_audit_entry' in sql]
+        self.assertEqual(len(audit), 1, audit)
+        entry, = entries(action='view')
+        self.assertEqual(
+            (entry.record, entry.records, entry.field),
+            (None, ','.join(map(str, ids)), 'email, phone'))
+
+    @with_transaction()
+    def test_contact_mechanisms_read_logged(self):
+        "Reading a client's phone numbers and addresses is logged"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Mechanism = pool.get('party.contact_mechanism')
+        Address = pool.get('party.address')
+        w = create_world()
+        staff = staff_users(w)
+        party, = Party.create([{'name': "Vera",
+                    'contact_mechanisms': [('create', [
+                                {'type': 'phone', 'value': '+79990002233'}])],
+                    'addresses': [('create', [{'street': "Tverskaya 1"}])],
+                    }])
+        with self.rpc(staff.manager):
+            Mechanism.read([m.id for m in party.contact_mechanisms],
+                ['type', 'value'])
+            Address.read([a.id for a in party.addresses], ['street'])
+            Party.read([party.id], ['name'])
+        self.assertEqual(
+            [(e.model, e.field) for e in entries(action='view')],
+            [('party.contact_mechanism', 'value'),
+                ('party.address', 'street')])
+
+    @with_transaction()
+    def test_reads_not_logged(self):
+        """No entry for the system's reads, the portal's (as root), the
+        cron's (no request) nor reads without personal fields"""
+        Booking = Pool().get('photo.booking')
+        w = create_world()
+        staff = staff_users(w)
+        booking = self.hold(w)
+        with Transaction().set_user(0), Transaction().set_context(
+                _request={'remote_addr': ADDRESS}, web_user=1):
+            Booking.read([booking.id], ['phone', 'email'])
+        with as_user(staff.manager):
+            Booking.read([booking.id], ['phone'])  # no request: the cron
+        with self.rpc(staff.manager):
+            Booking.read([booking.id], ['start', 'state'])
+            booking = Booking(booking.id)
+            booking.phone  # business code reading a field
+        self.assertEqual(entries(action='view'), [])
+
+    @with_transaction()
+    def test_api_key_write_attributed(self):
+        "A change through an application key names the key and its user"
+        pool = Pool()
+        Application = pool.get('res.user.application')
+        Service = pool.get('photo.service')
+        w = create_world()
+        staff = staff_users(w)
+        key, = Application.create([{
+                    'user': staff.manager.id, 'application': 'photo_booking',
+                    'state': 'validated'}])
+        request = Request(EnvironBuilder(
+                headers={'Authorization': f'Bearer {key.key}'}).get_environ())
+        with self.rpc(staff.manager):
+            with Transaction().set_context(api.acting(request)):
+                Service.write([Service(w.service.id)],
+                    {'price': Decimal('6000')})
+        entry, = entries(model='photo.service', action='write')
+        self.assertEqual(
+            (entry.actor_kind, entry.actor, entry.user),
+            ('api_key', f'photo_booking key #{key.id}', staff.manager))
+
+
+class PhotoAuditRouteTestCase(RouteTestCase):
+    "Who the JSON API's writes are logged as"
+    module = 'photo_audit'
+
+    @classmethod
+    def setUpClass(cls):
+        relax_route_limits(cls.addClassCleanup)
+        super().setUpClass()
+
+    @classmethod
+    def setUpDatabase(cls):
+        pool = Pool()
+        WebUser = pool.get('web.user')
+        w = create_world()
+        user, = WebUser.create([{'email': 'vera@example.com',
+                    'password': 'Correct-Horse-7-Battery',
+                    'party': w.client.id}])
+        cls.web_user = user.id
+        cls.session = user.new_session()
+        cls.service, cls.studio = w.service.id, w.studio.id
+        cls.photographer = w.photographer.id
+        cls.starts = {hour: local(w.studio, tomorrow(3), hour).isoformat()
+            + '+00:00' for hour in [12, 14]}
+
+    def hold(self, headers, hour):
+        return AddressedClient(ADDRESS).post(
+            f'{self.db_name}/photo_booking/api/v1/holds', headers=headers,
+            json={'service': self.service, 'studio': self.studio,
+                'photographer': self.photographer,
+                'start': self.starts[hour],
+                'client': {'name': "Guest", 'email': 'guest@example.com'},
+                'consent': True})
+
+    def created(self, response):
+        self.assertEqual(response.status_code, HTTPStatus.CREATED,
+            response.data)
+        token = response.json['token']
+        with Transaction().start(DB_NAME, 0):
+            booking, = Pool().get('photo.booking').search(
+                [('token', '=', token)])
+            entry, = entries(
+                model='photo.booking', record=booking.id, action='create')
+            return entry.actor_kind, entry.actor, entry.address
+
+    def test_signed_in_client(self):
+        "A hold of a signed-in client names the web user"
+        response = self.hold(
+            {'Authorization': f'Bearer {self.session}'}, 12)
+        self.assertEqual(self.created(response),
+            ('web_user', str(self.web_user), ADDRESS))
+
+    def test_visitor(self):
+        "An anonymous hold is the visitor's, by address"
+        self.assertEqual(self.created(self.hold({}, 14)),
+            ('visitor', None, ADDRESS))
 
 
 del ModuleTestCase

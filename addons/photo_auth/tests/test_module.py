@@ -8,7 +8,8 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
-from trytond.modules.photo_auth import totp
+from trytond.modules.photo_auth import policy, totp
+from trytond.modules.photo_auth.exceptions import EnrolmentRequired
 from trytond.modules.photo_booking.tests.database import OverBookingMixin
 from trytond.modules.photo_booking.tests.tools import set_config
 from trytond.modules.photo_booking.tests.translation import (
@@ -68,6 +69,103 @@ class PhotoAuthTestCase(
         self.assertEqual(self.login('anna', password=PASSWORD), user.id)
         self.assertIsNone(self.login('anna', password='wrong-password-1'))
         self.assertTrue(user.must_enrol())
+
+    def past_deadline(self, user):
+        "Make user staff for longer than the time to enrol."
+        User = Pool().get('res.user')
+        User.write([user], {'staff_since': dt.datetime.now()
+                - dt.timedelta(days=policy.DEFAULT_ENROL_WITHIN, hours=1)})
+        User._enrolment_cache.clear()
+
+    def as_user(self, user):
+        "What an RPC of user runs as: their user, access checked."
+        return Transaction().set_user(user.id), Transaction().set_context(
+            _check_access=True)
+
+    @with_transaction()
+    def test_joining_staff_starts_time_to_enrol(self):
+        "The time to enrol counts from when the user became staff"
+        User = Pool().get('res.user')
+        user, = User.create([{'name': "Clerk", 'login': 'clerk'}])
+        self.assertIsNone(user.staff_since)
+        self.assertEqual(user.enrolment().status, policy.EXEMPT)
+        joined = self.staff('anna')
+        self.assertIsNotNone(joined.staff_since)
+        enrolment = joined.enrolment()
+        self.assertEqual(
+            (enrolment.status, enrolment.days_left), (policy.GRACE, 7))
+        self.set_config('photo_auth', 'enrol_within', '3')
+        self.assertEqual(joined.enrolment().days_left, 3)
+
+    @with_transaction()
+    def test_past_deadline_login_refused(self):
+        "Past the time to enrol, the password alone no longer signs in"
+        user = self.staff('anna')
+        self.past_deadline(user)
+        with self.assertRaises(EnrolmentRequired) as cm:
+            self.login('anna', password=PASSWORD)
+        self.assertIn("Ask a manager", cm.exception.message)
+        self.assertIn('"anna"', cm.exception.message)
+        # A wrong password tells nothing of it
+        self.assertIsNone(self.login('anna', password='wrong-password-1'))
+
+    @with_transaction()
+    def test_enrolment_window(self):
+        """A manager's window: the password signs in, nothing but the
+        enrolment is usable, the enrolment closes the window"""
+        pool = Pool()
+        Photographer = pool.get('photo.photographer')
+        Booking = pool.get('photo.booking')
+        Menu = pool.get('ir.ui.menu')
+        Enrol = pool.get('res.user.second_factor.enrol', type='wizard')
+        user = self.staff('anna')
+        Party = pool.get('party.party')
+        party, = Party.create([{'name': "Anna"}])
+        photographer, = Photographer.create([{
+                    'party': party.id, 'name': "Anna", 'user': user.id,
+                    'timezone': 'Europe/Moscow'}])
+        self.past_deadline(user)
+        Photographer.allow_enrolment([photographer])
+        self.assertEqual(self.login('anna', password=PASSWORD), user.id)
+        set_user, context = self.as_user(user)
+        with set_user, context:
+            with self.assertRaises(AccessError) as cm:
+                Booking.search([])
+            self.assertIn("Enrol a second factor first", cm.exception.message)
+            self.assertTrue(Menu.search([]))
+            session_id, _, _ = Enrol.create()
+            start = Enrol(session_id).default_start(None)
+            self.assertFalse(start['may_postpone'])
+            self.assertIn("enrol now", start['notice'])
+        self.enrol(user)
+        with set_user, context:
+            Booking.search([])
+        self.assertIsNone(pool.get('res.user')(user.id).enrol_open_until)
+
+    @with_transaction()
+    def test_window_expires(self):
+        "A window not used within its day closes the login again"
+        User = Pool().get('res.user')
+        user = self.staff('anna')
+        self.past_deadline(user)
+        User.open_enrolment_window([user])
+        User.write([user], {
+                'enrol_open_until': dt.datetime.now() - dt.timedelta(
+                    minutes=1)})
+        User._enrolment_cache.clear()
+        with self.assertRaises(EnrolmentRequired):
+            self.login('anna', password=PASSWORD)
+
+    @with_transaction()
+    def test_grace_wizard_tells_days_left(self):
+        "Within the time to enrol, the wizard tells the days left, Later works"
+        Enrol = Pool().get('res.user.second_factor.enrol', type='wizard')
+        user = self.staff('anna')
+        with Transaction().set_user(user.id):
+            session_id, _, _ = Enrol.create()
+            start = Enrol(session_id).default_start(None)
+        self.assertTrue(start['may_postpone'])
+        self.assertIn("7 days left to enrol", start['notice'])
 
     @with_transaction()
     def test_not_staff_need_not_enrol(self):
@@ -131,13 +229,15 @@ class PhotoAuthTestCase(
 
     @with_transaction()
     def test_reset(self):
-        "After a reset the password alone signs in again"
+        "After a reset the password alone signs in again, to enrol again"
         User = Pool().get('res.user')
         user = self.staff('anna')
         self.enrol(user)
+        self.past_deadline(user)
         User.forget_second_factor([user])
         self.assertEqual(self.login('anna', password=PASSWORD), user.id)
         self.assertFalse(User(user.id).second_factor)
+        self.assertEqual(User(user.id).enrolment().status, policy.WINDOW)
 
     @with_transaction()
     def test_secret_unreadable_for_admin(self):

@@ -19,7 +19,7 @@ from trytond.transaction import Transaction
 from trytond.modules.photo_booking.openapi import document
 from trytond.modules.photo_booking.tests.tools import (
     AddressedClient, create_world, no_free_connection, recording_queries,
-    relax_abuse_limits, set_config)
+    relax_route_limits, set_config)
 
 API = 'photo_booking/api/v1'
 MOSCOW = ZoneInfo('Europe/Moscow')
@@ -44,12 +44,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
 
     @classmethod
     def setUpClass(cls):
-        # Counted in this process only, and high enough for the other tests.
-        for key, value in [('redis_url', ''),
-                ('rate_limit_api_write', '1000/60'),
-                ('rate_limit_login', '1000/60')]:
-            set_config(cls.addClassCleanup, 'photo_booking', key, value)
-        relax_abuse_limits(cls.addClassCleanup)
+        relax_route_limits(cls.addClassCleanup)
         super().setUpClass()
 
     @classmethod

@@ -57,17 +57,26 @@ def catalogue_problems(entries, texts):
     return problems
 
 
+def forms(entry):
+    """The translations of a polib entry: [msgstr], or a plural's (ngettext)
+    forms when all are there; [] when untranslated."""
+    if entry.msgid_plural:
+        plural = [entry.msgstr_plural[i] for i in sorted(entry.msgstr_plural)]
+        return plural if plural and all(plural) else []
+    return [entry.msgstr] if entry.msgstr else []
+
+
 def entry_problem(entry, text):
     """What is wrong with the .po entry (a polib one, or None) that should
     translate text, or None."""
-    if not entry or not entry.msgstr:
+    if not entry or not forms(entry):
         return "not translated"
     elif 'fuzzy' in entry.flags:
         return "fuzzy"
     elif entry.msgid != text:
         return "translates another text"
-    elif (sorted(PLACEHOLDER.findall(entry.msgstr))
-            != sorted(PLACEHOLDER.findall(text))):
+    elif any(sorted(PLACEHOLDER.findall(form))
+            != sorted(PLACEHOLDER.findall(text)) for form in forms(entry)):
         return "placeholders differ"
 
 
@@ -109,7 +118,7 @@ def untranslated(module, language):
     translated = {(e.msgctxt, e.msgid)
         for e in polib.pofile(
             os.path.join(module_dir, 'locale', f'{language}.po'))
-        if e.msgstr and not e.obsolete and 'fuzzy' not in e.flags}
+        if forms(e) and not e.obsolete and 'fuzzy' not in e.flags}
     return [(e.msgctxt, e.msgid) for e in exported
         if (e.msgctxt, e.msgid) not in translated]
 

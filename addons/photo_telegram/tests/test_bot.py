@@ -734,20 +734,26 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         self.assertFalse(Booking.available_slots(world.service, day, day,
                 studio=world.studio))
 
-    @with_transaction()
-    def test_second_factor_asked_once_before_staff_actions(self):
-        "Staff with a second factor give their code once"
+    def staff_with_factor(self, check, **extra):
+        """(res.user, the chat of a linked photographer) with what photo_auth
+        adds to res.user: check_second_factor = check, second_factor
+        False, and extra."""
         User = Pool().get('res.user')
         world = create_world()
         users = staff_users(world)
-        driver = self.driver()
-        boris = self.linked_photographer(world, driver,
+        boris = self.linked_photographer(world, self.driver(),
             users.photographers[0])
-        # What photo_auth adds to an enrolled user
-        User.check_second_factor = lambda self, code: code == '424242'
-        self.addCleanup(delattr, User, 'check_second_factor')
-        User.second_factor = False
-        self.addCleanup(delattr, User, 'second_factor')
+        for name, value in [('check_second_factor', check),
+                ('second_factor', False), *extra.items()]:
+            setattr(User, name, value)
+            self.addCleanup(delattr, User, name)
+        return User, boris
+
+    @with_transaction()
+    def test_second_factor_asked_once_before_staff_actions(self):
+        "Staff with a second factor give their code once"
+        User, boris = self.staff_with_factor(
+            lambda self, code: code == '424242')
         self.assertIn("No shoot on", boris.send('/today')[0])
         User.second_factor = True
 
@@ -828,6 +834,20 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
             ["Thank you: repeat your command."])
         self.assertIn("is confirmed", boris.tap('Confirm', alert))
         self.assertEqual(Booking(fourth.id).state, 'confirmed')
+
+    @with_transaction()
+    def test_staff_past_enrolment_deadline_refused(self):
+        "Staff who should have enrolled a second factor get no staff action"
+        # A user past the deadline, not enrolled
+        User, boris = self.staff_with_factor(lambda self, code: False,
+            enrolment_restricted=classmethod(lambda cls, user_id: True))
+
+        answer, = boris.send('/today')
+        self.assertIn("Staff actions are closed to you", answer)
+        self.assertIn("Ask a manager", answer)
+        self.assertIn("Staff actions are closed", boris.send('/tomorrow')[0])
+        User.enrolment_restricted = classmethod(lambda cls, user_id: False)
+        self.assertIn("No shoot on", boris.send('/today')[0])
 
     # --- staff alerts ----------------------------------------------------------
 
