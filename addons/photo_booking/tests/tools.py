@@ -4,6 +4,7 @@ from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from types import SimpleNamespace
 from unittest.mock import patch
+from zoneinfo import ZoneInfo
 
 from werkzeug.test import Client
 
@@ -15,7 +16,20 @@ from trytond.pool import Pool
 from trytond.protocols.wrappers import Response
 from trytond.transaction import Transaction
 
+from ..common import utc_now
+
 WEEKDAYS = range(7)
+
+
+def soon(studio, hours):
+    """The first whole hour at least hours from now whose one-hour shoot
+    ends before the studio's day does (23:59): tests pass at any time."""
+    start = (utc_now() + dt.timedelta(hours=hours)).replace(
+        minute=0, second=0, microsecond=0)
+    while not 0 <= start.replace(tzinfo=dt.timezone.utc).astimezone(
+            ZoneInfo(studio.timezone)).hour <= 22:
+        start += dt.timedelta(hours=1)
+    return start
 
 
 def get_currency(code='RUB'):

@@ -12,7 +12,7 @@ from trytond.transaction import Transaction
 from trytond.modules.photo_booking.booking import utc_now
 from trytond.modules.photo_booking.tests.database import OverBookingMixin
 from trytond.modules.photo_booking.tests.tools import (
-    as_user, create_world, local, set_config, staff_users, tomorrow)
+    as_user, create_world, local, set_config, soon, staff_users, tomorrow)
 from trytond.modules.photo_booking.tests.translation import (
     CatalogueTranslationTestMixin)
 from trytond.modules.photo_payment.tests.tools import (
@@ -139,8 +139,7 @@ class PhotoNotifyTestCase(
         "Booked for in three hours: only the 1 h reminder is planned"
         world = create_world(opening=(dt.time(0), dt.time(23, 59)),
             working=(dt.time(0), dt.time(23, 59)))
-        start = (utc_now() + 3 * H).replace(minute=0, second=0,
-            microsecond=0) + H
+        start = soon(world.studio, hours=4)
         booking = self.book(world, start)
         self.assertEqual([n.scheduled_at for n in self.rows(
                     booking, event='reminder')], [start - H])

@@ -14,7 +14,7 @@ from trytond.tests.test_tryton import activate_module, with_transaction
 
 from trytond.modules.photo_booking.common import utc_now
 from trytond.modules.photo_booking.tests.tools import (
-    as_user, create_on_location, create_world, local, set_config,
+    as_user, create_on_location, create_world, local, set_config, soon,
     staff_users, tomorrow)
 from trytond.modules.photo_notify.tests.fake_smtp import SMTPServer
 from trytond.modules.photo_notify.tests.fake_telegram import (
@@ -31,16 +31,6 @@ from trytond.modules.photo_telegram.tests.tools import (
 CLIENT_CHAT = 5001
 PHOTOGRAPHER_CHAT = 7001
 
-
-def soon(studio, hours):
-    """The first whole hour at least hours from now whose one-hour shoot
-    ends before the studio's day does (23:59): tests pass at any time."""
-    start = (utc_now() + dt.timedelta(hours=hours)).replace(
-        minute=0, second=0, microsecond=0)
-    while not 0 <= start.replace(tzinfo=dt.timezone.utc).astimezone(
-            ZoneInfo(studio.timezone)).hour <= 22:
-        start += dt.timedelta(hours=1)
-    return start
 
 
 class PhotoTelegramBotTestCase(unittest.TestCase):
