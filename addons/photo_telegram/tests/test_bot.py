@@ -14,8 +14,6 @@ from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.modules.photo_booking.common import utc_now
 from trytond.modules.photo_booking.tests.tools import (
     as_user, create_world, local, set_config, staff_users, tomorrow)
-from trytond.modules.photo_notify.tests.fake_telegram import (
-    TOKEN, FakeBotAPI)
 from trytond.modules.photo_payment.tests.tools import (
     configure, create_gateways, start_fakes)
 
@@ -23,7 +21,7 @@ from trytond.modules.photo_portal.tests.texts import page_text_problems
 from trytond.modules.photo_telegram import bot as bot_module
 from trytond.modules.photo_telegram import people
 from trytond.modules.photo_telegram.tests.tools import (
-    BotDriver, serve_until_answered)
+    CONVERSATION_SETTINGS, bot_driver, serve_until_answered, start_bot_api)
 
 CLIENT_CHAT = 5001
 PHOTOGRAPHER_CHAT = 7001
@@ -36,16 +34,8 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         activate_module(['photo_telegram', 'photo_portal', 'photo_payment'])
-        cls.api = cls.enterClassContext(FakeBotAPI(per_chat_interval=0))
+        start_bot_api(cls, *CONVERSATION_SETTINGS)
         start_fakes(cls)
-        for section, key, value in [
-                ('photo_notify', 'telegram_token', TOKEN),
-                ('photo_notify', 'telegram_api', cls.api.base_url),
-                ('photo_notify', 'portal_url', 'https://studio.example.com'),
-                ('photo_telegram', 'bot_username', 'studio_test_bot'),
-                ('photo_telegram', 'flood_limit', '1000/10'),
-                ]:
-            set_config(cls.addClassCleanup, section, key, value)
 
     def setUp(self):
         super().setUp()
@@ -53,9 +43,7 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         bot_module.FLOOD._hits.clear()
 
     def driver(self):
-        driver = BotDriver(self.api)
-        self.addCleanup(driver.close)
-        return driver
+        return bot_driver(self)
 
     def client_world(self, **world_args):
         "(world, driver, the world's client linked in chat) of create_world."
@@ -72,6 +60,21 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         anna = driver.chat(chat)
         anna.send(f'/start {people.token_of(world.client)}')
         return anna
+
+    def booked_soon(self, hours):
+        """A client linked in chat (client_world of a studio open all day)
+        and a booking of theirs starting on the hour, hours from now:
+        (world, the client's chat, booking)."""
+        Booking = Pool().get('photo.booking')
+        world, _, anna = self.client_world(
+            opening=(dt.time(0), dt.time(23, 59)),
+            working=(dt.time(0), dt.time(23, 59)))
+        start = (utc_now() + dt.timedelta(hours=hours)).replace(
+            minute=0, second=0, microsecond=0)
+        booking = Booking.create_hold(world.service, start, world.client,
+            world.studio, source='web')
+        Booking.submit([booking])
+        return world, anna, booking
 
     def book_by_chat(self, anna, day=None, hour=11, photographer=None):
         "Go through /book to the summary of day at hour (no confirm)."
@@ -370,15 +373,7 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
     def test_my_cancel_shows_the_fee_first(self):
         "/my: a late cancellation shows its fee and asks to confirm"
         Booking = Pool().get('photo.booking')
-        world = create_world(opening=(dt.time(0), dt.time(23, 59)),
-            working=(dt.time(0), dt.time(23, 59)))
-        driver = self.driver()
-        anna = self.linked_client(world, driver)
-        start = (utc_now() + dt.timedelta(hours=5)).replace(
-            minute=0, second=0, microsecond=0)
-        booking = Booking.create_hold(world.service, start, world.client,
-            world.studio, source='web')
-        Booking.submit([booking])
+        _, anna, booking = self.booked_soon(hours=5)
 
         lines = anna.send('/my')
         self.assertEqual(lines[0], "Your upcoming shoots:")
@@ -430,15 +425,7 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         pool = Pool()
         Booking = pool.get('photo.booking')
         Review = pool.get('photo.review')
-        world = create_world(opening=(dt.time(0), dt.time(23, 59)),
-            working=(dt.time(0), dt.time(23, 59)))
-        driver = self.driver()
-        anna = self.linked_client(world, driver)
-        start = (utc_now() + dt.timedelta(hours=2)).replace(
-            minute=0, second=0, microsecond=0)
-        booking = Booking.create_hold(world.service, start, world.client,
-            world.studio, source='web')
-        Booking.submit([booking])
+        _, anna, booking = self.booked_soon(hours=2)
         Booking.do([booking])
 
         anna.send('/my')
