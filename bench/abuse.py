@@ -27,7 +27,6 @@ Goals: the attacker <= holds_per_ip holds (20) in the hour, one contact
 <= holds_per_contact (10) and <= open_holds_per_contact (3) open at once;
 the real clients under attack >= 80 % of their rate alone, none refused.
 """
-import argparse
 import itertools
 import os
 import threading
@@ -35,8 +34,8 @@ import time
 from collections import Counter
 
 from bench.common import (
-    add_quick_option, build_world, database, http_server, percentile,
-    progress, run_concurrently, sized, summary, verdict)
+    build_world, database, http_server, parse_quick_only, percentile, progress,
+    run_concurrently, sized, summary, verdict)
 
 PHOTOGRAPHERS = 20
 HORIZON = 120
@@ -209,9 +208,7 @@ def measure():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    add_quick_option(parser)
-    parser.parse_args()
+    parse_quick_only(__doc__)
     measure()
 
 

@@ -16,15 +16,14 @@ serving trytond.application:app, at 1 and 8 clients.
 Goals: in process p50 <= 5 ms; HTTP p50 <= 10 ms and p95 <= 25 ms at 1
 client, p95 <= 60 ms at 8; photographer+studio+equipment p95 <= 40 ms.
 """
-import argparse
 import datetime as dt
 import random
 import time
 
 from bench.common import (
-    add_quick_option, build_world, copy_bookings, database, http_server,
-    local_start, measure_floor, percentile, progress, run_concurrently, sized,
-    summary, verdict)
+    build_world, copy_bookings, database, http_server, local_start,
+    measure_floor, parse_quick_only, percentile, progress, run_concurrently,
+    sized, summary, verdict)
 
 DAYS = 30
 LIVE = 200  # the photographer's live bookings in the window
@@ -204,9 +203,7 @@ def measure(floor=None):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    add_quick_option(parser)
-    parser.parse_args()
+    parse_quick_only(__doc__)
     measure(measure_floor())
 
 

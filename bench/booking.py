@@ -22,7 +22,6 @@ clients in 3 consecutive runs of 60 s, each against the floor
 Goals (issue 22): p50 <= 8 ms, p95 <= 15 ms at 1 client, p95 <= 50 ms at
 8, >= 300 holds/s in every run and >= 60 % of the floor's creates/s.
 """
-import argparse
 import datetime as dt
 import random
 import threading
@@ -32,8 +31,8 @@ from http import HTTPStatus
 from zoneinfo import ZoneInfo
 
 from bench.common import (
-    add_quick_option, build_world, copy_clients, database, http_server,
-    measure_floor, percentile, progress, run_concurrently, sized, successes,
+    build_world, copy_clients, database, http_server, measure_floor,
+    parse_quick_only, percentile, progress, run_concurrently, sized, successes,
     summary, sustained, verdict)
 
 PHOTOGRAPHERS = 40
@@ -256,9 +255,7 @@ def measure(floor):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    add_quick_option(parser)
-    parser.parse_args()
+    parse_quick_only(__doc__)
     measure(measure_floor())
 
 

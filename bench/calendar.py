@@ -18,15 +18,14 @@ Goal (issue 17): HTTP availability p95 unchanged — with calendars at most
 1.2 times the p95 without, at 1 and at 8 clients — and within
 bench.availability's goals (p95 <= 25 ms at 1 client, <= 60 ms at 8).
 """
-import argparse
 import datetime as dt
 import random
 import time
 
 from bench.availability import window_bookings
 from bench.common import (
-    add_quick_option, build_world, copy_bookings, database, http_server,
-    measure_floor, percentile, progress, run_concurrently, sized, summary,
+    build_world, copy_bookings, database, http_server, measure_floor,
+    parse_quick_only, percentile, progress, run_concurrently, sized, summary,
     verdict)
 
 DAYS = 30
@@ -224,9 +223,7 @@ def measure(floor=None):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    add_quick_option(parser)
-    parser.parse_args()
+    parse_quick_only(__doc__)
     measure(measure_floor())
 
 

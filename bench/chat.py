@@ -117,26 +117,37 @@ def make_world(db):
     from trytond.transaction import Transaction
 
     from trytond.modules.photo_booking.tests.tools import (
-        create_world, local, staff_users, tomorrow)
+        create_world, portal_booking, staff_users)
     with Transaction().start(db.name, 0) as transaction:
-        pool = Pool()
-        Booking = pool.get('photo.booking')
-        User = pool.get('res.user')
+        User = Pool().get('res.user')
         w = create_world()
         staff = staff_users(w)
         anna = staff.photographers[0]
         User.write([anna], {'password': STAFF_PASSWORD})
-        maria, = pool.get('web.user').create([{
-                    'email': 'maria@example.com', 'password': PASSWORD,
-                    'email_valid': True, 'party': w.client.id}])
-        booking = Booking.create_hold(
-            w.service, local(w.studio, tomorrow(), 11), w.client, w.studio)
-        booking.web_user = maria
-        booking.save()
-        Booking.confirm([booking])
+        _, booking = portal_booking(w, password=PASSWORD, email_valid=True)
         transaction.commit()
         return {'booking': booking.id, 'token': booking.token,
             'anna': anna.login}
+
+
+def timed_messages(count, prefix, send, arrived, pause):
+    """Send count messages (send(text), texts starting with prefix), each
+    waited for in arrived (text: when it arrived, filled by a listener)
+    for 10 s, then pause() s: (latencies in s, how many were lost)."""
+    latencies, lost = [], 0
+    for i in range(count):
+        text = f"{prefix} {i} {uuid.uuid4().hex[:8]}"
+        sent = time.perf_counter()
+        send(text)
+        deadline = sent + 10
+        while text not in arrived and time.perf_counter() < deadline:
+            time.sleep(0.002)
+        if text in arrived:
+            latencies.append(arrived[text] - sent)
+        else:
+            lost += 1
+        time.sleep(pause())
+    return latencies, lost
 
 
 def client_to_photographer(port, db, world, count):
@@ -171,21 +182,13 @@ def client_to_photographer(port, db, world, count):
     time.sleep(1)  # the first long poll is in place
     _, page = client.request('GET', chat)
     csrf = CSRF_RE.search(page.decode()).group(1)
-    latencies, lost = [], 0
-    for i in range(count):
-        text = f"bench {i} {uuid.uuid4().hex[:8]}"
-        sent = time.perf_counter()
+
+    def post(text):
         status, _ = client.form(chat, {'csrf': csrf, 'text': text},
             accept='application/json')
         assert status == 201, f"post answered {status}"
-        deadline = sent + 10
-        while text not in arrived and time.perf_counter() < deadline:
-            time.sleep(0.002)
-        if text in arrived:
-            latencies.append(arrived[text] - sent)
-        else:
-            lost += 1
-        time.sleep(0.2)
+    latencies, lost = timed_messages(
+        count, 'bench', post, arrived, lambda: 0.2)
     stop.set()
     # The listener's last long poll ends with the next message or its
     # timeout: a last post releases it.
@@ -224,22 +227,14 @@ def photographer_to_client(port, db, world, count):
             stop.wait(POLL_S)
     poller = threading.Thread(target=poll, daemon=True)
     poller.start()
-    latencies, lost = [], 0
-    for i in range(count):
-        text = f"reply {i} {uuid.uuid4().hex[:8]}"
-        sent = time.perf_counter()
+
+    def post(text):
         anna.rpc('model.ir.chat.channel.post',
             [resource, text, 'public', {}])
-        deadline = sent + 10
-        while text not in arrived and time.perf_counter() < deadline:
-            time.sleep(0.002)
-        if text in arrived:
-            latencies.append(arrived[text] - sent)
-        else:
-            lost += 1
-        # Posts fall anywhere within the poll's period: a fixed pause
-        # would lock them to one phase of it.
-        time.sleep(random.uniform(0, POLL_S))
+    # Posts fall anywhere within the poll's period: a fixed pause would
+    # lock them to one phase of it.
+    latencies, lost = timed_messages(count, 'reply', post, arrived,
+        lambda: random.uniform(0, POLL_S))
     stop.set()
     poller.join(5)
     return latencies, lost

@@ -1,4 +1,5 @@
 """Shared pieces of the benchmarks: database, data, timing, HTTP server."""
+import argparse
 import contextlib
 import datetime as dt
 import http.client
@@ -52,6 +53,13 @@ def add_quick_option(parser):
     "--quick on an argparse parser (read from sys.argv at import: QUICK)."
     parser.add_argument('--quick', action='store_true',
         help="small sizes and short runs: check that the bench runs")
+
+
+def parse_quick_only(doc):
+    "The command line of a bench whose one option is --quick (doc: its help)."
+    parser = argparse.ArgumentParser(description=doc)
+    add_quick_option(parser)
+    return parser.parse_args()
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ and answers with the booking. The issue measured this floor at 3.2 ms p50
 and ~520/s on its machine. `python -m bench` measures it first and prints
 every other figure's ratio to it.
 """
-import argparse
 import contextlib
 import datetime as dt
 import itertools
@@ -22,7 +21,7 @@ import os
 import threading
 
 from bench.common import (
-    ROOT, Floor, add_quick_option, database, http_server, percentile,
+    ROOT, Floor, database, http_server, parse_quick_only, percentile,
     progress, run_concurrently, sized, successes, summary, sustained)
 
 MODULE = 'bench_floor'
@@ -74,9 +73,7 @@ def measure():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    add_quick_option(parser)
-    parser.parse_args()
+    parse_quick_only(__doc__)
     measure()
 
 

@@ -9,14 +9,13 @@ GET /staff/bookings of this week and of a week in 2021 with the manager's
 application key and with a photographer's. No targets in the issue: the
 figures show that a list costs what it returns, not the history.
 """
-import argparse
 import datetime as dt
 
 from bench.availability import PHOTOGRAPHERS, history_bookings
 from bench.common import (
-    add_quick_option, build_world, copy_bookings, database, http_server,
-    local_start, measure_floor, percentile, progress, run_concurrently, sized,
-    summary, verdict)
+    build_world, copy_bookings, database, http_server, local_start,
+    measure_floor, parse_quick_only, percentile, progress, run_concurrently,
+    sized, summary, verdict)
 
 TOTAL = sized(100_000, 5_000)
 RUNS = sized(100, 10)
@@ -108,9 +107,7 @@ def measure(floor=None):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    add_quick_option(parser)
-    parser.parse_args()
+    parse_quick_only(__doc__)
     measure(measure_floor())
 
 

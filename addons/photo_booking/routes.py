@@ -1,10 +1,11 @@
 """The versioned JSON API of photo_booking (portal, Telegram bot, apps).
 
-Every route: @app.route, @with_pool, our @json_api (outside the
-transaction: maps errors once it has rolled back), @with_transaction()
-(read-only for GET) and @localised (the client's language). Write routes
-also take the write lock before they read anything (@serialised) and
-replay answers by Idempotency-Key (@idempotent). Routes run as root, so
+Every route is declared by api_route, which stacks the same decorators on
+each: @app.route, @with_pool, our @json_api (outside the transaction: maps
+errors once it has rolled back), @with_transaction() (read-only for GET)
+and @localised (the client's language). Write routes also take the write
+lock before they read anything (@serialised) and replay answers by
+Idempotency-Key (@idempotent). Routes run as root, so
 portal data is filtered by token or web user here; the staff
 route runs as the user of its application key, with access rules.
 The OpenAPI document (openapi.py) lists exactly these routes.
@@ -27,41 +28,53 @@ from .booking import serialised
 from .common import ACTIVE_STATES
 
 
-@app.route(f'{PREFIX}/services', methods=['GET'])
-@with_pool
-@json_api
-@with_transaction()
-@localised
+def api_route(path, method='GET', limit=None, write=False, hold=False,
+        application=None):
+    """Declare func the API route of method on PREFIX + path, with the
+    decorators every route has, outermost first: @with_pool, @json_api,
+    @rate_limited(limit) (write: 'api_write' unless limit is given),
+    @guarded_hold (hold), @with_transaction(), @serialised (write),
+    @user_application(application), @localised, @idempotent (write)."""
+    if write and limit is None:
+        limit = 'api_write'
+
+    def decorator(func):
+        if write:
+            func = idempotent(func)
+        func = localised(func)
+        if application:
+            func = user_application(application)(func)
+        if write:
+            func = serialised(func)
+        func = with_transaction()(func)
+        if hold:
+            func = guarded_hold(func)
+        if limit:
+            func = rate_limited(limit)(func)
+        func = with_pool(json_api(func))
+        return app.route(PREFIX + path, methods=[method])(func)
+    return decorator
+
+
+@api_route('/services')
 def services(request, pool):
     Service = pool.get('photo.service')
     return api.services_json(pool, Service.search([]))
 
 
-@app.route(f'{PREFIX}/photographers', methods=['GET'])
-@with_pool
-@json_api
-@with_transaction()
-@localised
+@api_route('/photographers')
 def photographers(request, pool):
     Photographer = pool.get('photo.photographer')
     return api.photographers_json(pool, Photographer.search([]))
 
 
-@app.route(f'{PREFIX}/studios', methods=['GET'])
-@with_pool
-@json_api
-@with_transaction()
-@localised
+@api_route('/studios')
 def studios(request, pool):
     Studio = pool.get('photo.studio')
     return api.studios_json(pool, Studio.search([]))
 
 
-@app.route(f'{PREFIX}/availability', methods=['GET'])
-@with_pool
-@json_api
-@with_transaction()
-@localised
+@api_route('/availability')
 def availability(request, pool):
     Booking = pool.get('photo.booking')
     args = api.query_args(request)
@@ -104,15 +117,7 @@ def _setting(pool, params):
     return service, studio, photographer
 
 
-@app.route(f'{PREFIX}/holds', methods=['POST'])
-@with_pool
-@json_api
-@rate_limited('api_write')
-@guarded_hold
-@with_transaction()
-@serialised
-@localised
-@idempotent
+@api_route('/holds', 'POST', write=True, hold=True)
 def create_hold(request, pool):
     Booking = pool.get('photo.booking')
     body = api.json_body(request)
@@ -168,24 +173,13 @@ def challenge(request, pool):
     return response
 
 
-@app.route(f'{PREFIX}/bookings/<token>', methods=['GET'])
-@with_pool
-@json_api
-@with_transaction()
-@localised
+@api_route('/bookings/<token>')
 def booking(request, pool, token):
     booking = api.booking_by_token(pool, token)
     return api.booking_json(pool, booking, history=True)
 
 
-@app.route(f'{PREFIX}/bookings/<token>/confirm', methods=['POST'])
-@with_pool
-@json_api
-@rate_limited('api_write')
-@with_transaction()
-@serialised
-@localised
-@idempotent
+@api_route('/bookings/<token>/confirm', 'POST', write=True)
 def confirm(request, pool, token):
     "Confirm a hold (requested for manual photographers); replays are no-ops."
     Booking = pool.get('photo.booking')
@@ -200,11 +194,7 @@ def confirm(request, pool, token):
     return api.booking_json(pool, booking)
 
 
-@app.route(f'{PREFIX}/bookings/<token>/cancellation', methods=['GET'])
-@with_pool
-@json_api
-@with_transaction()
-@localised
+@api_route('/bookings/<token>/cancellation')
 def cancellation(request, pool, token):
     "What cancelling now would cost, shown before the client confirms."
     booking = api.booking_by_token(pool, token)
@@ -221,14 +211,7 @@ def _check_cancellable(booking):
                 booking=booking.rec_name))
 
 
-@app.route(f'{PREFIX}/bookings/<token>/cancel', methods=['POST'])
-@with_pool
-@json_api
-@rate_limited('api_write')
-@with_transaction()
-@serialised
-@localised
-@idempotent
+@api_route('/bookings/<token>/cancel', 'POST', write=True)
 def cancel(request, pool, token):
     "Cancel; a late cancellation needs accept_fee, else 409 with the quote."
     Booking = pool.get('photo.booking')
@@ -253,14 +236,7 @@ def cancel(request, pool, token):
     return result
 
 
-@app.route(f'{PREFIX}/bookings/<token>/reschedule', methods=['POST'])
-@with_pool
-@json_api
-@rate_limited('api_write')
-@with_transaction()
-@serialised
-@localised
-@idempotent
+@api_route('/bookings/<token>/reschedule', 'POST', write=True)
 def reschedule(request, pool, token):
     Booking = pool.get('photo.booking')
     body = api.json_body(request)
@@ -277,12 +253,7 @@ def reschedule(request, pool, token):
     return api.booking_json(pool, booking)
 
 
-@app.route(f'{PREFIX}/session', methods=['POST'])
-@with_pool
-@json_api
-@rate_limited('login')
-@with_transaction()
-@localised
+@api_route('/session', 'POST', limit='login')
 def login(request, pool):
     "A portal session for a web user's email and password."
     User = pool.get('web.user')
@@ -299,12 +270,7 @@ def login(request, pool):
     return {'session': user.new_session(), 'device': user.device_token()}
 
 
-@app.route(f'{PREFIX}/session', methods=['DELETE'])
-@with_pool
-@json_api
-@rate_limited('api_write')
-@with_transaction()
-@localised
+@api_route('/session', 'DELETE', limit='api_write')
 def logout(request, pool):
     Session = pool.get('web.user.session')
     key = api.bearer_token(request)
@@ -316,11 +282,7 @@ def logout(request, pool):
     return None, HTTPStatus.NO_CONTENT
 
 
-@app.route(f'{PREFIX}/me/bookings', methods=['GET'])
-@with_pool
-@json_api
-@with_transaction()
-@localised
+@api_route('/me/bookings')
 def my_bookings(request, pool):
     "The signed-in client's bookings, newest first."
     Booking = pool.get('photo.booking')
@@ -332,12 +294,7 @@ def my_bookings(request, pool):
     return api.bookings_json(pool, bookings)
 
 
-@app.route(f'{PREFIX}/staff/bookings', methods=['GET'])
-@with_pool
-@json_api
-@with_transaction()
-@user_application('photo_booking')
-@localised
+@api_route('/staff/bookings', application='photo_booking')
 def staff_bookings(request, pool):
     """Bookings over from..to: a photographer's own, else everybody's.
 
@@ -361,11 +318,7 @@ def staff_bookings(request, pool):
     return api.bookings_json(pool, bookings, staff=True)
 
 
-@app.route(f'{PREFIX}/openapi.json', methods=['GET'])
-@with_pool
-@json_api
-@with_transaction()
-@localised
+@api_route('/openapi.json')
 def openapi_document(request, pool):
     return openapi.document(
         PREFIX.replace('<database_name>', pool.database_name),

@@ -14,6 +14,7 @@ from trytond.modules.photo_booking.common import utc_now
 from trytond.modules.photo_booking.display import MinuteTimesMixin
 from trytond.modules.photo_booking.encryption import (
     EncryptedMixin, encrypted)
+from trytond.modules.photo_booking.staff import notify_staff
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -605,20 +606,9 @@ class PaymentTransaction(
                 attempts=int(setting('retries', 3)), error=str(exception)))
 
     def notify_managers(self, description):
-        pool = Pool()
-        Notification = pool.get('res.notification')
-        User = pool.get('res.user')
-        ModelData = pool.get('ir.model.data')
-        group = ModelData.get_id('photo_booking', 'group_photo_manager')
-        users = User.search([('groups', '=', group)])
-        Notification.create([{
-                    'user': u.id,
-                    'label': gettext('photo_payment.msg_payment_trouble'),
-                    'description': description[:250],
-                    'icon': 'tryton-warning',
-                    'model': self.__name__,
-                    'records': json.dumps([self.id]),
-                    } for u in users])
+        "Tell the studio's managers of payment trouble with this transaction."
+        notify_staff([self], gettext('photo_payment.msg_payment_trouble'),
+            description)
 
     @classmethod
     def apply_status(cls, transactions, status, error=None):

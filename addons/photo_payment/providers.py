@@ -307,6 +307,12 @@ YOOKASSA_STATUS = {
 _yookassa_lock = threading.Lock()
 
 
+def _yookassa_amount(amount, currency, digits):
+    "An amount as YooKassa's API writes it."
+    from .receipt import format_amount
+    return {'value': format_amount(amount, digits), 'currency': currency}
+
+
 def _yookassa_classes(timeout):
     "SDK Payment and Refund whose client times out and maps errors."
     from yookassa import Payment, Refund
@@ -394,12 +400,8 @@ class YooKassaProvider:
     def create_payment(
             self, amount, currency, digits, description, idempotency_key,
             metadata=None, receipt=None, return_url=None):
-        from .receipt import format_amount
         params = {
-            'amount': {
-                'value': format_amount(amount, digits),
-                'currency': currency,
-                },
+            'amount': _yookassa_amount(amount, currency, digits),
             'capture': True,
             'confirmation': {
                 'type': 'redirect',
@@ -429,13 +431,9 @@ class YooKassaProvider:
     def refund(
             self, payment_id, amount, currency, digits, idempotency_key,
             receipt=None):
-        from .receipt import format_amount
         params = {
             'payment_id': payment_id,
-            'amount': {
-                'value': format_amount(amount, digits),
-                'currency': currency,
-                },
+            'amount': _yookassa_amount(amount, currency, digits),
             }
         if receipt:
             params['receipt'] = receipt

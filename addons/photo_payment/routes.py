@@ -1,6 +1,7 @@
 "Gateway webhooks: Stripe events and YooKassa notifications."
 import json
 import logging
+from functools import wraps
 
 from trytond.protocols.wrappers import (
     HTTPStatus, Response, abort, with_pool, with_transaction)
@@ -11,12 +12,26 @@ from trytond.modules.photo_booking.booking import serialised
 logger = logging.getLogger(__name__)
 
 
-def _gateway(pool, identifier, kind):
-    gateway = pool.get('photo.payment.gateway').from_identifier(
-        identifier, kind)
-    if not gateway:
-        abort(HTTPStatus.NOT_FOUND)
-    return gateway
+def webhook(kind):
+    """Declare func(request, gateway) the webhook of the gateways of kind:
+    POST /<database>/photo_payment/<kind>/<identifier>, in a transaction
+    (warnings skipped) that takes the write lock first; a 404 for an
+    identifier of no such gateway."""
+    def decorator(func):
+        @app.route(f'/<database_name>/photo_payment/{kind}/<identifier>',
+            methods=['POST'])
+        @with_pool
+        @with_transaction(context={'_skip_warnings': True})
+        @serialised
+        @wraps(func)
+        def wrapper(request, pool, identifier):
+            gateway = pool.get('photo.payment.gateway').from_identifier(
+                identifier, kind)
+            if not gateway:
+                abort(HTTPStatus.NOT_FOUND)
+            return func(request, gateway)
+        return wrapper
+    return decorator
 
 
 def _response(handled):
@@ -26,14 +41,9 @@ def _response(handled):
     return Response(status=HTTPStatus.NO_CONTENT)
 
 
-@app.route(
-    '/<database_name>/photo_payment/stripe/<identifier>', methods=['POST'])
-@with_pool
-@with_transaction(context={'_skip_warnings': True})
-@serialised
-def stripe_webhook(request, pool, identifier):
+@webhook('stripe')
+def stripe_webhook(request, gateway):
     from .payment import WebhookError
-    gateway = _gateway(pool, identifier, 'stripe')
     try:
         event = gateway.verify_stripe(
             request.get_data(as_text=True),
@@ -44,14 +54,9 @@ def stripe_webhook(request, pool, identifier):
     return _response(gateway.handle_stripe_event(event))
 
 
-@app.route(
-    '/<database_name>/photo_payment/yookassa/<identifier>', methods=['POST'])
-@with_pool
-@with_transaction(context={'_skip_warnings': True})
-@serialised
-def yookassa_webhook(request, pool, identifier):
+@webhook('yookassa')
+def yookassa_webhook(request, gateway):
     from .payment import WebhookError
-    gateway = _gateway(pool, identifier, 'yookassa')
     if not gateway.yookassa_trusts(request.remote_addr):
         logger.warning(
             "refused YooKassa notification from %s", request.remote_addr)

@@ -26,6 +26,20 @@ def my_bookings(pool, user):
             ], order=[('start', 'ASC')])
 
 
+def my_booking(visit, pool, token):
+    "The signed-in client's booking of token (a 404 page for another's)."
+    require_user(visit)
+    return booking_by_token(pool, token, visit.user)
+
+
+def my_active_booking(visit, pool, token, refusal):
+    "my_booking while it is active; else a 400 page saying refusal."
+    booking = my_booking(visit, pool, token)
+    if booking.state not in ACTIVE_STATES:
+        raise BadInput(refusal)
+    return booking
+
+
 @route('/account')
 def cabinet(visit, pool):
     require_user(visit)
@@ -44,11 +58,9 @@ def cabinet(visit, pool):
 
 @route('/account/booking/<token>/cancel')
 def cancel(visit, pool, token):
-    require_user(visit)
-    booking = booking_by_token(pool, token, visit.user)
-    if booking.state not in ACTIVE_STATES:
-        _ = visit.gettext
-        raise BadInput(_("This booking can no longer be cancelled."))
+    _ = visit.gettext
+    booking = my_active_booking(visit, pool, token,
+        _("This booking can no longer be cancelled."))
     quote = booking.quote_cancellation(by='client')
     return render(visit, 'cancel.html', booking=booking_view(booking),
         fee=money(quote.fee, booking.currency), has_fee=bool(quote.fee),
@@ -57,9 +69,8 @@ def cancel(visit, pool, token):
 
 @route('/account/booking/<token>/cancel', methods=['POST'])
 def cancel_post(visit, pool, token):
-    require_user(visit)
     Booking = pool.get('photo.booking')
-    booking = booking_by_token(pool, token, visit.user)
+    booking = my_booking(visit, pool, token)
     quote = booking.quote_cancellation(by='client')
     shown = visit.request.form.get('fee') or ''
     if shown != str(quote.fee):
@@ -72,11 +83,9 @@ def cancel_post(visit, pool, token):
 
 @route('/account/booking/<token>/reschedule')
 def reschedule(visit, pool, token):
-    require_user(visit)
-    booking = booking_by_token(pool, token, visit.user)
-    if booking.state not in ACTIVE_STATES:
-        _ = visit.gettext
-        raise BadInput(_("This booking can no longer be rescheduled."))
+    _ = visit.gettext
+    booking = my_active_booking(visit, pool, token,
+        _("This booking can no longer be rescheduled."))
     return render(visit, 'reschedule.html', booking=booking_view(booking),
         picker=picker(pool, visit, booking.service, booking.studio,
             [booking.photographer], exclude=[booking],
@@ -85,10 +94,9 @@ def reschedule(visit, pool, token):
 
 @route('/account/booking/<token>/reschedule', methods=['POST'])
 def reschedule_post(visit, pool, token):
-    require_user(visit)
     Booking = pool.get('photo.booking')
     _ = visit.gettext
-    booking = booking_by_token(pool, token, visit.user)
+    booking = my_booking(visit, pool, token)
     start = parse_start(visit.request.form.get('start'))
     if not start:
         raise BadInput(_("Please choose a time."))
@@ -107,10 +115,9 @@ def reschedule_post(visit, pool, token):
 
 @route('/account/booking/<token>/review', methods=['POST'])
 def review_post(visit, pool, token):
-    require_user(visit)
     Review = pool.get('photo.review')
     _ = visit.gettext
-    booking = booking_by_token(pool, token, visit.user)
+    booking = my_booking(visit, pool, token)
     rating = form_int(visit.request.form, 'rating')
     comment = (visit.request.form.get('comment') or '').strip()
     if rating not in range(1, 6):

@@ -266,23 +266,15 @@ def chat_world(portal):
     from trytond.transaction import Transaction
 
     from trytond.modules.photo_booking.tests.tools import (
-        create_world, local, staff_users, tomorrow)
+        create_world, portal_booking, staff_users)
 
     _create_database(CHAT_DATABASE, ('photo_portal', 'photo_chat'))
     Pool(CHAT_DATABASE).init()
     with Transaction().start(CHAT_DATABASE, 0) as transaction:
-        pool = Pool()
-        Booking = pool.get('photo.booking')
         w = create_world()
         staff = staff_users(w)
-        maria, = pool.get('web.user').create([{
-                    'email': 'maria@example.com', 'password': CHAT_PASSWORD,
-                    'email_valid': True, 'party': w.client.id}])
-        booking = Booking.create_hold(
-            w.service, local(w.studio, tomorrow(), 11), w.client, w.studio)
-        booking.web_user = maria
-        booking.save()
-        Booking.confirm([booking])
+        _, booking = portal_booking(
+            w, password=CHAT_PASSWORD, email_valid=True)
         ids = {'booking': booking.id, 'anna': staff.photographers[0].id}
         transaction.commit()
     yield {**portal, **ids, 'database': CHAT_DATABASE}

@@ -251,6 +251,23 @@ def staff_users(w):
     return SimpleNamespace(photographers=photographer_users, manager=manager)
 
 
+def portal_booking(w, email='maria@example.com', **account):
+    """A portal account of world w's client (email, account's other
+    values) and a confirmed booking of theirs, made from it, tomorrow at
+    11:00 studio time: (web user, booking)."""
+    pool = Pool()
+    Booking = pool.get('photo.booking')
+    WebUser = pool.get('web.user')
+    web_user, = WebUser.create([{
+                'email': email, 'party': w.client.id, **account}])
+    booking = Booking.create_hold(
+        w.service, local(w.studio, tomorrow(), 11), w.client, w.studio)
+    booking.web_user = web_user
+    booking.save()
+    Booking.confirm([booking])
+    return web_user, booking
+
+
 def as_user(user):
     "Act as user over RPC: with their access and record rules."
     stack = ExitStack()

@@ -1,7 +1,6 @@
 """Chat messages reach people who are away by e-mail (photo_notify's
 outbox), at most once per conversation and interval, and replying to the
 mail posts into the chat."""
-import re
 from email import policy
 from email.message import EmailMessage
 from http import HTTPStatus
@@ -11,17 +10,16 @@ from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.tests.tools import (
-    AddressedClient, create_world, local, set_config, staff_users,
-    tomorrow)
+    AddressedClient, create_world, set_config, staff_users)
 from trytond.modules.photo_chat.text import REPLY_MARK
 from trytond.modules.photo_notify.tests.fake_smtp import SMTPServer
 
-CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
-PASSWORD = 'Correct-Horse-7-Battery'
+from .tools import CSRF_RE, BookingChatMixin, open_portal
+
 KEY = 'inbound-key-for-tests'
 
 
-class ChatMailTestCase(RouteTestCase):
+class ChatMailTestCase(BookingChatMixin, RouteTestCase):
     "Offline people are mailed, and their replies join the conversation"
     module = 'photo_chat'
     extras = ['photo_notify', 'photo_portal']
@@ -35,44 +33,21 @@ class ChatMailTestCase(RouteTestCase):
                 ('email', 'from', 'Studio <studio@example.com>'),
                 ('photo_notify', 'portal_url', 'https://studio.example.com'),
                 ('photo_chat', 'inbound_key', KEY),
-                ('photo_booking', 'portal_database', DB_NAME),
-                ('photo_booking', 'redis_url', ''),
-                ('photo_booking', 'rate_limit_login', '1000/60'),
-                ('photo_booking', 'rate_limit_chat', '1000/60'),
                 ]:
             set_config(cls.addClassCleanup, section, key, value)
+        open_portal(cls.addClassCleanup)
 
     @classmethod
     def setUpDatabase(cls):
-        pool = Pool()
-        Booking = pool.get('photo.booking')
-        WebUser = pool.get('web.user')
-        User = pool.get('res.user')
+        User = Pool().get('res.user')
         w = create_world()
         staff = staff_users(w)
         User.write(staff.photographers, {'email': 'anna@example.com'})
-        maria, = WebUser.create([{
-                    'email': 'maria@example.com', 'password': PASSWORD,
-                    'email_valid': True, 'party': w.client.id}])
-        booking = Booking.create_hold(
-            w.service, local(w.studio, tomorrow(), 11), w.client, w.studio)
-        booking.web_user = maria
-        booking.save()
-        Booking.confirm([booking])
-        cls.booking, cls.token = booking.id, booking.token
-        cls.anna = staff.photographers[0].id
+        cls.book_for_maria(w, staff)
 
     def setUp(self):
         super().setUp()
         self.smtp.messages.clear()
-
-    def staff_post(self, text, audience='public'):
-        "Anna writes in sao's chat panel."
-        with Transaction().start(DB_NAME, 0) as transaction:
-            Channel = Pool().get('ir.chat.channel')
-            with transaction.set_user(self.anna):
-                Channel.post(f'photo.booking,{self.booking}', text, audience)
-            transaction.commit()
 
     def chat_rows(self):
         "(recipient, channel, address) of the booking's chat notifications."
@@ -103,16 +78,6 @@ class ChatMailTestCase(RouteTestCase):
             Session.delete(Session.search([]))
             Channel.write(Channel.search([]), {'client_seen': None})
             transaction.commit()
-
-    def log_in(self, client):
-        page = client.get('/account/login').get_data(as_text=True)
-        response = client.post('/account/login', data={
-                'csrf': CSRF_RE.search(page).group(1),
-                'email': 'maria@example.com', 'password': PASSWORD})
-        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
-
-    def chat_url(self):
-        return f'/account/booking/{self.token}/chat'
 
     def inbound(self, mail, key=KEY):
         return AddressedClient('10.0.9.9').post(

@@ -9,80 +9,41 @@ from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking import security
 from trytond.modules.photo_booking.tests.tools import (
-    AddressedClient, create_world, local, relax_abuse_limits, set_config,
-    staff_users, tomorrow)
+    AddressedClient, create_world, set_config, staff_users)
 from trytond.modules.photo_chat import upload
 
 from .files import FAKE_PNG, HTML, PDF, SVG, image
-
-CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
-PASSWORD = 'Correct-Horse-7-Battery'
+from .tools import CSRF_RE, PASSWORD, BookingChatMixin, open_portal
 
 
-class ChatPortalTestCase(RouteTestCase):
+class ChatPortalTestCase(BookingChatMixin, RouteTestCase):
     "The client chats with the studio from the cabinet"
     module = 'photo_chat'
     extras = ['photo_portal']
 
     def setUp(self):
         super().setUp()
-        for key, value in [
-                ('portal_database', DB_NAME),
-                ('redis_url', ''),
-                ('rate_limit_login', '1000/60'),
-                ('rate_limit_chat', '1000/60'),
-                ]:
-            set_config(self.addCleanup, 'photo_booking', key, value)
-        relax_abuse_limits(self.addCleanup)
+        open_portal(self.addCleanup)
 
     @classmethod
     def setUpDatabase(cls):
         pool = Pool()
-        Booking = pool.get('photo.booking')
         WebUser = pool.get('web.user')
         Party = pool.get('party.party')
         w = create_world()
         staff = staff_users(w)
         other = Party(name="Other Client")
         other.save()
-        maria, olga = WebUser.create([{
-                    'email': email, 'password': PASSWORD,
-                    'email_valid': True, 'party': party.id}
-                for email, party in [
-                    ('maria@example.com', w.client),
-                    ('olga@example.com', other)]])
-        booking = Booking.create_hold(
-            w.service, local(w.studio, tomorrow(), 11), w.client, w.studio)
-        booking.web_user = maria
-        booking.save()
-        Booking.confirm([booking])
-        cls.booking, cls.token = booking.id, booking.token
-        cls.anna = staff.photographers[0].id
+        cls.book_for_maria(w, staff)
+        WebUser.create([{'email': 'olga@example.com', 'password': PASSWORD,
+                    'email_valid': True, 'party': other.id}])
 
     def client(self):
         return AddressedClient('10.0.7.7')
 
-    def log_in(self, client, email):
-        page = client.get('/account/login').get_data(as_text=True)
-        response = client.post('/account/login', data={
-                'csrf': CSRF_RE.search(page).group(1),
-                'email': email, 'password': PASSWORD})
-        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
-
-    def staff_post(self, text, audience='public'):
-        "Anna writes in sao's chat panel."
-        with Transaction().start(DB_NAME, 0) as transaction:
-            Channel = Pool().get('ir.chat.channel')
-            with transaction.set_user(self.anna):
-                Channel.post(f'photo.booking,{self.booking}', text, audience)
-            transaction.commit()
-
     def anna_unread(self):
         with Transaction().start(DB_NAME, self.anna, readonly=True):
             return Pool().get('photo.booking')(self.booking).chat_unread
-
-    def chat_url(self):
-        return f'/account/booking/{self.token}/chat'
 
     def post(self, client, text, **headers):
         page = client.get(self.chat_url()).get_data(as_text=True)

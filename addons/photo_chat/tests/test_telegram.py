@@ -8,10 +8,10 @@ from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.tests.tools import (
-    create_world, local, set_config, staff_users, tomorrow)
-from trytond.modules.photo_notify.tests.fake_telegram import (
-    TOKEN, FakeBotAPI, person)
-from trytond.modules.photo_telegram.tests.tools import BotDriver
+    create_world, portal_booking, staff_users)
+from trytond.modules.photo_notify.tests.fake_telegram import person
+from trytond.modules.photo_telegram.tests.tools import (
+    CONVERSATION_SETTINGS, bot_driver, start_bot_api)
 
 CLIENT_CHAT = 5101
 ANNA_CHAT = 7101
@@ -25,16 +25,8 @@ class ChatTelegramTestCase(unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         activate_module(['photo_chat', 'photo_telegram', 'photo_portal'])
-        cls.api = cls.enterClassContext(FakeBotAPI(per_chat_interval=0))
-        for section, key, value in [
-                ('photo_notify', 'telegram_token', TOKEN),
-                ('photo_notify', 'telegram_api', cls.api.base_url),
-                ('photo_notify', 'portal_url', 'https://studio.example.com'),
-                ('photo_telegram', 'bot_username', 'studio_test_bot'),
-                ('photo_telegram', 'flood_limit', '1000/10'),
-                ('photo_booking', 'redis_url', ''),
-                ]:
-            set_config(cls.addClassCleanup, section, key, value)
+        start_bot_api(cls, *CONVERSATION_SETTINGS,
+            ('photo_booking', 'redis_url', ''))
 
     def setUp(self):
         super().setUp()
@@ -45,22 +37,14 @@ class ChatTelegramTestCase(unittest.TestCase):
         """A booking of the client (linked to CLIENT_CHAT, with a portal
         account) with Anna (linked to ANNA_CHAT)."""
         pool = Pool()
-        Booking = pool.get('photo.booking')
         Party = pool.get('party.party')
         Photographer = pool.get('photo.photographer')
-        WebUser = pool.get('web.user')
         w = create_world()
         staff = staff_users(w)
         Party.write([w.client], {'telegram_chat': str(CLIENT_CHAT)})
         Photographer.write(
             [w.photographers[0]], {'telegram_chat': str(ANNA_CHAT)})
-        maria, = WebUser.create([{'email': 'maria@example.com',
-                    'party': w.client.id}])
-        booking = Booking.create_hold(
-            w.service, local(w.studio, tomorrow(), 11), w.client, w.studio)
-        booking.web_user = maria
-        booking.save()
-        Booking.confirm([booking])
+        _, booking = portal_booking(w)
         return w, staff, booking
 
     def deliver(self):
@@ -73,9 +57,7 @@ class ChatTelegramTestCase(unittest.TestCase):
             if m['chat'] == chat and m['text'].startswith('[')]
 
     def driver(self):
-        driver = BotDriver(self.api)
-        self.addCleanup(driver.close)
-        return driver
+        return bot_driver(self)
 
     def reply(self, driver, chat, message_id, text):
         "chat answers the bot's message_id with text; the bot's answers."

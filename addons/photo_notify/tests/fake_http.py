@@ -1,5 +1,6 @@
 """What the local fakes of HTTP providers share: a threaded server on a
-free loopback port, started and stopped as a context manager."""
+loopback port (a free one unless given), started and stopped as a context
+manager."""
 import json
 import threading
 import time
@@ -35,9 +36,10 @@ class FakeHTTPService:
     they received in a list named by `received_list` (for wait)."""
     received_list = 'sent'
 
-    def __init__(self):
+    def __init__(self, port=0):
         self.lock = threading.Lock()
-        self._server = ThreadingHTTPServer(('127.0.0.1', 0), self._handler())
+        self._server = ThreadingHTTPServer(
+            ('127.0.0.1', port), self._handler())
         self._thread = threading.Thread(
             target=self._server.serve_forever, daemon=True)
 

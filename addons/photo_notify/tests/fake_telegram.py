@@ -19,13 +19,14 @@ build the Update objects Telegram would deliver, queue them for getUpdates
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
+
+from .fake_http import FakeHTTPService, Handler
 
 TOKEN = '123456:TEST-token'
 
 
-class FakeBotAPI:
+class FakeBotAPI(FakeHTTPService):
     def __init__(self, token=TOKEN, per_chat_interval=1.0):
         self.token = token
         self.per_chat_interval = per_chat_interval
@@ -41,51 +42,27 @@ class FakeBotAPI:
         self._next_message = 1
         self._arrived = threading.Condition()
         self.flood_refused = 0
-        self.lock = threading.Lock()
         self._last = {}
-        self._server = ThreadingHTTPServer(('127.0.0.1', 0), self._handler())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, daemon=True)
+        super().__init__()
 
     @property
     def base_url(self):
-        host, port = self._server.server_address
-        return f'http://{host}:{port}/bot'
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._server.server_close()
+        return f'{self.origin}/bot'
 
     def _handler(self):
         api = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class BotHandler(Handler):
             def do_POST(self):
-                length = int(self.headers.get('Content-Length') or 0)
-                body = self.rfile.read(length).decode()
+                body = self.body().decode()
                 if 'json' in (self.headers.get('Content-Type') or ''):
                     params = json.loads(body or '{}')
                 else:
                     params = dict(parse_qsl(body))
-                self._answer(*api.call(self.path, params))
+                self.answer(*api.call(self.path, params))
 
             do_GET = do_POST
-
-            def _answer(self, status, payload):
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-        return Handler
+        return BotHandler
 
     def call(self, path, params):
         "(HTTP status, JSON) of a Bot API call."

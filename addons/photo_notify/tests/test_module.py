@@ -113,6 +113,21 @@ class PhotoNotifyTestCase(
         Notification = Pool().get('photo.notification')
         return Notification.deliver(Notification.claim(now=now), now=now)
 
+    def dead_client_row(self, booking, error):
+        "The client's news of booking confirmed, dead of error."
+        row, = self.rows(booking, event='confirmed', recipient='client')
+        self.assertEqual(row.state, 'dead')
+        self.assertIn(error, row.last_error)
+        return row
+
+    def assert_next_by_email(self, world, **values):
+        "The client's news of a new booking go by e-mail."
+        booking = self.book(world, local(world.studio, tomorrow(3), 13),
+            **values)
+        self.assertEqual([n.channel for n in self.rows(
+                    booking, event='confirmed', recipient='client')],
+            ['email'])
+
     # --- events and reminders ---------------------------------------------
 
     @with_transaction()
@@ -412,9 +427,7 @@ class PhotoNotifyTestCase(
 
         self.send_due()
 
-        row, = self.rows(first, event='confirmed', recipient='client')
-        self.assertEqual(row.state, 'dead')
-        self.assertIn('blocked', row.last_error)
+        row = self.dead_client_row(first, 'blocked')
         self.assertEqual(len(Blocked.search([('address', '=', '777')])), 1)
         # Addresses are stored encrypted, the outbox's and the blocked one.
         cursor = Transaction().connection.cursor()
@@ -424,11 +437,7 @@ class PhotoNotifyTestCase(
                     where=(table.id == id_) if id_ else None))
             stored, = cursor.fetchone()
             self.assertTrue(stored.startswith('v1:'), stored)
-        second = self.book(world, local(world.studio, tomorrow(3), 13),
-            web_user=user)
-        self.assertEqual([n.channel for n in self.rows(
-                    second, event='confirmed', recipient='client')],
-            ['email'])
+        self.assert_next_by_email(world, web_user=user)
 
     @with_transaction()
     def test_telegram_one_message_a_second_per_chat(self):
@@ -558,14 +567,9 @@ class PhotoNotifyTestCase(
 
         self.send_due()
 
-        row, = self.rows(first, event='confirmed', recipient='client')
-        self.assertEqual(row.state, 'dead')
-        self.assertIn('410', row.last_error)
+        self.dead_client_row(first, '410')
         self.assertEqual(Device.search([]), [])
-        second = self.book(world, local(world.studio, tomorrow(3), 13))
-        self.assertEqual([n.channel for n in self.rows(
-                    second, event='confirmed', recipient='client')],
-            ['email'])
+        self.assert_next_by_email(world)
 
     @with_transaction()
     def test_webpush_wrong_vapid_key_refused(self):
@@ -582,9 +586,7 @@ class PhotoNotifyTestCase(
 
         self.send_due()
 
-        row, = self.rows(booking, event='confirmed', recipient='client')
-        self.assertEqual(row.state, 'dead')
-        self.assertIn('403', row.last_error)
+        self.dead_client_row(booking, '403')
         self.assertEqual(self.push.received, [])
 
     @with_transaction()
@@ -674,14 +676,9 @@ class PhotoNotifyTestCase(
 
         self.send_due()
 
-        row, = self.rows(first, event='confirmed', recipient='client')
-        self.assertEqual(row.state, 'dead')
-        self.assertIn('UNREGISTERED', row.last_error)
+        self.dead_client_row(first, 'UNREGISTERED')
         self.assertEqual(Device.search([]), [])
-        second = self.book(world, local(world.studio, tomorrow(3), 13))
-        self.assertEqual([n.channel for n in self.rows(
-                    second, event='confirmed', recipient='client')],
-            ['email'])
+        self.assert_next_by_email(world)
 
     @with_transaction()
     def test_fcm_outage_retried(self):

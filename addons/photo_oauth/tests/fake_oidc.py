@@ -24,14 +24,15 @@ import base64
 import hashlib
 import json
 import secrets
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit, parse_qs
 
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet, RSAKey
+
+from trytond.modules.photo_notify.tests.fake_http import (
+    FakeHTTPService, Handler)
 
 DROP = object()
 OIDC = ('google', 'apple')
@@ -48,8 +49,10 @@ def apple_developer_key():
     return key, key.as_pem(private=True).decode()
 
 
-class FakeProviders:
-    def __init__(self):
+class FakeProviders(FakeHTTPService):
+    received_list = 'requests'
+
+    def __init__(self, port=0):
         self.signing_key = RSAKey.generate_key(
             2048, parameters={'kid': 'fake-1', 'use': 'sig'}, private=True)
         # Another key under the same id: what a forger would sign with.
@@ -66,28 +69,16 @@ class FakeProviders:
         self.codes = {}
         self.tokens = {}
         self.requests = []     # (flavour, endpoint, params)
-        self.lock = threading.Lock()
-        self._server = ThreadingHTTPServer(('127.0.0.1', 0), self._handler())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, daemon=True)
+        super().__init__(port)
 
     # --- set-up --------------------------------------------------------------
 
     @property
     def base_url(self):
-        host, port = self._server.server_address
-        return f'http://{host}:{port}'
+        return self.origin
 
     def issuer(self, flavour):
         return f'{self.base_url}/{flavour}'
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._server.server_close()
 
     def register(self, flavour, client_id, secret=None, apple=None):
         """A client of flavour; apple: (team id, key id, public ECKey) whose
@@ -356,27 +347,18 @@ class FakeProviders:
     def _handler(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class ProviderHandler(Handler):
             def _serve(self, method):
                 parts = urlsplit(self.path)
                 params = dict(parse_qsl(parts.query))
                 if method == 'POST':
-                    length = int(self.headers.get('Content-Length') or 0)
-                    params.update(parse_qsl(self.rfile.read(length).decode()))
+                    params.update(parse_qsl(self.body().decode()))
                 status, answer = fake._route(
                     method, parts.path, params, self.headers)
                 if status == 302:
                     self._redirect(*answer)
                     return
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.answer(status, answer)
 
             def _redirect(self, method, uri, answer):
                 if method == 'GET':
@@ -406,7 +388,7 @@ class FakeProviders:
 
             def do_POST(self):
                 self._serve('POST')
-        return Handler
+        return ProviderHandler
 
 
 def _attr(value):
@@ -422,10 +404,7 @@ def main():
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument('--port', type=int, default=8030)
     args = parser.parse_args()
-    fake = FakeProviders()
-    fake._server.server_close()
-    fake._server = ThreadingHTTPServer(('127.0.0.1', args.port),
-        fake._handler())
+    fake = FakeProviders(port=args.port)
     settings = fake.register_all()
     for key_, value in settings.items():
         print(f"export TRYTOND_PHOTO_OAUTH__{key_.upper()}='{value}'")

@@ -46,6 +46,25 @@ class PhotoPaymentTestCase(
     def pay_with(self, gateway):
         return Transaction().set_context(photo_payment_gateway=gateway.id)
 
+    def submit_paying(self, booking, gateway):
+        """Submit booking paying through gateway, its queued calls run: the
+        booking's transactions."""
+        Booking = Pool().get('photo.booking')
+        with self.pay_with(gateway):
+            Booking.submit([booking])
+            run_queued()
+        return booking.transactions
+
+    def pending_payment(self, kind='stripe', world=None, **world_args):
+        """The gateways, a hold in world (by default a new paid world of
+        world_args) and its submission paying through the gateway of kind:
+        (booking, payment)."""
+        stripe_gateway, yookassa_gateway = create_gateways()
+        booking = hold(world or create_paid_world(**world_args))
+        payment, = self.submit_paying(booking,
+            stripe_gateway if kind == 'stripe' else yookassa_gateway)
+        return booking, payment
+
     @with_transaction()
     def test_no_prepayment_confirms_as_before(self):
         "A service without prepayment confirms at once, nothing to pay"
@@ -80,20 +99,14 @@ class PhotoPaymentTestCase(
         pool = Pool()
         Booking = pool.get('photo.booking')
         Payment = pool.get('photo.payment.transaction')
-        stripe_gateway, _ = create_gateways()
-        world = create_paid_world()
-        booking = hold(world)
 
-        with self.pay_with(stripe_gateway):
-            Booking.submit([booking])
-            run_queued()
+        booking, payment = self.pending_payment()
 
         self.assertEqual(booking.state, 'hold')
         self.assertAlmostEqual(
             booking.hold_expires,
             dt.datetime.utcnow() + dt.timedelta(minutes=30),
             delta=dt.timedelta(minutes=1))
-        payment, = booking.transactions
         self.assertEqual(
             (payment.kind, payment.state, payment.amount,
                 payment.currency.code),
@@ -132,15 +145,8 @@ class PhotoPaymentTestCase(
     def test_manual_photographer_requested_once_paid(self):
         "A paid booking of a manual photographer waits for approval"
         pool = Pool()
-        Booking = pool.get('photo.booking')
         Payment = pool.get('photo.payment.transaction')
-        stripe_gateway, _ = create_gateways()
-        world = create_paid_world(confirmation='manual')
-        booking = hold(world)
-        with self.pay_with(stripe_gateway):
-            Booking.submit([booking])
-            run_queued()
-        payment, = booking.transactions
+        booking, payment = self.pending_payment(confirmation='manual')
 
         self.stripe.succeed(payment.gateway_id)
         Payment.reconcile()
@@ -151,15 +157,9 @@ class PhotoPaymentTestCase(
     def test_payment_failure_frees_slot(self):
         "A failed payment releases the booking and its time"
         pool = Pool()
-        Booking = pool.get('photo.booking')
         Payment = pool.get('photo.payment.transaction')
-        stripe_gateway, _ = create_gateways()
         world = create_paid_world()
-        booking = hold(world)
-        with self.pay_with(stripe_gateway):
-            Booking.submit([booking])
-            run_queued()
-        payment, = booking.transactions
+        booking, payment = self.pending_payment(world=world)
 
         # Checkout lets the client try another card: still held
         self.stripe.fail(payment.gateway_id)
@@ -183,13 +183,7 @@ class PhotoPaymentTestCase(
         "A hold whose payment timeout passed is released by the cron"
         pool = Pool()
         Booking = pool.get('photo.booking')
-        stripe_gateway, _ = create_gateways()
-        world = create_paid_world()
-        booking = hold(world)
-        with self.pay_with(stripe_gateway):
-            Booking.submit([booking])
-            run_queued()
-        payment, = booking.transactions
+        booking, payment = self.pending_payment()
 
         Booking.release_expired_holds(
             now=booking.hold_expires + dt.timedelta(seconds=1))
@@ -203,13 +197,7 @@ class PhotoPaymentTestCase(
         pool = Pool()
         Booking = pool.get('photo.booking')
         Payment = pool.get('photo.payment.transaction')
-        stripe_gateway, _ = create_gateways()
-        world = create_paid_world()
-        booking = hold(world)
-        with self.pay_with(stripe_gateway):
-            Booking.submit([booking])
-            run_queued()
-        payment, = booking.transactions
+        booking, payment = self.pending_payment()
         Booking.release_expired_holds(
             now=booking.hold_expires + dt.timedelta(seconds=1))
 
@@ -227,17 +215,10 @@ class PhotoPaymentTestCase(
     def test_yookassa_prepayment_confirms(self):
         "A YooKassa payment redirects, captures and sends a 54-FZ receipt"
         pool = Pool()
-        Booking = pool.get('photo.booking')
         Payment = pool.get('photo.payment.transaction')
-        _, yookassa_gateway = create_gateways()
-        world = create_paid_world()
-        booking = hold(world)
 
-        with self.pay_with(yookassa_gateway):
-            Booking.submit([booking])
-            run_queued()
+        booking, payment = self.pending_payment('yookassa')
 
-        payment, = booking.transactions
         remote = self.yookassa.payments[payment.gateway_id]
         self.assertEqual(remote['amount'],
             {'value': '1500.00', 'currency': 'RUB'})
@@ -274,19 +255,12 @@ class PhotoPaymentTestCase(
     def test_gateway_timeout_retried(self):
         "A timeout is retried with the same key: one payment, booking kept"
         pool = Pool()
-        Booking = pool.get('photo.booking')
         Notification = pool.get('res.notification')
-        stripe_gateway, _ = create_gateways()
-        world = create_paid_world()
-        booking = hold(world)
         self.stripe.slow_next = 1
         self.stripe.fail_next = 1
 
-        with self.pay_with(stripe_gateway):
-            Booking.submit([booking])
-            run_queued()
+        booking, payment = self.pending_payment()
 
-        payment, = booking.transactions
         self.assertEqual(payment.state, 'pending')
         self.assertTrue(payment.gateway_id)
         self.assertEqual(booking.state, 'hold')
@@ -301,19 +275,12 @@ class PhotoPaymentTestCase(
     def test_gateway_down_alerts_and_reconciles(self):
         "A gateway down after every retry keeps the hold and alerts managers"
         pool = Pool()
-        Booking = pool.get('photo.booking')
         Payment = pool.get('photo.payment.transaction')
         Notification = pool.get('res.notification')
-        stripe_gateway, _ = create_gateways()
-        world = create_paid_world()
-        booking = hold(world)
         self.stripe.fail_next = 3
 
-        with self.pay_with(stripe_gateway):
-            Booking.submit([booking])
-            run_queued()
+        booking, payment = self.pending_payment()
 
-        payment, = booking.transactions
         self.assertEqual(
             (payment.state, payment.gateway_id, payment.attempts),
             ('pending', None, 1))
@@ -329,15 +296,9 @@ class PhotoPaymentTestCase(
         self.assertEqual(self.intents(payment), 1)
 
     def _paid_booking(self, gateway, percent=Decimal(100)):
-        pool = Pool()
-        Booking = pool.get('photo.booking')
-        Payment = pool.get('photo.payment.transaction')
-        world = create_paid_world(percent=percent)
-        booking = hold(world)
-        with self.pay_with(gateway):
-            Booking.submit([booking])
-            run_queued()
-        payment, = booking.transactions
+        Payment = Pool().get('photo.payment.transaction')
+        booking = hold(create_paid_world(percent=percent))
+        payment, = self.submit_paying(booking, gateway)
         if gateway.kind == 'stripe':
             self.stripe.succeed(payment.gateway_id)
         else:
@@ -513,10 +474,7 @@ class PhotoPaymentTestCase(
         company = create_accounting(world, gateways)
         with set_company(company):
             booking = hold(world)
-            with self.pay_with(gateways[0]):
-                Booking.submit([booking])
-                run_queued()
-            payment, = booking.transactions
+            payment, = self.submit_paying(booking, gateways[0])
             self.stripe.succeed(payment.gateway_id)
             Payment.reconcile()
 
@@ -558,9 +516,7 @@ class PhotoPaymentTestCase(
         Booking.cancel([second], by='studio')
         Payment.refund(payment1, Decimal('700'), "Discount")
         unpaid = hold(create_paid_world())
-        with self.pay_with(stripe_gateway):
-            Booking.submit([unpaid])    # pending: not exported
-            run_queued()
+        self.submit_paying(unpaid, stripe_gateway)    # pending: not exported
 
         today = dt.date.today()
         start, end = (dt.datetime.combine(today, dt.time()),
@@ -629,10 +585,7 @@ class PhotoPaymentTestCase(
         self.assertEqual(booking.price, Decimal('4500.00'))
         self.assertEqual(booking.promo, promo)
         self.assertEqual(promo.uses, 1)
-        with self.pay_with(stripe_gateway):
-            Booking.submit([booking])
-            run_queued()
-        payment, = booking.transactions
+        payment, = self.submit_paying(booking, stripe_gateway)
         self.assertEqual(payment.amount, Decimal('1350.00'))
         with self.assertRaises(PromoError):
             Booking.apply_promo(booking, 'SPRING10')     # not held any more

@@ -12,7 +12,8 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
-from trytond.modules.photo_booking.tests.tools import relax_abuse_limits
+from trytond.modules.photo_booking.tests.tools import (
+    relax_abuse_limits, set_config)
 from trytond.modules.photo_payment import portal
 
 from .prepaid_tools import sold_certificate
@@ -37,7 +38,6 @@ class PaymentPortalTestCase(RouteTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls._config = {}
         for key, value in [
                 ('portal_database', DB_NAME),
                 ('redis_url', ''),
@@ -45,23 +45,10 @@ class PaymentPortalTestCase(RouteTestCase):
                 ('rate_limit_code', '1000/60'),
                 ('rate_limit_signup', '1000/60'),
                 ]:
-            if not config.has_section('photo_booking'):
-                config.add_section('photo_booking')
-            cls._config[key] = config.get('photo_booking', key)
-            config.set('photo_booking', key, value)
+            set_config(cls.addClassCleanup, 'photo_booking', key, value)
         relax_abuse_limits(cls.addClassCleanup)
         super().setUpClass()
         start_fakes(cls)
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        for key, value in cls._config.items():
-            if value is None:
-                config._config.remove_option('photo_booking', key)
-                config._cache_clear()
-            else:
-                config.set('photo_booking', key, value)
 
     @classmethod
     def setUpDatabase(cls):

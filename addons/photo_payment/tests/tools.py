@@ -2,12 +2,11 @@
 import datetime as dt
 from decimal import Decimal
 
-from trytond import config
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.tests.tools import (
-    create_world, local, tomorrow)
+    create_world, local, set_config, tomorrow)
 
 from .fakes import FakeStripe, FakeYooKassa
 
@@ -29,8 +28,6 @@ def start_fakes(case):
 
 def configure(case, **overrides):
     "Point the gateways at the fakes, as production does with its config."
-    if not config._config.has_section(SECTION):
-        config._config.add_section(SECTION)
     values = {
         'stripe_api_base': case.stripe.url,
         'yookassa_api_url': case.yookassa.url + '/v3',
@@ -45,17 +42,7 @@ def configure(case, **overrides):
         }
     values.update(overrides)
     for key, value in values.items():
-        old = config.get(SECTION, key)
-        config.set(SECTION, key, value)
-        case.addCleanup(_restore, key, old)
-
-
-def _restore(key, old):
-    if old is None:
-        config._config.remove_option(SECTION, key)
-        config._cache_clear()
-    else:
-        config.set(SECTION, key, old)
+        set_config(case.addCleanup, SECTION, key, value)
 
 
 def create_gateways():

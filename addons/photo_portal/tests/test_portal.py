@@ -7,7 +7,6 @@ import time
 import unittest
 import uuid
 from decimal import Decimal
-from email import message_from_bytes
 from http import HTTPStatus
 from zoneinfo import ZoneInfo
 
@@ -25,6 +24,7 @@ from trytond.modules.photo_portal import security as portal_security
 from trytond.modules.photo_booking.tests.tools import (
     AddressedClient, create_on_location, create_world, no_free_connection,
     recording_queries, relax_abuse_limits, set_config)
+from trytond.modules.photo_notify.tests.fake_smtp import SMTPServer
 
 MOSCOW = ZoneInfo('Europe/Moscow')
 CSRF_RE = re.compile(r'name="csrf" (?:value|content)="([^"]+)"')
@@ -56,38 +56,6 @@ def reads_bookings(queries):
     return [sql for sql, _ in queries if '"photo_booking"' in sql]
 
 
-class SMTPServer:
-    "A real local SMTP server collecting messages (aiosmtpd)."
-
-    def __init__(self):
-        from aiosmtpd.controller import Controller
-        self.messages = []
-        server = self
-
-        class Handler:
-            async def handle_DATA(self, smtp, session, envelope):
-                server.messages.append(message_from_bytes(envelope.content))
-                return '250 OK'
-        with socket.socket() as probe:
-            probe.bind(('127.0.0.1', 0))
-            self.port = probe.getsockname()[1]
-        self.controller = Controller(
-            Handler(), hostname='127.0.0.1', port=self.port)
-
-    def start(self):
-        self.controller.start()
-        return self.port
-
-    def stop(self):
-        self.controller.stop()
-
-    def wait(self, count, timeout=5):
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.messages
-
-
 class ForgedHost(AddressedClient):
     "A client whose every request says Host: evil.example."
 
@@ -103,9 +71,8 @@ class PortalTestCase(RouteTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.smtp = SMTPServer()
-        port = cls.smtp.start()
-        cls._config = {}
+        cls.smtp = cls.enterClassContext(SMTPServer())
+        port = cls.smtp.port
         for section, key, value in [
                 ('photo_booking', 'portal_database', DB_NAME),
                 ('photo_booking', 'redis_url', ''),
@@ -121,23 +88,9 @@ class PortalTestCase(RouteTestCase):
                 ('web', 'reset_password_url',
                     f'{PORTAL}/account/reset/confirm'),
                 ]:
-            if not config.has_section(section):
-                config.add_section(section)
-            cls._config[(section, key)] = config.get(section, key)
-            config.set(section, key, value)
+            set_config(cls.addClassCleanup, section, key, value)
         relax_abuse_limits(cls.addClassCleanup)
         super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        cls.smtp.stop()
-        for (section, key), value in cls._config.items():
-            if value is None:
-                config._config.remove_option(section, key)
-                config._cache_clear()
-            else:
-                config.set(section, key, value)
 
     @classmethod
     def setUpDatabase(cls):

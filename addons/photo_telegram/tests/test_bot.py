@@ -17,8 +17,6 @@ from trytond.modules.photo_booking.tests.tools import (
     as_user, create_on_location, create_world, local, set_config, soon,
     staff_users, tomorrow)
 from trytond.modules.photo_notify.tests.fake_smtp import SMTPServer
-from trytond.modules.photo_notify.tests.fake_telegram import (
-    TOKEN, FakeBotAPI)
 from trytond.modules.photo_payment.tests.tools import (
     configure, create_gateways, start_fakes)
 
@@ -26,7 +24,7 @@ from trytond.modules.photo_portal.tests.texts import page_text_problems
 from trytond.modules.photo_telegram import bot as bot_module
 from trytond.modules.photo_telegram import people
 from trytond.modules.photo_telegram.tests.tools import (
-    BotDriver, serve_until_answered)
+    CONVERSATION_SETTINGS, bot_driver, serve_until_answered, start_bot_api)
 
 CLIENT_CHAT = 5001
 PHOTOGRAPHER_CHAT = 7001
@@ -40,19 +38,11 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         activate_module(['photo_telegram', 'photo_portal', 'photo_payment'])
-        cls.api = cls.enterClassContext(FakeBotAPI(per_chat_interval=0))
         cls.smtp = cls.enterClassContext(SMTPServer())
+        start_bot_api(cls, *CONVERSATION_SETTINGS,
+            ('email', 'uri', f'smtp://127.0.0.1:{cls.smtp.port}'),
+            ('email', 'from', 'studio@example.com'))
         start_fakes(cls)
-        for section, key, value in [
-                ('email', 'uri', f'smtp://127.0.0.1:{cls.smtp.port}'),
-                ('email', 'from', 'studio@example.com'),
-                ('photo_notify', 'telegram_token', TOKEN),
-                ('photo_notify', 'telegram_api', cls.api.base_url),
-                ('photo_notify', 'portal_url', 'https://studio.example.com'),
-                ('photo_telegram', 'bot_username', 'studio_test_bot'),
-                ('photo_telegram', 'flood_limit', '1000/10'),
-                ]:
-            set_config(cls.addClassCleanup, section, key, value)
 
     def setUp(self):
         super().setUp()
@@ -60,9 +50,7 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         bot_module.FLOOD._hits.clear()
 
     def driver(self):
-        driver = BotDriver(self.api)
-        self.addCleanup(driver.close)
-        return driver
+        return bot_driver(self)
 
     def client_world(self, **world_args):
         "(world, driver, the world's client linked in chat) of create_world."
@@ -79,6 +67,21 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         anna = driver.chat(chat)
         anna.send(f'/start {people.token_of(world.client)}')
         return anna
+
+    def booked_soon(self, hours):
+        """A client linked in chat (client_world of a studio open all day)
+        and a booking of theirs starting on the first whole hour, at least
+        hours from now, that ends before the studio closes (soon):
+        (world, the client's chat, booking)."""
+        Booking = Pool().get('photo.booking')
+        world, _, anna = self.client_world(
+            opening=(dt.time(0), dt.time(23, 59)),
+            working=(dt.time(0), dt.time(23, 59)))
+        start = soon(world.studio, hours)
+        booking = Booking.create_hold(world.service, start, world.client,
+            world.studio, source='web')
+        Booking.submit([booking])
+        return world, anna, booking
 
     def book_by_chat(self, anna, day=None, hour=11, photographer=None):
         "Go through /book to the summary of day at hour (no confirm)."
@@ -377,14 +380,7 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
     def test_my_cancel_shows_the_fee_first(self):
         "/my: a late cancellation shows its fee and asks to confirm"
         Booking = Pool().get('photo.booking')
-        world = create_world(opening=(dt.time(0), dt.time(23, 59)),
-            working=(dt.time(0), dt.time(23, 59)))
-        driver = self.driver()
-        anna = self.linked_client(world, driver)
-        start = soon(world.studio, hours=5)
-        booking = Booking.create_hold(world.service, start, world.client,
-            world.studio, source='web')
-        Booking.submit([booking])
+        _, anna, booking = self.booked_soon(hours=5)
 
         lines = anna.send('/my')
         self.assertEqual(lines[0], "Your upcoming shoots:")
@@ -436,14 +432,7 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         pool = Pool()
         Booking = pool.get('photo.booking')
         Review = pool.get('photo.review')
-        world = create_world(opening=(dt.time(0), dt.time(23, 59)),
-            working=(dt.time(0), dt.time(23, 59)))
-        driver = self.driver()
-        anna = self.linked_client(world, driver)
-        start = soon(world.studio, hours=2)
-        booking = Booking.create_hold(world.service, start, world.client,
-            world.studio, source='web')
-        Booking.submit([booking])
+        _, anna, booking = self.booked_soon(hours=2)
         Booking.do([booking])
 
         anna.send('/my')

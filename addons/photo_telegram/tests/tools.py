@@ -11,9 +11,39 @@ import re
 from telegram import Update
 from trytond.transaction import Transaction
 
-from trytond.modules.photo_notify.tests.fake_telegram import TOKEN, person
+from trytond.modules.photo_booking.tests.tools import set_config
+from trytond.modules.photo_notify.tests.fake_telegram import (
+    TOKEN, FakeBotAPI, person)
 
 from trytond.modules.photo_telegram import bot as bot_module
+
+
+# What the conversations with the bot need besides the fake Bot API.
+CONVERSATION_SETTINGS = [
+    ('photo_notify', 'portal_url', 'https://studio.example.com'),
+    ('photo_telegram', 'bot_username', 'studio_test_bot'),
+    ('photo_telegram', 'flood_limit', '1000/10'),
+    ]
+
+
+def start_bot_api(cls, *settings):
+    """cls.api: a fake Bot API (no flood limit of its own) for the test
+    class cls, the bot's token and API pointed at it, and settings
+    ((section, key, value)), until the class's cleanups."""
+    cls.api = cls.enterClassContext(FakeBotAPI(per_chat_interval=0))
+    for section, key, value in [
+            ('photo_notify', 'telegram_token', TOKEN),
+            ('photo_notify', 'telegram_api', cls.api.base_url),
+            *settings]:
+        set_config(cls.addClassCleanup, section, key, value)
+    return cls.api
+
+
+def bot_driver(test):
+    "A BotDriver on test's fake Bot API, closed after test."
+    driver = BotDriver(test.api)
+    test.addCleanup(driver.close)
+    return driver
 
 
 async def serve_until_answered(api, serve, stop, timeout=5):
