@@ -23,7 +23,7 @@ import random
 import time
 import uuid
 
-from bench.chat import PASSWORD, STAFF_PASSWORD, make_world
+from bench.chat import PASSWORD, STAFF_PASSWORD, make_world, server_environ
 from bench.common import (
     ROOT, add_quick_option, database, http_server, percentile, progress,
     sized, summary, verdict)
@@ -190,10 +190,7 @@ def main():
     with database(modules=('photo_portal', 'photo_chat')) as db:
         world = make_world(db)
         os.environ.update({
-                'TRYTOND_PHOTO_BOOKING__PORTAL_DATABASE': db.name,
-                'TRYTOND_PHOTO_BOOKING__RATE_LIMIT_CHAT': '1000000/60',
-                'TRYTOND_PHOTO_BOOKING__RATE_LIMIT_LOGIN': '1000/60',
-                'TRYTOND_BUS__ALLOW_SUBSCRIBE': 'True',
+                **server_environ(db),
                 'TRYTOND_BUS__CLASS':
                     'trytond.modules.photo_chat.bus.ChatBus',
                 'TRYTOND_WEB__ROOT': os.path.join(ROOT, 'var', 'www'),
