@@ -130,6 +130,17 @@ def make_world(db):
             'anna': anna.login}
 
 
+def server_environ(db):
+    """The server's settings: the portal on db, the bus open, limits out of
+    the way of a bench's pace."""
+    return {
+        'TRYTOND_PHOTO_BOOKING__PORTAL_DATABASE': db.name,
+        'TRYTOND_PHOTO_BOOKING__RATE_LIMIT_CHAT': '1000000/60',
+        'TRYTOND_PHOTO_BOOKING__RATE_LIMIT_LOGIN': '1000/60',
+        'TRYTOND_BUS__ALLOW_SUBSCRIBE': 'True',
+        }
+
+
 def timed_messages(count, prefix, send, arrived, pause):
     """Send count messages (send(text), texts starting with prefix), each
     waited for in arrived (text: when it arrived, filled by a listener)
@@ -248,12 +259,7 @@ def main():
     args = parser.parse_args()
     with database(modules=('photo_portal', 'photo_chat')) as db:
         world = make_world(db)
-        os.environ.update({
-                'TRYTOND_PHOTO_BOOKING__PORTAL_DATABASE': db.name,
-                'TRYTOND_PHOTO_BOOKING__RATE_LIMIT_CHAT': '1000000/60',
-                'TRYTOND_PHOTO_BOOKING__RATE_LIMIT_LOGIN': '1000/60',
-                'TRYTOND_BUS__ALLOW_SUBSCRIBE': 'True',
-                })
+        os.environ.update(server_environ(db))
         with http_server(db) as api:
             for label, run in [
                     ("client -> photographer (portal post, sao's bus)",

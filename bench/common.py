@@ -121,7 +121,11 @@ def database(module=MODULE, modules=None):
     "A fresh PostgreSQL database with module (or modules), this process on it."
     progress(f"creating a fresh PostgreSQL database with "
         f"{', '.join(modules or [module])} ({PG_URI})")
-    db = TrytonDB('postgresql', module=module, modules=modules).create()
+    db = TrytonDB('postgresql', module=module, modules=modules)
+    # PHOTO_BENCH_DB_SUFFIX: a word in the name, to tell whose it is
+    if os.environ.get('PHOTO_BENCH_DB_SUFFIX'):
+        db.name += '_' + os.environ['PHOTO_BENCH_DB_SUFFIX']
+    db.create()
     try:
         db.configure()
         from trytond.pool import Pool
@@ -264,9 +268,10 @@ def free_port():
 
 
 @contextlib.contextmanager
-def http_server(db, workers=WORKERS, prefix=API):
-    """gunicorn serving trytond.application:app on the database; a Client
-    of the routes under /<database><prefix>."""
+def http_server(db, workers=WORKERS, prefix=API, options=()):
+    """gunicorn serving trytond.application:app on the database (options
+    added to its command line); a Client of the routes under
+    /<database><prefix>."""
     port = free_port()
     env = dict(os.environ)
     env['TRYTOND_CONFIG'] = db.config_file
@@ -281,8 +286,8 @@ def http_server(db, workers=WORKERS, prefix=API):
     gunicorn = os.path.join(os.path.dirname(sys.executable), 'gunicorn')
     progress(f"starting gunicorn, {workers} workers, on 127.0.0.1:{port}")
     process = subprocess.Popen([
-            gunicorn, '-w', str(workers), '-b', f'127.0.0.1:{port}',
-            '--log-level', 'warning', 'trytond.application:app'],
+            gunicorn, '-w', str(workers), *options,
+            '-b', f'127.0.0.1:{port}', '--log-level', 'warning', 'trytond.application:app'],
         env=env, cwd=db.workdir)
     try:
         deadline = time.monotonic() + 120

@@ -2,10 +2,13 @@
 portal owns /, and the headers and refusals every response needs
 (listed in [wsgi middleware])."""
 import os
+import re
 
+from trytond.protocols.wrappers import TRYTON_SESSION_COOKIE
 from werkzeug.exceptions import Forbidden, HTTPException
 
 ADMIN_PREFIX = '/admin'
+BUS_COOKIE_PATH = re.compile(r'Path=(/[^;]*)')
 # sao loads custom.js and custom.css next to its page: ours fix its
 # selection widget, scroll calendars to their working hours and style it.
 SAO_CUSTOM = {
@@ -24,7 +27,9 @@ class SaoUnderAdmin:
     ever fetched with GET, so every other method loses the prefix, as do
     the users' avatars (/admin/avatar/…), and the session cookie trytond
     sets for /demo is moved to /admin/demo where the browser will send it
-    back.
+    back. sao listens to trytond's bus at the server's root (/demo/bus: the
+    login answers the bus's host, not sao's page), so the session cookie
+    is also set for that path alone.
     """
 
     def __init__(self, app):
@@ -43,11 +48,18 @@ class SaoUnderAdmin:
         environ['PATH_INFO'] = path[len(ADMIN_PREFIX):]
 
         def start_admin_response(status, headers, exc_info=None):
-            headers = [
-                (name, value.replace('Path=/', f'Path={ADMIN_PREFIX}/'))
-                if name.lower() == 'set-cookie' else (name, value)
-                for name, value in headers]
-            return start_response(status, headers, exc_info)
+            moved = []
+            for name, value in headers:
+                if name.lower() != 'set-cookie':
+                    moved.append((name, value))
+                    continue
+                moved.append(
+                    (name, value.replace('Path=/', f'Path={ADMIN_PREFIX}/')))
+                path = BUS_COOKIE_PATH.search(value)
+                if value.startswith(TRYTON_SESSION_COOKIE + '=') and path:
+                    moved.append((name, value.replace(path.group(0),
+                                f'Path={path.group(1).rstrip("/")}/bus')))
+            return start_response(status, moved, exc_info)
         return self.app(environ, start_admin_response)
 
     @staticmethod

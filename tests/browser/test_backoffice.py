@@ -7,6 +7,7 @@ time zone of their browser.
 The browsers here are in UTC and the studios in Moscow (UTC+3), so a time
 that followed the browser would be three hours off.
 """
+import configparser
 import datetime as dt
 import json
 import os
@@ -148,13 +149,29 @@ def free_port():
 @pytest.fixture(scope='module')
 def server(tmp_path_factory):
     "The demo of the whole suite served by gunicorn, as scripts/run does."
-    folder = tmp_path_factory.mktemp('backoffice')
+    yield from serve_demo(tmp_path_factory.mktemp('backoffice'))
+
+
+def serve_demo(folder, settings=None, gunicorn_options=(), setup=None):
+    """Build the demo in folder and serve it with gunicorn (2 workers and
+    gunicorn_options) on config/trytond.conf changed by settings
+    ({section: {key: value}}: the file's values win over the environment's);
+    setup, a script run in the database after FILL, prints JSON added to
+    what is yielded."""
+    config_file = ROOT / 'config' / 'trytond.conf'
+    if settings:
+        config = configparser.ConfigParser(interpolation=None)
+        config.read(config_file)
+        config.read_dict(settings)
+        config_file = folder / 'trytond.conf'
+        with open(config_file, 'w') as f:
+            config.write(f)
     database = folder / f'{DATABASE}.sqlite'
     new_sqlite_database(str(database), modules=MODULES)
     env = {
         **{k: v for k, v in os.environ.items()
             if not k.startswith('TRYTOND_')},
-        'TRYTOND_CONFIG': str(ROOT / 'config' / 'trytond.conf'),
+        'TRYTOND_CONFIG': str(config_file),
         'TRYTOND_DATABASE__PATH': str(folder),
         'TRYTOND_WEB__ROOT': str(ROOT / 'var' / 'www'),
         }
@@ -166,9 +183,11 @@ def server(tmp_path_factory):
     passwords = dict(
         line.split() for line in passwords_file.read_text().splitlines())
     ids = json.loads(run(sys.executable, '-c', FILL, env=env))
+    if setup:
+        ids.update(json.loads(run(sys.executable, '-c', setup, env=env)))
     port = free_port()
     process = subprocess.Popen([
-            VENV_BIN / 'gunicorn', '--workers', '2',
+            VENV_BIN / 'gunicorn', '--workers', '2', *gunicorn_options,
             '--bind', f'127.0.0.1:{port}', 'trytond.application:app'],
         env={**env, 'TRYTOND_DATABASE_NAMES': DATABASE},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -277,9 +296,11 @@ def authenticator_code(server, user):
     return pyotp.TOTP(secret).at(step * 30)
 
 
-# Whether sao has nothing left to do: no request out, no "Processing".
-IDLE = """() => window.jQuery && jQuery.active === 0
-    && !jQuery('#processing').is(':visible')"""
+# Whether sao has nothing left to do: no request out but the bus's long
+# poll (where the bus is open), no "Processing".
+IDLE = """() => window.jQuery && !jQuery('#processing').is(':visible')
+    && jQuery.active === (window.Sao && Sao.Bus.request
+        && Sao.Bus.request.state() === 'pending' ? 1 : 0)"""
 
 
 def wait_idle(page, timeout=15000):

@@ -107,6 +107,31 @@ class PhotoChatTestCase(
                 {f'user:{anna.id}', f'chat:{mine}', f'chat:{theirs}'})
 
     @with_transaction()
+    def test_bus_without_listen_reads_new_messages(self):
+        """Where the database has no LISTEN (SQLite), the bus answers a
+        booking's chat channel with its conversation's messages one after
+        the other, never another booking's"""
+        from trytond.modules.photo_chat.bus import (
+            POLLED, newest_message, next_message)
+        Channel = Pool().get('ir.chat.channel')
+        w, staff, mine, theirs = two_bookings()
+        resources = {str(mine)}
+        self.assertEqual(newest_message(resources), 0)
+        Channel.post(str(mine), "First")
+        Channel.post(str(theirs), "Not yours")
+        Channel.post(str(mine), "Second")
+
+        seen, after = [], 0
+        while found := next_message(resources, after):
+            channel, content = found
+            self.assertEqual(channel, f'chat:{mine}')
+            self.assertEqual(content['type'], 'message')
+            seen.append(content['message']['content'])
+            after = int(content['message_id'][len(POLLED):])
+        self.assertEqual(seen, ["First", "Second"])
+        self.assertEqual(newest_message(resources), after)
+
+    @with_transaction()
     def test_followers_and_unread(self):
         """The photographer follows the conversation from its first
         message, sees the client's messages counted unread in the bookings

@@ -58,3 +58,32 @@ class SecurityHeadersTestCase(unittest.TestCase):
             '/admin/', base_url='https://studio.example/')
         self.assertTrue(response.headers[
                 'Strict-Transport-Security'].startswith('max-age='))
+
+
+class SaoUnderAdminTestCase(unittest.TestCase):
+
+    def test_session_cookie_for_sao_and_its_bus(self):
+        """sao's login under /admin/ gets the session cookie for its calls
+        (/admin/demo) and for trytond's bus it listens to (/demo/bus), no
+        wider; another cookie only moves under /admin/"""
+        from trytond.protocols.wrappers import add_auth_cookies
+
+        from trytond.modules.photo_portal.wsgi import SaoUnderAdmin
+
+        def app(environ, start_response):
+            self.assertEqual(environ['PATH_INFO'], '/demo/session/login')
+            response = Response('[1, "http://studio.example/"]',
+                content_type='application/json')
+            add_auth_cookies(response, 'demo', 'anna', '1', 'token')
+            response.set_cookie('other', 'x', path='/demo')
+            return response(environ, start_response)
+        response = Client(SaoUnderAdmin(app), Response).post(
+            '/admin/demo/session/login')
+        cookies = sorted(
+            (value.split('=', 1)[0], value.split('Path=')[1].split(';')[0])
+            for value in response.headers.getlist('Set-Cookie'))
+        self.assertEqual(cookies, [
+                ('other', '/admin/demo'),
+                ('tryton_session', '/admin/demo'),
+                ('tryton_session', '/demo/bus'),
+                ])
