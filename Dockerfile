@@ -13,6 +13,6 @@ RUN bash -c 'source scripts/lib.sh && ensure_sao'
 ENV TRYTOND_CONFIG=/srv/photo/config/trytond-postgresql.conf \
     TRYTOND_WEB__ROOT=/srv/photo/var/www
 EXPOSE 8000
-CMD ["gunicorn", "--workers", "4", "--bind", "0.0.0.0:8000", \
+CMD ["gunicorn", "--workers", "4", "--threads", "8", "--bind", "0.0.0.0:8000", \
      "--logger-class", "trytond.modules.photo_booking.access_log.RedactingLogger", \
      "trytond.application:app"]
