@@ -243,13 +243,15 @@ def state(db, client):
 
 def growth(before, after, holds):
     "One line comparing two states around a run of holds."
-    per = max(holds, 1)
-    return (f"  per hold: workers {(after['worker_cpu'] - before['worker_cpu']) / per * 1000:.2f} ms CPU, "
-        f"their PostgreSQL backends {(after['pg_cpu'] - before['pg_cpu']) / per * 1000:.2f} ms, "
-        f"WAL {(after['wal'] - before['wal']) / per / 1024:.1f} kB; "
+    def per_hold(name, scale):
+        return (after[name] - before[name]) / max(holds, 1) * scale
+    return (f"  per hold: workers {per_hold('worker_cpu', 1000):.2f} ms CPU, "
+        f"their PostgreSQL backends {per_hold('pg_cpu', 1000):.2f} ms, "
+        f"WAL {per_hold('wal', 1 / 1024):.1f} kB; "
         f"bookings {after['rows']} ({after['size'] / 2**20:.0f} MB, "
         f"indexes {after['indexes'] / 2**20:.0f} MB, {after['dead']} dead), "
-        f"autovacuum/analyze runs +{after['autovacuums'] - before['autovacuums']}, "
+        "autovacuum/analyze runs "
+        f"+{after['autovacuums'] - before['autovacuums']}, "
         f"checkpoints +{after['checkpoints'] - before['checkpoints']}, "
         f"largest open-holds set in Redis {after['largest_open']}, "
         f"load {after['load']:.1f}")
