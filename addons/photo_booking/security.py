@@ -147,6 +147,7 @@ class RedisCounter:
         self.url = url
         self._client = None
         self._down_until = 0
+        self._scripts = {}
 
     def client(self):
         if time.monotonic() < self._down_until:
@@ -168,6 +169,27 @@ class RedisCounter:
             pipe.expire(key, seconds)
         result = self.pipeline(incr)
         return None if result is None else int(result[0])
+
+    def script(self, source, keys, args):
+        """The answer of the Lua script source run on keys with args (one
+        round trip: EVALSHA, EVAL the first time), or None if Redis is
+        unreachable (then not tried for retry_after s)."""
+        client = self.client()
+        if client is None:
+            return None
+        import redis
+        try:
+            script = self._scripts.get(source)
+            if script is None:
+                script = self._scripts[source] = client.register_script(
+                    source)
+            return script(keys=keys, args=args)
+        except redis.RedisError:
+            logger.warning(
+                "Redis unreachable at %s, rate limit kept in process",
+                self.url, exc_info=True)
+            self._down_until = time.monotonic() + self.retry_after
+            return None
 
     def pipeline(self, queue):
         """The results of the commands queue(pipe) put on one pipeline, or
