@@ -13,6 +13,7 @@ one, else this process: no database query, so a refusal costs no database
 work and the hold path stays as fast. Keys are HMACs of the values: no
 e-mail or phone is kept in Redis.
 """
+import heapq
 import ipaddress
 import math
 import re
@@ -137,6 +138,10 @@ class MemoryLedger:
         self._made = defaultdict(deque)  # key -> times
         self._window = {}                # key -> its window
         self._open = defaultdict(dict)   # key -> {token: end}
+        # key -> heap of (end, token): the first to end, and those that
+        # ended, without a pass over all the open holds of a key (an
+        # address's are thousands where the limits are relaxed).
+        self._ends = defaultdict(list)
         self._keys_of = {}               # token -> (keys, end)
         self._spent = {}                 # proof -> its expiry
         self._pending = defaultdict(int)  # key -> holds being made
@@ -154,13 +159,24 @@ class MemoryLedger:
             while made and made[0] <= now - window:
                 made.popleft()
             opened = self._open.get(key, {})
-            for token in [t for t, end in opened.items() if end <= now]:
-                del opened[token]
+            ends = self._ends.get(key, [])
+            self._drop_ended(opened, ends, now)
             result.append(Usage(
                     len(made or ()), made[0] if made else None,
-                    len(opened), min(opened.values(), default=None),
+                    len(opened), ends[0][0] if ends else None,
                     self._pending.get(key, 0)))
         return result
+
+    @staticmethod
+    def _drop_ended(opened, ends, now):
+        """Drop from opened the holds ended by now, and from the heap of
+        their ends those ended or released: its first is then the first
+        open hold to end."""
+        while ends and (ends[0][0] <= now
+                or opened.get(ends[0][1]) != ends[0][0]):
+            end, token = heapq.heappop(ends)
+            if opened.get(token) == end:
+                del opened[token]
 
     def reserve(self, keys, step=1):
         with self._lock:
@@ -190,6 +206,7 @@ class MemoryLedger:
                 self._made[key].append(now)
                 self._window[key] = window
                 self._open[key][token] = end
+                heapq.heappush(self._ends[key], (end, token))
             self._keys_of[token] = (keys, end)
             self._sweep(now)
 
@@ -209,8 +226,11 @@ class MemoryLedger:
             if not made:
                 del self._made[key]
                 self._window.pop(key, None)
-        for key in [k for k, v in self._open.items() if not v]:
-            del self._open[key]
+        for key, ends in list(self._ends.items()):
+            self._drop_ended(self._open.get(key, {}), ends, now)
+            if not ends:
+                del self._ends[key]
+                self._open.pop(key, None)
         for proof in [p for p, (end, _) in self._spent.items()
                 if end <= now]:
             del self._spent[proof]
