@@ -44,8 +44,10 @@ HORIZON = 400  # days: 3 runs of 60 s at 8 clients need ~100k free slots
 # from the first; the studio-service holds (one light: one at a time in
 # the studio) take STUDIO_DAYS, the contention scenario CONTENDED_DAY.
 PLAIN_DAYS = range(0, 330)
-STUDIO_DAYS = range(330, 360)
-CONTENDED_DAY = 365
+# 360 starts: the 3 + STUDIO_RUNS + CONCURRENT * STUDIO_CONCURRENT_RUNS
+# = 303 holds of the studio service, each alone in its hour.
+STUDIO_DAYS = range(330, 370)
+CONTENDED_DAY = 375
 RUNS = sized(200, 20)
 CONCURRENT = 8
 CONCURRENT_RUNS = sized(40, 5)  # per client
