@@ -174,34 +174,31 @@ class RedisCounter:
         """The answer of the Lua script source run on keys with args (one
         round trip: EVALSHA, EVAL the first time), or None if Redis is
         unreachable (then not tried for retry_after s)."""
-        client = self.client()
-        if client is None:
-            return None
-        import redis
-        try:
+        def run(client):
             script = self._scripts.get(source)
             if script is None:
                 script = self._scripts[source] = client.register_script(
                     source)
             return script(keys=keys, args=args)
-        except redis.RedisError:
-            logger.warning(
-                "Redis unreachable at %s, rate limit kept in process",
-                self.url, exc_info=True)
-            self._down_until = time.monotonic() + self.retry_after
-            return None
+        return self._run(run)
 
     def pipeline(self, queue):
         """The results of the commands queue(pipe) put on one pipeline, or
         None if Redis is unreachable (then not tried for retry_after s)."""
+        def run(client):
+            pipe = client.pipeline()
+            queue(pipe)
+            return pipe.execute()
+        return self._run(run)
+
+    def _run(self, call):
+        "call(client), or None if Redis is unreachable (then not tried)."
         client = self.client()
         if client is None:
             return None
         import redis
         try:
-            pipe = client.pipeline()
-            queue(pipe)
-            return pipe.execute()
+            return call(client)
         except redis.RedisError:
             logger.warning(
                 "Redis unreachable at %s, rate limit kept in process",
