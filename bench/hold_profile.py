@@ -44,6 +44,9 @@ def main():
     parser.add_argument('--profile', action='store_true')
     parser.add_argument('--top', type=int, default=40)
     parser.add_argument('--sql', action='store_true')
+    parser.add_argument('--ab', type=int, default=0, metavar='ROUNDS',
+        help="alternate batches of --holds with and without validation "
+        "from the values in hand (created.py), ROUNDS times each")
     parser.add_argument('--clients', type=int, default=8,
         help="distinct returning clients (as bench.booking's 8)")
     args = parser.parse_args()
@@ -90,6 +93,10 @@ def main():
             for sql in one:
                 print('   ', ' '.join(str(sql).split())[:220])
         del queries[:]
+        if args.ab:
+            ab(args, hold, queries)
+            LoggingCursor.execute = original
+            return
         profiler = cProfile.Profile(time.process_time) if args.profile \
             else None
         cpu, wall = time.process_time(), time.perf_counter()
@@ -114,6 +121,32 @@ def main():
             stats.sort_stats('cumulative').print_stats(args.top)
             stats.sort_stats('tottime').print_stats(args.top)
             print(out.getvalue())
+
+
+def ab(args, hold, queries):
+    """CPU and statements per hold, batches with and without validation
+    from the values in hand alternating under the same load."""
+    from trytond.modules.photo_booking.created import CreatedFromValues
+    cache_created = CreatedFromValues.__dict__['_cache_created']
+    figures = {True: [], False: []}
+    for _ in range(args.ab):
+        for in_hand in (True, False):
+            CreatedFromValues._cache_created = cache_created if in_hand \
+                else classmethod(lambda cls, ids, vlist: None)
+            del queries[:]
+            cpu = time.process_time()
+            for i in range(args.holds):
+                hold(i)
+            figures[in_hand].append(
+                ((time.process_time() - cpu) / args.holds * 1000,
+                    len(queries) / args.holds))
+    CreatedFromValues._cache_created = cache_created
+    for in_hand, label in [(True, "from the values in hand"),
+            (False, "read back")]:
+        progress(f"validated {label}: CPU "
+            + ', '.join(f"{c:.2f}" for c, _ in figures[in_hand])
+            + " ms a hold; statements "
+            + ', '.join(f"{q:.2f}" for _, q in figures[in_hand]))
 
 
 if __name__ == '__main__':
