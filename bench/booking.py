@@ -23,6 +23,7 @@ Goals (issue 22): p50 <= 8 ms, p95 <= 15 ms at 1 client, p95 <= 50 ms at
 8, >= 300 holds/s in every run and >= 60 % of the floor's creates/s.
 """
 import datetime as dt
+import os
 import random
 import threading
 import time
@@ -42,8 +43,10 @@ HORIZON = 400  # days: 3 runs of 60 s at 8 clients need ~100k free slots
 # from the first; the studio-service holds (one light: one at a time in
 # the studio) take STUDIO_DAYS, the contention scenario CONTENDED_DAY.
 PLAIN_DAYS = range(0, 330)
-STUDIO_DAYS = range(330, 360)
-CONTENDED_DAY = 365
+# 360 starts: the 3 + STUDIO_RUNS + CONCURRENT * STUDIO_CONCURRENT_RUNS
+# = 303 holds of the studio service, each alone in its hour.
+STUDIO_DAYS = range(330, 370)
+CONTENDED_DAY = 375
 RUNS = sized(200, 20)
 CONCURRENT = 8
 CONCURRENT_RUNS = sized(40, 5)  # per client
@@ -184,6 +187,77 @@ def contention(db, client, world, floor):
         + (f", first: {problems[:3]}" if problems else " (no overlap)"))
 
 
+def cpu_seconds(pids):
+    "User + system CPU seconds the processes pids used so far."
+    total = 0
+    for pid in pids:
+        try:
+            with open(f'/proc/{pid}/stat') as f:
+                stat = f.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue  # ended
+        total += int(stat[11]) + int(stat[12])
+    return total / os.sysconf('SC_CLK_TCK')
+
+
+def children(pid):
+    try:
+        with open(f'/proc/{pid}/task/{pid}/children') as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def state(db, client):
+    """What may grow from one sustained run to the next: the CPU the
+    workers and their PostgreSQL backends used, the bookings table and its
+    indexes, autovacuum, checkpoints and WAL, abuse's sets in Redis."""
+    with db.connect() as connection:
+        cursor = connection.cursor()
+        cursor.execute("SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        backends = [pid for pid, in cursor]
+        cursor.execute("SELECT n_live_tup, n_dead_tup, "
+            "autovacuum_count + autoanalyze_count, "
+            "pg_total_relation_size(relid), pg_indexes_size(relid) "
+            "FROM pg_stat_user_tables WHERE relname = 'photo_booking'")
+        rows, dead, autovacuums, size, indexes = cursor.fetchone()
+        cursor.execute("SELECT checkpoints_timed + checkpoints_req, "
+            "pg_current_wal_lsn() - '0/0'::pg_lsn FROM pg_stat_bgwriter")
+        checkpoints, wal = cursor.fetchone()
+    largest_open = None
+    try:
+        import redis
+        store = redis.Redis(socket_timeout=1)
+        largest_open = max((store.zcard(key) for key in store.scan_iter(
+                    f'photo_booking:abuse:{db.name}:*:open')), default=0)
+    except Exception:  # no Redis: abuse counts in the workers
+        pass
+    return {
+        'worker_cpu': cpu_seconds(children(client.server_pid)),
+        'pg_cpu': cpu_seconds(backends), 'rows': rows, 'dead': dead,
+        'autovacuums': autovacuums, 'size': size, 'indexes': indexes,
+        'checkpoints': checkpoints, 'wal': int(wal),
+        'largest_open': largest_open, 'load': os.getloadavg()[0],
+        }
+
+
+def growth(before, after, holds):
+    "One line comparing two states around a run of holds."
+    def per_hold(name, scale):
+        return (after[name] - before[name]) / max(holds, 1) * scale
+    return (f"  per hold: workers {per_hold('worker_cpu', 1000):.2f} ms CPU, "
+        f"their PostgreSQL backends {per_hold('pg_cpu', 1000):.2f} ms, "
+        f"WAL {per_hold('wal', 1 / 1024):.1f} kB; "
+        f"bookings {after['rows']} ({after['size'] / 2**20:.0f} MB, "
+        f"indexes {after['indexes'] / 2**20:.0f} MB, {after['dead']} dead), "
+        "autovacuum/analyze runs "
+        f"+{after['autovacuums'] - before['autovacuums']}, "
+        f"checkpoints +{after['checkpoints'] - before['checkpoints']}, "
+        f"largest open-holds set in Redis {after['largest_open']}, "
+        f"load {after['load']:.1f}")
+
+
 def over_http(db, world, slots, floor):
     "The sustained holds/s of each run."
     with http_server(db) as client:
@@ -223,11 +297,13 @@ def over_http(db, world, slots, floor):
             percentile(many, 0.95), 50, floor and floor.p95_concurrent)
         rates = []
         for run in range(1, SUSTAINED_RUNS + 1):
+            before = state(db, client)
             ok, rate = sustained(hold, CONCURRENT, SUSTAINED)
             rates.append(rate)
             progress(f"HTTP sustained, run {run} of {SUSTAINED_RUNS}: "
                 f"{len(ok)} holds in {SUSTAINED} s at {CONCURRENT} clients "
                 f"({summary(ok)})")
+            progress(growth(before, state(db, client), len(ok)))
             verdict(f"  holds/s, run {run}", rate, GOAL_RATE,
                 floor and floor.rate, higher=True, unit='/s')
         if floor:

@@ -299,7 +299,9 @@ def http_server(db, workers=WORKERS, prefix=API, options=()):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("gunicorn did not start")
                 time.sleep(0.2)
-        yield Client('127.0.0.1', port, db.name, prefix)
+        client = Client('127.0.0.1', port, db.name, prefix)
+        client.server_pid = process.pid
+        yield client
     finally:
         process.terminate()
         process.wait(30)

@@ -13,6 +13,7 @@ one, else this process: no database query, so a refusal costs no database
 work and the hold path stays as fast. Keys are HMACs of the values: no
 e-mail or phone is kept in Redis.
 """
+import heapq
 import ipaddress
 import math
 import re
@@ -137,6 +138,10 @@ class MemoryLedger:
         self._made = defaultdict(deque)  # key -> times
         self._window = {}                # key -> its window
         self._open = defaultdict(dict)   # key -> {token: end}
+        # key -> heap of (end, token): the first to end, and those that
+        # ended, without a pass over all the open holds of a key (an
+        # address's are thousands where the limits are relaxed).
+        self._ends = defaultdict(list)
         self._keys_of = {}               # token -> (keys, end)
         self._spent = {}                 # proof -> its expiry
         self._pending = defaultdict(int)  # key -> holds being made
@@ -144,35 +149,64 @@ class MemoryLedger:
         self._next_sweep = 0
 
     def usage(self, keys, windows, now):
-        result = []
         with self._lock:
-            for key, window in zip(keys, windows):
-                made = self._made.get(key)
-                while made and made[0] <= now - window:
-                    made.popleft()
-                opened = self._open.get(key, {})
-                for token in [t for t, end in opened.items() if end <= now]:
-                    del opened[token]
-                result.append(Usage(
-                        len(made or ()), made[0] if made else None,
-                        len(opened), min(opened.values(), default=None),
-                        self._pending.get(key, 0)))
+            return self._usage(keys, windows, now)
+
+    def _usage(self, keys, windows, now):
+        result = []
+        for key, window in zip(keys, windows):
+            made = self._made.get(key)
+            while made and made[0] <= now - window:
+                made.popleft()
+            opened = self._open.get(key, {})
+            ends = self._ends.get(key, [])
+            self._drop_ended(opened, ends, now)
+            result.append(Usage(
+                    len(made or ()), made[0] if made else None,
+                    len(opened), ends[0][0] if ends else None,
+                    self._pending.get(key, 0)))
         return result
+
+    @staticmethod
+    def _drop_ended(opened, ends, now):
+        """Drop from opened the holds ended by now, and from the heap of
+        their ends those ended or released: its first is then the first
+        open hold to end."""
+        while ends and (ends[0][0] <= now
+                or opened.get(ends[0][1]) != ends[0][0]):
+            end, token = heapq.heappop(ends)
+            if opened.get(token) == end:
+                del opened[token]
 
     def reserve(self, keys, step=1):
         with self._lock:
-            for key in keys:
-                self._pending[key] = max(self._pending[key] + step, 0)
-                if not self._pending[key]:
-                    del self._pending[key]
+            self._reserve(keys, step)
         return True
 
-    def record(self, keys, windows, token, now, end):
+    def _reserve(self, keys, step):
+        for key in keys:
+            self._pending[key] = max(self._pending[key] + step, 0)
+            if not self._pending[key]:
+                del self._pending[key]
+
+    def check_reserve(self, keys, windows, now, limits, anonymous):
+        "usage, and reserve as passes(): (usages, reserved)."
         with self._lock:
+            usages = self._usage(keys, windows, now)
+            reserved = passes(usages, limits, anonymous)
+            if reserved:
+                self._reserve(keys, 1)
+        return usages, reserved
+
+    def record(self, keys, windows, token, now, end, release=False):
+        with self._lock:
+            if release:
+                self._reserve(keys, -1)
             for key, window in zip(keys, windows):
                 self._made[key].append(now)
                 self._window[key] = window
                 self._open[key][token] = end
+                heapq.heappush(self._ends[key], (end, token))
             self._keys_of[token] = (keys, end)
             self._sweep(now)
 
@@ -192,8 +226,11 @@ class MemoryLedger:
             if not made:
                 del self._made[key]
                 self._window.pop(key, None)
-        for key in [k for k, v in self._open.items() if not v]:
-            del self._open[key]
+        for key, ends in list(self._ends.items()):
+            self._drop_ended(self._open.get(key, {}), ends, now)
+            if not ends:
+                del self._ends[key]
+                self._open.pop(key, None)
         for proof in [p for p, (end, _) in self._spent.items()
                 if end <= now]:
             del self._spent[proof]
@@ -215,11 +252,82 @@ class MemoryLedger:
             return True
 
 
+# One round trip each for what a hold asks of Redis (a pipeline of the
+# same commands costs the worker ~0.5 ms of CPU packing and parsing them):
+# CHECK_RESERVE is usage() for every key, then the reserve of passes()
+# when it passes (ARGV: now, anonymous, then window, open cap, made count,
+# proof after per key), atomically; RECORD is record() and, with release,
+# the end of the hold's reservation.
+CHECK_RESERVE = """
+local now, anonymous = tonumber(ARGV[1]), ARGV[2] == '1'
+local result, passes, wants_proof = {0}, true, false
+for i, key in ipairs(KEYS) do
+  local a = 3 + (i - 1) * 4
+  local window, cap = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+  local count, proof_after = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  redis.call('ZREMRANGEBYSCORE', key .. ':made', '-inf', now - window)
+  local made = redis.call('ZCARD', key .. ':made')
+  local oldest = redis.call('ZRANGE', key .. ':made', 0, 0, 'WITHSCORES')
+  redis.call('ZREMRANGEBYSCORE', key .. ':open', '-inf', now)
+  local open = redis.call('ZCARD', key .. ':open')
+  local first = redis.call('ZRANGE', key .. ':open', 0, 0, 'WITHSCORES')
+  local pending = tonumber(redis.call('GET', key .. ':pending') or 0)
+  pending = math.max(pending, 0)
+  if open + pending >= cap or made + pending >= count then passes = false end
+  if made >= proof_after then wants_proof = true end
+  for _, v in ipairs({made, oldest[2] or '', open, first[2] or '', pending}) do
+    table.insert(result, v)
+  end
+end
+if passes and not (anonymous and wants_proof) then
+  for _, key in ipairs(KEYS) do
+    redis.call('INCRBY', key .. ':pending', 1)
+    redis.call('EXPIRE', key .. ':pending', 120)
+  end
+  result[1] = 1
+end
+return result
+"""
+RECORD = """
+local token, now, finish, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local hold = 'photo_booking:hold:' .. token
+for _, key in ipairs(KEYS) do
+  if ARGV[5] == '1' then
+    redis.call('INCRBY', key .. ':pending', -1)
+    redis.call('EXPIRE', key .. ':pending', 120)
+  end
+  redis.call('ZADD', key .. ':made', now, token)
+  redis.call('EXPIRE', key .. ':made', ttl)
+  redis.call('ZADD', key .. ':open', finish, token)
+  redis.call('EXPIRE', key .. ':open', ttl)
+  redis.call('SADD', hold, key)
+end
+redis.call('EXPIRE', hold, ttl)
+return 1
+"""
+
+
 class RedisLedger:
     "The holds of every worker, in Redis (None: unreachable, use memory)."
 
     def __init__(self, store):
         self.store = store
+
+    def check_reserve(self, keys, windows, now, limits, anonymous):
+        args = [repr(now), int(anonymous)]
+        for window, limit in zip(windows, limits):
+            args += [window, *limit]
+        answer = self.store.script(CHECK_RESERVE, keys, args)
+        if answer is None:
+            return None
+        reserved, values = answer[0], answer[1:]
+        usages = []
+        for i in range(len(keys)):
+            made, oldest, opened, first, pending = values[i * 5:(i + 1) * 5]
+            usages.append(Usage(int(made), float(oldest) if oldest else None,
+                    int(opened), float(first) if first else None,
+                    int(pending)))
+        return usages, bool(reserved)
 
     def usage(self, keys, windows, now):
         def queue(pipe):
@@ -252,20 +360,12 @@ class RedisLedger:
                 pipe.expire(f'{key}:pending', 120)
         return self.store.pipeline(queue)
 
-    def record(self, keys, windows, token, now, end):
+    def record(self, keys, windows, token, now, end, release=False):
         # A key lives as long as the longest of its entries may (those
         # past their time are dropped by score when read).
         ttl = max(int(end - now), *map(int, windows), 0) + 1
-
-        def queue(pipe):
-            for key in keys:
-                pipe.zadd(f'{key}:made', {token: now})
-                pipe.expire(f'{key}:made', ttl)
-                pipe.zadd(f'{key}:open', {token: end})
-                pipe.expire(f'{key}:open', ttl)
-            pipe.sadd(f'photo_booking:hold:{token}', *keys)
-            pipe.expire(f'photo_booking:hold:{token}', ttl)
-        return self.store.pipeline(queue)
+        return self.store.script(RECORD, keys,
+            [token, repr(now), repr(end), ttl, int(release)])
 
     def release(self, tokens):
         def members(pipe):
@@ -329,29 +429,63 @@ def check(database, keys, anonymous, proof=None, remote_ip=None, now=None,
     now = now or time.time()
     if not keys.items:
         return None
-    stored = _stored(database, keys)
-    usages = _call('usage', stored, _windows(keys), now)
-    wants_proof = False
-    for (kind, _), usage in zip(keys.items, usages):
-        cap = _open_limit(kind)
-        if usage.open + usage.pending >= cap:
-            raise Refused(429, 'msg_abuse_open_holds',
-                _wait(usage.first_end or now + 60, now), {'count': cap})
-        count, seconds = _made_limit(kind)
-        if usage.made + usage.pending >= count:
-            raise Refused(429, 'msg_abuse_holds_made',
-                _wait((usage.oldest or now) + seconds, now))
-        wants_proof |= usage.made >= _proof_after(kind)
-    if anonymous and wants_proof:
-        check_proof(database, proof or {}, remote_ip, now, owner)
-    _call('reserve', stored)
+    stored = Reservation(_stored(database, keys))
+    limits = _limits(keys)
+    # Usually one round trip: the usage, and the reservation when it
+    # passes without a proof.
+    usages, reserved = _call('check_reserve', stored, _windows(keys), now,
+        limits, anonymous)
+    try:
+        wants_proof = False
+        for (kind, _), usage, (cap, count, proof_after) in zip(
+                keys.items, usages, limits):
+            if usage.open + usage.pending >= cap:
+                raise Refused(429, 'msg_abuse_open_holds',
+                    _wait(usage.first_end or now + 60, now), {'count': cap})
+            if usage.made + usage.pending >= count:
+                _, seconds = _made_limit(kind)
+                raise Refused(429, 'msg_abuse_holds_made',
+                    _wait((usage.oldest or now) + seconds, now))
+            wants_proof |= usage.made >= proof_after
+        if anonymous and wants_proof:
+            check_proof(database, proof or {}, remote_ip, now, owner)
+    except Refused:
+        if reserved:  # the ledger's view changed between the two
+            _call('reserve', stored, -1)
+        raise
+    if not reserved:
+        _call('reserve', stored)
     return stored
+
+
+class Reservation(list):
+    "The stored keys of a hold pending until done() or record(reservation)."
+    pending = True
+
+
+def _limits(keys):
+    "(open cap, made count, proof after) per key."
+    return [(_open_limit(kind), _made_limit(kind)[0], _proof_after(kind))
+        for kind, _ in keys.items]
+
+
+def passes(usages, limits, anonymous):
+    """Whether a hold of these usages is let through without a proof
+    (check raises the refusals themselves)."""
+    wants_proof = False
+    for usage, (cap, count, proof_after) in zip(usages, limits):
+        if (usage.open + usage.pending >= cap
+                or usage.made + usage.pending >= count):
+            return False
+        wants_proof |= usage.made >= proof_after
+    return not (anonymous and wants_proof)
 
 
 def done(reservation):
     """The hold check() let through is made (and recorded) or refused: it
     is pending no longer."""
-    if reservation:
+    if reservation and getattr(reservation, 'pending', True):
+        reservation.pending = False
         _call('reserve', reservation, -1)
 
 
@@ -376,12 +510,16 @@ def check_proof(database, proof, remote_ip, now, owner=None):
         raise Refused(422, 'msg_abuse_proof_invalid')
 
 
-def record(database, keys, token, end, now=None):
-    "Count the hold token, open until end (unix time), under its keys."
+def record(database, keys, token, end, now=None, reservation=None):
+    """Count the hold token, open until end (unix time), under its keys;
+    the reservation check() gave it is done at the same time."""
     now = now or time.time()
+    release = bool(reservation) and reservation.pending
+    if release:
+        reservation.pending = False
     if keys.items:
         _call('record', _stored(database, keys), _windows(keys), token,
-            now, end)
+            now, end, release)
 
 
 def release(tokens):

@@ -158,6 +158,7 @@ def guarded_hold(func):
                 # Sent again with its key, a request keeps its proof.
                 owner=request.headers.get('Idempotency-Key'))
             request.environ[HOLD_KEYS] = keys
+            request.environ[HOLD_RESERVATION] = reservation
             try:
                 # Recorded at its commit, before this returns.
                 return func(request, pool, *args, **kwargs)
@@ -168,6 +169,7 @@ def guarded_hold(func):
 
 
 HOLD_KEYS = 'photo_booking.hold_keys'
+HOLD_RESERVATION = 'photo_booking.hold_reservation'
 
 
 def record_hold(request, pool, booking):
@@ -177,9 +179,11 @@ def record_hold(request, pool, booking):
         return
     end = booking.hold_expires or (
         utc_now() + dt.timedelta(minutes=15))
+    # Recorded with the end of its reservation: one call to the ledger.
     abuse.after_commit(
         Transaction(), abuse.record, pool.database_name, keys,
-        booking.token, aware(end).timestamp())
+        booking.token, aware(end).timestamp(), None,
+        request.environ.get(HOLD_RESERVATION))
 
 
 def loose_json(request):

@@ -34,6 +34,7 @@ from .exceptions import (
     HoldExpiredError, LateCancellationWarning, SlotTakenError,
     UnbookableTimeWarning)
 from .common import ACTIVE_STATES, aware, naive, utc_now
+from .created import CreatedFromValues
 from .mail import MailMixin
 from .setup_cache import ClearsAnswersCache
 
@@ -236,7 +237,7 @@ def one_of(column, ids):
 
 
 class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin,
-        EncryptedMixin, Workflow, ModelSQL, ModelView):
+        EncryptedMixin, CreatedFromValues, Workflow, ModelSQL, ModelView):
     "Photo Booking"
     __name__ = 'photo.booking'
     _rec_name = 'number'
@@ -1310,7 +1311,8 @@ def ensure_btree_gist():
     database._extensions[database.name]['btree_gist'] = True
 
 
-class EquipmentLine(ClearsAnswersCache, ModelSQL, ModelView):
+class EquipmentLine(
+        ClearsAnswersCache, CreatedFromValues, ModelSQL, ModelView):
     "Booking Equipment Unit"
     __name__ = 'photo.booking.equipment_line'
     booking = fields.Many2One(

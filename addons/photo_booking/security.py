@@ -147,6 +147,7 @@ class RedisCounter:
         self.url = url
         self._client = None
         self._down_until = 0
+        self._scripts = {}
 
     def client(self):
         if time.monotonic() < self._down_until:
@@ -169,17 +170,35 @@ class RedisCounter:
         result = self.pipeline(incr)
         return None if result is None else int(result[0])
 
+    def script(self, source, keys, args):
+        """The answer of the Lua script source run on keys with args (one
+        round trip: EVALSHA, EVAL the first time), or None if Redis is
+        unreachable (then not tried for retry_after s)."""
+        def run(client):
+            script = self._scripts.get(source)
+            if script is None:
+                script = self._scripts[source] = client.register_script(
+                    source)
+            return script(keys=keys, args=args)
+        return self._run(run)
+
     def pipeline(self, queue):
         """The results of the commands queue(pipe) put on one pipeline, or
         None if Redis is unreachable (then not tried for retry_after s)."""
+        def run(client):
+            pipe = client.pipeline()
+            queue(pipe)
+            return pipe.execute()
+        return self._run(run)
+
+    def _run(self, call):
+        "call(client), or None if Redis is unreachable (then not tried)."
         client = self.client()
         if client is None:
             return None
         import redis
         try:
-            pipe = client.pipeline()
-            queue(pipe)
-            return pipe.execute()
+            return call(client)
         except redis.RedisError:
             logger.warning(
                 "Redis unreachable at %s, rate limit kept in process",

@@ -171,6 +171,22 @@ class LedgerTests:
             abuse.done(reservation)
         self.check(anna, anonymous=False)
 
+    def test_recorded_with_its_reservation(self):
+        """A hold recorded with its reservation is pending no longer, once:
+        another one still being made keeps counting"""
+        anna = abuse.Keys.of(contacts=['anna@example.com'])
+        made = abuse.check(self.database, anna, False, now=NOW)
+        racing = abuse.check(self.database, anna, False, now=NOW)
+        abuse.record(self.database, anna, uuid.uuid4().hex, NOW + 900,
+            now=NOW, reservation=made)
+        abuse.done(made)  # the route's finally: nothing left to do
+        # One open and one being made: the cap of two is reached.
+        with self.assertRaises(abuse.Refused) as refused:
+            abuse.check(self.database, anna, False, now=NOW)
+        self.assertEqual(refused.exception.message, 'msg_abuse_open_holds')
+        abuse.done(racing)
+        self.check(anna, anonymous=False)
+
     def test_holds_made_per_window(self):
         "Four holds an hour per contact, released or not"
         anna = abuse.Keys.of(contacts=['anna@example.com'])

@@ -92,6 +92,30 @@ class BookingTestCase(ModuleTestCase):
                         'start': start + dt.timedelta(minutes=30)}])
 
     @with_transaction()
+    def test_new_booking_is_what_was_stored(self):
+        """A new booking, validated and answered from the values in hand,
+        shows what the database keeps: times to the second, text as
+        stripped, contacts decrypted, defaults"""
+        Booking = Pool().get('photo.booking')
+        w = create_world()
+        now = dt.datetime.utcnow().replace(microsecond=123456)
+        booking = Booking.create_hold(
+            w.service, local(w.studio, tomorrow(), 11), w.client, w.studio,
+            email='  anna@example.com ', phone='+7 900 000-00-01',
+            notes='Bring the cat. ', now=now, consent=True)
+        names = [n for n, f in Booking._fields.items()
+            if f.sql_type() and not hasattr(f, 'set')]
+        stored, = Booking.read([booking.id], names)
+        for name in names:
+            value = getattr(booking, name)
+            with self.subTest(field=name):
+                self.assertEqual(
+                    getattr(value, 'id', value), stored[name])
+        self.assertEqual(booking.consent_at, now.replace(microsecond=0))
+        self.assertEqual(booking.email, 'anna@example.com')
+        self.assertEqual(booking.state, 'hold')
+
+    @with_transaction()
     def test_end_before_start_refused(self):
         "The back office cannot save a booking ending before it starts"
         Booking = Pool().get('photo.booking')

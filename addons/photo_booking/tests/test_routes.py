@@ -746,7 +746,7 @@ class PhotoBookingRouteTestCase(RouteTestCase):
             hold(62, hour)
         hold(62, 18)
         self.assertEqual(counts[1], counts[-1], counts)
-        # More than the README's ten round trips of bench.booking's hold
+        # More than the README's seven statements of bench.booking's hold
         # (no room, no equipment, warm caches; the README tells why):
         # a room and a light to allocate; SQLite also checks the exclusion
         # constraints with queries of its own. The hold also clears the

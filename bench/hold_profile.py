@@ -1,0 +1,153 @@
+"""Where a hold's time goes, in process: CPU per hold, SQL round trips
+per hold (by statement), and a cProfile of the worker's side.
+
+    .venv/bin/python -m bench.hold_profile [--holds 400] [--profile]
+        [--top 40] [--sql]
+
+Same data as bench.booking (40 photographers, returning clients among
+2,000 others, the plain service), but POST /holds goes through trytond's
+WSGI application in this process (werkzeug's test client): no gunicorn,
+no socket, so the figures are the worker's own work plus its round trips
+to PostgreSQL. CPU time (time.process_time) is what the machine being
+shared does not distort; wall time is printed beside it.
+--sql prints each statement of one warm hold, in order.
+"""
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import time
+from collections import Counter
+
+from bench.booking import Slots, hold_body
+from bench.common import (
+    API, RELAXED_ABUSE, build_world, copy_clients, database, progress)
+
+PHOTOGRAPHERS = 40
+CLIENTS = 2_000
+WARM = 30
+
+
+def statement(sql):
+    "A statement's kind: its first words, enough to tell them apart."
+    sql = ' '.join(str(sql).split())
+    for marker in (' WHERE ', ' VALUES ', ' SET '):
+        if marker in sql:
+            sql = sql.split(marker)[0] + marker.rstrip()
+    return sql[:110]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--holds', type=int, default=400)
+    parser.add_argument('--profile', action='store_true')
+    parser.add_argument('--top', type=int, default=40)
+    parser.add_argument('--sql', action='store_true')
+    parser.add_argument('--ab', type=int, default=0, metavar='ROUNDS',
+        help="alternate batches of --holds with and without validation "
+        "from the values in hand (created.py), ROUNDS times each")
+    parser.add_argument('--clients', type=int, default=8,
+        help="distinct returning clients (as bench.booking's 8)")
+    args = parser.parse_args()
+
+    with database() as db:
+        world = build_world(db, photographers=PHOTOGRAPHERS, horizon_days=400)
+        copy_clients(db, CLIENTS)
+        import trytond.config as config
+        if not config._config.has_section('photo_booking'):
+            config._config.add_section('photo_booking')
+        for key, value in RELAXED_ABUSE.items():
+            config.set('photo_booking', key, value)
+        config.set('photo_booking', 'rate_limit_api_write', '1000000/60')
+        from werkzeug.test import Client
+        from trytond.backend.postgresql.database import LoggingCursor
+        from trytond.wsgi import app
+        client = Client(app)
+        slots = Slots(world)
+        url = f'/{db.name}{API}/holds'
+        queries = []
+        original = LoggingCursor.execute
+
+        def recording(self, sql, params=None, *a, **k):
+            queries.append(sql)
+            return original(self, sql, params, *a, **k)
+        LoggingCursor.execute = recording
+
+        def hold(i):
+            photographer, start = slots.take()
+            response = client.post(url, data=json.dumps(hold_body(
+                        world, 'plain_service', photographer, start,
+                        i % args.clients)),
+                headers={'Content-Type': 'application/json',
+                    'Accept-Language': 'en'})
+            assert response.status_code == 201, response.get_data()
+
+        for i in range(WARM):
+            hold(i)
+        del queries[:]
+        hold(0)
+        one = list(queries)
+        progress(f"one warm hold: {len(one)} statements")
+        if args.sql:
+            for sql in one:
+                print('   ', ' '.join(str(sql).split())[:220])
+        del queries[:]
+        if args.ab:
+            ab(args, hold, queries)
+            LoggingCursor.execute = original
+            return
+        profiler = cProfile.Profile(time.process_time) if args.profile \
+            else None
+        cpu, wall = time.process_time(), time.perf_counter()
+        if profiler:
+            profiler.enable()
+        for i in range(args.holds):
+            hold(i)
+        if profiler:
+            profiler.disable()
+        cpu = time.process_time() - cpu
+        wall = time.perf_counter() - wall
+        kinds = Counter(statement(q) for q in queries)
+        progress(f"{args.holds} holds: CPU {cpu / args.holds * 1000:.2f} ms "
+            f"a hold (this process), wall {wall / args.holds * 1000:.2f} ms; "
+            f"{len(queries) / args.holds:.2f} statements a hold")
+        for kind, count in kinds.most_common():
+            print(f"  {count / args.holds:5.2f}  {kind}")
+        LoggingCursor.execute = original
+        if profiler:
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats('cumulative').print_stats(args.top)
+            stats.sort_stats('tottime').print_stats(args.top)
+            print(out.getvalue())
+
+
+def ab(args, hold, queries):
+    """CPU and statements per hold, batches with and without validation
+    from the values in hand alternating under the same load."""
+    from trytond.modules.photo_booking.created import CreatedFromValues
+    cache_created = CreatedFromValues.__dict__['_cache_created']
+    figures = {True: [], False: []}
+    for _ in range(args.ab):
+        for in_hand in (True, False):
+            CreatedFromValues._cache_created = cache_created if in_hand \
+                else classmethod(lambda cls, ids, vlist: None)
+            del queries[:]
+            cpu = time.process_time()
+            for i in range(args.holds):
+                hold(i)
+            figures[in_hand].append(
+                ((time.process_time() - cpu) / args.holds * 1000,
+                    len(queries) / args.holds))
+    CreatedFromValues._cache_created = cache_created
+    for in_hand, label in [(True, "from the values in hand"),
+            (False, "read back")]:
+        progress(f"validated {label}: CPU "
+            + ', '.join(f"{c:.2f}" for c, _ in figures[in_hand])
+            + " ms a hold; statements "
+            + ', '.join(f"{q:.2f}" for _, q in figures[in_hand]))
+
+
+if __name__ == '__main__':
+    main()
