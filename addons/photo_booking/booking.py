@@ -152,7 +152,8 @@ def serialise_writes():
 
 def lock_resources(resources):
     """Take PostgreSQL's transaction-level advisory locks on the
-    photographers and rooms about to get a new busy range, in one order.
+    photographers, rooms or equipment kinds about to get a new busy range,
+    in one order.
 
     Two transactions inserting overlapping rows at the same moment each
     wait for the other while checking the exclusion constraint: a deadlock
@@ -205,7 +206,11 @@ def transition(state):
 Stored = namedtuple('Stored',
     ['state', 'start', 'end', 'service', 'photographer', 'room'])
 # Advisory lock classes of the resources an exclusion constraint guards.
-RESOURCE_LOCKS = {'photographer': 0x70686f74, 'room': 0x726f6f6d}
+RESOURCE_LOCKS = {
+    'photographer': 0x70686f74, 'room': 0x726f6f6d, 'equipment': 0x65717569}
+# A booking's own: taken before its row; an equipment kind's before its
+# units (always after, so every writer takes them in one order).
+BOOKING_RESOURCES = ('photographer', 'room')
 
 
 def lapsed(state, hold_expires, now):
@@ -549,7 +554,7 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin,
                 values['hold_expires'] = (
                     utc_now() + settings.hold_duration)
         lock_resources((name, values.get(name))
-            for values in vlist for name in RESOURCE_LOCKS)
+            for values in vlist for name in BOOKING_RESOURCES)
         bookings = []
         for sub_vlist in grouped_slice(vlist, CREATE_CHUNK):
             bookings.extend(super().create(list(sub_vlist)))
@@ -571,8 +576,8 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin,
         to_write, state_changes, retimed, ranged = [], [], [], []
         lock_resources((name, values.get(name, getattr(stored[r.id], name)))
             for records, values in actions
-            if values.keys() & {'start', 'end', 'service', *RESOURCE_LOCKS}
-            for r in records for name in RESOURCE_LOCKS)
+            if values.keys() & {'start', 'end', 'service', *BOOKING_RESOURCES}
+            for r in records for name in BOOKING_RESOURCES)
         for records, values in actions:
             if 'state' in values:
                 for record in records:
@@ -1377,6 +1382,8 @@ class EquipmentLine(
     def sync(cls, bookings):
         "Copy the bookings' blocked range and state onto their units."
         to_write = []
+        lock_resources(('equipment', line.equipment.id)
+            for booking in bookings for line in booking.equipment_lines)
         for booking in bookings:
             if booking.equipment_lines:
                 to_write.extend(
@@ -1438,8 +1445,10 @@ class EquipmentLine(
     def allocate(cls, booking):
         "Reserve the service's default equipment kept at the booking's studio."
         lines = []
-        for equipment_id, owned, needed in setup_cache.equipment_needs(
-                booking.service, booking.studio):
+        needs = setup_cache.equipment_needs(booking.service, booking.studio)
+        lock_resources(('equipment', equipment_id)
+            for equipment_id, _, _ in needs)
+        for equipment_id, owned, needed in needs:
             taken = set()
             for _ in range(needed):
                 unit = cls._free_unit(equipment_id, owned, booking, taken)
