@@ -33,16 +33,22 @@ SUSTAINED = sized(60, 5)  # seconds
 
 @contextlib.contextmanager
 def floor_module():
-    "bench/floor_module installed as trytond.modules.bench_floor."
+    """bench/floor_module installed as trytond.modules.bench_floor.
+
+    The link stays: removing it while another process lists trytond's
+    modules (a test run beside this one, its Pool starting) fails that
+    process's start. A module no database installs costs nothing."""
     import trytond.modules
     link = os.path.join(os.path.dirname(trytond.modules.__file__), MODULE)
-    if os.path.lexists(link):
-        os.remove(link)  # left by a run that was killed
-    os.symlink(os.path.join(ROOT, 'bench', 'floor_module'), link)
-    try:
-        yield
-    finally:
-        os.remove(link)
+    target = os.path.join(ROOT, 'bench', 'floor_module')
+    if os.path.realpath(link) != os.path.realpath(target):
+        if os.path.lexists(link):
+            os.remove(link)  # pointing at another checkout
+        try:
+            os.symlink(target, link)
+        except FileExistsError:  # made meanwhile by a run beside this one
+            pass
+    yield
 
 
 def measure():
