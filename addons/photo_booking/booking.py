@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sql import Cast, For, Literal, Null, Union
 from sql.aggregate import Aggregate
-from sql.functions import CurrentTimestamp, Extract, Function
+from sql.functions import CurrentTimestamp, Function
 from sql.operators import Equal, Or
 
 from trytond import backend
@@ -117,9 +117,18 @@ class RangeUpper(Function):
     _function = 'UPPER'
 
 
+class DatePart(Function):
+    __slots__ = ()
+    _function = 'DATE_PART'
+
+
 def micros(column):
-    "A naive-UTC timestamp as the engine's microseconds since the epoch."
-    return Cast(Extract('EPOCH', column) * 1_000_000, 'BIGINT')
+    """A naive-UTC timestamp as the engine's microseconds since the epoch.
+
+    DATE_PART's double precision, not EXTRACT's numeric (half the CPU on
+    PostgreSQL 14+): the seconds of a busy time are whole, so the double
+    and its product by 10**6 (below 2**53 until the year 2255) are exact."""
+    return Cast(DatePart('epoch', column) * 1_000_000, 'BIGINT')
 
 
 def studio_times(start, end, tzinfo):
@@ -785,7 +794,7 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin,
                 c.id,
                 availability.Schedule(
                     c.weekly, calendars[c.id].overrides),
-                # Spans and the calendar's Intervals: the engine sorts.
+                # The bookings' spans and the calendar's: the engine merges.
                 tuple(busy[c.id]) + calendars[c.id].busy,
                 calendars[c.id].fixed)
             for c in setup.candidates]
