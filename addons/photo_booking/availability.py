@@ -26,7 +26,7 @@ __all__ = [
     'CLOSED', 'REPLACE', 'EXTRA',
     'InvalidQuery', 'Interval', 'WeeklyHours', 'DateOverride', 'Schedule',
     'Busy', 'EquipmentNeed', 'Room', 'Photographer', 'SlotQuery', 'Slot',
-    'merge_intervals', 'intersect_intervals', 'subtract_intervals',
+    'merge_intervals', 'merge_micros', 'intersect_intervals', 'subtract_intervals',
     'closed_days', 'open_intervals', 'available_slots',
     'any_photographer_slots', 'next_available_day', 'to_micros',
     'from_micros',
@@ -337,6 +337,13 @@ def _intervals(spans: Iterable[Span]) -> list[Interval]:
 def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
     """Sorted union of intervals; touching intervals are joined."""
     return _intervals(_merge(_spans(intervals)))
+
+
+def merge_micros(
+        intervals: Iterable[Interval | Busy | Span | Micros]) -> list[Micros]:
+    """Sorted union of intervals of any form as spans of microseconds: the
+    form the slot search reads fastest."""
+    return _merge(_micro_spans(intervals))
 
 
 def intersect_intervals(
