@@ -26,6 +26,8 @@ import pyotp
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
+from sao import dialogs, wait_idle
+from sao import login as sao_login
 from tryton_db import new_sqlite_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -246,36 +248,12 @@ def page(browser):
 
 
 def login(page, server, user, menu=True):
-    """Sign in to sao as user (with the code of their authenticator app
-    when enrolled); with menu, wait for the main window."""
-    page.goto(f"{server['url']}/admin/#{DATABASE}")
-    page.locator('#login').fill(user)
-    password = page.locator('input[type=password]:visible')
-    # sao may take an Enter typed while it is still starting for nothing
-    # (seen once on a loaded machine): the login is asked again, a few times.
-    for attempt in range(3):
-        page.locator('#login').press('Enter')
-        try:
-            password.wait_for(timeout=15000)
-            break
-        except PlaywrightError:
-            if not page.locator('#login').is_visible():
-                pytest.fail(f"no password asked for {user}: "
-                    f"{list(page.errors)} {dialogs(page)}")
-    else:
-        pytest.fail(f"no password asked for {user} after three tries: "
-            f"{list(page.errors)} {dialogs(page)}")
-    password.fill(server['passwords'][user])
-    password.press('Enter')
-    if user in server['secrets']:
-        # sao asks for the code of the authenticator app (photo_auth)
-        code = page.locator('input[name=totp_code]:visible')
-        code.wait_for(timeout=15000)
-        code.fill(authenticator_code(server, user))
-        code.press('Enter')
-    if menu:
-        page.locator('#menu .treeview').wait_for()
-        wait_idle(page)
+    """Sign in to the demo's sao as user (with the code of their
+    authenticator app when enrolled); with menu, wait for the main window."""
+    code = ((lambda: authenticator_code(server, user))
+        if user in server['secrets'] else None)
+    sao_login(page, server['url'], DATABASE, user, server['passwords'][user],
+        code=code, menu=menu)
 
 
 _used_steps = {}
@@ -296,20 +274,6 @@ def authenticator_code(server, user):
     return pyotp.TOTP(secret).at(step * 30)
 
 
-# Whether sao has nothing left to do: no request out but the bus's long
-# poll (where the bus is open), no "Processing".
-IDLE = """() => window.jQuery && !jQuery('#processing').is(':visible')
-    && jQuery.active === (window.Sao && Sao.Bus.request
-        && Sao.Bus.request.state() === 'pending' ? 1 : 0)"""
-
-
-def wait_idle(page, timeout=15000):
-    page.wait_for_function(IDLE, timeout=timeout, polling=50)
-    # A reply may start the next request (the list after its view)
-    page.wait_for_timeout(50)
-    page.wait_for_function(IDLE, timeout=timeout, polling=50)
-
-
 def rpc(page, method, *params):
     "Call the server as the logged-in user, as sao does."
     return page.evaluate("""([method, params]) => new Promise(
@@ -318,13 +282,6 @@ def rpc(page, method, *params):
             .then(resolve, (error) => reject(
                 new Error(JSON.stringify(error) || 'error'))))""",
         [method, list(params)])
-
-
-def dialogs(page):
-    "The texts of sao's open dialogs (an error, a warning)."
-    return page.evaluate("""() => jQuery('.modal:visible').map(
-        function() { return jQuery(this).text().trim().slice(0, 300); })
-        .get()""")
 
 
 def step(page, script, arg=None, what=''):
