@@ -7,15 +7,16 @@ from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.protocols.wrappers import Request
 from trytond.tests.test_tryton import (
-    DB_NAME, ModuleTestCase, RouteTestCase, with_transaction)
+    DB_NAME, ModuleTestCase, with_transaction)
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking import api
 
+from trytond.modules.photo_booking.tests.cases import RouteTestCase
 from trytond.modules.photo_booking.tests.database import OverBookingMixin
 from trytond.modules.photo_booking.tests.tools import (
     AddressedClient, as_user, create_world, erase_party, local,
-    recording_queries, relax_route_limits, staff_users, tomorrow)
+    recording_queries, staff_users, tomorrow)
 from trytond.modules.photo_booking.tests.translation import (
     CatalogueTranslationTestMixin, MessageTranslationTestMixin)
 
@@ -301,11 +302,7 @@ class PhotoAuditTestCase(
 class PhotoAuditRouteTestCase(RouteTestCase):
     "Who the JSON API's writes are logged as"
     module = 'photo_audit'
-
-    @classmethod
-    def setUpClass(cls):
-        relax_route_limits(cls.addClassCleanup)
-        super().setUpClass()
+    relaxed_limits = True
 
     @classmethod
     def setUpDatabase(cls):

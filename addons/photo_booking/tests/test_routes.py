@@ -13,13 +13,13 @@ from openapi_schema_validator import OAS30Validator
 import trytond.config as config
 from trytond import backend
 from trytond.pool import Pool
-from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.openapi import document
+from trytond.modules.photo_booking.tests.cases import RouteTestCase
 from trytond.modules.photo_booking.tests.tools import (
     AddressedClient, create_world, no_free_connection, recording_queries,
-    relax_route_limits, set_config)
+    set_config)
 
 API = 'photo_booking/api/v1'
 MOSCOW = ZoneInfo('Europe/Moscow')
@@ -41,11 +41,7 @@ def day(days):
 class PhotoBookingRouteTestCase(RouteTestCase):
     "JSON API routes"
     module = 'photo_booking'
-
-    @classmethod
-    def setUpClass(cls):
-        relax_route_limits(cls.addClassCleanup)
-        super().setUpClass()
+    relaxed_limits = True
 
     @classmethod
     def setUpDatabase(cls):

@@ -311,13 +311,3 @@ def relax_abuse_limits(add_cleanup):
     for key, value in RELAXED_ABUSE.items():
         set_config(add_cleanup, 'photo_booking', key, value)
 
-
-def relax_route_limits(add_cleanup):
-    """The API's rate limits counted in this process only and high enough
-    for a test class's requests, and RELAXED_ABUSE, until add_cleanup's
-    cleanups run."""
-    for key, value in [('redis_url', ''),
-            ('rate_limit_api_write', '1000/60'),
-            ('rate_limit_login', '1000/60')]:
-        set_config(add_cleanup, 'photo_booking', key, value)
-    relax_abuse_limits(add_cleanup)

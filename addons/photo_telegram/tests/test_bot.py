@@ -58,6 +58,15 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         driver = self.driver()
         return world, driver, self.linked_client(world, driver)
 
+    def staff_world(self, **world_args):
+        """(world, driver, the chat of the world's first photographer, linked
+        as a staff user) of create_world."""
+        world = create_world(**world_args)
+        users = staff_users(world)
+        driver = self.driver()
+        return world, driver, self.linked_photographer(
+            world, driver, users.photographers[0])
+
     def linked_client(self, world, driver, chat=CLIENT_CHAT, web=True):
         "The world's client, with a portal account, linked by deep link."
         WebUser = Pool().get('web.user')
@@ -681,11 +690,7 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         Booking = pool.get('photo.booking')
         Busy = pool.get('photo.photographer.busy')
         Exception_ = pool.get('photo.photographer.exception')
-        world = create_world()
-        users = staff_users(world)
-        driver = self.driver()
-        boris = self.linked_photographer(world, driver,
-            users.photographers[0])
+        world, driver, boris = self.staff_world()
         self.assertEqual(driver.chat(CLIENT_CHAT).send('/block'),
             ["This is for the studio's photographers: link your Telegram "
                 "from your preferences in the back office."])
@@ -713,26 +718,21 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         self.assertFalse(Booking.available_slots(world.service, day, day,
                 studio=world.studio))
 
-    def staff_with_factor(self, check, **extra):
-        """(res.user, the chat of a linked photographer) with what photo_auth
-        adds to res.user: check_second_factor = check, second_factor
-        False, and extra."""
+    def second_factor(self, check, **extra):
+        """res.user with what photo_auth adds to it, until the test ends:
+        check_second_factor = check, second_factor False, and extra."""
         User = Pool().get('res.user')
-        world = create_world()
-        users = staff_users(world)
-        boris = self.linked_photographer(world, self.driver(),
-            users.photographers[0])
-        for name, value in [('check_second_factor', check),
-                ('second_factor', False), *extra.items()]:
+        for name, value in {'check_second_factor': check,
+                'second_factor': False, **extra}.items():
             setattr(User, name, value)
             self.addCleanup(delattr, User, name)
-        return User, boris
+        return User
 
     @with_transaction()
     def test_second_factor_asked_once_before_staff_actions(self):
         "Staff with a second factor give their code once"
-        User, boris = self.staff_with_factor(
-            lambda self, code: code == '424242')
+        _, _, boris = self.staff_world()
+        User = self.second_factor(lambda self, code: code == '424242')
         self.assertIn("No shoot on", boris.send('/today')[0])
         User.second_factor = True
 
@@ -749,12 +749,7 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         "The new-request alert in Telegram confirms and declines in place"
         pool = Pool()
         Booking = pool.get('photo.booking')
-        User = pool.get('res.user')
-        world = create_world(confirmation='manual')
-        users = staff_users(world)
-        driver = self.driver()
-        boris = self.linked_photographer(world, driver,
-            users.photographers[0])
+        world, _, boris = self.staff_world(confirmation='manual')
 
         def request(hour):
             booking = Booking.create_hold(world.service,
@@ -799,10 +794,8 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         self.assertEqual(Booking(third.id).state, 'cancelled')
 
         # With a second factor, the code is asked first; the alert stays.
-        User.check_second_factor = lambda self, code: code == '424242'
-        self.addCleanup(delattr, User, 'check_second_factor')
-        User.second_factor = True
-        self.addCleanup(delattr, User, 'second_factor')
+        self.second_factor(
+            lambda self, code: code == '424242', second_factor=True)
         fourth, alert = request(17)
         self.assertEqual(boris.tap('Confirm', alert), "Send your "
             "second-factor code in this chat first, then tap the button "
@@ -818,7 +811,8 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
     def test_staff_past_enrolment_deadline_refused(self):
         "Staff who should have enrolled a second factor get no staff action"
         # A user past the deadline, not enrolled
-        User, boris = self.staff_with_factor(lambda self, code: False,
+        _, _, boris = self.staff_world()
+        User = self.second_factor(lambda self, code: False,
             enrolment_restricted=classmethod(lambda cls, user_id: True))
 
         answer, = boris.send('/today')
