@@ -45,6 +45,8 @@ CHANNEL_RENEW = dt.timedelta(days=1)
 CONSENT_TIMEOUT = dt.timedelta(minutes=15)
 HIDDEN = ['secret', 'sync_token', 'oauth_state', 'oauth_verifier',
     'channel_id', 'channel_token', 'channel_resource']
+# What says which calendar is read: another one is read afresh.
+ADDRESS = {'kind', 'url', 'google_calendar'}
 
 
 def own_domain():
@@ -202,6 +204,47 @@ class Calendar(EncryptedMixin, ModelSQL, ModelView):
         _, operator, value = clause
         failing = (operator == '=') == bool(value)
         return [('failures', '>' if failing else '=', 0)]
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'write' and values.keys() & ADDRESS:
+            # Read the new calendar in full at the next cron, with none of
+            # the old one's back-off or sync token; its busy time then
+            # replaces the old one's (which counts until then).
+            values.update(sync_token=None, next_sync=None)
+        return values
+
+    @classmethod
+    def on_write(cls, calendars, values):
+        callbacks = super().on_write(calendars, values)
+        if 'kind' in values:
+            # Busy time of another source, which a sync of the new kind
+            # would not replace: it goes with the old kind.
+            callbacks.append(cls._forget_busy(
+                    [c for c in calendars if c.kind != values['kind']]))
+        if values.get('push'):
+            # Switched on: the shoots to come are pushed after the commit.
+            synced = [c for c in calendars if not c.push and c.last_sync]
+            if synced:
+                callbacks.append(
+                    lambda: cls.__queue__.push_upcoming(synced))
+        return callbacks
+
+    @classmethod
+    def on_delete(cls, calendars):
+        # A calendar removed leaves no busy time behind, nor its "unknown"
+        # far end, which would block more days every day.
+        callbacks = super().on_delete(calendars)
+        callbacks.append(cls._forget_busy(calendars))
+        return callbacks
+
+    @classmethod
+    def _forget_busy(cls, calendars):
+        "A callback deleting the busy time the calendars pulled so far."
+        Busy = Pool().get('photo.photographer.busy')
+        busy = [b for c in calendars for b in c._busy()]
+        return lambda: Busy.delete(busy)
 
     @classmethod
     def copy(cls, calendars, default=None):
@@ -371,6 +414,7 @@ class Calendar(EncryptedMixin, ModelSQL, ModelView):
         start, end = degrade.window(aware(now),
             self.photographer.horizon_days)
         sync_token = self._hidden('sync_token')
+        first = not self.last_sync
         try:
             remote = self.remote()
             if self.kind == 'google':
@@ -392,26 +436,33 @@ class Calendar(EncryptedMixin, ModelSQL, ModelView):
         self.save()
         if recovered:
             self.notify_recovery()
+        if first and self.push:
+            # Connected: the shoots booked before come in, after the commit.
+            type(self).__queue__.push_upcoming([self])
 
     def _pull_caldav(self, remote, sync_token, start, end, now):
         """Read the events again when the calendar says something changed
         (or once a day). Returns the new sync token."""
         changed, token = remote.changed_since(sync_token)
-        fresh = self.last_sync and now - self.last_sync < FULL_READ
-        if changed or not fresh:
+        if changed or self._window_moved(end):
             spans = remote.busy(start, end, self.photographer.timezone,
                 '@' + own_domain())
             self.replace_busy(spans, end)
             self.known_until = naive(end)
-            self.last_sync = now
+        # Read or not, the calendar answered: its busy time is known now.
+        self.last_sync = now
         return token
+
+    def _window_moved(self, end):
+        "Whether the window to read ends a day past the one read in full."
+        return (not self.known_until
+            or naive(end) - self.known_until >= FULL_READ)
 
     def _pull_google(self, remote, sync_token, start, end, now):
         """Apply what changed since the sync token; read the whole window
         when there is none, when Google dropped it (410), or once a day so
         that the window moves on. Returns the new sync token."""
-        full = (not sync_token or not self.known_until
-            or naive(end) - self.known_until >= FULL_READ)
+        full = not sync_token or self._window_moved(end)
         changes = remote.changes(None if full else sync_token, start, end,
             self.photographer.timezone, self.details)
         if changes.full:
@@ -520,17 +571,34 @@ class Calendar(EncryptedMixin, ModelSQL, ModelView):
                         'start': start, 'end': end, 'summary': summary,
                         } for external_id, (start, end, summary) in new])
 
+    @classmethod
+    def push_upcoming(cls, calendars):
+        """Queued: the shoots to come of the calendars' photographers in
+        the calendars; a failing calendar is left after its first failure."""
+        Booking = Pool().get('photo.booking')
+        for calendar in calendars:
+            bookings = Booking.search([
+                    ('photographer', '=', calendar.photographer.id),
+                    ('state', 'in', sorted(PUSHED_STATES - {'cancelled'})),
+                    ('end', '>=', utc_now()),
+                    ], order=[('start', 'ASC'), ('id', 'ASC')])
+            history = booking_history(bookings)
+            for booking in bookings:
+                if not calendar.push_booking(booking, history):
+                    break
+
     def push_booking(self, booking, history=None, remove=False):
         """Create or update booking's event in this calendar — the feed's
         event: same UID, same SEQUENCE, cancelled ones as cancelled — or
-        remove it (remove: the booking is no longer this photographer's)."""
+        remove it (remove: the booking is no longer this photographer's).
+        Returns whether the calendar took it."""
         key = calendar_uid(booking.token)  # Google's event id: base32hex
         uid = f'{key}@{own_domain()}'
         try:
             remote = self.remote()
             if remove or booking.state not in PUSHED_STATES:
                 remote.delete(key if self.kind == 'google' else uid)
-                return
+                return True
             if history is None:
                 history = booking_history([booking])
             event = self.photographer.feed_event(
@@ -545,6 +613,8 @@ class Calendar(EncryptedMixin, ModelSQL, ModelView):
             logger.info("booking %s not pushed to calendar %s: %s",
                 booking.id, self.id, error)
             self.failed(utc_now(), error)
+            return False
+        return True
 
 
 class Busy(metaclass=PoolMeta):

@@ -17,6 +17,11 @@ from caldav.lib import error
 
 TIMEOUT = 20  # seconds for one request
 KINDS = ('auth', 'timeout', 'server', 'quota', 'network')
+# How caldav's tokens start when it listed the calendar instead of asking
+# the server (no sync-collection, or a token the server forgot).
+FAKE = 'fake-'
+# CLASS of the events whose titles are never kept (RFC 5545 3.8.1.3).
+PRIVATE = frozenset({'PRIVATE', 'CONFIDENTIAL'})
 
 
 class CalendarError(Exception):
@@ -67,6 +72,11 @@ class Remote:
         with _errors():
             changes = self.calendar.get_objects_by_sync_token(
                 sync_token=sync_token or None, load_objects=False)
+        if (sync_token and not sync_token.startswith(FAKE)
+                and str(changes.sync_token).startswith(FAKE)):
+            # The server forgot our token (RFC 6578 3.2) and caldav listed
+            # every object instead: start over with a real token next time.
+            return True, None
         changed = (not sync_token or bool(changes.objects)
             or bool(changes.deleted_urls))
         return changed, changes.sync_token
@@ -74,7 +84,8 @@ class Remote:
     def busy(self, start, end, timezone, own_suffix):
         """The busy spans within [start, end): opaque, not cancelled events,
         recurring ones expanded, all-day ones as their days in timezone,
-        and none of the events we pushed (UIDs ending with own_suffix)."""
+        and none of the events we pushed (UIDs ending with own_suffix);
+        titles, but none of private or confidential events."""
         zone = ZoneInfo(timezone)
         result = []
         with _errors():
@@ -140,5 +151,7 @@ def _span(vevent, zone, own_suffix):
     if 'recurrence-id' in vevent:
         external_id += '#' + instant(
             vevent.decoded('recurrence-id'), zone).strftime('%Y%m%dT%H%M%SZ')
-    return RemoteBusy(external_id, start, end,
-        str(vevent.get('summary', ''))[:200])
+    summary = ''
+    if str(vevent.get('class', 'PUBLIC')).upper() not in PRIVATE:
+        summary = str(vevent.get('summary', ''))[:200]
+    return RemoteBusy(external_id, start, end, summary)

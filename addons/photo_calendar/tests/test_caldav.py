@@ -216,6 +216,11 @@ class CalDAVTestCase(OverBookingMixin, ModuleTestCase):
         self.assertEqual(len(notified), len({n.user for n in notified}))
         self.assertEqual({json.loads(n.records)[0] for n in notified},
             {calendar.id})
+        # What failed, and since when its busy time is as it was.
+        for notification in notified:
+            for text in [good.strftime('%d.%m.%Y'), good.strftime('%H:%M')]:
+                self.assertIn(text, notification.label)
+            self.assertIn("refused", notification.description)
 
     @with_transaction()
     def test_stale_calendar_blocks_only_what_it_does_not_know(self):
@@ -229,6 +234,145 @@ class CalDAVTestCase(OverBookingMixin, ModuleTestCase):
 
         self.assertTrue(self.starts(tomorrow(5)))
         self.assertFalse(self.starts(tomorrow(30)))
+
+    @with_transaction()
+    def test_titles_only_when_allowed_never_private(self):
+        """Without "Read Event Titles" only busy or free is kept; with it,
+        titles, never those of private or confidential events"""
+        Calendar = Pool().get('photo.calendar')
+        calendar = self.world()
+        day = tomorrow(2)
+        self.put('dentist@phone', day, 11, summary="Dentist")
+        self.put('interview@phone', day, 14, summary="Interview",
+            extra='CLASS:PRIVATE')
+        self.put('doctor@phone', day, 17, summary="Doctor",
+            extra='CLASS:CONFIDENTIAL')
+
+        Calendar.sync([calendar])
+        hidden = {b.summary for b in self.busy()
+            if not b.external_id.endswith('~unknown')}
+        calendar.details = True
+        calendar.save()
+        Calendar.write([calendar], {'sync_token': None})
+        Calendar.sync([calendar])
+        shown = {b.external_id.split(':', 1)[1]: b.summary
+            for b in self.busy()}
+
+        self.assertEqual(hidden, {''})
+        self.assertEqual(shown['dentist@phone'], "Dentist")
+        self.assertEqual(shown['interview@phone'], '')
+        self.assertEqual(shown['doctor@phone'], '')
+
+    @with_transaction()
+    def test_shoots_booked_before_pushed_when_connected(self):
+        """Shoots booked before the calendar was added come into it at its
+        first good sync (not the cancelled ones); a calendar that did not
+        push gets them when Push Bookings is switched on"""
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Calendar = pool.get('photo.calendar')
+        self.w = create_world()
+        self.anna, = self.w.photographers
+        day = tomorrow(2)
+        book(self.w, self.anna, day, 11)
+        Booking.cancel([book(self.w, self.anna, day, 15)])
+        run_queue()
+        urls = [self.radicale.new_calendar() for _ in range(2)]
+        pushing, silent = Calendar.create([{
+                    'photographer': self.anna.id, 'name': name, 'url': url,
+                    'username': USER, 'password': PASSWORD, 'push': push}
+                for name, url, push in [
+                    ("Yandex", urls[0], True), ("iCloud", urls[1], False)]])
+
+        Calendar.sync([pushing, silent])
+        run_queue()
+        connected = [self.radicale.events(u) for u in urls]
+        silent.push = True
+        silent.save()
+        run_queue()
+
+        uid, = connected[0]
+        self.assertNotEqual(connected[0][uid]['status'], 'CANCELLED')
+        self.assertEqual(
+            connected[0][uid].decoded('dtstart').astimezone(dt.timezone.utc)
+            .replace(tzinfo=None), local(self.w.studio, day, 11))
+        self.assertEqual(connected[1], {})
+        self.assertEqual(list(self.radicale.events(urls[1])), [uid])
+
+    @with_transaction()
+    def test_removed_calendar_leaves_no_busy_time(self):
+        """A calendar removed takes its busy time with it, and the days it
+        blocked as not read this far come back; so does a calendar turned
+        into another kind"""
+        Calendar = Pool().get('photo.calendar')
+        calendar = self.world()
+        day = tomorrow(2)
+        self.put('dentist@phone', day, 11)
+        # Its last good sync was so long ago that it read only 20 days on.
+        calendar.pull(utc_now() - dt.timedelta(
+                days=self.anna.horizon_days - 13))
+        blocked = (self.starts(day), self.starts(tomorrow(30)))
+        other, = Calendar.copy([calendar])
+        other.password = PASSWORD
+        other.save()
+        Calendar.sync([other])
+        copied = self.starts(day)
+
+        Calendar.delete([calendar])
+        kept = self.starts(day)
+        Calendar.write([other], {'kind': 'google'})
+
+        self.assertNotIn(local(self.w.studio, day, 11), blocked[0])
+        self.assertFalse(blocked[1])
+        self.assertNotIn(local(self.w.studio, day, 11), copied)
+        self.assertNotIn(local(self.w.studio, day, 11), kept)
+        self.assertTrue(self.starts(tomorrow(30)))
+        self.assertIn(local(self.w.studio, day, 11), self.starts(day))
+        self.assertEqual(self.busy(), [])
+
+    @with_transaction()
+    def test_calendar_fixed_is_read_at_once(self):
+        """A calendar failing on a wrong address is read by the next cron
+        once its address is corrected, not after its back-off"""
+        Calendar = Pool().get('photo.calendar')
+        calendar = self.world()
+        day = tomorrow(2)
+        self.put('dentist@phone', day, 11)
+        right = calendar.url
+        calendar.url = 'http://127.0.0.1:1/anna/typo/'
+        calendar.save()
+        for _ in range(4):
+            Calendar.sync([calendar])
+        backoff = calendar.next_sync - calendar.error_at
+
+        calendar.url = right
+        calendar.save()
+        Calendar.sync_due()
+
+        self.assertEqual(backoff, dt.timedelta(minutes=40))
+        self.assertEqual(calendar.failures, 0)
+        self.assertNotIn(local(self.w.studio, day, 11), self.starts(day))
+
+    @with_transaction()
+    def test_forgotten_sync_token(self):
+        """A calendar whose server forgot its sync token is read in full,
+        then asked what changed by sync-collection again"""
+        Calendar = Pool().get('photo.calendar')
+        calendar = self.world()
+        day = tomorrow(2)
+        Calendar.sync([calendar])
+        token = calendar._hidden('sync_token')
+        self.put('dentist@phone', day, 11)
+        Calendar.write([calendar], {
+                'sync_token': token.rstrip('0123456789abcdef') + '0' * 64})
+
+        Calendar.sync([calendar])
+        read = self.starts(day)
+        Calendar.sync([calendar])
+
+        self.assertNotIn(local(self.w.studio, day, 11), read)
+        self.assertEqual(calendar.failures, 0)
+        self.assertFalse(calendar._hidden('sync_token').startswith('fake-'))
 
     @with_transaction()
     def test_password_never_shown(self):
@@ -268,9 +412,14 @@ class CalDAVTestCase(OverBookingMixin, ModuleTestCase):
         Calendar.sync_due()
         first = calendar.last_sync
         Calendar.sync_due()
+        second = calendar.last_sync
+        # Due again later, nothing changed there: still a good sync.
+        later = (utc_now() + dt.timedelta(hours=1)).replace(microsecond=0)
+        calendar.pull(later)
 
         self.assertTrue(first)
-        self.assertEqual(calendar.last_sync, first)
+        self.assertEqual(second, first)
+        self.assertEqual(calendar.last_sync, later)
         self.assertNotIn(local(self.w.studio, day, 11), self.starts(day))
 
 

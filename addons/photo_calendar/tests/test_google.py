@@ -127,6 +127,12 @@ class GoogleTestCase(OverBookingMixin, ModuleTestCase):
         self.assertNotIn(local(self.w.studio, day, 16), second)
         self.assertEqual(len(self.busy()), 2)  # the 16:00 and the far end
         self.assertEqual(calendar.failures, 0)
+        # No public URL: no push channel, the cron reads it again.
+        self.assertFalse([p for _, p, _ in self.google.requests
+                if p.endswith('/watch')])
+        self.assertFalse(calendar.channel_expires)
+        self.assertEqual(calendar.next_sync - calendar.last_sync,
+            dt.timedelta(minutes=15))
 
     @with_transaction()
     def test_only_busy_read_unless_allowed(self):
