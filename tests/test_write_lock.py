@@ -271,31 +271,20 @@ def fresh(db):
     return db
 
 
-def test_bot_confirm_of_a_hold_cancelled_meanwhile(fresh):
-    "The bot never says 'confirmed' for a hold cancelled at the same moment"
-    answer = race(fresh, 'client_cancels', 'bot_confirm', 'hold')
-    assert answer['state'] == 'cancelled'
-    assert answer['alert'], answer['text']  # "This button is out of date"
-
-
-def test_bot_cancel_of_a_booking_cancelled_meanwhile(fresh):
-    "A cancel tapped in the bot as the client cancels elsewhere: told gone"
-    answer = race(fresh, 'client_cancels', 'bot_cancel', 'confirmed')
-    assert answer['state'] == 'cancelled'
-    assert answer['cancelled_by'] == 'client'
-    assert answer['alert'], answer['text']  # "The booking is gone"
-
-
-def test_photographer_confirm_of_a_request_cancelled_meanwhile(fresh):
-    "A photographer's Confirm as the client cancels: told it no longer waits"
-    answer = race(fresh, 'client_cancels', 'bot_approve', 'requested')
-    assert answer['state'] == 'cancelled'
-    assert answer['alert'], answer['text']
-
-
-def test_photographer_decline_of_a_request_cancelled_meanwhile(fresh):
-    "A photographer's Decline as the client cancels: the client's cancel stays"
-    answer = race(fresh, 'client_cancels', 'bot_decline', 'requested')
+@pytest.mark.parametrize('path, key', [
+        # The client taps Confirm on the summary of their hold.
+        ('bot_confirm', 'hold'),
+        # The client taps Yes under "Cancel booking …?".
+        ('bot_cancel', 'confirmed'),
+        # The photographer taps Confirm, or Decline, on the request.
+        ('bot_approve', 'requested'),
+        ('bot_decline', 'requested'),
+        ])
+def test_bot_tap_on_a_booking_cancelled_meanwhile(fresh, path, key):
+    """A tap in the bot as the client cancels elsewhere: the bot says the
+    booking is gone or no longer waits, never "confirmed", "cancelled" or
+    "declined", and the client's cancellation stays"""
+    answer = race(fresh, 'client_cancels', path, key)
     assert answer['state'] == 'cancelled'
     assert answer['cancelled_by'] == 'client'
     assert answer['alert'], answer['text']
