@@ -140,10 +140,12 @@ def statuses(rows):
 
 
 def test_concurrent_reschedules_keep_ranges(db, answers):
-    "Moves of one booking to two times: it ends at one, ranges follow"
+    """Moves of one booking to two free times: every move is made (a lost
+    lock or deadlock is run again, never answered "slot taken"), it ends
+    at one, ranges follow"""
     rows = answers['moves']
-    assert set(statuses(rows)) <= {200, 409}, rows
-    assert statuses(rows)[200] >= ROUNDS
+    assert statuses(rows) == {200: len(rows)}, [
+        (r[3], r[4]) for r in rows if r[3] != 200][:3]
     connection = db.connect()
     try:
         assert audit.overlaps(connection) == []

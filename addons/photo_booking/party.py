@@ -10,6 +10,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
 from . import sqlcache
+from .booking import serialise_writes
 from .common import ACTIVE_STATES, utc_now
 from .encryption import EncryptedMixin, blind_index_field, encrypted, keyring
 
@@ -34,6 +35,15 @@ class Party(metaclass=PoolMeta):
     @classmethod
     def default_photo_guest(cls):
         return False
+
+    @classmethod
+    def create(cls, vlist):
+        # A new party's code is read from its sequence before the sequence
+        # is updated: on SQLite the write lock comes first, so two parties
+        # made at once (a guest's hold, the bot's shared contact, a sign-in
+        # with Google, the back office) never get the same code.
+        serialise_writes()
+        return super().create(vlist)
 
     @classmethod
     def photo_guest_of(cls, name, email, phone):

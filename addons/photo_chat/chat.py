@@ -13,10 +13,12 @@ import trytond.config as config
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import fields
+from trytond.model.exceptions import SQLConstraintError
 from trytond.pool import Pool, PoolMeta
 from trytond.rpc import RPC
 from trytond.transaction import Transaction, check_access
 
+from trytond.modules.photo_booking.booking import serialise_writes
 from trytond.modules.photo_booking.common import utc_now
 from trytond.modules.photo_booking.security import retry_after
 
@@ -99,6 +101,23 @@ class Channel(metaclass=PoolMeta):
         super().__setup__()
         # Reading a conversation marks its notifications read.
         cls.__rpc__['get'] = RPC(readonly=False, check_access=False)
+
+    @classmethod
+    def _get_channel(cls, resource):
+        """The conversation of resource, made at its first message.
+
+        Searched, then created if missing: on SQLite under the write lock,
+        so two first messages at once (the portal, a mail, the bot, the
+        back office) make one; on PostgreSQL the second one's insert fails
+        on the conversation the first made meanwhile, and runs again."""
+        serialise_writes()
+        try:
+            return super()._get_channel(resource)
+        except (SQLConstraintError, backend.DatabaseIntegrityError) as error:
+            if backend.name != 'postgresql':
+                raise
+            raise backend.DatabaseOperationalError(
+                "conversation made by a concurrent transaction") from error
 
     @classmethod
     def __register__(cls, module):

@@ -10,6 +10,7 @@ from trytond import config
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.modules.photo_booking.booking import serialised
 from trytond.modules.photo_booking.common import utc_now
 from trytond.modules.photo_booking.display import MinuteTimesMixin
 from trytond.modules.photo_booking.encryption import (
@@ -917,7 +918,13 @@ class Refund(Wizard):
             'amount': self.record.refundable,
             }
 
+    @serialised
     def transition_refund(self):
+        # What is left to refund is read under the lock: SQLite's write
+        # lock, PostgreSQL's on the payment's row (the transaction restarts
+        # holding it), so two managers refunding at once give back no more
+        # than was paid.
+        self.model.lock([self.record])
         self.model.refund(
             self.record, self.start.amount, reason=self.start.reason)
         return 'end'

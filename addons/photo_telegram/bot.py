@@ -28,6 +28,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking import security
+from trytond.modules.photo_booking.booking import serialised
 
 from . import client, people, staff
 from .persistence import TrytonPersistence
@@ -227,6 +228,7 @@ async def unknown_text(update, context):
 
 # --- linking -----------------------------------------------------------------
 
+@serialised
 def _start(person, token):
     "/start [token]: link by the deep link's token, else say hello."
     if not token:
@@ -247,6 +249,7 @@ async def start(update, context):
     await respond(update, context, _start, token)
 
 
+@serialised
 def _contact(person, contact, telegram_user_id, language):
     if contact.get('user_id') != telegram_user_id:
         return Reply(_('msg_contact_not_own'),
@@ -269,6 +272,7 @@ async def contact(update, context):
         user.language_code)
 
 
+@serialised
 def _unlink(person):
     people.unlink(person.chat)
     return Reply(_('msg_unlinked'), remove_keyboard=True)

@@ -10,6 +10,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking import geo
+from trytond.modules.photo_booking.booking import serialised
 from trytond.modules.photo_booking.common import (
     ACTIVE_STATES, aware, naive, utc_now)
 from trytond.modules.photo_booking.exceptions import (
@@ -439,6 +440,7 @@ def release(draft):
                 reason=_('msg_hold_released_by_client'))
 
 
+@serialised
 def choose_time(person, draft, value):
     """Hold the time for the client and show the summary to confirm; if
     the time was just taken, the nearest free ones."""
@@ -505,6 +507,7 @@ def portal_url(path):
     return base.rstrip('/') + path if base else None
 
 
+@serialised
 def confirm(person, draft):
     "Submit the held booking: confirmed, requested, or to be paid."
     Booking = Pool().get('photo.booking')
@@ -542,6 +545,7 @@ def confirm(person, draft):
             photographer=booking.photographer.rec_name), state='end')
 
 
+@serialised
 def leave(person, draft):
     release(draft)
     draft.clear()
@@ -610,6 +614,7 @@ def ask_cancel(person, booking_id):
                 ]])
 
 
+@serialised
 def do_cancel(person, booking_id, fee_shown):
     Booking = Pool().get('photo.booking')
     booking = own_booking(person, booking_id)
@@ -673,6 +678,7 @@ def move_day(person, booking_id, value):
             tz=booking_tz(booking)), buttons)
 
 
+@serialised
 def move_time(person, booking_id, value):
     Booking = Pool().get('photo.booking')
     booking = own_booking(person, booking_id)
@@ -707,6 +713,7 @@ def ask_review(person, booking_id):
                 for n in range(1, 6)]])
 
 
+@serialised
 def review(person, draft, booking_id, rating):
     Review = Pool().get('photo.review')
     booking = own_booking(person, booking_id)
@@ -719,6 +726,7 @@ def review(person, draft, booking_id, rating):
     return Reply(_('msg_review_comment'), state='comment')
 
 
+@serialised
 def review_comment(person, draft, text):
     Review = Pool().get('photo.review')
     review_id = draft.pop('review', None)

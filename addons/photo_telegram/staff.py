@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from trytond.pool import Pool
 
+from trytond.modules.photo_booking.booking import serialised
 from trytond.modules.photo_booking.common import naive, utc_now
 
 from . import parse
@@ -126,6 +127,7 @@ def answered(booking):
     return Reply(text, alert=True)
 
 
+@serialised
 def approve(person, booking_id):
     Booking = Pool().get('photo.booking')
     booking = own_booking(person, booking_id)
@@ -135,6 +137,7 @@ def approve(person, booking_id):
     return Reply(_('msg_approved', number=booking.number))
 
 
+@serialised
 def decline(person, booking_id):
     Booking = Pool().get('photo.booking')
     booking = own_booking(person, booking_id)
@@ -151,6 +154,7 @@ def ask_block(person):
     return Reply(_('msg_block_ask'), state='block')
 
 
+@serialised
 def block(person, text):
     "Block the time typed (\"tomorrow 14:00-16:00\") as busy."
     Busy = Pool().get('photo.photographer.busy')
@@ -182,6 +186,7 @@ def ask_day_off(person):
     return Reply(_('msg_dayoff_ask'), state='dayoff')
 
 
+@serialised
 def day_off(person, text):
     Exception_ = Pool().get('photo.photographer.exception')
     photographer = photographer_of(person)
