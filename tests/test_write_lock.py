@@ -1,7 +1,7 @@
 """The write paths added after issue 20's first round take the write lock
 before their first read too: the Telegram bot's steps (book, confirm,
 cancel, move; a photographer's confirm and decline; a shared contact),
-a new party, a conversation's first message.
+a new party, a conversation's first message, a calendar's pull.
 
 Each test runs a path while another transaction holds a change it depends
 on, not committed yet: a client's cancel, a new party, the conversation's
@@ -14,6 +14,7 @@ own connection.
 
 Run: .venv/bin/python -m pytest -q tests/test_write_lock.py
 """
+import datetime as dt
 import time
 import traceback
 
@@ -27,6 +28,15 @@ from tryton_db import TrytonDB
 HELD = 1.0
 CLIENT_CHAT, PHOTOGRAPHER_CHAT, NEW_CHAT = '1001', '2002', '3003'
 CHAT_EMAIL = 'chat-client@example.com'
+EVENT_ID = 'event-1'
+
+
+def event():
+    "The event a photographer's calendar reports to two pulls at once."
+    from trytond.modules.photo_calendar.remote import RemoteBusy
+    return RemoteBusy(EVENT_ID,
+        dt.datetime(2030, 1, 7, 9, tzinfo=dt.timezone.utc),
+        dt.datetime(2030, 1, 7, 11, tzinfo=dt.timezone.utc), '')
 
 
 def _pool(db):
@@ -66,8 +76,12 @@ def setup(db, queue):
             confirmed = hold(auto, 14)
             requested = hold(manual, 12)
             Booking.submit([confirmed, requested])
+            calendar, = pool.get('photo.calendar').create([{
+                        'photographer': auto.photographer.id,
+                        'name': "Work", 'kind': 'caldav',
+                        'url': 'http://127.0.0.1:9/work/'}])
             ids = {'hold': held.id, 'confirmed': confirmed.id,
-                'requested': requested.id}
+                'requested': requested.id, 'calendar': calendar.id}
             assert Booking(requested.id).state == 'requested'
             transaction.commit()
         queue.put(('ok', ids))
@@ -91,10 +105,19 @@ def first_message(pool, ids, key):
         str(pool.get('photo.booking')(ids[key])), CHAT_EMAIL, "First")
 
 
+def calendar_pulled(pool, ids, key):
+    "A pull stores the event its calendar reported, as pull() does."
+    calendar = pool.get('photo.calendar')(ids['calendar'])
+    calendar.update_busy([event()], [])
+    calendar.last_sync = dt.datetime(2030, 1, 1)
+    calendar.save()
+
+
 CHANGES = {
     'client_cancels': client_cancels,
     'new_party': new_party,
     'first_message': first_message,
+    'calendar_pulled': calendar_pulled,
     }
 
 
@@ -176,6 +199,18 @@ def chat_message(ids, key):
     return None, post
 
 
+def calendar_pull(ids, key):
+    "Another pull of the same calendar (the cron, Sync Now, a push notice)."
+    from trytond.pool import Pool
+
+    def pull(chat, language):
+        calendar = Pool().get('photo.calendar')(ids['calendar'])
+        calendar.update_busy([event()], [])
+        calendar.last_sync = dt.datetime(2030, 1, 2)
+        calendar.save()
+    return None, pull
+
+
 PATHS = {
     'bot_confirm': bot_confirm,
     'bot_cancel': bot_cancel,
@@ -184,6 +219,7 @@ PATHS = {
     'bot_contact': bot_contact,
     'backoffice_party': backoffice_party,
     'chat_message': chat_message,
+    'calendar_pull': calendar_pull,
     }
 
 
@@ -219,6 +255,8 @@ def run_path(db, path, ids, key, changed, racing, queue):
                 'channels': len(channels),
                 'messages': sorted(m.content for m in Message.search(
                         [('channel', 'in', [c.id for c in channels])])),
+                'busy': pool.get('photo.photographer.busy').search_count(
+                    [('external_id', 'like', f"%:{EVENT_ID}")]),
                 }
         queue.put(('ok', result))
     except Exception:
@@ -254,7 +292,7 @@ def race(db, change, path, key):
 def db(request, tmp_path_factory):
     from test_concurrency import run_child
     db = TrytonDB(request.param, str(tmp_path_factory.mktemp(request.param)),
-        modules=('photo_telegram', 'photo_chat'))
+        modules=('photo_telegram', 'photo_chat', 'photo_calendar'))
     db.create()
     try:
         db.ids = run_child(setup, db)
@@ -308,3 +346,9 @@ def test_two_first_messages_make_one_conversation(fresh):
     answer = race(fresh, 'first_message', 'chat_message', 'confirmed')
     assert answer['channels'] == 1
     assert answer['messages'] == ['First', 'Second']
+
+
+def test_two_pulls_of_a_calendar_store_its_event_once(db):
+    "A calendar pulled twice at once: its event is busy time once"
+    answer = race(db, 'calendar_pulled', 'calendar_pull', 'hold')
+    assert answer['busy'] == 1, answer

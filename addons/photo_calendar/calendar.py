@@ -8,15 +8,17 @@ import logging
 import secrets
 from urllib.parse import quote, urlsplit
 
-from sql import Null
+from sql import For, Null
 
 import trytond.config as config
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from trytond.modules.photo_booking.booking import serialise_writes
 from trytond.modules.photo_booking.common import aware, naive, utc_now
 from trytond.modules.photo_booking.encryption import (
     EncryptedField, EncryptedMixin, encrypted)
@@ -513,6 +515,7 @@ class Calendar(EncryptedMixin, ModelSQL, ModelView):
     def replace_busy(self, spans, known_until):
         """Make the photographer's CalDAV busy time of this calendar what
         spans say, with the unknown far end from known_until blocked."""
+        self._lock()
         wanted = self._wanted(spans)
         unknown_start, unknown_end = degrade.unknown_span(known_until)
         wanted[self.external_id(UNKNOWN)] = (naive(unknown_start),
@@ -523,12 +526,26 @@ class Calendar(EncryptedMixin, ModelSQL, ModelView):
     def update_busy(self, spans, gone):
         """Change the busy time of this calendar by spans new or changed,
         and remove that of the remote ids gone."""
+        self._lock()
         wanted = self._wanted(spans)
         ids = list(wanted) + [self.external_id(i) for i in gone]
         existing = self._busy(ids) if ids else []
         for external_id in gone:
             wanted.setdefault(self.external_id(external_id), None)
         self._store_busy(wanted, existing)
+
+    def _lock(self):
+        """Before reading what is stored of this calendar to change it:
+        two pulls at once (cron, Sync Now, a push notice) must not both
+        add what neither saw. SQLite: its write lock; PostgreSQL: the
+        calendar's row, the second pull then fails as a serialization
+        error and runs again."""
+        serialise_writes()
+        if backend.name == 'postgresql':
+            table = self.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.select(table.id,
+                    where=table.id == self.id, for_=For('UPDATE')))
 
     def _wanted(self, spans):
         return {self.external_id(s.external_id): (naive(s.start),
