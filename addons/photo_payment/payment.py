@@ -6,11 +6,13 @@ import logging
 import uuid
 from decimal import Decimal
 
-from trytond import config
+from sql.functions import CurrentTimestamp
+
+from trytond import backend, config
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
-from trytond.modules.photo_booking.booking import serialised
+from trytond.modules.photo_booking.booking import serialise_writes
 from trytond.modules.photo_booking.common import utc_now
 from trytond.modules.photo_booking.display import MinuteTimesMixin
 from trytond.modules.photo_booking.encryption import (
@@ -729,6 +731,7 @@ class PaymentTransaction(
     @classmethod
     def refund(cls, payment, amount, reason=None):
         "Give amount of the succeeded payment back to the client."
+        cls._claim_for_refund(payment)
         amount = Decimal(amount)
         if amount <= 0 or amount > payment.refundable:
             raise RefundError(gettext(
@@ -762,6 +765,21 @@ class PaymentTransaction(
                     }])
         cls.send_refunds([refund])
         return refund
+
+    @classmethod
+    def _claim_for_refund(cls, payment):
+        """Make what is left to refund of payment this transaction's to
+        decide, whichever path refunds (a cancellation, the wizard).
+        SQLite: its write lock. PostgreSQL: an UPDATE of the payment's row,
+        which waits for a refund in progress and fails as a serialization
+        error (the request runs again and sees it) if one committed since
+        this transaction's snapshot: a lock alone would not."""
+        serialise_writes()
+        if backend.name == 'postgresql':
+            table = cls.__table__()
+            Transaction().connection.cursor().execute(*table.update(
+                    [table.write_date], [CurrentTimestamp()],
+                    where=table.id == payment.id))
 
     @classmethod
     def send_refunds(cls, refunds):
@@ -918,13 +936,9 @@ class Refund(Wizard):
             'amount': self.record.refundable,
             }
 
-    @serialised
     def transition_refund(self):
-        # What is left to refund is read under the lock: SQLite's write
-        # lock, PostgreSQL's on the payment's row (the transaction restarts
-        # holding it), so two managers refunding at once give back no more
-        # than was paid.
-        self.model.lock([self.record])
+        # Payment.refund decides on what is left under its lock, so two
+        # managers refunding at once give back no more than was paid.
         self.model.refund(
             self.record, self.start.amount, reason=self.start.reason)
         return 'end'
