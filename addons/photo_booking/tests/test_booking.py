@@ -116,6 +116,35 @@ class BookingTestCase(ModuleTestCase):
         self.assertEqual(booking.state, 'hold')
 
     @with_transaction()
+    def test_new_booking_checked_as_given(self):
+        """A booking saved with a time past the minute or an unknown source
+        is refused, as validated from the values just stored"""
+        Booking = Pool().get('photo.booking')
+        w = create_world()
+        day = tomorrow()
+        values = {
+            'client': w.client.id, 'photographer': w.photographer.id,
+            'service': w.service.id, 'studio': w.studio.id,
+            'room': w.rooms[0].id, 'price': Decimal(1),
+            'currency': w.currency.id,
+            }
+        for wrong, message in [
+                ({'start': local(w.studio, day, 11, 0) + dt.timedelta(
+                                seconds=30)},
+                    'The time value'),
+                ({'start': local(w.studio, day, 13), 'source': 'pigeon'},
+                    "is not one of the allowed options"),
+                ]:
+            with self.subTest(values=wrong):
+                with self.assertRaises(ValidationError) as raised:
+                    Booking.create([{**values, **wrong}])
+                self.assertIn(message, str(raised.exception))
+        booking, = Booking.create([{
+                    **values, 'start': local(w.studio, day, 15)}])
+        self.assertEqual(booking.photographer, w.photographer)
+        self.assertFalse(booking._values)
+
+    @with_transaction()
     def test_end_before_start_refused(self):
         "The back office cannot save a booking ending before it starts"
         Booking = Pool().get('photo.booking')
