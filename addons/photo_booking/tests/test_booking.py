@@ -115,6 +115,25 @@ class BookingTestCase(ModuleTestCase):
         self.assertEqual(booking.email, 'anna@example.com')
         self.assertEqual(booking.state, 'hold')
 
+    def test_lock_keys_per_hour(self):
+        """Overlapping ranges of one room share a lock; the same room at
+        other hours, or another room, does not wait"""
+        keys = booking_module.lock_keys
+        day = dt.datetime(2026, 12, 7)
+
+        def at(hour, minute=0):
+            return day + dt.timedelta(hours=hour, minutes=minute)
+        ten = set(keys('room', 3, at(10), at(11)))
+        self.assertEqual(len(ten), 1)
+        self.assertTrue(ten & set(keys('room', 3, at(10, 30), at(12))))
+        self.assertFalse(ten & set(keys('room', 3, at(11), at(12))))
+        self.assertFalse(ten & set(keys('room', 4, at(10), at(11))))
+        self.assertFalse(ten & set(keys('photographer', 3, at(10), at(11))))
+        # Across midnight: every hour, both days'.
+        night = keys('room', 3, at(22, 30), at(25, 30))
+        self.assertEqual(len(set(night)), 4)
+        self.assertTrue(set(night) & set(keys('room', 3, at(24), at(24, 5))))
+
     @with_transaction()
     def test_new_booking_checked_as_given(self):
         """A booking saved with a time past the minute or an unknown source
