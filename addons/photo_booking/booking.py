@@ -1531,18 +1531,25 @@ class BookingLog(ModelSQL, ModelView):
         """Append history entries: (booking id, from state, to state[, old
         start, old end, new start, new end]).
 
-        A plain INSERT, as it is on every booking's hot path: the entries
-        come from the booking itself, never from user input."""
-        table = cls.__table__()
+        A plain INSERT, as it is on every booking's hot path, rendered once
+        per number of rows (sqlcache): the entries come from the booking
+        itself, never from user input."""
         cursor = Transaction().connection.cursor()
-        columns = [table.booking, table.from_state, table.to_state,
-            table.old_start, table.old_end, table.new_start, table.new_end,
-            table.create_uid, table.create_date]
         user = Transaction().user
-        rows = [list(e) + [None] * (7 - len(e)) + [user, CurrentTimestamp()]
-            for e in entries]
+        rows = [list(e) + [None] * (7 - len(e)) + [user] for e in entries]
+
+        def insert(values):
+            table = cls.__table__()
+            columns = [table.booking, table.from_state, table.to_state,
+                table.old_start, table.old_end, table.new_start,
+                table.new_end, table.create_uid, table.create_date]
+            width = len(columns) - 1
+            return table.insert(columns, [
+                    values[i:i + width] + [CurrentTimestamp()]
+                    for i in range(0, len(values), width)])
         for chunk in grouped_slice(rows, CREATE_CHUNK):
-            cursor.execute(*table.insert(columns, list(chunk)))
+            sqlcache.execute(cursor, 'booking history', insert,
+                values=[v for row in chunk for v in row])
 
     def get_date(self, name):
         return self.create_date.replace(second=0, microsecond=0)
