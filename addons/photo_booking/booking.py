@@ -86,6 +86,8 @@ INDEX_SCANS = 8
 # What the engine's microseconds count from, as Tryton stores instants.
 NAIVE_EPOCH = dt.datetime(1970, 1, 1)
 MICROSECOND = dt.timedelta(microseconds=1)
+# The advisory locks of a resource are per hour of its busy range.
+LOCK_SPAN = dt.timedelta(hours=1)
 # Rows of _booked_merged's query: a photographer's or a room's merged busy
 # time, or an expired hold.
 PHOTOGRAPHER, ROOM, LAPSED = 0, 1, 2
@@ -162,25 +164,43 @@ def serialise_writes():
 def lock_resources(resources):
     """Take PostgreSQL's transaction-level advisory locks on the
     photographers, rooms or equipment kinds about to get a new busy range,
-    in one order.
+    for the hours of that range (LOCK_SPAN), in one order.
 
     Two transactions inserting overlapping rows at the same moment each
     wait for the other while checking the exclusion constraint: a deadlock
     PostgreSQL breaks only after deadlock_timeout (a second each, dozens
     in a race of eight clients). With these locks the second writer waits
-    for the first to end, then its check fails at once (23P01).
-    resources: (field name, id) pairs; SQLite's write lock serialises
-    already."""
+    for the first to end, then its check fails at once (23P01). Two ranges
+    of one resource that overlap share an hour, so they still wait for each
+    other; holds of one room or light at other hours no longer do.
+    resources: (field name, id, busy start, busy end); SQLite's write lock
+    serialises already."""
     if backend.name != 'postgresql':
         return
-    keys = sorted({(RESOURCE_LOCKS[name], id_)
-            for name, id_ in resources if id_ is not None})
+    keys = sorted({key for name, id_, start, end in resources
+            if id_ is not None and start is not None and end is not None
+            for key in lock_keys(name, id_, start, end)})
     if keys:
         # One round trip: PostgreSQL evaluates the list left to right.
         cursor = Transaction().connection.cursor()
         cursor.execute('SELECT ' + ', '.join(
                 ['pg_advisory_xact_lock(%s, %s)'] * len(keys)),
             [k for key in keys for k in key])
+
+
+def lock_keys(name, id_, start, end):
+    """The advisory lock keys of resource id_ (of field name) busy from
+    start to end (naive UTC): its class, then the id and the hour in one
+    32-bit key. Keys of different hours or ids may meet (ids past 2,048,
+    hours 120 years apart): such writers only wait for each other."""
+    first = (start - NAIVE_EPOCH) // LOCK_SPAN
+    last = max(first, (end - MICROSECOND - NAIVE_EPOCH) // LOCK_SPAN)
+    keys = []
+    for span in range(first, last + 1):
+        key = ((id_ << 20) | (span & 0xFFFFF)) & 0xFFFFFFFF
+        keys.append((RESOURCE_LOCKS[name],
+                key - (1 << 32) if key >= 1 << 31 else key))
+    return keys
 
 
 def serialised(func):
@@ -545,9 +565,19 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin,
             service = setup_cache.service_terms(values['service'])
             if values.get('start') and not values.get('end'):
                 values['end'] = values['start'] + service.duration
-            values['busy_start'] = values['start'] - service.buffer_before
-            values['busy_end'] = values['end'] + service.buffer_after
+            values['busy_start'], values['busy_end'] = cls.busy_range(
+                values['service'], values['start'], values['end'])
         return values
+
+    @staticmethod
+    def busy_range(service_id, start, end=None):
+        """(busy start, busy end) of a shoot of the service from start to end
+        (by default the service's length): with its buffers."""
+        if service_id is None or start is None:
+            return None, None
+        terms = setup_cache.service_terms(service_id)
+        end = end or start + terms.duration
+        return start - terms.buffer_before, end + terms.buffer_after
 
     @classmethod
     def create(cls, vlist):
@@ -562,7 +592,9 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin,
             if values['state'] == 'hold' and not values.get('hold_expires'):
                 values['hold_expires'] = (
                     utc_now() + settings.hold_duration)
-        lock_resources((name, values.get(name))
+        lock_resources((name, values.get(name), *cls.busy_range(
+                    values.get('service'), values.get('start'),
+                    values.get('end')))
             for values in vlist for name in BOOKING_RESOURCES)
         bookings = []
         for sub_vlist in grouped_slice(vlist, CREATE_CHUNK):
@@ -583,7 +615,12 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin,
         actions = list(zip(actions, actions))
         stored = cls.lock_rows([r for records, _ in actions for r in records])
         to_write, state_changes, retimed, ranged = [], [], [], []
-        lock_resources((name, values.get(name, getattr(stored[r.id], name)))
+
+        def new(record, values, name):
+            return values.get(name, getattr(stored[record.id], name))
+        lock_resources((name, new(r, values, name), *cls.busy_range(
+                    new(r, values, 'service'), new(r, values, 'start'),
+                    new(r, values, 'end')))
             for records, values in actions
             if values.keys() & {'start', 'end', 'service', *BOOKING_RESOURCES}
             for r in records for name in BOOKING_RESOURCES)
@@ -602,11 +639,10 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin,
                 old = stored[record.id]
                 start = values.get('start', old.start)
                 end = values.get('end', old.end)
-                terms = setup_cache.service_terms(
-                    values.get('service', old.service))
+                busy_start, busy_end = cls.busy_range(
+                    values.get('service', old.service), start, end)
                 to_write.extend(([record], {**values,
-                            'busy_start': start - terms.buffer_before,
-                            'busy_end': end + terms.buffer_after,
+                            'busy_start': busy_start, 'busy_end': busy_end,
                             }))
                 ranged.append(record)
                 if (start, end) != (old.start, old.end):
@@ -1391,7 +1427,8 @@ class EquipmentLine(
     def sync(cls, bookings):
         "Copy the bookings' blocked range and state onto their units."
         to_write = []
-        lock_resources(('equipment', line.equipment.id)
+        lock_resources(('equipment', line.equipment.id, booking.busy_start,
+                booking.busy_end)
             for booking in bookings for line in booking.equipment_lines)
         for booking in bookings:
             if booking.equipment_lines:
@@ -1455,7 +1492,8 @@ class EquipmentLine(
         "Reserve the service's default equipment kept at the booking's studio."
         lines = []
         needs = setup_cache.equipment_needs(booking.service, booking.studio)
-        lock_resources(('equipment', equipment_id)
+        lock_resources(('equipment', equipment_id, booking.busy_start,
+                booking.busy_end)
             for equipment_id, _, _ in needs)
         for equipment_id, owned, needed in needs:
             taken = set()
@@ -1502,18 +1540,25 @@ class BookingLog(ModelSQL, ModelView):
         """Append history entries: (booking id, from state, to state[, old
         start, old end, new start, new end]).
 
-        A plain INSERT, as it is on every booking's hot path: the entries
-        come from the booking itself, never from user input."""
-        table = cls.__table__()
+        A plain INSERT, as it is on every booking's hot path, rendered once
+        per number of rows (sqlcache): the entries come from the booking
+        itself, never from user input."""
         cursor = Transaction().connection.cursor()
-        columns = [table.booking, table.from_state, table.to_state,
-            table.old_start, table.old_end, table.new_start, table.new_end,
-            table.create_uid, table.create_date]
         user = Transaction().user
-        rows = [list(e) + [None] * (7 - len(e)) + [user, CurrentTimestamp()]
-            for e in entries]
+        rows = [list(e) + [None] * (7 - len(e)) + [user] for e in entries]
+
+        def insert(values):
+            table = cls.__table__()
+            columns = [table.booking, table.from_state, table.to_state,
+                table.old_start, table.old_end, table.new_start,
+                table.new_end, table.create_uid, table.create_date]
+            width = len(columns) - 1
+            return table.insert(columns, [
+                    values[i:i + width] + [CurrentTimestamp()]
+                    for i in range(0, len(values), width)])
         for chunk in grouped_slice(rows, CREATE_CHUNK):
-            cursor.execute(*table.insert(columns, list(chunk)))
+            sqlcache.execute(cursor, 'booking history', insert,
+                values=[v for row in chunk for v in row])
 
     def get_date(self, name):
         return self.create_date.replace(second=0, microsecond=0)

@@ -7,9 +7,13 @@ more query and the conversion of a whole row (decrypting its encrypted
 fields too) per create, a quarter of a hold (issue 22). The values are in
 hand: `CreatedFromValues` puts into the transaction's record cache, for the
 fields whose stored value is exactly the one trytond formatted for the
-INSERT, that value, so the same validation reads them from there. Any
-other field (create_date, relational lists, types whose backend may store
-something else) is read from the database as before, at its first use.
+INSERT, that value, so later reads find them there. The records trytond
+validates get the same values as their own (`_values`, as a record built
+from values has them), so each of the validation's reads of a field is an
+attribute lookup rather than trytond's way through the record caches; they
+are dropped once validated. Any other field (create_date, relational
+lists, types whose backend may store something else) is read from the
+database as before, at its first use.
 
 PostgreSQL only: its columns give back what was sent (NUMERIC without
 scale, TIMESTAMP(0) of a value trytond already cut to the second, text as
@@ -35,6 +39,9 @@ SKIPPED = {'id', 'create_uid', 'create_date', 'write_uid', 'write_date'}
 # Per transaction, the values of the creates under way (nested creates
 # of one model stack up).
 _pending = WeakKeyDictionary()
+# Per transaction, {(model name, id): stored values} of the records being
+# validated after their create.
+_in_hand = WeakKeyDictionary()
 
 
 def stored_value(field, value):
@@ -89,17 +96,49 @@ class CreatedFromValues:
 
     @classmethod
     def _after_create(cls, ids):
-        stack = _pending.get(Transaction())
+        transaction = Transaction()
+        stack = _pending.get(transaction)
+        rows = {}
         if stack:
             name, vlist = stack.pop()
             if name == cls.__name__ and len(vlist) == len(ids):
-                cls._cache_created(ids, vlist)
-        return super()._after_create(ids)
+                rows = cls._cache_created(ids, vlist) or {}
+        in_hand = _in_hand.setdefault(transaction, {})
+        keys = [(cls.__name__, id_) for id_ in rows]
+        in_hand.update(zip(keys, rows.values()))
+        try:
+            return super()._after_create(ids)
+        finally:
+            for key in keys:
+                in_hand.pop(key, None)
+
+    @classmethod
+    def _validate(cls, records, field_names=None):
+        in_hand = _in_hand.get(Transaction(), {})
+        given = []
+        for record in records:
+            row = in_hand.get((cls.__name__, record.id))
+            if row is not None and record._values is None:
+                record._values = record._record()
+                for name, value in row.items():
+                    # As Model.__init__ sets them: a many2one's id becomes
+                    # its record. A field with a context is left to read.
+                    if not cls._fields[name].context:
+                        setattr(record, name, value)
+                given.append(record)
+        try:
+            super()._validate(records, field_names=field_names)
+        finally:
+            for record in given:
+                record._values = None
 
     @classmethod
     def _cache_created(cls, ids, vlist):
+        """Put the stored values of the records ids, created from vlist, in
+        the transaction's cache: {id: those values}."""
         cache = Transaction().get_cache()[cls.__name__]
         user = Transaction().user
+        rows = {}
         for id_, values in zip(ids, vlist):
             row = {'create_uid': user, 'write_uid': None, 'write_date': None}
             for name, field in cls._fields.items():
@@ -112,3 +151,5 @@ class CreatedFromValues:
                 except KeyError:
                     continue
             cache[id_]._update(**row)
+            rows[id_] = row
+        return rows

@@ -115,6 +115,54 @@ class BookingTestCase(ModuleTestCase):
         self.assertEqual(booking.email, 'anna@example.com')
         self.assertEqual(booking.state, 'hold')
 
+    def test_lock_keys_per_hour(self):
+        """Overlapping ranges of one room share a lock; the same room at
+        other hours, or another room, does not wait"""
+        keys = booking_module.lock_keys
+        day = dt.datetime(2026, 12, 7)
+
+        def at(hour, minute=0):
+            return day + dt.timedelta(hours=hour, minutes=minute)
+        ten = set(keys('room', 3, at(10), at(11)))
+        self.assertEqual(len(ten), 1)
+        self.assertTrue(ten & set(keys('room', 3, at(10, 30), at(12))))
+        self.assertFalse(ten & set(keys('room', 3, at(11), at(12))))
+        self.assertFalse(ten & set(keys('room', 4, at(10), at(11))))
+        self.assertFalse(ten & set(keys('photographer', 3, at(10), at(11))))
+        # Across midnight: every hour, both days'.
+        night = keys('room', 3, at(22, 30), at(25, 30))
+        self.assertEqual(len(set(night)), 4)
+        self.assertTrue(set(night) & set(keys('room', 3, at(24), at(24, 5))))
+
+    @with_transaction()
+    def test_new_booking_checked_as_given(self):
+        """A booking saved with a time past the minute or an unknown source
+        is refused, as validated from the values just stored"""
+        Booking = Pool().get('photo.booking')
+        w = create_world()
+        day = tomorrow()
+        values = {
+            'client': w.client.id, 'photographer': w.photographer.id,
+            'service': w.service.id, 'studio': w.studio.id,
+            'room': w.rooms[0].id, 'price': Decimal(1),
+            'currency': w.currency.id,
+            }
+        for wrong, message in [
+                ({'start': local(w.studio, day, 11, 0) + dt.timedelta(
+                                seconds=30)},
+                    'The time value'),
+                ({'start': local(w.studio, day, 13), 'source': 'pigeon'},
+                    "is not one of the allowed options"),
+                ]:
+            with self.subTest(values=wrong):
+                with self.assertRaises(ValidationError) as raised:
+                    Booking.create([{**values, **wrong}])
+                self.assertIn(message, str(raised.exception))
+        booking, = Booking.create([{
+                    **values, 'start': local(w.studio, day, 15)}])
+        self.assertEqual(booking.photographer, w.photographer)
+        self.assertFalse(booking._values)
+
     @with_transaction()
     def test_end_before_start_refused(self):
         "The back office cannot save a booking ending before it starts"
