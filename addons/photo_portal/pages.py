@@ -1,5 +1,6 @@
 """What the portal's page families share: form parsing, records by id or
-token, money and times as the visitor reads them, rate limits and mail.
+token, money and times as the visitor reads them, the keys of contacts'
+rate limits and mail.
 
 The pages themselves are in catalogue.py, book.py, account.py, cabinet.py
 and pwa.py (served at the site root, see web.portal_database); each is
@@ -21,7 +22,7 @@ from trytond.modules.photo_booking.security import is_id, sign
 
 from .translation import translations, zone_name
 from .web import (
-    DEFAULT_LANGUAGE, BadInput, check_limit, env, local_time, portal_url,
+    DEFAULT_LANGUAGE, BadInput, env, local_time, portal_url,
     weekday_names)
 
 env.globals['media_widths'] = media_rules.WIDTHS
@@ -95,13 +96,6 @@ class _LoginRequired(exceptions.HTTPException):
         response = Response('', status=303)
         response.headers['Location'] = '/account/login'
         return response
-
-
-def check_rate(visit, kind, limit=None, key=None):
-    """A 429 page past the limit of kind for key (by default the visitor's
-    address): limit ('count/seconds') or the portal's own
-    (security.LIMITS)."""
-    check_limit(visit, kind, key, limit)
 
 
 def contact_key(email):
