@@ -22,7 +22,7 @@ from trytond.modules.photo_booking.security import is_id, sign
 
 from .translation import translations, zone_name
 from .web import (
-    DEFAULT_LANGUAGE, BadInput, env, local_time, portal_url,
+    DEFAULT_LANGUAGE, BadInput, env, format_date, local_time, portal_url,
     weekday_names)
 
 env.globals['media_widths'] = media_rules.WIDTHS
@@ -54,10 +54,13 @@ def page_texts():
     return translations(page_language())
 
 
-def when(moment, tz_name, fmt='%d.%m.%Y %H:%M'):
-    "A stored naive-UTC datetime shown in the studio's time zone, named."
+def when(moment, tz_name, fmt=None):
+    """A stored naive-UTC datetime shown in the studio's time zone, named:
+    its date as the visitor's language writes it (ir.lang) and the time,
+    or as fmt says."""
     local = local_time(moment, ZoneInfo(tz_name))
-    return f"{local:{fmt}} ({zone_name(page_texts(), tz_name)})"
+    text = f'{local:{fmt}}' if fmt else f'{format_date(local)} {local:%H:%M}'
+    return f"{text} ({zone_name(page_texts(), tz_name)})"
 
 
 def form_int(form, name):

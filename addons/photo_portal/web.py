@@ -107,6 +107,13 @@ def weekday_names():
     return [lang.strftime(dt.date(2001, 1, day), '%a') for day in range(1, 8)]
 
 
+def format_date(value):
+    """A date as the transaction's language writes it (ir.lang's date
+    format): '06.12.2026' in Russian, '12/06/2026' in English."""
+    lang = Pool().get('ir.lang').get()
+    return lang.strftime(value, lang.date)
+
+
 def format_number(value, digits=None):
     """value as the transaction's language writes it (ir.lang): '4,6' in
     Russian, '4.6' in English; with digits, rounded to as many decimals,
@@ -123,6 +130,7 @@ def number_filter(value, digits=None):
 
 
 env.filters['number'] = number_filter
+env.filters['date'] = format_date
 
 SECURITY_HEADERS = {
     'X-Content-Type-Options': 'nosniff',
