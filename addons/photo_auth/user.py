@@ -7,7 +7,6 @@ sign in with their password during a grace period (`[photo_auth]
 enrol_within` days), the enrolment wizard opening at each login; past it
 their login is refused until a manager opens an enrolment window, in which
 they can do nothing but enrol (policy.py, README: Design)."""
-import datetime as dt
 
 from sql import Null
 
@@ -21,6 +20,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from trytond.modules.photo_booking.common import utc_now
 from trytond.modules.photo_booking.encryption import (
     EncryptedMixin, encrypted)
 
@@ -406,10 +406,6 @@ class UserGroup(metaclass=PoolMeta):
             User.became_staff(list({r.user for r in records
                         if r.group.id in staff}))
         return records
-
-
-def utc_now():
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 class EnrolStart(ModelView):

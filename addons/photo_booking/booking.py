@@ -1258,6 +1258,13 @@ class Booking(ClearsAnswersCache, MailMixin, MinuteTimesMixin,
         describes its own part of the API's Booking object."""
         return {}
 
+    @classmethod
+    def api_paths(cls, database_name):
+        """{path: OpenAPI path item} of the API routes a module adds, which
+        it describes itself (a path item under another prefix than
+        photo_booking's names its own `servers` for database_name)."""
+        return {}
+
     # --- back office ------------------------------------------------------
 
     @classmethod

@@ -502,12 +502,14 @@ def _document(server):
         }
 
 
-def document(server=None, booking_extras=None):
+def document(server=None, booking_extras=None, paths=None):
     """The OpenAPI document; server is the API's base URL
     (default: templated on the database name). booking_extras: {key:
     schema} of what activated modules add to a booking (Booking.api_extras,
-    described by Booking.api_extras_schema)."""
+    described by Booking.api_extras_schema); paths: {path: path item} of
+    the routes they add (Booking.api_paths)."""
     doc = copy.deepcopy(_document(server))
     doc['components']['schemas']['Booking']['properties'].update(
         copy.deepcopy(booking_extras or {}))
+    doc['paths'].update(copy.deepcopy(paths or {}))
     return doc

@@ -320,6 +320,8 @@ def staff_bookings(request, pool):
 
 @api_route('/openapi.json')
 def openapi_document(request, pool):
+    Booking = pool.get('photo.booking')
     return openapi.document(
         PREFIX.replace('<database_name>', pool.database_name),
-        booking_extras=pool.get('photo.booking').api_extras_schema())
+        booking_extras=Booking.api_extras_schema(),
+        paths=Booking.api_paths(pool.database_name))

@@ -25,13 +25,12 @@ from zoneinfo import ZoneInfo
 from trytond.pool import PoolMeta
 from trytond.protocols.wrappers import (
     HTTPStatus, Response, exceptions, set_max_request_size)
-from trytond.wsgi import app
 
 from trytond.modules.photo_portal.pages import (
-    booking_by_token, check_rate, require_user)
-from trytond.modules.photo_portal.pwa import static_response
+    booking_by_token, require_user)
+from trytond.modules.photo_portal.pwa import static_files
 from trytond.modules.photo_portal.web import (
-    BadInput, local_time, redirect_to, render, route)
+    BadInput, check_rate, local_time, redirect_to, render, route)
 
 from . import text as chat_text
 from . import upload
@@ -238,9 +237,4 @@ def json_response(data, status=HTTPStatus.OK):
     return response
 
 
-@app.route('/static/photo_chat/<path:path>', methods=['GET'])
-def static_file(request, path):
-    try:
-        return static_response(request, path, root=STATIC)
-    except exceptions.NotFound as e:
-        return e
+static_files('/static/photo_chat', STATIC)

@@ -9,7 +9,7 @@ from trytond.transaction import Transaction
 from trytond.modules.photo_booking.booking import (
     aware, naive, serialised, utc_now)
 
-from . import outbox, reminder
+from . import outbox, reminder, routes
 
 # Rows a booking's later life makes pointless.
 TIMED = ('reminder', 'request_waiting', 'request_expiring')
@@ -21,6 +21,11 @@ class Booking(metaclass=PoolMeta):
     __name__ = 'photo.booking'
     notifications = fields.One2Many(
         'photo.notification', 'booking', "Notifications", readonly=True)
+
+    @classmethod
+    def api_paths(cls, database_name):
+        return {**super().api_paths(database_name),
+            **routes.openapi_paths(database_name)}
 
     @classmethod
     def notify_history(cls, entries):

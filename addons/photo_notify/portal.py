@@ -20,13 +20,13 @@ import os
 
 from trytond.pool import Pool, PoolMeta
 from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
-from trytond.wsgi import app
 
 from trytond.modules.photo_portal.pages import (
-    booking_by_token, check_rate, require_user, when)
+    booking_by_token, require_user, when)
 from trytond.modules.photo_portal.translation import N_
-from trytond.modules.photo_portal.pwa import static_response
-from trytond.modules.photo_portal.web import BadInput, redirect_to, route
+from trytond.modules.photo_portal.pwa import static_files
+from trytond.modules.photo_portal.web import (
+    BadInput, check_rate, redirect_to, route)
 
 from .channel_webpush import application_server_key
 from .exceptions import DeviceError
@@ -190,11 +190,4 @@ def account_device_remove(visit, pool):
     return response
 
 
-def _static(request, path):
-    try:
-        return static_response(request, path, root=STATIC)
-    except exceptions.NotFound as e:
-        return e
-
-
-app.route('/static/photo_notify/<path:path>', methods=['GET'])(_static)
+static_files('/static/photo_notify', STATIC)

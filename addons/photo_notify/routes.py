@@ -16,6 +16,8 @@ from trytond.wsgi import app
 from trytond.modules.photo_booking import api
 from trytond.modules.photo_booking.api import ApiError, json_api, localised
 from trytond.modules.photo_booking.booking import serialised
+from trytond.modules.photo_booking.openapi import (
+    BAD_REQUEST, TEXT, UNAUTHORIZED, WEB_SESSION, error, obj, ok, operation)
 
 PREFIX = '/<database_name>/photo_notify/api/v1'
 
@@ -59,3 +61,33 @@ def unregister_device(request, pool):
     token = api.json_body(request).get('token')
     Device.unsubscribe(user.party, token)
     return None, HTTPStatus.NO_CONTENT
+
+
+def openapi_paths(database_name):
+    """The routes above as photo_booking's OpenAPI document shows them
+    (Booking.api_paths), under their own prefix."""
+    body = {'required': True, 'content': {'application/json': {
+                'schema': obj({'token': {
+                            **TEXT, 'minLength': 1, 'maxLength': 4096,
+                            'description': "The app's FCM registration "
+                            "token."}}, required=['token'])}}}
+    errors = [BAD_REQUEST, UNAUTHORIZED]
+    no_party = {'409': error("The account has no client to notify.")}
+    return {'/devices': {
+            'servers': [{'url': PREFIX.replace(
+                            '<database_name>', database_name)}],
+            'post': {**operation('registerDevice',
+                    "Send the signed-in client's notifications to this app",
+                    {**ok("Registered (again)", obj({'channel': {
+                                        **TEXT, 'enum': ['fcm']}},
+                                required=['channel']), '201'),
+                        **no_party},
+                    errors, security=WEB_SESSION, tags=['account']),
+                'requestBody': body},
+            'delete': {**operation('unregisterDevice',
+                    "Send no more notifications to this app",
+                    {'204': {'description': "Removed, or not registered"},
+                        **no_party},
+                    errors, security=WEB_SESSION, tags=['account']),
+                'requestBody': body},
+            }}

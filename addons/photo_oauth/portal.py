@@ -28,10 +28,10 @@ from trytond.protocols.wrappers import HTTPStatus, exceptions
 
 from trytond.modules.photo_portal.account import attach_guest_bookings
 from trytond.modules.photo_portal.book import validate_contact
-from trytond.modules.photo_portal.pages import check_rate, require_user
+from trytond.modules.photo_portal.pages import require_user
 from trytond.modules.photo_portal.translation import N_
 from trytond.modules.photo_portal.web import (
-    BadInput, error_page, portal_url, redirect_to, render, route)
+    BadInput, check_rate, error_page, portal_url, redirect_to, render, route)
 
 from . import providers
 

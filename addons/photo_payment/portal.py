@@ -27,17 +27,16 @@ from trytond.exceptions import UserError
 from trytond.pool import Pool, PoolMeta
 from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
 from trytond.transaction import Transaction
-from trytond.wsgi import app
 
 from trytond.modules.photo_booking.common import utc_now
 from trytond.modules.photo_portal.book import (
-    ON_LOCATION, booking_view, hold_or_404)
+    ON_LOCATION, booking_view, details_page, hold_or_404)
 from trytond.modules.photo_portal.pages import (
-    booking_by_token, check_rate, money, when)
-from trytond.modules.photo_portal.pwa import static_response
+    booking_by_token, money, when)
+from trytond.modules.photo_portal.pwa import static_files
 from trytond.modules.photo_portal.translation import N_
 from trytond.modules.photo_portal.web import (
-    local_time, redirect_to, render, route)
+    check_rate, local_time, redirect_to, render, route)
 
 from . import providers
 
@@ -340,19 +339,6 @@ def payment_status(visit, pool, token):
 
 # --- codes at checkout -------------------------------------------------------
 
-def details_page(visit, booking, status=HTTPStatus.OK, values=None,
-        errors=None):
-    "photo_booking's details page, as its own route renders it."
-    values = dict(values or {})
-    user = visit.user
-    if user:
-        values.setdefault('name', user.party.name if user.party else '')
-        values.setdefault('email', user.email)
-        values.setdefault('phone', user.party.phone if user.party else '')
-    return render(visit, 'book_details.html', status=status,
-        booking=booking_view(booking), values=values, errors=errors or {})
-
-
 @route('/book/details/<token>/code', methods=['POST'])
 def apply_code(visit, pool, token):
     """Apply a promo or gift code to a held booking: the details page shows
@@ -384,13 +370,4 @@ def apply_code(visit, pool, token):
     return redirect_to(f'/book/details/{booking.token}')
 
 
-# --- static files ----------------------------------------------------------
-
-def _static(request, path):
-    try:
-        return static_response(request, path, root=STATIC)
-    except exceptions.NotFound as e:
-        return e
-
-
-app.route('/static/photo_payment/<path:path>', methods=['GET'])(_static)
+static_files('/static/photo_payment', STATIC)

@@ -6,9 +6,9 @@ from trytond.modules.photo_booking.common import is_email
 
 from .book import validate_contact
 from .pages import (
-    GUEST_PARTY, booking_by_token, check_honeypot, check_rate, contact_key,
-    require_user, send_mail)
-from .web import BadInput, redirect_to, render, route
+    GUEST_PARTY, booking_by_token, check_honeypot, contact_key, require_user,
+    send_mail)
+from .web import BadInput, check_rate, redirect_to, render, route
 
 
 def attach_guest_bookings(pool, user):
@@ -194,6 +194,3 @@ def reset_confirm_post(visit, pool):
             status=HTTPStatus.BAD_REQUEST, email=email, token=token,
             error=error)
     return redirect_to('/account/login', {'notice': 'password'})
-
-
-# --- cabinet -----------------------------------------------------------------

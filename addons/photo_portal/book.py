@@ -14,16 +14,16 @@ from trytond.protocols.wrappers import HTTPStatus, Response, exceptions
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking import abuse, setup_cache
-from trytond.modules.photo_booking.common import is_email, utc_now
+from trytond.modules.photo_booking.common import aware, is_email, utc_now
 from trytond.modules.photo_booking.exceptions import (
     HoldExpiredError, SlotTakenError)
 from trytond.modules.photo_booking.security import calendar_uid
 
 from .pages import (
-    GUEST_PARTY, booking_by_token, check_honeypot, check_rate, form_int,
-    get_record, money, send_mail, studio_view, when)
+    GUEST_PARTY, booking_by_token, check_honeypot, form_int, get_record, money,
+    send_mail, studio_view, when)
 from .web import (
-    BadInput, ShowInstead, local_time, portal_database, portal_url,
+    BadInput, ShowInstead, check_rate, local_time, portal_database, portal_url,
     redirect_to, render, route)
 
 PHONE_RE = re.compile(r'^\+?[0-9][0-9 ()\-]{5,19}$')
@@ -87,7 +87,7 @@ def count_hold(keys, booking):
     "Count booking under keys, once committed (see abuse.record)."
     end = booking.hold_expires or utc_now() + dt.timedelta(minutes=15)
     abuse.after_commit(Transaction(), abuse.record, portal_database(), keys,
-        booking.token, local_time(end, dt.timezone.utc).timestamp())
+        booking.token, aware(end).timestamp())
 
 
 class Choice:
@@ -387,7 +387,7 @@ def alternatives_page(visit, pool, message, query):
     alternatives = []
     if choice.service and choice.place_chosen and start:
         tz = ZoneInfo(choice.timezone)
-        wanted = start.replace(tzinfo=dt.timezone.utc)
+        wanted = aware(start)
         today = dt.datetime.now(tz).date()
         day = max(wanted.astimezone(tz).date(), today)
         slots = Booking.available_slots(
@@ -444,18 +444,24 @@ def booking_view(booking):
         }
 
 
+def details_page(visit, booking, status=HTTPStatus.OK, values=None,
+        errors=None):
+    """The details page of a held booking, with the signed-in client's name,
+    email and phone where values lack them (other modules' forms on the
+    page, such as photo_payment's code, show it again with their errors)."""
+    values = dict(values or {})
+    user = visit.user
+    if user:
+        values.setdefault('name', user.party.name if user.party else '')
+        values.setdefault('email', user.email)
+        values.setdefault('phone', user.party.phone if user.party else '')
+    return render(visit, 'book_details.html', status=status,
+        booking=booking_view(booking), values=values, errors=errors or {})
+
+
 @route('/book/details/<token>')
 def details(visit, pool, token):
-    booking = hold_or_404(pool, token)
-    values = {}
-    if visit.user:
-        values = {
-            'name': visit.user.party.name if visit.user.party else '',
-            'email': visit.user.email,
-            'phone': visit.user.party.phone if visit.user.party else '',
-            }
-    return render(visit, 'book_details.html', booking=booking_view(booking),
-        values=values, errors={})
+    return details_page(visit, hold_or_404(pool, token))
 
 
 def validate_contact(visit, form, consent=True):
@@ -499,9 +505,8 @@ def details_post(visit, pool, token):
                 "takes place: street, house and city (up to 200 "
                 "characters).")
     if errors:
-        return render(visit, 'book_details.html',
-            status=HTTPStatus.BAD_REQUEST, booking=booking_view(booking),
-            values=values, errors=errors)
+        return details_page(visit, booking, HTTPStatus.BAD_REQUEST, values,
+            errors)
     # Bookings per e-mail and phone: the proof of work was the hold's.
     contacts = abuse.Keys.of(contacts=[values['email'], values['phone']])
     guard(visit, contacts, anonymous=False)

@@ -262,6 +262,3 @@ def delete_account(visit, pool):
             'password_hash': None})
     visit.logout()
     return redirect_to('/', {'notice': 'deleted'})
-
-
-# --- PWA and static files ------------------------------------------------------

@@ -142,7 +142,3 @@ def legal(visit, pool, code):
     if not page:
         raise exceptions.NotFound()
     return render(visit, 'legal.html', page=page)
-
-
-# --- booking flow ------------------------------------------------------------
-

@@ -1,5 +1,6 @@
 """What the portal's page families share: form parsing, records by id or
-token, money and times as the visitor reads them, rate limits and mail.
+token, money and times as the visitor reads them, the keys of contacts'
+rate limits and mail.
 
 The pages themselves are in catalogue.py, book.py, account.py, cabinet.py
 and pwa.py (served at the site root, see web.portal_database); each is
@@ -21,7 +22,7 @@ from trytond.modules.photo_booking.security import is_id, sign
 
 from .translation import translations, zone_name
 from .web import (
-    DEFAULT_LANGUAGE, BadInput, check_limit, env, local_time, portal_url,
+    DEFAULT_LANGUAGE, BadInput, env, format_date, local_time, portal_url,
     weekday_names)
 
 env.globals['media_widths'] = media_rules.WIDTHS
@@ -53,10 +54,13 @@ def page_texts():
     return translations(page_language())
 
 
-def when(moment, tz_name, fmt='%d.%m.%Y %H:%M'):
-    "A stored naive-UTC datetime shown in the studio's time zone, named."
+def when(moment, tz_name, fmt=None):
+    """A stored naive-UTC datetime shown in the studio's time zone, named:
+    its date as the visitor's language writes it (ir.lang) and the time,
+    or as fmt says."""
     local = local_time(moment, ZoneInfo(tz_name))
-    return f"{local:{fmt}} ({zone_name(page_texts(), tz_name)})"
+    text = f'{local:{fmt}}' if fmt else f'{format_date(local)} {local:%H:%M}'
+    return f"{text} ({zone_name(page_texts(), tz_name)})"
 
 
 def form_int(form, name):
@@ -95,13 +99,6 @@ class _LoginRequired(exceptions.HTTPException):
         response = Response('', status=303)
         response.headers['Location'] = '/account/login'
         return response
-
-
-def check_rate(visit, kind, limit=None, key=None):
-    """A 429 page past the limit of kind for key (by default the visitor's
-    address): limit ('count/seconds') or the portal's own
-    (security.LIMITS)."""
-    check_limit(visit, kind, key, limit)
 
 
 def contact_key(email):

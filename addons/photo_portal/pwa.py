@@ -63,11 +63,15 @@ def static_response(request, path, extra_headers=None, root=STATIC):
     return response
 
 
-def _static(request, path):
-    try:
-        return static_response(request, path)
-    except exceptions.NotFound as e:
-        return e
+def static_files(prefix, root=STATIC):
+    """Serve the files of root (a module's static/) at prefix/<path>: files,
+    not pages, so no visit and no transaction."""
+    def serve(request, path):
+        try:
+            return static_response(request, path, root=root)
+        except exceptions.NotFound as e:
+            return e
+    app.route(f'{prefix}/<path:path>', methods=['GET'])(serve)
 
 
 def _service_worker(request):
@@ -81,6 +85,6 @@ def _favicon(request):
 
 
 # Files, not pages: no visit, no transaction.
-app.route('/static/<path:path>', methods=['GET'])(_static)
+static_files('/static')
 app.route('/favicon.ico', methods=['GET'])(_favicon)
 app.route('/sw.js', methods=['GET'])(_service_worker)

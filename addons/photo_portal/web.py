@@ -5,7 +5,6 @@ No page lives here: the page families (catalogue, book, account, cabinet,
 pwa) import this module, never the other way round.
 """
 import datetime as dt
-import importlib.util
 import logging
 import os
 import re
@@ -27,10 +26,12 @@ from trytond.wsgi import app
 from trytond.modules.photo_booking import connection_wait
 from trytond.modules.photo_booking.api import BUSY_RETRY_AFTER, run_retried
 from trytond.modules.photo_booking.booking import serialised
+from trytond.modules.photo_booking.common import aware
 from trytond.modules.photo_booking.security import has_nul, retry_after
 
 from . import security
-from .translation import LANGUAGES, gettext, translations, zone_name
+from .translation import (
+    LANGUAGES, gettext, module_folder, translations, zone_name)
 
 logger = logging.getLogger(__name__)
 
@@ -52,18 +53,12 @@ class ModuleTemplates(jinja2.BaseLoader):
 
     def get_source(self, environment, template):
         module, _, name = template.partition('/')
-        if not name or not re.fullmatch(r'[a-z0-9_]+', module) \
-                or not _activated(module):
+        folder = (name and re.fullmatch(r'[a-z0-9_]+', module)
+            and _activated(module) and module_folder(module))
+        if not folder:
             raise jinja2.TemplateNotFound(template)
-        try:
-            spec = importlib.util.find_spec(f'trytond.modules.{module}')
-        except ImportError:
-            spec = None
-        if not spec or not spec.submodule_search_locations:
-            raise jinja2.TemplateNotFound(template)
-        folder = os.path.join(
-            list(spec.submodule_search_locations)[0], 'templates')
-        return jinja2.FileSystemLoader(folder).get_source(environment, name)
+        return jinja2.FileSystemLoader(
+            os.path.join(folder, 'templates')).get_source(environment, name)
 
 
 def _activated(module):
@@ -112,6 +107,13 @@ def weekday_names():
     return [lang.strftime(dt.date(2001, 1, day), '%a') for day in range(1, 8)]
 
 
+def format_date(value):
+    """A date as the transaction's language writes it (ir.lang's date
+    format): '06.12.2026' in Russian, '12/06/2026' in English."""
+    lang = Pool().get('ir.lang').get()
+    return lang.strftime(value, lang.date)
+
+
 def format_number(value, digits=None):
     """value as the transaction's language writes it (ir.lang): '4,6' in
     Russian, '4.6' in English; with digits, rounded to as many decimals,
@@ -128,6 +130,7 @@ def number_filter(value, digits=None):
 
 
 env.filters['number'] = number_filter
+env.filters['date'] = format_date
 
 SECURITY_HEADERS = {
     'X-Content-Type-Options': 'nosniff',
@@ -331,7 +334,7 @@ def _on_pool(request, pool, visit, func, kwargs, readonly):
             visit.load_texts(pool)
             visit.load_user(pool)
             if visit.user and request.method == 'POST':
-                check_limit(visit, 'account_write', f'user:{visit.user.id}')
+                check_rate(visit, 'account_write', key=f'user:{visit.user.id}')
             # Who acts, for the audit log (photo_audit)
             with Transaction().set_context(
                     web_user=visit.user.id if visit.user else None):
@@ -344,7 +347,7 @@ def _on_pool(request, pool, visit, func, kwargs, readonly):
         return None, error
 
 
-def check_limit(visit, kind, key=None, limit=None):
+def check_rate(visit, kind, limit=None, key=None):
     """A 429 page past the limit of kind (limit 'count/seconds', else the
     portal's security.LIMITS) for key, by default the visitor's address.
 
@@ -385,7 +388,7 @@ def route(path, methods=('GET',), readonly=None, csrf=True):
                             "Please try again."))
                 if request.method == 'POST':
                     # Every form of the portal, per address.
-                    check_limit(visit, 'portal_write')
+                    check_rate(visit, 'portal_write')
                 if request.method == 'POST' and csrf:
                     if not security.check_csrf(
                             request.cookies.get(SID_COOKIE),
@@ -434,6 +437,4 @@ def route(path, methods=('GET',), readonly=None, csrf=True):
 
 def local_time(moment, tz):
     "A naive-UTC or aware datetime as an aware one in tz."
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(tz)
+    return aware(moment).astimezone(tz)

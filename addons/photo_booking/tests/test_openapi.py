@@ -43,9 +43,15 @@ class OpenAPITestCase(unittest.TestCase):
         "What downstream modules add to a booking is theirs to describe"
         booking = document()['components']['schemas']['Booking']
         self.assertNotIn('payment', booking['properties'])
-        extended = document(booking_extras={'extra': {'type': 'string'}})
+        self.assertNotIn('/devices', document()['paths'])
+        more = {'servers': [{'url': '/demo/photo_other/api/v1'}],
+            'get': {'responses': {'204': {'description': "Done"}}}}
+        extended = document(booking_extras={'extra': {'type': 'string'}},
+            paths={'/more': more})
         self.assertIn('extra', extended['components']['schemas']['Booking'][
                 'properties'])
+        self.assertEqual(extended['paths']['/more'], more)
+        self.assertNotIn('/more', document()['paths'])
         validate(extended)
 
     def test_valid_openapi_3(self):

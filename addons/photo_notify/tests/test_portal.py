@@ -341,6 +341,23 @@ class NotifyPortalTestCase(RouteTestCase):
             self.assertEqual(Device.search([
                         ('address', '=', 'fcm-app-token')]), [])
 
+    def test_device_api_in_the_openapi_document(self):
+        """The API's document, served where photo_notify is activated,
+        describes its device routes under their own prefix, and stays
+        valid OpenAPI"""
+        from openapi_spec_validator import validate
+        response = self.client().get(
+            f'/{DB_NAME}/photo_booking/api/v1/openapi.json')
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        document = response.json
+        devices = document['paths']['/devices']
+        self.assertEqual(devices['servers'],
+            [{'url': f'/{DB_NAME}/photo_notify/api/v1'}])
+        self.assertEqual({'post', 'delete'} & set(devices), {'post', 'delete'})
+        self.assertEqual(set(devices['post']['responses']),
+            {'201', '400', '401', '409', '503'})
+        validate(document)
+
     def test_rolled_back_booking_notifies_nobody(self):
         """A booking whose transaction is rolled back leaves no outbox row:
         the dispatcher has nothing to send"""

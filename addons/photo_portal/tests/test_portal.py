@@ -633,8 +633,11 @@ class PortalTestCase(RouteTestCase):
                 'start': utc_start(6, 16)})
         self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
         html = client.get('/account?lang=en').get_data(as_text=True)
+        # The date as each language writes it (ir.lang)
         self.assertIn(
-            f'{moscow_day(6):%d.%m.%Y} 16:00 (Moscow time)', html)
+            f'{moscow_day(6):%m/%d/%Y} 16:00 (Moscow time)', html)
+        self.assertIn(f'{moscow_day(6):%d.%m.%Y} 16:00 (Москва)',
+            client.get('/account?lang=ru').get_data(as_text=True))
         self.assertIn('On location: Lenina 1, Moscow', html)
 
     def test_details_validation(self):
