@@ -154,8 +154,12 @@ def local(studio, day, hour, minute=0):
     return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
-def tomorrow(days=1):
-    return dt.date.today() + dt.timedelta(days=days)
+def tomorrow(days=1, studio=None):
+    """The day days after today: the machine's, or the studio's (as the
+    bot's "tomorrow" is, a day ahead of UTC's at night in Moscow)."""
+    today = (dt.datetime.now(ZoneInfo(studio.timezone)).date() if studio
+        else dt.date.today())
+    return today + dt.timedelta(days=days)
 
 
 class AddressedClient(Client):

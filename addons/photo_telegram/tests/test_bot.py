@@ -13,6 +13,7 @@ from trytond.transaction import Transaction
 from trytond.tests.test_tryton import activate_module, with_transaction
 
 from trytond.modules.photo_booking.common import utc_now
+from trytond.modules.photo_booking.tests.database import cache_modules
 from trytond.modules.photo_booking.tests.tools import (
     as_user, create_on_location, create_world, local, set_config, soon,
     staff_users, tomorrow)
@@ -37,7 +38,9 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        activate_module(['photo_telegram', 'photo_portal', 'photo_payment'])
+        modules = ['photo_telegram', 'photo_portal', 'photo_payment']
+        cache_modules(modules)
+        activate_module(modules)
         cls.smtp = cls.enterClassContext(SMTPServer())
         start_bot_api(cls, *CONVERSATION_SETTINGS,
             ('email', 'uri', f'smtp://127.0.0.1:{cls.smtp.port}'),
@@ -638,20 +641,21 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         "A manual photographer's day: requests confirmed and declined"
         Booking = Pool().get('photo.booking')
         world = create_world(confirmation='manual', photographers=2)
+        day = tomorrow(1, world.studio)  # the bot's /tomorrow
         users = staff_users(world)
         driver = self.driver()
         anna = self.linked_client(world, driver)
-        self.book_by_chat(anna, tomorrow(1), 11, "Photographer 1")
+        self.book_by_chat(anna, day, 11, "Photographer 1")
         anna.tap('Confirm')
         first, = Booking.search([('state', '=', 'requested')])
         self.assertIn("Request", anna.screen)
         second = Booking.create_hold(world.service,
-            local(world.studio, tomorrow(1), 14), world.client,
+            local(world.studio, day, 14), world.client,
             world.studio, photographer=first.photographer, source='web',
             phone='+7 900 000-00-01')
         Booking.submit([second])
         other = Booking.create_hold(world.service,
-            local(world.studio, tomorrow(1), 15), world.client,
+            local(world.studio, day, 15), world.client,
             world.studio, photographer=[p for p in world.photographers
                 if p != first.photographer][0], source='web')
         Booking.submit([other])
@@ -691,6 +695,7 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         Busy = pool.get('photo.photographer.busy')
         Exception_ = pool.get('photo.photographer.exception')
         world, driver, boris = self.staff_world()
+        day = tomorrow(1, world.studio)  # what "tomorrow" means to the bot
         self.assertEqual(driver.chat(CLIENT_CHAT).send('/block'),
             ["This is for the studio's photographers: link your Telegram "
                 "from your preferences in the back office."])
@@ -701,11 +706,11 @@ class PhotoTelegramBotTestCase(unittest.TestCase):
         self.assertIn("Blocked", answer)
         busy, = Busy.search([('photographer', '=', world.photographer.id)])
         self.assertEqual((busy.start, busy.end),
-            (local(world.studio, tomorrow(1), 14),
-                local(world.studio, tomorrow(1), 16)))
-        slots = Booking.available_slots(world.service, tomorrow(1),
-            tomorrow(1), studio=world.studio)
-        self.assertNotIn(local(world.studio, tomorrow(1), 14),
+            (local(world.studio, day, 14),
+                local(world.studio, day, 16)))
+        slots = Booking.available_slots(
+            world.service, day, day, studio=world.studio)
+        self.assertNotIn(local(world.studio, day, 14),
             [s.start.replace(tzinfo=None) for s in slots])
 
         boris.send('/dayoff')
