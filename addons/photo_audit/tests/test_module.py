@@ -6,14 +6,13 @@ from werkzeug.test import EnvironBuilder
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.protocols.wrappers import Request
-from trytond.tests.test_tryton import (
-    DB_NAME, ModuleTestCase, with_transaction)
+from trytond.tests.test_tryton import DB_NAME, with_transaction
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking import api
 
-from trytond.modules.photo_booking.tests.cases import RouteTestCase
-from trytond.modules.photo_booking.tests.database import OverBookingMixin
+from trytond.modules.photo_booking.tests.cases import (
+    ModuleTestCase, RouteTestCase)
 from trytond.modules.photo_booking.tests.tools import (
     AddressedClient, as_user, create_world, erase_party, local,
     recording_queries, staff_users, tomorrow)
@@ -30,7 +29,7 @@ def entries(**domain):
 
 
 class PhotoAuditTestCase(
-        OverBookingMixin, CatalogueTranslationTestMixin,
+        CatalogueTranslationTestMixin,
         MessageTranslationTestMixin, ModuleTestCase):
     "Test photo_audit module"
     module = 'photo_audit'

@@ -5,12 +5,12 @@ from unittest.mock import patch
 from trytond.exceptions import LoginException, RateLimitException
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_auth import policy, totp
 from trytond.modules.photo_auth.exceptions import EnrolmentRequired
-from trytond.modules.photo_booking.tests.database import OverBookingMixin
+from trytond.modules.photo_booking.tests.cases import ModuleTestCase
 from trytond.modules.photo_booking.tests.tools import set_config
 from trytond.modules.photo_booking.tests.translation import (
     CatalogueTranslationTestMixin, MessageTranslationTestMixin)
@@ -19,7 +19,7 @@ PASSWORD = 'a-long-password-42'
 
 
 class PhotoAuthTestCase(
-        OverBookingMixin, CatalogueTranslationTestMixin,
+        CatalogueTranslationTestMixin,
         MessageTranslationTestMixin, ModuleTestCase):
     "Test photo_auth module"
     module = 'photo_auth'

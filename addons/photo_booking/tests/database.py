@@ -1,32 +1,56 @@
 "Test databases of the modules built on photo_booking."
+from trytond.modules import get_module_info
 from trytond.tests.test_tryton import (
     DB_CACHE, activate_module, drop_db, restore_db_cache)
 
-_cached = set()
+# The databases this run cached through cache_modules: activate_module's
+# cache name -> every module activated in it.
+_cached = {}
 
 
-def cache_over_booking(module):
-    """Cache module's test database built on photo_booking's, once this run
-    has cached that one (DB_CACHE, as ./scripts/test sets it).
+def with_depends(modules):
+    "modules and every module they depend on, directly or not."
+    found, todo = set(), list(modules)
+    while todo:
+        module = todo.pop()
+        if module not in found:
+            found.add(module)
+            todo.extend((get_module_info(module) or {}).get('depends', []))
+    return found
 
-    Activating the module alone on it takes seconds where activating
-    everything from an empty database takes a minute or two; it still
-    gets nothing but its own depends, as a studio's database does with
-    trytond-admin -u. Without photo_booking's cache, the test case
+
+def cache_modules(modules):
+    """Cache the test database of modules (as activate_module names it)
+    built on the largest database this run cached whose modules are all
+    among theirs (DB_CACHE, as ./scripts/test sets it).
+
+    Activating the few modules missing from such a database takes seconds
+    where activating everything from an empty database takes a minute or
+    two (photo_payment brings account). The database still gets nothing
+    but the modules asked and their depends, as a studio's database does
+    with trytond-admin -u. Without DB_CACHE nothing is done: the test case
     activates everything as usual."""
-    if not DB_CACHE or module in _cached:
+    name = '-'.join(modules)
+    if not DB_CACHE or name in _cached:
         return
-    _cached.add(module)
+    wanted = with_depends(modules)
+    bases = sorted(
+        (base for base, activated in _cached.items() if activated <= wanted),
+        key=lambda base: len(_cached[base]), reverse=True)
     drop_db()
-    if restore_db_cache('photo_booking'):
-        activate_module([module])
+    for base in bases:
+        if restore_db_cache(base):
+            break
+    activate_module(modules)
+    _cached[name] = wanted
     drop_db()
 
 
-class OverBookingMixin:
-    "A ModuleTestCase whose database is cached over photo_booking's."
+class CachedModulesMixin:
+    "A test case whose database is cached over the largest one cached."
 
     @classmethod
     def setUpClass(cls):
-        cache_over_booking(cls.module)
+        if cls.module and getattr(cls, 'language', 'en') == 'en':
+            cache_modules([cls.module, *(cls.extras or [])])
         super().setUpClass()

@@ -13,11 +13,11 @@ from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 from trytond.pool import Pool
-from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking import abuse, altcha, captcha, security
 from trytond.modules.photo_booking.openapi import document
+from trytond.modules.photo_booking.tests.cases import RouteTestCase
 from trytond.modules.photo_booking.tests.tools import (
     AddressedClient, create_world, relax_abuse_limits, set_config)
 

@@ -4,9 +4,10 @@ import unittest
 from zoneinfo import ZoneInfo
 
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import with_transaction
 
 from trytond.modules.photo_booking.booking import studio_times
+from trytond.modules.photo_booking.tests.cases import ModuleTestCase
 from trytond.modules.photo_booking.tests.tools import create_world, local
 
 

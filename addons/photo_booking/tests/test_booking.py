@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from trytond.exceptions import UserError
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking import availability
@@ -15,6 +15,7 @@ from trytond.modules.photo_booking import booking as booking_module
 from trytond.modules.photo_booking import setup_cache
 from trytond.modules.photo_booking.exceptions import (
     HoldExpiredError, SlotTakenError, UnbookableTimeWarning)
+from trytond.modules.photo_booking.tests.cases import ModuleTestCase
 from trytond.modules.photo_booking.tests.tools import create_world, local, tomorrow
 
 

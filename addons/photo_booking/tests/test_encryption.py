@@ -9,13 +9,14 @@ from sql.functions import CurrentTimestamp
 
 from trytond.model.exceptions import SQLConstraintError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking import crypto
 from trytond.modules.photo_booking.encryption import reencrypt
 from trytond.modules.photo_booking.exceptions import EncryptionError
 from trytond.modules.photo_booking.rotate_keys import rotate
+from trytond.modules.photo_booking.tests.cases import ModuleTestCase
 from trytond.modules.photo_booking.tests.tools import (
     create_on_location, create_world, local, set_config, tomorrow)
 

@@ -1,7 +1,7 @@
 from trytond.modules.party.tests.test_module import (
     PartyCheckEraseMixin, PartyCheckReplaceMixin)
-from trytond.tests.test_tryton import ModuleTestCase
 
+from trytond.modules.photo_booking.tests.cases import ModuleTestCase
 from trytond.modules.photo_booking.tests.translation import (
     CatalogueTranslationTestMixin)
 

@@ -2,8 +2,9 @@
 (party's wizards) and the guest party of an unverified email."""
 from trytond.exceptions import UserError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import with_transaction
 
+from trytond.modules.photo_booking.tests.cases import ModuleTestCase
 from trytond.modules.photo_booking.tests.tools import (
     create_on_location, create_world, local, run_wizard, tomorrow)
 

@@ -6,11 +6,11 @@ import icalendar
 
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.common import aware, utc_now
-from trytond.modules.photo_booking.tests.database import OverBookingMixin
+from trytond.modules.photo_booking.tests.cases import ModuleTestCase
 from trytond.modules.photo_booking.tests.tools import (
     as_user, create_world, local, staff_users, tomorrow)
 
@@ -19,7 +19,7 @@ from .test_module import book
 from .tools import run_queue
 
 
-class CalDAVTestCase(OverBookingMixin, ModuleTestCase):
+class CalDAVTestCase(ModuleTestCase):
     "CalDAV sync with Radicale"
     module = 'photo_calendar'
 

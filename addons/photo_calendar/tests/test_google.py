@@ -11,12 +11,12 @@ import icalendar
 
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import (
-    ModuleTestCase, RouteTestCase, with_transaction)
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.common import aware
-from trytond.modules.photo_booking.tests.database import OverBookingMixin
+from trytond.modules.photo_booking.tests.cases import (
+    ModuleTestCase, RouteTestCase)
 from trytond.modules.photo_booking.tests.tools import (
     as_user, create_world, local, set_config, staff_users, tomorrow)
 
@@ -44,7 +44,7 @@ def start_google(case):
     case.addClassCleanup(insecure.stop)
 
 
-class GoogleTestCase(OverBookingMixin, ModuleTestCase):
+class GoogleTestCase(ModuleTestCase):
     "Google Calendar sync"
     module = 'photo_calendar'
 
@@ -335,7 +335,7 @@ class GoogleTestCase(OverBookingMixin, ModuleTestCase):
             Calendar.google_connect([calendar])
 
 
-class GoogleRouteTestCase(OverBookingMixin, RouteTestCase):
+class GoogleRouteTestCase(RouteTestCase):
     "Google's consent answer and push channel routes"
     module = 'photo_calendar'
 

@@ -4,10 +4,10 @@ import icalendar
 
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import (
-    ModuleTestCase, RouteTestCase, with_transaction)
+from trytond.tests.test_tryton import with_transaction
 
-from trytond.modules.photo_booking.tests.database import OverBookingMixin
+from trytond.modules.photo_booking.tests.cases import (
+    ModuleTestCase, RouteTestCase)
 from trytond.modules.photo_booking.tests.tools import (
     as_user, create_world, local, staff_users, tomorrow)
 from trytond.modules.photo_booking.tests.translation import (
@@ -30,7 +30,7 @@ def book(w, photographer, day, hour, email='anna@example.com'):
 
 
 class PhotoCalendarTestCase(
-        OverBookingMixin, CatalogueTranslationTestMixin, ModuleTestCase):
+        CatalogueTranslationTestMixin, ModuleTestCase):
     "Test photo_calendar module"
     module = 'photo_calendar'
 
@@ -120,7 +120,7 @@ class PhotoCalendarTestCase(
         self.assertNotEqual(Photographer(anna.id).feed_url, old)
 
 
-class PhotoCalendarRouteTestCase(OverBookingMixin, RouteTestCase):
+class PhotoCalendarRouteTestCase(RouteTestCase):
     "ICS feed route"
     module = 'photo_calendar'
 

@@ -5,11 +5,11 @@ from trytond import backend
 from trytond.model.exceptions import AccessError
 from trytond.modules.party.tests.test_module import PartyCheckEraseMixin
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
-from trytond.modules.photo_booking.tests.database import OverBookingMixin
 from trytond.modules.photo_booking import security
+from trytond.modules.photo_booking.tests.cases import ModuleTestCase
 from trytond.modules.photo_booking.tests.tools import (
     as_user, create_world, erase_party, local, set_config, staff_users,
     tomorrow)
@@ -51,8 +51,7 @@ def two_bookings():
 
 
 class PhotoChatTestCase(
-        PartyCheckEraseMixin, OverBookingMixin,
-        CatalogueTranslationTestMixin, ModuleTestCase):
+        PartyCheckEraseMixin, CatalogueTranslationTestMixin, ModuleTestCase):
     "Test photo_chat module"
     module = 'photo_chat'
 

@@ -4,10 +4,11 @@ import re
 from http import HTTPStatus
 
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking import security
+from trytond.modules.photo_booking.tests.cases import RouteTestCase
 from trytond.modules.photo_booking.tests.tools import (
     AddressedClient, create_world, set_config, staff_users)
 from trytond.modules.photo_chat import upload

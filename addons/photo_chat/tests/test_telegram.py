@@ -7,6 +7,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
+from trytond.modules.photo_booking.tests.database import cache_modules
 from trytond.modules.photo_booking.tests.tools import (
     create_world, portal_booking, staff_users)
 from trytond.modules.photo_notify.tests.fake_telegram import person
@@ -24,7 +25,9 @@ class ChatTelegramTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        activate_module(['photo_chat', 'photo_telegram', 'photo_portal'])
+        modules = ['photo_chat', 'photo_telegram', 'photo_portal']
+        cache_modules(modules)
+        activate_module(modules)
         start_bot_api(cls, *CONVERSATION_SETTINGS,
             ('photo_booking', 'redis_url', ''))
 

@@ -2,9 +2,9 @@ import datetime as dt
 from decimal import Decimal
 
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import with_transaction
 
-from trytond.modules.photo_booking.tests.database import OverBookingMixin
+from trytond.modules.photo_booking.tests.cases import ModuleTestCase
 from trytond.modules.photo_booking.tests.tools import (
     as_user, create_world, staff_users)
 from trytond.modules.photo_booking.tests.translation import (
@@ -12,7 +12,7 @@ from trytond.modules.photo_booking.tests.translation import (
 
 
 class PhotoCrmTestCase(
-        OverBookingMixin, CatalogueTranslationTestMixin, ModuleTestCase):
+        CatalogueTranslationTestMixin, ModuleTestCase):
     "Test photo_crm module"
     module = 'photo_crm'
 

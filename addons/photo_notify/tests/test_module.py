@@ -6,11 +6,11 @@ from email import policy
 from unittest.mock import patch
 
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.booking import utc_now
-from trytond.modules.photo_booking.tests.database import OverBookingMixin
+from trytond.modules.photo_booking.tests.cases import ModuleTestCase
 from trytond.modules.photo_booking.tests.tools import (
     as_user, create_world, local, set_config, soon, staff_users, tomorrow)
 from trytond.modules.photo_booking.tests.translation import (
@@ -48,7 +48,7 @@ def staff(world):
 
 
 class PhotoNotifyTestCase(
-        OverBookingMixin, CatalogueTranslationTestMixin, ModuleTestCase):
+        CatalogueTranslationTestMixin, ModuleTestCase):
     "Test photo_notify module"
     module = 'photo_notify'
     extras = ['photo_payment', 'photo_portal', 'photo_telegram']

@@ -7,10 +7,11 @@ import re
 from http import HTTPStatus
 
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.booking import utc_now
+from trytond.modules.photo_booking.tests.cases import RouteTestCase
 from trytond.modules.photo_booking.tests.tools import (
     create_world, local, set_config, tomorrow)
 

@@ -1,7 +1,8 @@
 from trytond.model.exceptions import SQLConstraintError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import with_transaction
 
+from trytond.modules.photo_booking.tests.cases import ModuleTestCase
 from trytond.modules.photo_booking.tests.translation import (
     CatalogueTranslationTestMixin)
 from trytond.modules.photo_oauth.providers import Person

@@ -9,9 +9,10 @@ from urllib.parse import urlencode, urlsplit
 from werkzeug.exceptions import Forbidden
 
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction
 
+from trytond.modules.photo_booking.tests.cases import RouteTestCase
 from trytond.modules.photo_booking.tests.tools import (
     AddressedClient, set_config)
 from trytond.modules.photo_oauth import providers

@@ -5,7 +5,7 @@ from decimal import Decimal
 from trytond.pool import Pool
 from trytond.tests.test_tryton import TestCase, activate_module, drop_db
 
-from trytond.modules.photo_booking.tests.database import cache_over_booking
+from trytond.modules.photo_booking.tests.database import cache_modules
 from trytond.modules.photo_booking.tests.tools import create_product
 
 from .tools import (
@@ -20,7 +20,7 @@ class VoucherTestCase(TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cache_over_booking('photo_payment')
+        cache_modules(['photo_payment'])
         drop_db()
         activate_module(['photo_payment'])
         start_fakes(cls)

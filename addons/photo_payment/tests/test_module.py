@@ -7,10 +7,10 @@ from trytond.exceptions import UserError
 from trytond.modules.party.tests.test_module import (
     PartyCheckEraseMixin, PartyCheckReplaceMixin)
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
-from trytond.modules.photo_booking.tests.database import OverBookingMixin
+from trytond.modules.photo_booking.tests.cases import ModuleTestCase
 from trytond.modules.photo_booking.tests.tools import erase_party, run_wizard
 from trytond.modules.photo_booking.tests.translation import (
     CatalogueTranslationTestMixin)
@@ -22,8 +22,7 @@ from .tools import (
 
 
 class PhotoPaymentTestCase(
-        PartyCheckEraseMixin, PartyCheckReplaceMixin, OverBookingMixin,
-        CatalogueTranslationTestMixin, ModuleTestCase):
+        PartyCheckEraseMixin, PartyCheckReplaceMixin, CatalogueTranslationTestMixin, ModuleTestCase):
     "Test photo_payment module"
     module = 'photo_payment'
     extras = ['photo_portal']

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 import trytond.config as config
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction
 
+from trytond.modules.photo_booking.tests.cases import RouteTestCase
 from trytond.modules.photo_booking.tests.tools import (
     relax_abuse_limits, set_config)
 from trytond.modules.photo_payment import portal

@@ -3,8 +3,9 @@ import json
 from decimal import Decimal
 
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction
+from trytond.modules.photo_booking.tests.cases import RouteTestCase
 
 from .fakes import sign_stripe
 from .tools import (

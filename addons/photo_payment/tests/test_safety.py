@@ -10,10 +10,11 @@ from decimal import Decimal
 from http import HTTPStatus
 
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction
 from trytond.worker import run_task
 
+from trytond.modules.photo_booking.tests.cases import RouteTestCase
 from trytond.modules.photo_booking.tests.tools import (
     relax_abuse_limits, set_config)
 

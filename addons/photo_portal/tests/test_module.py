@@ -1,9 +1,10 @@
 from decimal import Decimal
 
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
+from trytond.modules.photo_booking.tests.cases import ModuleTestCase
 from trytond.modules.photo_booking.tests.translation import (
     CatalogueTranslationTestMixin)
 from trytond.modules.photo_portal.pages import money

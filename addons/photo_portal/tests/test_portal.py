@@ -16,11 +16,12 @@ from PIL import Image
 import trytond.config as config
 from trytond import backend
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking import setup_cache
 from trytond.modules.photo_portal import security as portal_security
+from trytond.modules.photo_booking.tests.cases import RouteTestCase
 from trytond.modules.photo_booking.tests.tools import (
     AddressedClient, create_on_location, create_world, no_free_connection,
     recording_queries, relax_abuse_limits, set_config)

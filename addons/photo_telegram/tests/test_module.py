@@ -1,16 +1,15 @@
 from trytond.modules.party.tests.test_module import PartyCheckEraseMixin
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import with_transaction
 
-from trytond.modules.photo_booking.tests.database import OverBookingMixin
+from trytond.modules.photo_booking.tests.cases import ModuleTestCase
 from trytond.modules.photo_booking.tests.tools import erase_party
 from trytond.modules.photo_booking.tests.translation import (
     CatalogueTranslationTestMixin)
 
 
 class PhotoTelegramTestCase(
-        PartyCheckEraseMixin, OverBookingMixin,
-        CatalogueTranslationTestMixin, ModuleTestCase):
+        PartyCheckEraseMixin, CatalogueTranslationTestMixin, ModuleTestCase):
     "Test photo_telegram module"
     module = 'photo_telegram'
 

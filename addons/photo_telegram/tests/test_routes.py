@@ -7,12 +7,13 @@ from werkzeug.test import Client
 
 from trytond.pool import Pool
 from trytond.protocols.wrappers import Response
-from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from trytond.modules.photo_booking.common import utc_now
 
+from trytond.modules.photo_booking.tests.cases import RouteTestCase
 from trytond.modules.photo_booking.tests.tools import set_config
 from trytond.modules.photo_notify.tests.fake_telegram import (
     TOKEN, FakeBotAPI)
