@@ -38,6 +38,9 @@ INTERVAL = dt.timedelta(minutes=15)
 FULL_READ = dt.timedelta(days=1)
 PUSHED_STATES = {'requested', 'confirmed', 'done', 'no_show', 'cancelled'}
 UNKNOWN = '~unknown'
+# Bookings changed this long before a failing calendar's last good sync are
+# pushed again too once it is read again (push_changed).
+CHANGED_MARGIN = dt.timedelta(minutes=10)
 # With a push channel Google tells of changes: read anyway now and then.
 WATCHED_INTERVAL = dt.timedelta(hours=1)
 # Ask for channels of a week; renew the day before they end.
@@ -416,7 +419,7 @@ class Calendar(EncryptedMixin, ModelSQL, ModelView):
         start, end = degrade.window(aware(now),
             self.photographer.horizon_days)
         sync_token = self._hidden('sync_token')
-        first = not self.last_sync
+        last_good = self.last_sync
         try:
             remote = self.remote()
             if self.kind == 'google':
@@ -438,9 +441,12 @@ class Calendar(EncryptedMixin, ModelSQL, ModelView):
         self.save()
         if recovered:
             self.notify_recovery()
-        if first and self.push:
+        if self.push and not last_good:
             # Connected: the shoots booked before come in, after the commit.
             type(self).__queue__.push_upcoming([self])
+        elif self.push and recovered:
+            # Read again: what it missed while failing comes in.
+            type(self).__queue__.push_changed([self], last_good)
 
     def _pull_caldav(self, remote, sync_token, start, end, now):
         """Read the events again when the calendar says something changed
@@ -475,13 +481,17 @@ class Calendar(EncryptedMixin, ModelSQL, ModelView):
         self.last_sync = now
         return changes.token
 
-    def failed(self, now, error):
+    def failed(self, now, error, push=False):
+        """Keep error; a failed pull, or the first failure, backs the next
+        read off. Pushes failing while the calendar fails add no wait: one
+        more each (a busy day's bookings) would put it hours away."""
         first = not self.failures
-        self.failures = (self.failures or 0) + 1
         self.last_error = gettext(f'photo_calendar.msg_error_{error.kind}',
             detail=error.detail)
         self.error_at = now
-        self.next_sync = now + degrade.retry_delay(self.failures)
+        if first or not push:
+            self.failures = (self.failures or 0) + 1
+            self.next_sync = now + degrade.retry_delay(self.failures)
         self.save()
         if first:
             self.notify_failure()
@@ -591,18 +601,40 @@ class Calendar(EncryptedMixin, ModelSQL, ModelView):
     @classmethod
     def push_upcoming(cls, calendars):
         """Queued: the shoots to come of the calendars' photographers in
-        the calendars; a failing calendar is left after its first failure."""
-        Booking = Pool().get('photo.booking')
+        the calendars."""
         for calendar in calendars:
-            bookings = Booking.search([
-                    ('photographer', '=', calendar.photographer.id),
-                    ('state', 'in', sorted(PUSHED_STATES - {'cancelled'})),
-                    ('end', '>=', utc_now()),
-                    ], order=[('start', 'ASC'), ('id', 'ASC')])
-            history = booking_history(bookings)
-            for booking in bookings:
-                if not calendar.push_booking(booking, history):
-                    break
+            calendar._push_upcoming(
+                [('state', 'in', sorted(PUSHED_STATES - {'cancelled'}))])
+
+    @classmethod
+    def push_changed(cls, calendars, since):
+        """Queued once failing calendars are read again: the shoots to come
+        of their photographers changed since their last good sync, cancelled
+        ones too, whose pushes they may have missed (a push that failed is
+        not tried again by itself)."""
+        # A booking's dates are its transaction's start, which may come
+        # before the last good sync although its push came after.
+        since -= CHANGED_MARGIN
+        for calendar in calendars:
+            calendar._push_upcoming([
+                    ('state', 'in', sorted(PUSHED_STATES)),
+                    ['OR', ('write_date', '>=', since),
+                        ('create_date', '>=', since)],
+                    ])
+
+    def _push_upcoming(self, domain):
+        """Push the photographer's shoots to come within domain, soonest
+        first, until the calendar fails (once: it is tried again later)."""
+        Booking = Pool().get('photo.booking')
+        bookings = Booking.search([
+                ('photographer', '=', self.photographer.id),
+                ('end', '>=', utc_now()),
+                *domain,
+                ], order=[('start', 'ASC'), ('id', 'ASC')])
+        history = booking_history(bookings)
+        for booking in bookings:
+            if not self.push_booking(booking, history):
+                break
 
     def push_booking(self, booking, history=None, remove=False):
         """Create or update booking's event in this calendar — the feed's
@@ -629,7 +661,7 @@ class Calendar(EncryptedMixin, ModelSQL, ModelView):
         except CalendarError as error:
             logger.info("booking %s not pushed to calendar %s: %s",
                 booking.id, self.id, error)
-            self.failed(utc_now(), error)
+            self.failed(utc_now(), error, push=True)
             return False
         return True
 
@@ -685,10 +717,13 @@ class Booking(metaclass=PoolMeta):
         bookings = [b for b in bookings if b.state != 'hold']
         calendars = cls._calendars([b.photographer.id for b in bookings])
         history = booking_history(bookings)
+        failed = set()  # one failure each: its back-off grows once a run
         for booking in bookings:
             for calendar in calendars:
-                if calendar.photographer == booking.photographer:
-                    calendar.push_booking(booking, history)
+                if (calendar.photographer == booking.photographer
+                        and calendar not in failed
+                        and not calendar.push_booking(booking, history)):
+                    failed.add(calendar)
 
     @classmethod
     def remove_from_calendars(cls, bookings, moved):
@@ -697,8 +732,11 @@ class Booking(metaclass=PoolMeta):
         id, former photographer id] pairs)."""
         former = dict(moved)
         calendars = cls._calendars(former.values())
+        failed = set()
         for booking in bookings:
             for calendar in calendars:
                 if (calendar.photographer.id == former.get(booking.id)
-                        and calendar.photographer != booking.photographer):
-                    calendar.push_booking(booking, remove=True)
+                        and calendar.photographer != booking.photographer
+                        and calendar not in failed
+                        and not calendar.push_booking(booking, remove=True)):
+                    failed.add(calendar)

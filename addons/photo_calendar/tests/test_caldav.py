@@ -223,6 +223,48 @@ class CalDAVTestCase(ModuleTestCase):
             self.assertIn("refused", notification.description)
 
     @with_transaction()
+    def test_shoots_missed_while_failing_pushed_once_read_again(self):
+        """While the calendar refuses, its pushes fail without stretching
+        its back-off (one failure, the next read 5 minutes on); read again,
+        it gets the shoots it missed: the new ones, and the cancelled one
+        as cancelled"""
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Calendar = pool.get('photo.calendar')
+        calendar = self.world(push=True)
+        day = tomorrow(2)
+        kept = book(self.w, self.anna, day, 11)
+        Calendar.sync([calendar])
+        run_queue()
+        connected = self.radicale.events(self.url)
+
+        calendar.password = 'revoked'
+        calendar.save()
+        new = [book(self.w, self.anna, day, hour) for hour in [14, 16]]
+        Booking.cancel([kept])
+        run_queue()
+        calendar = Calendar(calendar.id)
+        failing = (calendar.failures, calendar.next_sync - calendar.error_at,
+            self.radicale.events(self.url))
+        calendar.password = PASSWORD
+        calendar.save()
+        Calendar.sync([calendar])
+        run_queue()
+        after = self.radicale.events(self.url)
+
+        uid, = connected
+        self.assertEqual(failing[0], 1)
+        self.assertLessEqual(failing[1], dt.timedelta(minutes=5))
+        self.assertEqual(list(failing[2]), [uid])
+        self.assertEqual(len(after), 3)
+        self.assertEqual(after[uid]['status'], 'CANCELLED')
+        self.assertEqual(sorted(
+                e.decoded('dtstart').astimezone(dt.timezone.utc)
+                .replace(tzinfo=None) for u, e in after.items() if u != uid),
+            [b.start for b in new])
+        self.assertEqual(Calendar(calendar.id).failures, 0)
+
+    @with_transaction()
     def test_stale_calendar_blocks_only_what_it_does_not_know(self):
         """A calendar last read long ago still offers the days it read;
         the days past what it read are not offered"""
