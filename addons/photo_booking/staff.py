@@ -3,6 +3,7 @@ whoever else a matter concerns, each opening the records it is about."""
 import json
 
 from trytond.pool import Pool
+from trytond.transaction import without_check_access
 
 
 def notify_staff(records, label, description='', icon='tryton-warning',
@@ -26,3 +27,14 @@ def notify_staff(records, label, description='', icon='tryton-warning',
                 'model': model,
                 'records': json.dumps([r.id for r in records]),
                 } for user in sorted(recipients, key=lambda u: u.id)])
+
+
+def forget_notifications(model, ids):
+    """Delete everyone's notifications about the records ids of model, all
+    deleted: opening one would only show an error."""
+    Notification = Pool().get('res.notification')
+    ids = set(ids)
+    with without_check_access():
+        Notification.delete([n for n in Notification.search(
+                    [('model', '=', model)])
+                if set(json.loads(n.records or '[]')) <= ids])

@@ -23,7 +23,8 @@ from trytond.modules.photo_booking.common import aware, naive, utc_now
 from trytond.modules.photo_booking.encryption import (
     EncryptedField, EncryptedMixin, encrypted)
 from trytond.modules.photo_booking.security import calendar_uid
-from trytond.modules.photo_booking.staff import notify_staff
+from trytond.modules.photo_booking.staff import (
+    forget_notifications, notify_staff)
 
 from . import degrade, google_api, ics
 from .exceptions import GoogleConnectError
@@ -242,6 +243,9 @@ class Calendar(EncryptedMixin, ModelSQL, ModelView):
         # far end, which would block more days every day.
         callbacks = super().on_delete(calendars)
         callbacks.append(cls._forget_busy(calendars))
+        # Its failure warnings would open a calendar that is gone.
+        ids = [c.id for c in calendars]
+        callbacks.append(lambda: forget_notifications(cls.__name__, ids))
         return callbacks
 
     @classmethod

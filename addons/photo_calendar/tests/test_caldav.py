@@ -373,6 +373,30 @@ class CalDAVTestCase(ModuleTestCase):
         self.assertEqual(self.busy(), [])
 
     @with_transaction()
+    def test_removed_calendar_takes_its_warnings(self):
+        """The warnings that a calendar fails go when it is removed (they
+        would open nothing); another calendar's stay"""
+        pool = Pool()
+        Calendar = pool.get('photo.calendar')
+        Notification = pool.get('res.notification')
+        calendar = self.world()
+        staff_users(self.w)
+        other, = Calendar.copy([calendar])
+        Calendar.write([calendar, other], {'password': 'revoked'})
+        removed, kept = calendar.id, other.id
+
+        def warned():
+            return sorted(json.loads(n.records)[0] for n in
+                Notification.search([('model', '=', 'photo.calendar')]))
+        Calendar.sync([calendar, other])
+        before = warned()
+        Calendar.delete([calendar])
+
+        self.assertEqual(set(before), {removed, kept})
+        self.assertEqual(set(warned()), {kept})
+        self.assertEqual(len(warned()), len(before) // 2)
+
+    @with_transaction()
     def test_calendar_fixed_is_read_at_once(self):
         """A calendar failing on a wrong address is read by the next cron
         once its address is corrected, not after its back-off"""
