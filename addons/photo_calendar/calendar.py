@@ -256,6 +256,15 @@ class Calendar(EncryptedMixin, ModelSQL, ModelView):
         return lambda: Busy.delete(busy)
 
     @classmethod
+    def fields_get(cls, fields_names=None, level=0):
+        # Nobody may read the hidden fields (field access): described,
+        # a client reading every field it is told of (proteus) would fail.
+        definition = super().fields_get(fields_names, level=level)
+        for name in HIDDEN:
+            definition.pop(name, None)
+        return definition
+
+    @classmethod
     def copy(cls, calendars, default=None):
         default = default.copy() if default else {}
         for name in HIDDEN + ['last_sync', 'known_until', 'oauth_at',

@@ -443,7 +443,8 @@ class CalDAVTestCase(ModuleTestCase):
     @with_transaction()
     def test_password_never_shown(self):
         """Nobody reads the password back, nor another photographer's
-        calendars"""
+        calendars; a client reading every field it is told of (proteus)
+        loads a calendar"""
         pool = Pool()
         Calendar = pool.get('photo.calendar')
         calendar = self.world()
@@ -453,8 +454,13 @@ class CalDAVTestCase(ModuleTestCase):
             shown, = Calendar.read([calendar.id], ['password', 'username'])
             with self.assertRaises(AccessError):
                 Calendar.read([calendar.id], ['secret'])
+            # As proteus loads a record: every field it is told of.
+            described = Calendar.fields_get()
+            every, = Calendar.read([calendar.id], list(described))
         self.assertIsNone(shown['password'])
         self.assertEqual(shown['username'], USER)
+        self.assertNotIn('secret', described)
+        self.assertEqual(every['url'], self.url)
 
         # Stored encrypted; the CalDAV client gets it in clear.
         table = Calendar.__table__()
