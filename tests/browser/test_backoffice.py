@@ -255,8 +255,9 @@ def login(page, server, user, menu=True):
     the first, as a browser left open does. A code signs in once and the
     app shows a new one every 30 s, so each new sign-in waited for it."""
     enrolled = user in server['secrets']
-    if enrolled and menu and user in _sessions:
-        cookies, stored = _sessions[user]
+    key = (server['url'], user)  # test_chat_live_browser has its own server
+    if enrolled and menu and key in _sessions:
+        cookies, stored = _sessions[key]
         page.context.add_cookies(cookies)
         page.context.add_init_script(
             f"localStorage.setItem({json.dumps(SESSION_KEY)}, "
@@ -269,7 +270,7 @@ def login(page, server, user, menu=True):
     sao_login(page, server['url'], DATABASE, user, server['passwords'][user],
         code=code, menu=menu)
     if enrolled and menu:
-        _sessions[user] = (page.context.cookies(), page.evaluate(
+        _sessions[key] = (page.context.cookies(), page.evaluate(
                 "(key) => localStorage.getItem(key)", SESSION_KEY))
 
 
