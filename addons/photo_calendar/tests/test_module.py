@@ -126,12 +126,17 @@ class PhotoCalendarRouteTestCase(RouteTestCase):
 
     @classmethod
     def setUpDatabase(cls):
+        pool = Pool()
+        Photographer = pool.get('photo.photographer')
+        Room = pool.get('photo.studio.room')
         w = create_world()
         anna, = w.photographers
-        book(w, anna, tomorrow(), 11)
-        Photographer = Pool().get('photo.photographer')
+        booking = book(w, anna, tomorrow(), 11)
         Photographer.new_feed_url([anna])
+        Room.new_feed_url([booking.room])
         cls.path = anna.feed_url.split('/', 3)[3]
+        cls.room_path = Room(booking.room.id).feed_url.split('/', 3)[3]
+        cls.number = booking.number
 
     def test_feed_served_by_token(self):
         "The feed URL answers an iCalendar that parses; a wrong token 404s"
@@ -145,6 +150,20 @@ class PhotoCalendarRouteTestCase(RouteTestCase):
                 'text/calendar'))
         self.assertEqual(len(events(response.data)), 1)
         self.assertEqual(wrong.status_code, 404)
+
+    def test_room_feed_served_by_token(self):
+        "A room's feed URL answers its bookings, the photographer's token not"
+        client = self.client()
+
+        response = client.get(self.room_path)
+
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.headers['Content-Type'].startswith(
+                'text/calendar'))
+        event, = events(response.data).values()
+        self.assertEqual(str(event['description']), self.number)
+        self.assertEqual(str(event['summary']), "Portrait — Photographer 1")
+        self.assertNotEqual(self.room_path, self.path)
 
 
 del ModuleTestCase, RouteTestCase
