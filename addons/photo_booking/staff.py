@@ -6,6 +6,12 @@ from trytond.pool import Pool
 from trytond.transaction import without_check_access
 
 
+def one_line(text):
+    """text on one line, as a notification's fields must be: an error's
+    message (a gateway's, a calendar server's) may hold line breaks."""
+    return ' '.join((text or '').split())
+
+
 def notify_staff(records, label, description='', icon='tryton-warning',
         users=(), model=None):
     """Tell every studio manager, and users, of label (description: the
@@ -21,8 +27,8 @@ def notify_staff(records, label, description='', icon='tryton-warning',
         model = records[0].__name__
     return Notification.create([{
                 'user': user.id,
-                'label': label,
-                'description': (description or '')[:200],
+                'label': one_line(label),
+                'description': one_line(description)[:200],
                 'icon': icon,
                 'model': model,
                 'records': json.dumps([r.id for r in records]),

@@ -433,6 +433,31 @@ class PhotoPaymentTestCase(
                 self.assertIn(booking.number, notification.description)
 
     @with_transaction()
+    def test_refund_kept_while_gateway_unreachable(self):
+        """Stripe unreachable as the studio cancels: the cancellation holds,
+        the refund waits as pending and the managers are told why, the
+        connection error's lines on one"""
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Notification = pool.get('res.notification')
+        stripe_gateway, _ = create_gateways()
+        booking, payment = self._paid_booking(stripe_gateway)
+        configure(self, stripe_api_base='http://127.0.0.1:9')  # refused
+
+        Booking.cancel([booking], by='studio')
+
+        refund, = payment.refunds
+        self.assertEqual((booking.state, refund.state, refund.amount),
+            ('cancelled', 'pending', Decimal('5000.00')))
+        self.assertIn("Connection refused", refund.error)
+        notified = Notification.search([('model', '=', refund.__name__)])
+        self.assertTrue(notified)
+        for notification in notified:
+            self.assertIn(booking.number, notification.description)
+            self.assertIn("Network error", notification.description)
+            self.assertNotIn('\n', notification.description)
+
+    @with_transaction()
     def test_manual_partial_refund(self):
         "A manager refunds part of a payment, never more than is left"
         pool = Pool()
