@@ -1,11 +1,12 @@
 """The write paths added after issue 20's first round take the write lock
 before their first read too: the Telegram bot's steps (book, confirm,
 cancel, move; a photographer's confirm and decline; a shared contact),
-a new party, a conversation's first message, a calendar's pull.
+a new party, a conversation's first message, a calendar's pull, a
+cancellation's refund.
 
 Each test runs a path while another transaction holds a change it depends
 on, not committed yet: a client's cancel, a new party, the conversation's
-first message. The path must decide on that change once committed, never
+first message, a manager's refund. The path must decide on that change once committed, never
 on what it could read before it: on SQLite by taking the write lock
 before it reads, on PostgreSQL by its row locks and a run again after a
 serialization failure or a conversation made meanwhile (the bot's Store
@@ -17,6 +18,7 @@ Run: .venv/bin/python -m pytest -q tests/test_write_lock.py
 import datetime as dt
 import time
 import traceback
+from decimal import Decimal
 
 import pytest
 
@@ -29,6 +31,7 @@ HELD = 1.0
 CLIENT_CHAT, PHOTOGRAPHER_CHAT, NEW_CHAT = '1001', '2002', '3003'
 CHAT_EMAIL = 'chat-client@example.com'
 EVENT_ID = 'event-1'
+PAID, MANAGER_REFUND = Decimal('1500.00'), Decimal('1000.00')
 
 
 def event():
@@ -45,6 +48,18 @@ def _pool(db):
     return Pool(db.name)
 
 
+def _gateway_down():
+    """Stripe at an address that refuses: a refund stays pending, and
+    counts, as while the gateway is down."""
+    import trytond.config as config
+    if not config.has_section('photo_payment'):
+        config.add_section('photo_payment')
+    for key, value in [('stripe_secret_key', 'sk_test_race'),
+            ('stripe_api_base', 'http://127.0.0.1:9'), ('retries', '1'),
+            ('retry_delay', '0'), ('http_timeout', '0.5')]:
+        config.set('photo_payment', key, value)
+
+
 def setup(db, queue):
     """A client's hold and confirmed booking (auto-confirming photographer)
     and a request of a manual photographer's; the client and that
@@ -55,6 +70,7 @@ def setup(db, queue):
         from trytond.transaction import Transaction
         from trytond.modules.photo_booking.tests.tools import (
             create_world, local, tomorrow)
+        from trytond.modules.photo_payment.tests.tools import create_gateways
         from trytond.modules.photo_telegram import people
         with Transaction().start(db.name, 0) as transaction:
             pool = Pool()
@@ -75,13 +91,21 @@ def setup(db, queue):
             held = hold(auto, 11)
             confirmed = hold(auto, 14)
             requested = hold(manual, 12)
-            Booking.submit([confirmed, requested])
+            paid = hold(auto, 16)
+            Booking.submit([confirmed, requested, paid])
+            stripe, _ = create_gateways()
+            payment, = pool.get('photo.payment.transaction').create([{
+                        'booking': paid.id, 'kind': 'payment',
+                        'amount': PAID, 'currency': paid.currency.id,
+                        'gateway': stripe.id, 'gateway_id': 'pi_race',
+                        'state': 'succeeded'}])
             calendar, = pool.get('photo.calendar').create([{
                         'photographer': auto.photographer.id,
                         'name': "Work", 'kind': 'caldav',
                         'url': 'http://127.0.0.1:9/work/'}])
             ids = {'hold': held.id, 'confirmed': confirmed.id,
-                'requested': requested.id, 'calendar': calendar.id}
+                'requested': requested.id, 'calendar': calendar.id,
+                'paid': paid.id, 'payment': payment.id}
             assert Booking(requested.id).state == 'requested'
             transaction.commit()
         queue.put(('ok', ids))
@@ -113,11 +137,19 @@ def calendar_pulled(pool, ids, key):
     calendar.save()
 
 
+def manager_refunds(pool, ids, key):
+    "A manager refunds part of the payment (the Refund wizard's call)."
+    _gateway_down()
+    Payment = pool.get('photo.payment.transaction')
+    Payment.refund(Payment(ids['payment']), MANAGER_REFUND)
+
+
 CHANGES = {
     'client_cancels': client_cancels,
     'new_party': new_party,
     'first_message': first_message,
     'calendar_pulled': calendar_pulled,
+    'manager_refunds': manager_refunds,
     }
 
 
@@ -211,6 +243,17 @@ def calendar_pull(ids, key):
     return None, pull
 
 
+def client_cancel_refund(ids, key):
+    "The client cancels their paid booking early: all that is left back."
+    from trytond.pool import Pool
+
+    def cancel(chat, language):
+        _gateway_down()
+        Booking = Pool().get('photo.booking')
+        Booking.cancel([Booking(ids[key])], by='client')
+    return None, cancel
+
+
 PATHS = {
     'bot_confirm': bot_confirm,
     'bot_cancel': bot_cancel,
@@ -220,6 +263,7 @@ PATHS = {
     'backoffice_party': backoffice_party,
     'chat_message': chat_message,
     'calendar_pull': calendar_pull,
+    'client_cancel_refund': client_cancel_refund,
     }
 
 
@@ -257,6 +301,9 @@ def run_path(db, path, ids, key, changed, racing, queue):
                         [('channel', 'in', [c.id for c in channels])])),
                 'busy': pool.get('photo.photographer.busy').search_count(
                     [('external_id', 'like', f"%:{EVENT_ID}")]),
+                'refunds': sorted(r.amount for r in pool.get(
+                        'photo.payment.transaction')(ids['payment']).refunds
+                    if r.state in {'pending', 'succeeded'}),
                 }
         queue.put(('ok', result))
     except Exception:
@@ -292,7 +339,8 @@ def race(db, change, path, key):
 def db(request, tmp_path_factory):
     from test_concurrency import run_child
     db = TrytonDB(request.param, str(tmp_path_factory.mktemp(request.param)),
-        modules=('photo_telegram', 'photo_chat', 'photo_calendar'))
+        modules=('photo_telegram', 'photo_chat', 'photo_calendar',
+            'photo_payment'))
     db.create()
     try:
         db.ids = run_child(setup, db)
@@ -352,3 +400,13 @@ def test_two_pulls_of_a_calendar_store_its_event_once(db):
     "A calendar pulled twice at once: its event is busy time once"
     answer = race(db, 'calendar_pulled', 'calendar_pull', 'hold')
     assert answer['busy'] == 1, answer
+
+
+def test_cancellation_refunds_what_a_manager_left(fresh):
+    """The client cancels while a manager's refund of part of the payment
+    is not committed yet: the cancellation gives back only what is left,
+    never the whole payment a second time"""
+    answer = race(fresh, 'manager_refunds', 'client_cancel_refund', 'paid')
+    assert answer['state'] == 'cancelled'
+    assert answer['refunds'] == sorted(
+        [MANAGER_REFUND, PAID - MANAGER_REFUND]), answer
