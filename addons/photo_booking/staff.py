@@ -41,6 +41,7 @@ def forget_notifications(model, ids):
     Notification = Pool().get('res.notification')
     ids = set(ids)
     with without_check_access():
-        Notification.delete([n for n in Notification.search(
-                    [('model', '=', model)])
-                if set(json.loads(n.records or '[]')) <= ids])
+        gone = [n for n in Notification.search([('model', '=', model)])
+            if set(json.loads(n.records or '[]')) <= ids]
+        if gone:  # trytond's delete of none queries "user IN ()"
+            Notification.delete(gone)
