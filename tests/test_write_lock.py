@@ -1,8 +1,8 @@
 """The write paths added after issue 20's first round take the write lock
 before their first read too: the Telegram bot's steps (book, confirm,
 cancel, move; a photographer's confirm and decline; a shared contact),
-a new party, a conversation's first message, a calendar's pull, a
-cancellation's refund.
+a new party, a conversation's first message, a calendar's pull and its
+failures, a cancellation's refund.
 
 Each test runs a path while another transaction holds a change it depends
 on, not committed yet: a client's cancel, a new party, the conversation's
@@ -16,6 +16,7 @@ own connection.
 Run: .venv/bin/python -m pytest -q tests/test_write_lock.py
 """
 import datetime as dt
+import json
 import time
 import traceback
 from decimal import Decimal
@@ -144,12 +145,24 @@ def manager_refunds(pool, ids, key):
     Payment.refund(Payment(ids['payment']), MANAGER_REFUND)
 
 
+def calendar_error():
+    from trytond.modules.photo_calendar.remote import CalendarError
+    return CalendarError('network', "connection refused")
+
+
+def calendar_push_failed(pool, ids, key):
+    "A push to the calendar fails (queued after a booking's change)."
+    pool.get('photo.calendar')(ids['calendar']).failed(
+        dt.datetime(2030, 1, 1), calendar_error(), push=True)
+
+
 CHANGES = {
     'client_cancels': client_cancels,
     'new_party': new_party,
     'first_message': first_message,
     'calendar_pulled': calendar_pulled,
     'manager_refunds': manager_refunds,
+    'calendar_push_failed': calendar_push_failed,
     }
 
 
@@ -254,6 +267,16 @@ def client_cancel_refund(ids, key):
     return None, cancel
 
 
+def calendar_pull_failed(ids, key):
+    "The cron's pull of the same calendar fails."
+    from trytond.pool import Pool
+
+    def pull(chat, language):
+        Pool().get('photo.calendar')(ids['calendar']).failed(
+            dt.datetime(2030, 1, 1), calendar_error())
+    return None, pull
+
+
 PATHS = {
     'bot_confirm': bot_confirm,
     'bot_cancel': bot_cancel,
@@ -264,6 +287,7 @@ PATHS = {
     'chat_message': chat_message,
     'calendar_pull': calendar_pull,
     'client_cancel_refund': client_cancel_refund,
+    'calendar_pull_failed': calendar_pull_failed,
     }
 
 
@@ -301,6 +325,12 @@ def run_path(db, path, ids, key, changed, racing, queue):
                         [('channel', 'in', [c.id for c in channels])])),
                 'busy': pool.get('photo.photographer.busy').search_count(
                     [('external_id', 'like', f"%:{EVENT_ID}")]),
+                'failures': pool.get('photo.calendar')(
+                    ids['calendar']).failures,
+                'warned': sorted(n.user.id for n in pool.get(
+                        'res.notification').search(
+                        [('model', '=', 'photo.calendar')])
+                    if json.loads(n.records) == [ids['calendar']]),
                 'refunds': sorted(r.amount for r in pool.get(
                         'photo.payment.transaction')(ids['payment']).refunds
                     if r.state in {'pending', 'succeeded'}),
@@ -410,3 +440,13 @@ def test_cancellation_refunds_what_a_manager_left(fresh):
     assert answer['state'] == 'cancelled'
     assert answer['refunds'] == sorted(
         [MANAGER_REFUND, PAID - MANAGER_REFUND]), answer
+
+
+def test_calendar_failing_twice_at_once_counts_both(fresh):
+    """A push and a pull of one calendar fail at the same moment: two
+    failures in a row, and its staff warned once"""
+    answer = race(fresh, 'calendar_push_failed', 'calendar_pull_failed',
+        'hold')
+    assert answer['failures'] == 2, answer
+    assert answer['warned'], answer
+    assert len(answer['warned']) == len(set(answer['warned'])), answer

@@ -285,7 +285,8 @@ class Calendar(EncryptedMixin, ModelSQL, ModelView):
         return Remote(self.url, self.username, self._hidden('secret'))
 
     def _hidden(self, name):
-        "The value of a field nobody reads over RPC, decrypted if it is."
+        """The stored value of a field (one nobody reads over RPC, decrypted
+        if it is), not what this record read before."""
         field = self._fields[name]
         if isinstance(field, EncryptedField):
             return field.get([self.id], type(self), name)[self.id]
@@ -497,13 +498,17 @@ class Calendar(EncryptedMixin, ModelSQL, ModelView):
     def failed(self, now, error, push=False):
         """Keep error; a failed pull, or the first failure, backs the next
         read off. Pushes failing while the calendar fails add no wait: one
-        more each (a busy day's bookings) would put it hours away."""
+        more each (a busy day's bookings) would put it hours away.
+        Decided on the count stored once locked: two failures at once (a
+        push and a pull) count twice and warn once."""
+        self._lock()
+        self.failures = self._hidden('failures') or 0
         first = not self.failures
         self.last_error = gettext(f'photo_calendar.msg_error_{error.kind}',
             detail=error.detail)
         self.error_at = now
         if first or not push:
-            self.failures = (self.failures or 0) + 1
+            self.failures += 1
             self.next_sync = now + degrade.retry_delay(self.failures)
         self.save()
         if first:
