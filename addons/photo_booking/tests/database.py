@@ -51,6 +51,6 @@ class CachedModulesMixin:
 
     @classmethod
     def setUpClass(cls):
-        if cls.module and getattr(cls, 'language', 'en') == 'en':
+        if cls.module and cls.language == 'en':
             cache_modules([cls.module, *(cls.extras or [])])
         super().setUpClass()
