@@ -233,25 +233,51 @@ def _day(day_offset):
     return dt.date.today() + dt.timedelta(days=day_offset)
 
 
-def availability_reader(db, world, day_offset, commands, answers):
-    """A long-lived worker answering each command with the local start hours
-    of the world's service on the day: its setup cache stays warm between
-    commands, as a web worker's does between requests."""
+def warm_worker(db, world, day_offset, commands, answers):
+    """A long-lived worker, its caches warm between commands as a web
+    worker's are between requests. Answers 'ready' once its pool is up,
+    then per command: 'read', the local start hours of the world's service
+    on the day; 'answers', the same kept in the answers cache, as the
+    portal keeps its free days; ('book', hours), a hold at each hour of the
+    day, each committed on its own; ('notify_delay', seconds), its
+    setup_cache.ANSWERS_NOTIFY_DELAY."""
     try:
         _init(db)
         from zoneinfo import ZoneInfo
         from trytond.pool import Pool
         from trytond.transaction import Transaction
-        while commands.get(timeout=BARRIER_TIMEOUT) != 'stop':
+        from trytond.modules.photo_booking import setup_cache
+
+        def hours():
+            pool = Pool()
+            slots = pool.get('photo.booking').available_slots(
+                pool.get('photo.service')(world['service']),
+                _day(day_offset), _day(day_offset),
+                studio=pool.get('photo.studio')(world['studio']))
+            return [s.start.astimezone(ZoneInfo(world['tz'])).hour
+                for s in slots]
+        answers.put(('ok', 'ready'))
+        while (command := commands.get(timeout=BARRIER_TIMEOUT)) != 'stop':
+            if command[0] == 'book':
+                for hour in command[1]:
+                    with Transaction().start(db.name, 0) as transaction:
+                        _hold(world, day_offset, hour)
+                        transaction.commit()
+                answers.put(('ok', None))
+                continue
+            if command[0] == 'notify_delay':
+                setup_cache.ANSWERS_NOTIFY_DELAY = command[1]
+                answers.put(('ok', None))
+                continue
             with Transaction().start(db.name, 0, readonly=True):
-                pool = Pool()
-                slots = pool.get('photo.booking').available_slots(
-                    pool.get('photo.service')(world['service']),
-                    _day(day_offset), _day(day_offset),
-                    studio=pool.get('photo.studio')(world['studio']))
-            answers.put(('ok', [
-                        s.start.astimezone(ZoneInfo(world['tz'])).hour
-                        for s in slots]))
+                if command == 'answers':
+                    key = ('hours', world['service'], day_offset)
+                    value = setup_cache.answers.get(key)
+                    if value is None:
+                        value = setup_cache.answers.set(key, hours())
+                else:
+                    value = hours()
+            answers.put(('ok', list(value)))
     except Exception:
         answers.put(('error', traceback.format_exc()))
 
@@ -285,14 +311,7 @@ def make_bookings(db, world, specs, queue):
             Booking = pool.get('photo.booking')
             tokens = []
             for day_offset, hour, state in specs:
-                booking = Booking.create_hold(
-                    pool.get('photo.service')(world['service']),
-                    hour_start(world['tz'], day_offset, hour),
-                    pool.get('party.party')(world['client']),
-                    studio=pool.get('photo.studio')(world['studio']),
-                    photographer=pool.get('photo.photographer')(
-                        world['photographers'][0]),
-                    source='api')
+                booking = _hold(world, day_offset, hour)
                 if state == 'confirmed':
                     Booking.submit([booking])
                 tokens.append(booking.token)
@@ -300,6 +319,20 @@ def make_bookings(db, world, specs, queue):
         queue.put(('ok', tokens))
     except Exception:
         queue.put(('error', traceback.format_exc()))
+
+
+def _hold(world, day_offset, hour):
+    "A hold of the world's first photographer at hour o'clock."
+    from trytond.pool import Pool
+    pool = Pool()
+    return pool.get('photo.booking').create_hold(
+        pool.get('photo.service')(world['service']),
+        hour_start(world['tz'], day_offset, hour),
+        pool.get('party.party')(world['client']),
+        studio=pool.get('photo.studio')(world['studio']),
+        photographer=pool.get('photo.photographer')(
+            world['photographers'][0]),
+        source='api')
 
 
 def hour_start(studio_tz, day_offset, hour):

@@ -9,6 +9,7 @@ then looks for overlaps the application could have missed.
 
 Run: .venv/bin/python -m pytest -q tests/test_concurrency.py
 """
+import contextlib
 import collections
 import multiprocessing
 import os
@@ -303,32 +304,73 @@ def test_bulk_create(db, races):
     assert len(set(numbers)) == BULK
 
 
-def test_schedule_change_reaches_other_workers(db):
-    """A worker with a warm availability cache sees a day off another worker
-    just committed (PostgreSQL: the cache channel; SQLite: ir_cache at the
-    next transaction)."""
-    world = run_child(cw.build_worlds, db, {'cache': {
-                'photographers': 1, 'needs_room': False,
-                'with_equipment': False}})['cache']
+@contextlib.contextmanager
+def warm_worker(db, world):
+    """ask(command): the answer of a long-lived worker process (its caches
+    warm between requests) to command, for the world's day 30 (see
+    concurrency_worker.warm_worker)."""
     commands, answers = CONTEXT.Queue(), CONTEXT.Queue()
-    reader = CONTEXT.Process(target=cw.availability_reader,
+    worker = CONTEXT.Process(target=cw.warm_worker,
         args=(db, world, 30, commands, answers))
-    reader.start()
+    worker.start()
 
-    def hours():
-        commands.put('read')
+    def ask(command):
+        commands.put(command)
+        return answer()
+
+    def answer():
         status, value = answers.get(timeout=cw.BARRIER_TIMEOUT)
         assert status == 'ok', value
         return value
     try:
-        assert hours() == list(range(10, 19))
-        assert hours() == list(range(10, 19))  # now from the cache
+        assert answer() == 'ready'
+        yield ask
+    finally:
+        commands.put('stop')
+        worker.join(30)
+
+
+def one_photographer_world(db, name):
+    return run_child(cw.build_worlds, db, {name: {
+                'photographers': 1, 'needs_room': False,
+                'with_equipment': False}})[name]
+
+
+def test_schedule_change_reaches_other_workers(db):
+    """A worker with a warm availability cache sees a day off another worker
+    just committed (PostgreSQL: the cache channel; SQLite: ir_cache at the
+    next transaction)."""
+    world = one_photographer_world(db, 'cache')
+    with warm_worker(db, world) as reader:
+        assert reader('read') == list(range(10, 19))
+        assert reader('read') == list(range(10, 19))  # now from the cache
         run_child(cw.add_day_off, db, world, 30)
         # The notification reaches the reader's listener asynchronously.
         deadline = time.monotonic() + 5
-        while (seen := hours()) and time.monotonic() < deadline:
+        while (seen := reader('read')) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert seen == []
-    finally:
-        commands.put('stop')
-        reader.join(30)
+
+
+def test_bookings_reach_other_workers_answers(db):
+    """A worker keeping answers that depend on bookings (the portal's free
+    days) drops them soon after another worker's holds: on PostgreSQL the
+    first at once, those following within ANSWERS_NOTIFY_DELAY (here 1 s)
+    in one NOTIFY. Both workers are up first: a worker's start alone clears
+    every cache of the others."""
+    world = one_photographer_world(db, 'answers')
+    with warm_worker(db, world) as reader, warm_worker(db, world) as writer:
+        writer(('notify_delay', 1))
+
+        def free_after(hours):
+            writer(('book', hours))
+            deadline = time.monotonic() + 5
+            while (set(hours) & set(seen := reader('answers'))
+                    and time.monotonic() < deadline):
+                time.sleep(0.05)
+            return seen
+        assert reader('answers') == list(range(10, 19))
+        assert reader('answers') == list(range(10, 19))  # now kept
+        assert free_after([12]) == [10, 11, 13, 14, 15, 16, 17, 18]
+        # Kept again, then out of date for the gathered NOTIFY only.
+        assert free_after([14, 16]) == [10, 11, 13, 15, 17, 18]

@@ -10,25 +10,38 @@ configurations set). Bookings and equipment usage are always read live.
 
 Answers that depend on bookings too (the portal's days with free time) go in
 a second, short-lived cache that every booking and equipment line change
-clears as well, the same way. It costs a request nothing to look there: no
-version to read first. A counter row bumped by every booking write would
-serialise all of them (under REPEATABLE READ a concurrent bump even fails
-and retries the whole transaction); trytond's clear is a NOTIFY at commit,
-and a transaction that started before another worker's clear never fills
-the shared cache (trytond keeps its entries to the transaction).
+clears as well. It costs a request nothing to look there: no version to
+read first. A counter row bumped by every booking write would serialise all
+of them (under REPEATABLE READ a concurrent bump even fails and retries the
+whole transaction). The clear is trytond's: a NOTIFY on the cache channel,
+and a transaction that started before a worker heard it never fills the
+shared cache (trytond keeps its entries to the transaction). But bookings
+change hundreds of times a second at peak, and each NOTIFY wakes every
+worker's listener, which then queries the database: so a worker sends at
+most one per ANSWERS_NOTIFY_DELAY, and clears its own answers itself for
+the commits in between, which the others hear of with the next one
+(answers_changed).
 """
 import datetime as dt
+import json
+import logging
+import math
+import threading
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 
 from sql import Literal, Null
 
-from trytond.cache import BaseCache, Cache
+from trytond import backend
+from trytond.cache import BaseCache, Cache, MemoryCache
 from trytond.ir.sequence import sql_sequence
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from . import availability
+
+logger = logging.getLogger(__name__)
 
 
 CACHE = 'photo_booking.setup'
@@ -40,6 +53,8 @@ ANSWERS = 'photo_booking.answers'
 ANSWERS_TTL = dt.timedelta(seconds=60)
 answers = BaseCache._instances.get(ANSWERS) or Cache(
     ANSWERS, duration=ANSWERS_TTL, context=False)
+# How late the other workers may hear that the answers changed (seconds).
+ANSWERS_NOTIFY_DELAY = 0.1
 # Days off, fixed slots and external busy time are kept per photographer in
 # blocks of BLOCK_DAYS days, so that windows of any size hit the cache.
 BLOCK_DAYS = 64
@@ -60,7 +75,111 @@ class ClearsAnswersCache:
         if (mode != 'write' or cls._availability_fields is None
                 or not cls._availability_fields.isdisjoint(
                     field_names or ())):
-            answers.clear()
+            answers_changed()
+
+
+def answers_changed():
+    """The answers are out of date: for the rest of this transaction they
+    are not read from the shared cache; once it commits, every worker
+    clears them (the others within ANSWERS_NOTIFY_DELAY)."""
+    transaction = Transaction()
+    answers.clear()
+    if (transaction.database.has_channel()
+            and isinstance(answers, MemoryCache)):
+        transaction.join(_AnswersNotice()).pending = True
+    # Else (SQLite) trytond's clear is a row of ir_cache, read by every
+    # process at its next transaction: nothing to gather.
+
+
+class _AnswersNotice:
+    """A trytond data manager leaving the answers' clear to trytond's NOTIFY
+    at commit when this worker sent none for ANSWERS_NOTIFY_DELAY, else
+    clearing them here once committed and telling the others later, with
+    the commits that follow, in one NOTIFY."""
+    # Changed since the last commit (trytond may commit a transaction
+    # twice, and keeps its data managers in between).
+    pending = False
+    gathered = False
+
+    def __eq__(self, other):
+        return isinstance(other, _AnswersNotice)
+
+    def __hash__(self):
+        return hash(_AnswersNotice)
+
+    def tpc_begin(self, transaction):
+        pass
+
+    def commit(self, transaction):
+        pass
+
+    def tpc_vote(self, transaction):
+        # Runs before trytond's Cache.commit sends the names cleared.
+        self.gathered = self.pending and not _notices.claim(
+            transaction.database.name)
+        if self.gathered:
+            MemoryCache._reset.get(transaction, set()).discard(ANSWERS)
+
+    def tpc_finish(self, transaction):
+        if self.gathered:
+            dbname = transaction.database.name
+            answers._clear(dbname)
+            _notices.send_soon(dbname)
+        self.pending = self.gathered = False
+
+    def tpc_abort(self, transaction):
+        self.pending = self.gathered = False
+
+
+class _GatheredNotices:
+    "At most one NOTIFY of the answers per ANSWERS_NOTIFY_DELAY per database."
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._sent = {}  # database -> when its last NOTIFY went (monotonic)
+        self._due = set()  # databases with a NOTIFY coming
+
+    def claim(self, dbname):
+        "Whether a commit now may send its own NOTIFY (none sent lately)."
+        with self._lock:
+            now = time.monotonic()
+            if (dbname in self._due or now - self._sent.get(dbname, -math.inf)
+                    < ANSWERS_NOTIFY_DELAY):
+                return False
+            self._sent[dbname] = now
+            return True
+
+    def send_soon(self, dbname):
+        with self._lock:
+            if dbname in self._due:
+                return
+            self._due.add(dbname)
+            wait = max(self._sent.get(dbname, -math.inf)
+                + ANSWERS_NOTIFY_DELAY - time.monotonic(), 0)
+        timer = threading.Timer(wait, self._send, (dbname,))
+        timer.daemon = True
+        timer.start()
+
+    def _send(self, dbname):
+        # Commits from now on need a NOTIFY after this one.
+        with self._lock:
+            self._due.discard(dbname)
+            self._sent[dbname] = time.monotonic()
+        database = backend.Database(dbname)
+        try:
+            connection = database.get_connection(autocommit=True)
+            try:
+                database.notify(connection, MemoryCache._channel,
+                    json.dumps([ANSWERS]))
+            finally:
+                database.put_connection(connection)
+        except Exception:
+            # The other workers' answers then expire (ANSWERS_TTL).
+            logger.warning("could not tell the workers of %s that "
+                "availability changed", dbname, exc_info=True)
+
+
+_notices = _GatheredNotices()
 
 
 class ClearsSetupCache(ClearsAnswersCache):
