@@ -189,14 +189,19 @@ class MemoryLedger:
             if not self._pending[key]:
                 del self._pending[key]
 
-    def check_reserve(self, keys, windows, now, limits, anonymous):
-        "usage, and reserve as passes(): (usages, reserved)."
+    def check_reserve(self, keys, windows, now, limits, anonymous,
+            attempt=None):
+        """Count attempt (a security.Attempt) if any, then, within its
+        limit, usage and reserve as passes(): (usages, reserved, hits)."""
+        hits = attempt.count_in_memory() if attempt else 0
+        if attempt and attempt.retry_after(hits):
+            return [], False, hits
         with self._lock:
             usages = self._usage(keys, windows, now)
             reserved = passes(usages, limits, anonymous)
             if reserved:
                 self._reserve(keys, 1)
-        return usages, reserved
+        return usages, reserved, hits
 
     def record(self, keys, windows, token, now, end, release=False):
         with self._lock:
@@ -254,15 +259,27 @@ class MemoryLedger:
 
 # One round trip each for what a hold asks of Redis (a pipeline of the
 # same commands costs the worker ~0.5 ms of CPU packing and parsing them):
-# CHECK_RESERVE is usage() for every key, then the reserve of passes()
-# when it passes (ARGV: now, anonymous, then window, open cap, made count,
-# proof after per key), atomically; RECORD is record() and, with release,
-# the end of the hold's reservation.
+# CHECK_RESERVE counts the request's attempt first when it is given one
+# (the last key, ARGV 3-4: its count, 0 for none, and seconds) and stops
+# there past its limit, then it is usage() for every key and the reserve
+# of passes() when it passes (ARGV: now, anonymous, then window, open cap,
+# made count, proof after per key), atomically: {reserved, the attempt's
+# hits, usages}; RECORD is record() and, with release, the end of the
+# hold's reservation.
 CHECK_RESERVE = """
 local now, anonymous = tonumber(ARGV[1]), ARGV[2] == '1'
-local result, passes, wants_proof = {0}, true, false
-for i, key in ipairs(KEYS) do
-  local a = 3 + (i - 1) * 4
+local attempts, seconds = tonumber(ARGV[3]), tonumber(ARGV[4])
+local keys, hits = #KEYS, 0
+if attempts > 0 then
+  hits = redis.call('INCR', KEYS[keys])
+  redis.call('EXPIRE', KEYS[keys], seconds)
+  if hits > attempts then return {0, hits} end
+  keys = keys - 1
+end
+local result, passes, wants_proof = {0, hits}, true, false
+for i = 1, keys do
+  local key = KEYS[i]
+  local a = 5 + (i - 1) * 4
   local window, cap = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
   local count, proof_after = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
   redis.call('ZREMRANGEBYSCORE', key .. ':made', '-inf', now - window)
@@ -313,21 +330,26 @@ class RedisLedger:
     def __init__(self, store):
         self.store = store
 
-    def check_reserve(self, keys, windows, now, limits, anonymous):
+    def check_reserve(self, keys, windows, now, limits, anonymous,
+            attempt=None):
         args = [repr(now), int(anonymous)]
+        args += [attempt.count, attempt.seconds] if attempt else [0, 0]
         for window, limit in zip(windows, limits):
             args += [window, *limit]
-        answer = self.store.script(CHECK_RESERVE, keys, args)
+        answer = self.store.script(CHECK_RESERVE,
+            [*keys, attempt.key] if attempt else keys, args)
         if answer is None:
             return None
-        reserved, values = answer[0], answer[1:]
+        reserved, hits, values = answer[0], int(answer[1]), answer[2:]
+        if attempt and attempt.retry_after(hits):
+            return [], False, hits
         usages = []
         for i in range(len(keys)):
             made, oldest, opened, first, pending = values[i * 5:(i + 1) * 5]
             usages.append(Usage(int(made), float(oldest) if oldest else None,
                     int(opened), float(first) if first else None,
                     int(pending)))
-        return usages, bool(reserved)
+        return usages, bool(reserved), hits
 
     def usage(self, keys, windows, now):
         def queue(pipe):
@@ -417,24 +439,30 @@ def _windows(keys):
 
 
 def check(database, keys, anonymous, proof=None, remote_ip=None, now=None,
-        owner=None):
+        owner=None, attempt=None):
     """Refused if a hold with keys would pass a limit, or (anonymous) needs
     a proof that proof ({'altcha': payload, 'captcha': token}) does not
     give; a proof that passes is spent, except for the request sent again
-    by its owner (its Idempotency-Key).
+    by its owner (its Idempotency-Key). With attempt (a security.Attempt),
+    the request is counted first: security.TooManyRequests past its limit.
 
     Else the hold is pending under its keys (counted by the next checks,
     so clients racing from one key cannot pass the limits together) until
     done(the reservation returned), once it is recorded or refused."""
     now = now or time.time()
     if not keys.items:
+        wait = security.count(attempt) if attempt else 0
+        if wait:
+            raise security.TooManyRequests(wait)
         return None
     stored = Reservation(_stored(database, keys))
     limits = _limits(keys)
-    # Usually one round trip: the usage, and the reservation when it
-    # passes without a proof.
-    usages, reserved = _call('check_reserve', stored, _windows(keys), now,
-        limits, anonymous)
+    # Usually one round trip: the attempt, the usage, and the reservation
+    # when it passes without a proof.
+    usages, reserved, hits = _call('check_reserve', stored, _windows(keys),
+        now, limits, anonymous, attempt)
+    if attempt and attempt.retry_after(hits):
+        raise security.TooManyRequests(attempt.retry_after(hits))
     try:
         wants_proof = False
         for (kind, _), usage, (cap, count, proof_after) in zip(

@@ -30,6 +30,7 @@ from . import abuse, connection_wait, idempotency, security, setup_cache
 from .booking import is_overlap, overlap_messages
 from .common import aware, is_email, naive, utc_now
 from .exceptions import BookingError, HoldExpiredError, SlotTakenError
+from .security import TooManyRequests
 
 logger = logging.getLogger(__name__)
 
@@ -81,14 +82,6 @@ class SlotSearch:
     exclude: tuple[int, ...] = ()
 
 
-class TooManyRequests(Exception):
-    "One address sent more than its share; refused before any work."
-
-    def __init__(self, retry_after):
-        super().__init__(retry_after)
-        self.retry_after = retry_after
-
-
 # The JSON API's holds, confirmations, cancellations and reschedules;
 # `[photo_booking] rate_limit_<kind>` overrides them.
 LIMITS = {
@@ -126,14 +119,21 @@ def rate_limited(kind):
     return decorator
 
 
-def guarded_hold(func):
-    """Refuse a hold over abuse's limits of its address, contacts and
-    device, or without the proof of work they ask for, before its
+def guarded_hold(kind):
+    """Refuse a hold over its address's `kind` limit (as rate_limited, in
+    the same round trip) and over abuse's limits of its address, contacts
+    and device, or without the proof of work they ask for, before its
     transaction starts (no database work); the route counts the hold it
     made with record_hold.
 
-    Place between @rate_limited and @with_transaction. Checked once per
+    Place between @json_api and @with_transaction. Checked once per
     request: a proof is spent by the first run."""
+    def decorator(func):
+        return _guarded_hold(kind, func)
+    return decorator
+
+
+def _guarded_hold(kind, func):
     @wraps(func)
     def wrapper(request, pool, *args, **kwargs):
         if HOLD_KEYS not in request.environ:
@@ -156,7 +156,10 @@ def guarded_hold(func):
                     if isinstance(v, str)},
                 remote_ip=request.remote_addr,
                 # Sent again with its key, a request keeps its proof.
-                owner=request.headers.get('Idempotency-Key'))
+                owner=request.headers.get('Idempotency-Key'),
+                attempt=security.Attempt.of(
+                    kind, request.remote_addr or 'unknown', LIMITS[kind],
+                    pool.database_name))
             request.environ[HOLD_KEYS] = keys
             request.environ[HOLD_RESERVATION] = reservation
             try:

@@ -32,8 +32,8 @@ def api_route(path, method='GET', limit=None, write=False, hold=False,
         application=None):
     """Declare func the API route of method on PREFIX + path, with the
     decorators every route has, outermost first: @with_pool, @json_api,
-    @rate_limited(limit) (write: 'api_write' unless limit is given),
-    @guarded_hold (hold), @with_transaction(), @serialised (write),
+    @rate_limited(limit) (write: 'api_write' unless limit is given), or
+    for a hold @guarded_hold(limit), @with_transaction(), @serialised (write),
     @user_application(application), @localised, @idempotent (write)."""
     if write and limit is None:
         limit = 'api_write'
@@ -48,8 +48,8 @@ def api_route(path, method='GET', limit=None, write=False, hold=False,
             func = serialised(func)
         func = with_transaction()(func)
         if hold:
-            func = guarded_hold(func)
-        if limit:
+            func = guarded_hold(limit)(func)
+        elif limit:
             func = rate_limited(limit)(func)
         func = with_pool(json_api(func))
         return app.route(PREFIX + path, methods=[method])(func)

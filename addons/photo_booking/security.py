@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict, deque
+from dataclasses import dataclass
 
 import trytond.config as config
 
@@ -225,23 +226,72 @@ def _redis_counter():
     return _redis[url]
 
 
+class TooManyRequests(Exception):
+    "One address sent more than its share; refused before any work."
+
+    def __init__(self, retry_after):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt of kind from address, to count against
+    `[photo_booking] rate_limit_<kind>` ('count/seconds', default the
+    caller's)."""
+    kind: str
+    address: str
+    count: int
+    seconds: int
+    database: str
+    now: float
+
+    @classmethod
+    def of(cls, kind, address, default, database=''):
+        count, seconds = parse_limit(
+            config.get(SECTION, f'rate_limit_{kind}'), default)
+        return cls(kind, address, count, seconds, database, time.time())
+
+    @property
+    def window(self):
+        return int(self.now // self.seconds)
+
+    @property
+    def key(self):
+        "Its Redis counter: one per fixed window."
+        return (f'photo_booking:rl:{self.database}:{self.kind}:'
+            f'{self.address}:{self.window}')
+
+    def count_in_memory(self):
+        "Counted in this process (Redis unreachable): the hits."
+        return _memory.hit(
+            f'{self.database}:{self.kind}:{self.address}', self.seconds)
+
+    def retry_after(self, hits):
+        """0 if hits are within the limit, else the seconds until the
+        window lets the address in again."""
+        if hits <= self.count:
+            return 0
+        # The fixed window's end (the in-process window slides: an
+        # estimate).
+        return max(1, math.ceil(
+                (self.window + 1) * self.seconds - self.now))
+
+
 def retry_after(kind, address, default, database=''):
     """Count one attempt of kind from address: 0 while within the limit,
     else the seconds until the window lets it in again.
 
-    `[photo_booking] rate_limit_<kind>` is 'count/seconds', default the
-    caller's. Refusing costs no database work and no sleep, so a flood
-    cannot hold the workers."""
-    count, seconds = parse_limit(
-        config.get(SECTION, f'rate_limit_{kind}'), default)
-    now = time.time()
-    window = int(now // seconds)
-    key = f'photo_booking:rl:{database}:{kind}:{address}:{window}'
+    Refusing costs no database work and no sleep, so a flood cannot hold
+    the workers. (abuse.check counts a hold's attempt with its other
+    counts, in the same round trip.)"""
+    return count(Attempt.of(kind, address, default, database))
+
+
+def count(attempt):
+    "Count attempt: its retry_after."
     counter = _redis_counter()
-    hits = counter.hit(key, seconds) if counter else None
+    hits = counter.hit(attempt.key, attempt.seconds) if counter else None
     if hits is None:
-        hits = _memory.hit(f'{database}:{kind}:{address}', seconds)
-    if hits <= count:
-        return 0
-    # The fixed window's end (the in-process window slides: an estimate).
-    return max(1, math.ceil((window + 1) * seconds - now))
+        hits = attempt.count_in_memory()
+    return attempt.retry_after(hits)

@@ -142,6 +142,32 @@ class LedgerTests:
         abuse.record(self.database, keys, token, end, now=now)
         return token
 
+    def test_attempts_counted_with_the_check(self):
+        "An address past its attempts is refused before its hold is checked"
+        set_config(self.addCleanup, 'photo_booking', 'rate_limit_api_write',
+            '2/60')
+        anna = abuse.Keys.of('10.0.0.7', ['anna@example.com'])
+        boris = abuse.Keys.of('10.0.0.7', ['boris@example.com'])
+
+        def attempt(keys):
+            return abuse.check(self.database, keys, False,
+                attempt=security.Attempt.of(
+                    'api_write', '10.0.0.7', '10/60', self.database))
+        abuse.done(attempt(anna))
+        reservation = attempt(boris)
+        with self.assertRaises(security.TooManyRequests) as refused:
+            attempt(anna)
+        self.assertGreater(refused.exception.retry_after, 0)
+        self.assertLessEqual(refused.exception.retry_after, 60)
+        # The refused attempt reserved nothing: anna is one hold away from
+        # her open cap (2) while boris's reservation is pending.
+        self.record(anna)
+        self.check(anna, anonymous=False)
+        abuse.done(reservation)
+        # Without keys, the attempt is still counted.
+        with self.assertRaises(security.TooManyRequests):
+            attempt(abuse.Keys.of())
+
     def test_open_holds_capped_until_released(self):
         "Two holds open per contact; a released one frees its place"
         anna = abuse.Keys.of('10.0.0.1', ['anna@example.com'])
