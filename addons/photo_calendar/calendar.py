@@ -634,11 +634,29 @@ class Calendar(EncryptedMixin, ModelSQL, ModelView):
         # before the last good sync although its push came after.
         since -= CHANGED_MARGIN
         for calendar in calendars:
-            calendar._push_upcoming([
-                    ('state', 'in', sorted(PUSHED_STATES)),
-                    ['OR', ('write_date', '>=', since),
-                        ('create_date', '>=', since)],
-                    ])
+            if calendar._remove_missed():
+                calendar._push_upcoming([
+                        ('state', 'in', sorted(PUSHED_STATES)),
+                        ['OR', ('write_date', '>=', since),
+                            ('create_date', '>=', since)],
+                        ])
+
+    def _remove_missed(self):
+        """Remove the shoots handed to another photographer whose removal
+        this calendar missed; False if it fails again (then the rest wait
+        for its next recovery)."""
+        Removal = Pool().get('photo.calendar.removal')
+        removals = Removal.search([('calendar', '=', self.id)],
+            order=[('id', 'ASC')])
+        done = []
+        for removal in removals:
+            # Handed back since: pushed again with the changed shoots.
+            if (removal.booking.photographer != self.photographer
+                    and not self.push_booking(removal.booking, remove=True)):
+                break
+            done.append(removal)
+        Removal.delete(done)
+        return len(done) == len(removals)
 
     def _push_upcoming(self, domain):
         """Push the photographer's shoots to come within domain, soonest
@@ -682,6 +700,17 @@ class Calendar(EncryptedMixin, ModelSQL, ModelView):
             self.failed(utc_now(), error, push=True)
             return False
         return True
+
+
+class Removal(ModelSQL):
+    """A shoot handed to another photographer while the calendar of the
+    first one failed: its event is removed once that calendar is read
+    again (push_changed)."""
+    __name__ = 'photo.calendar.removal'
+    calendar = fields.Many2One('photo.calendar', "Calendar", required=True,
+        ondelete='CASCADE')
+    booking = fields.Many2One('photo.booking', "Booking", required=True,
+        ondelete='CASCADE')
 
 
 class Busy(metaclass=PoolMeta):
@@ -748,13 +777,19 @@ class Booking(metaclass=PoolMeta):
         """Queued after the commit: remove the bookings' events from the
         calendars of the photographers they were taken from (moved: [booking
         id, former photographer id] pairs)."""
+        Removal = Pool().get('photo.calendar.removal')
         former = dict(moved)
         calendars = cls._calendars(former.values())
         failed = set()
+        missed = []  # removed once the calendar is read again
         for booking in bookings:
             for calendar in calendars:
                 if (calendar.photographer.id == former.get(booking.id)
                         and calendar.photographer != booking.photographer
-                        and calendar not in failed
-                        and not calendar.push_booking(booking, remove=True)):
+                        and (calendar in failed or not calendar.push_booking(
+                                booking, remove=True))):
                     failed.add(calendar)
+                    missed.append(
+                        {'calendar': calendar.id, 'booking': booking.id})
+        if missed:
+            Removal.create(missed)

@@ -10,10 +10,12 @@ from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 from trytond.modules.photo_booking.common import aware, utc_now
+from trytond.modules.photo_booking.security import calendar_uid
 from trytond.modules.photo_booking.tests.cases import ModuleTestCase
 from trytond.modules.photo_booking.tests.tools import (
     as_user, create_world, local, staff_users, tomorrow)
 
+from trytond.modules.photo_calendar.calendar import own_domain
 from .radicale_server import PASSWORD, USER, Radicale
 from .test_module import book
 from .tools import run_queue
@@ -154,6 +156,56 @@ class CalDAVTestCase(ModuleTestCase):
         self.assertEqual(len(before), 1)
         self.assertEqual(self.radicale.events(urls[0]), {})
         self.assertEqual(list(self.radicale.events(urls[1])), list(before))
+
+    @with_transaction()
+    def test_reassigned_while_failing_leaves_once_read_again(self):
+        """A shoot handed to another photographer while the first one's
+        calendar refuses leaves it once that calendar is read again; one
+        handed back meanwhile stays"""
+        pool = Pool()
+        Booking = pool.get('photo.booking')
+        Calendar = pool.get('photo.calendar')
+        self.w = create_world(photographers=2, equipment_quantity=2)
+        anna, boris = self.w.photographers
+        urls = [self.radicale.new_calendar() for _ in range(2)]
+        first, _ = Calendar.create([{
+                    'photographer': p.id, 'name': p.name, 'url': u,
+                    'username': USER, 'password': PASSWORD, 'push': True}
+                for p, u in zip(self.w.photographers, urls)])
+        day = tomorrow(2)
+        handed, back = (book(self.w, anna, day, hour) for hour in [11, 15])
+        Calendar.sync([first])
+        run_queue()
+        connected = self.radicale.events(urls[0])
+
+        first.password = 'revoked'
+        first.save()
+        for booking, hour in [(handed, 12), (back, 16)]:
+            Booking.reschedule(booking, local(self.w.studio, day, hour),
+                photographer=boris)
+        run_queue()
+        Booking.reschedule(back, local(self.w.studio, day, 17),
+            photographer=anna)
+        run_queue()
+        failing = self.radicale.events(urls[0])
+        first = Calendar(first.id)
+        first.password = PASSWORD
+        first.save()
+        Calendar.sync([first])
+        run_queue()
+
+        uids = {b.id: f'{calendar_uid(b.token)}@{own_domain()}'
+            for b in [handed, back]}
+        self.assertEqual(set(connected), set(uids.values()))
+        self.assertEqual(set(failing), set(uids.values()))
+        after = self.radicale.events(urls[0])
+        self.assertEqual(list(after), [uids[back.id]])
+        self.assertEqual(after[uids[back.id]].decoded('dtstart').astimezone(
+                dt.timezone.utc).replace(tzinfo=None),
+            Booking(back.id).start)
+        self.assertIn(uids[handed.id], self.radicale.events(urls[1]))
+        self.assertEqual(
+            pool.get('photo.calendar.removal').search([]), [])
 
     @with_transaction()
     def test_booking_change_queues_push(self):
