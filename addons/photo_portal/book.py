@@ -63,10 +63,11 @@ HOLD_KEYS = 'photo_portal.hold_keys'
 def guard(visit, keys, anonymous):
     """Refuse a hold over abuse's limits of keys: a 429 page, or the proof
     page where a proof of work lets it in. Checked once per request (a
-    proof is spent by the first run)."""
+    proof is spent by the first run): the reservation for count_hold,
+    None when checked already."""
     environ = visit.request.environ
     if HOLD_KEYS in environ:
-        return
+        return None
     form = visit.request.form
     try:
         reservation = abuse.check(portal_database(), keys, anonymous,
@@ -79,15 +80,17 @@ def guard(visit, keys, anonymous):
                 f'photo_booking.{refused.message}', **refused.values),
             HTTPStatus.TOO_MANY_REQUESTS, retry_after=refused.retry_after)
     environ[HOLD_KEYS] = keys
-    # Pending until the transaction ends (after count_hold's record).
+    # Pending until count_hold's record, or the transaction's end.
     Transaction().atexit(abuse.done, reservation)
+    return reservation
 
 
-def count_hold(keys, booking):
-    "Count booking under keys, once committed (see abuse.record)."
+def count_hold(keys, booking, reservation):
+    """Count booking under keys, once committed, ending the reservation of
+    guard in the same call (see abuse.record)."""
     end = booking.hold_expires or utc_now() + dt.timedelta(minutes=15)
     abuse.after_commit(Transaction(), abuse.record, portal_database(), keys,
-        booking.token, aware(end).timestamp())
+        booking.token, aware(end).timestamp(), None, reservation)
 
 
 class Choice:
@@ -344,7 +347,7 @@ def hold(visit, pool):
     # leaves the address.
     keys = abuse.Keys.of(visit.address, device=None if visit.new_sid
         else f'sid:{visit.sid}')
-    guard(visit, keys, anonymous=not visit.user)
+    reservation = guard(visit, keys, anonymous=not visit.user)
     choice = Choice(pool, form)
     start = parse_start(form.get('start'))
     if not choice.service or not choice.place_chosen or not start \
@@ -361,7 +364,7 @@ def hold(visit, pool):
             web_user=visit.user)
     except SlotTakenError:
         raise Unavailable(_("Sorry, this time has just been taken."), query)
-    count_hold(keys, booking)
+    count_hold(keys, booking, reservation)
     visit.extra_cookies[HOLD_COOKIE] = booking.token
     return redirect_to(f'/book/details/{booking.token}')
 
@@ -509,8 +512,8 @@ def details_post(visit, pool, token):
             errors)
     # Bookings per e-mail and phone: the proof of work was the hold's.
     contacts = abuse.Keys.of(contacts=[values['email'], values['phone']])
-    guard(visit, contacts, anonymous=False)
-    count_hold(contacts, booking)
+    count_hold(contacts, booking,
+        guard(visit, contacts, anonymous=False))
     # Without a login the email is not verified: the booking joins no
     # account (attach_guest_bookings moves it once the email is confirmed)
     # and no client's own party, only the guest party of that email.
