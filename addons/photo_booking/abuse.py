@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import trytond.config as config
 
 from . import altcha, captcha, security
+from .common import DataManager
 
 SECTION = 'photo_booking'
 KINDS = ('ip', 'contact', 'device')
@@ -575,28 +576,13 @@ def new_challenge(now=None):
         salt=secrets.token_hex(12))
 
 
-class AfterCommit:
+class AfterCommit(DataManager):
     """A trytond data manager running callbacks once its transaction has
     committed (and dropping them on a rollback): holds are counted and
     released as the database says they are."""
 
     def __init__(self):
         self.callbacks = []
-
-    def __eq__(self, other):
-        return isinstance(other, AfterCommit)
-
-    def __hash__(self):
-        return hash(AfterCommit)
-
-    def tpc_begin(self, transaction):
-        pass
-
-    def commit(self, transaction):
-        pass
-
-    def tpc_vote(self, transaction):
-        pass
 
     def tpc_finish(self, transaction):
         callbacks, self.callbacks = self.callbacks, []

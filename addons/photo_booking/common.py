@@ -1,5 +1,6 @@
 """What every part of the suite shares: instants as Tryton stores them, the
-states that hold a slot and the rule for an e-mail address."""
+states that hold a slot, the rule for an e-mail address and the base of
+our transactions' data managers."""
 import datetime as dt
 import re
 
@@ -28,3 +29,30 @@ def naive(value):
 
 def is_email(value):
     return bool(value) and EMAIL_RE.match(value) is not None
+
+
+class DataManager:
+    """A trytond data manager doing nothing at any step of a commit: its
+    subclasses act at those they need. A transaction joins one of each
+    class (join finds an equal one)."""
+
+    def __eq__(self, other):
+        return type(other) is type(self)
+
+    def __hash__(self):
+        return hash(type(self))
+
+    def tpc_begin(self, transaction):
+        pass
+
+    def commit(self, transaction):
+        pass
+
+    def tpc_vote(self, transaction):
+        pass
+
+    def tpc_finish(self, transaction):
+        pass
+
+    def tpc_abort(self, transaction):
+        pass

@@ -40,6 +40,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from . import availability
+from .common import DataManager
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def answers_changed():
     # process at its next transaction: nothing to gather.
 
 
-class _AnswersNotice:
+class _AnswersNotice(DataManager):
     """A trytond data manager leaving the answers' clear to trytond's NOTIFY
     at commit when this worker sent none for ANSWERS_NOTIFY_DELAY, else
     clearing them here once committed and telling the others later, with
@@ -100,18 +101,6 @@ class _AnswersNotice:
     # twice, and keeps its data managers in between).
     pending = False
     gathered = False
-
-    def __eq__(self, other):
-        return isinstance(other, _AnswersNotice)
-
-    def __hash__(self):
-        return hash(_AnswersNotice)
-
-    def tpc_begin(self, transaction):
-        pass
-
-    def commit(self, transaction):
-        pass
 
     def tpc_vote(self, transaction):
         # Runs before trytond's Cache.commit sends the names cleared.

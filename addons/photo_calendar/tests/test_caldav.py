@@ -43,6 +43,18 @@ class CalDAVTestCase(ModuleTestCase):
                     'password': PASSWORD, 'push': push}])
         return self.calendar
 
+    def two_calendars(self):
+        """Two photographers, each with a calendar of their own taking
+        pushes: (photographers, urls, calendars)."""
+        Calendar = Pool().get('photo.calendar')
+        self.w = create_world(photographers=2, equipment_quantity=2)
+        urls = [self.radicale.new_calendar() for _ in range(2)]
+        calendars = Calendar.create([{
+                    'photographer': p.id, 'name': p.name, 'url': u,
+                    'username': USER, 'password': PASSWORD, 'push': True}
+                for p, u in zip(self.w.photographers, urls)])
+        return self.w.photographers, urls, calendars
+
     def starts(self, day):
         "The bookable starts of day, naive UTC."
         Booking = Pool().get('photo.booking')
@@ -135,15 +147,8 @@ class CalDAVTestCase(ModuleTestCase):
     def test_reassigned_booking_leaves_first_calendar(self):
         """A shoot handed to another photographer leaves the first one's
         calendar for the second one's, under the same UID"""
-        pool = Pool()
-        Booking = pool.get('photo.booking')
-        Calendar = pool.get('photo.calendar')
-        self.w = create_world(photographers=2, equipment_quantity=2)
-        anna, boris = self.w.photographers
-        urls = [self.radicale.new_calendar() for _ in range(2)]
-        Calendar.create([{'photographer': p.id, 'name': p.name, 'url': u,
-                    'username': USER, 'password': PASSWORD, 'push': True}
-                for p, u in zip(self.w.photographers, urls)])
+        Booking = Pool().get('photo.booking')
+        (anna, boris), urls, _ = self.two_calendars()
         day = tomorrow(2)
         booking = book(self.w, anna, day, 11)
         run_queue()
@@ -165,13 +170,7 @@ class CalDAVTestCase(ModuleTestCase):
         pool = Pool()
         Booking = pool.get('photo.booking')
         Calendar = pool.get('photo.calendar')
-        self.w = create_world(photographers=2, equipment_quantity=2)
-        anna, boris = self.w.photographers
-        urls = [self.radicale.new_calendar() for _ in range(2)]
-        first, _ = Calendar.create([{
-                    'photographer': p.id, 'name': p.name, 'url': u,
-                    'username': USER, 'password': PASSWORD, 'push': True}
-                for p, u in zip(self.w.photographers, urls)])
+        (anna, boris), urls, (first, _) = self.two_calendars()
         day = tomorrow(2)
         handed, back = (book(self.w, anna, day, hour) for hour in [11, 15])
         Calendar.sync([first])
