@@ -20,7 +20,8 @@ change hundreds of times a second at peak, and each NOTIFY wakes every
 worker's listener, which then queries the database: so a worker sends at
 most one per ANSWERS_NOTIFY_DELAY, and clears its own answers itself for
 the commits in between, which the others hear of with the next one
-(answers_changed).
+(answers_changed). A process that exits within that delay of such a commit
+leaves the others' answers to expire (ANSWERS_TTL).
 """
 import datetime as dt
 import json
