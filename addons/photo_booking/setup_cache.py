@@ -34,6 +34,7 @@ from decimal import Decimal
 
 from sql import Literal, Null
 
+import trytond.config as trytond_config
 from trytond import backend
 from trytond.cache import BaseCache, Cache, MemoryCache
 from trytond.ir.sequence import sql_sequence
@@ -86,11 +87,15 @@ def answers_changed():
     clears them (the others within ANSWERS_NOTIFY_DELAY)."""
     transaction = Transaction()
     answers.clear()
-    if (transaction.database.has_channel()
-            and isinstance(answers, MemoryCache)):
+    # As trytond's MemoryCache.commit decides between the channel and
+    # ir_cache.
+    if (isinstance(answers, MemoryCache)
+            and not trytond_config.getint('cache', 'clean_timeout')
+            and transaction.database.has_channel()):
         transaction.join(_AnswersNotice()).pending = True
-    # Else (SQLite) trytond's clear is a row of ir_cache, read by every
-    # process at its next transaction: nothing to gather.
+    # Else (SQLite, or a clean_timeout) trytond's clear is a row of
+    # ir_cache, read by the processes at most clean_timeout later: nothing
+    # to gather.
 
 
 class _AnswersNotice(DataManager):

@@ -1,5 +1,6 @@
 "Build a small studio world inside a test transaction; test clients."
 import datetime as dt
+import threading
 from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from types import SimpleNamespace
@@ -282,14 +283,17 @@ def as_user(user):
 
 @contextmanager
 def recording_queries():
-    "The (sql, params) of every query the block runs through a cursor."
+    """The (sql, params) of every query the block runs through a cursor, in
+    this thread (not those of trytond's cache listener, for one)."""
     cursor = (LoggingCursor if backend.name == 'postgresql'
         else SQLiteCursor)
     original = cursor.execute
     queries = []
+    thread = threading.get_ident()
 
     def recording(self, sql, params=(), *args, **kwargs):
-        queries.append((sql, params))
+        if threading.get_ident() == thread:
+            queries.append((sql, params))
         return original(self, sql, params, *args, **kwargs)
 
     with patch.object(cursor, 'execute', recording):
