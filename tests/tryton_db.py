@@ -42,10 +42,23 @@ USE_CACHE = os.environ.get('PHOTO_DB_CACHE', '1') != '0'
 SQLITE_CACHE = os.path.join(tempfile.gettempdir(), 'photo-db-cache')
 
 
+def _root(module):
+    """The directory of a module of this suite: under addons/, or linked
+    into trytond's modules (the benches' own), else None."""
+    root = os.path.join(ADDONS, module)
+    if os.path.isdir(root):
+        return root
+    import trytond.modules
+    linked = os.path.join(os.path.dirname(trytond.modules.__file__), module)
+    if os.path.islink(linked):
+        return os.path.realpath(linked)
+    return None
+
+
 def _manifest(module):
     import configparser
     manifest = configparser.ConfigParser()
-    manifest.read(os.path.join(ADDONS, module, 'tryton.cfg'))
+    manifest.read(os.path.join(_root(module), 'tryton.cfg'))
     return manifest
 
 
@@ -54,7 +67,7 @@ def with_suite_depends(modules):
     found, todo = set(), list(modules)
     while todo:
         module = todo.pop()
-        if module in found or not os.path.isdir(os.path.join(ADDONS, module)):
+        if module in found or _root(module) is None:
             continue
         found.add(module)
         todo.extend(_manifest(module)['tryton'].get('depends', '').split())
@@ -69,7 +82,7 @@ def module_hash(modules=(MODULE,)):
     from importlib.metadata import version
     digest = hashlib.sha1(version('trytond').encode())
     for module in with_suite_depends(modules):
-        root = os.path.join(ADDONS, module)
+        root = _root(module)
         manifest = _manifest(module)
         files = {'tryton.cfg'}
         for section in manifest.sections():
