@@ -2,7 +2,7 @@
 per hold (by statement), and a cProfile of the worker's side.
 
     .venv/bin/python -m bench.hold_profile [--holds 400] [--profile]
-        [--top 40] [--sql]
+        [--top 40] [--sql] [--instructions]
 
 Same data as bench.booking (40 photographers, returning clients among
 2,000 others, the plain service), but POST /holds goes through trytond's
@@ -11,12 +11,23 @@ no socket, so the figures are the worker's own work plus its round trips
 to PostgreSQL. CPU time (time.process_time) is what the machine being
 shared does not distort; wall time is printed beside it.
 --sql prints each statement of one warm hold, in order.
+--instructions runs the same under valgrind's callgrind, counting the
+instructions of the measured holds only (the setup runs uninstrumented):
+the same count for the same code whatever else the machine does, so two
+versions compare on a machine whose speed moves by a third from one
+minute to the next. About 2 minutes for 200 holds.
 """
 import argparse
 import cProfile
+import ctypes
+import glob
 import io
 import json
+import os
 import pstats
+import subprocess
+import sys
+import tempfile
 import time
 from collections import Counter
 
@@ -49,7 +60,11 @@ def main():
         "from the values in hand (created.py), ROUNDS times each")
     parser.add_argument('--clients', type=int, default=8,
         help="distinct returning clients (as bench.booking's 8)")
+    parser.add_argument('--instructions', action='store_true',
+        help="instructions per hold, counted by callgrind")
     args = parser.parse_args()
+    if args.instructions and CALLGRIND_HELPER not in os.environ:
+        return count_instructions(args)
 
     with database() as db:
         world = build_world(db, photographers=PHOTOGRAPHERS, horizon_days=400)
@@ -99,11 +114,17 @@ def main():
             return
         profiler = cProfile.Profile(time.process_time) if args.profile \
             else None
+        callgrind = ctypes.CDLL(os.environ[CALLGRIND_HELPER]) \
+            if args.instructions else None
         cpu, wall = time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
+        if callgrind:
+            callgrind.photo_start()
         for i in range(args.holds):
             hold(i)
+        if callgrind:
+            callgrind.photo_stop()
         if profiler:
             profiler.disable()
         cpu = time.process_time() - cpu
@@ -121,6 +142,48 @@ def main():
             stats.sort_stats('cumulative').print_stats(args.top)
             stats.sort_stats('tottime').print_stats(args.top)
             print(out.getvalue())
+
+
+CALLGRIND_HELPER = 'PHOTO_CALLGRIND_HELPER'
+# callgrind's client requests, for the measured holds only.
+CALLGRIND_C = """
+#include <valgrind/callgrind.h>
+void photo_start(void) {
+    CALLGRIND_START_INSTRUMENTATION;
+    CALLGRIND_ZERO_STATS;
+}
+void photo_stop(void) {
+    CALLGRIND_DUMP_STATS_AT("holds");
+    CALLGRIND_STOP_INSTRUMENTATION;
+}
+"""
+
+
+def count_instructions(args):
+    """This bench run again under callgrind; prints the instructions per
+    hold of its measured holds."""
+    with tempfile.TemporaryDirectory() as work:
+        source = os.path.join(work, 'callgrind_helper.c')
+        helper = os.path.join(work, 'callgrind_helper.so')
+        with open(source, 'w') as f:
+            f.write(CALLGRIND_C)
+        subprocess.run(['gcc', '-shared', '-fPIC', '-O1', '-o', helper,
+                source], check=True)
+        out = os.path.join(work, 'callgrind.out')
+        progress(f"under callgrind: {args.holds} holds")
+        subprocess.run(['valgrind', '--tool=callgrind', '--instr-atstart=no',
+                f'--callgrind-out-file={out}.%p', sys.executable,
+                '-m', 'bench.hold_profile', *sys.argv[1:]],
+            env={**os.environ, CALLGRIND_HELPER: helper}, check=True)
+        for dump in glob.glob(out + '.*'):
+            with open(dump) as f:
+                text = f.read()
+            if 'Client Request: holds' in text:
+                total = next(int(line.split()[1])
+                    for line in text.splitlines()
+                    if line.startswith(('summary:', 'totals:')))
+                progress(f"{total / args.holds / 1e6:.2f} M instructions "
+                    f"a hold (this process; callgrind)")
 
 
 def ab(args, hold, queries):
