@@ -26,6 +26,7 @@ from sql import Expression, Query
 
 from trytond import backend
 from trytond.model import fields
+from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from .encryption import EncryptedField
@@ -44,27 +45,53 @@ _pending = WeakKeyDictionary()
 _in_hand = WeakKeyDictionary()
 
 
-def stored_value(field, value):
-    """The value field's column keeps for value, as read gives it back;
-    KeyError when that is not known without reading it."""
+def stored_format(field):
+    """The function giving the value field's column keeps for a value, as
+    read gives it back; None when that is not known without reading it."""
     if (field._type not in SAME_TYPES or hasattr(field, 'set')
             or getattr(field, 'translate', False)):
-        raise KeyError(field.name)
+        return None
     if isinstance(field, EncryptedField):
         # The column keeps the ciphertext of what the field formats; read
         # decrypts it back to that.
-        value = super(EncryptedField, field).sql_format(value)
-    else:
-        value = field.sql_format(value)
-    if (isinstance(value, (Query, Expression))
-            or (isinstance(value, (dt.datetime, dt.time)) and value.tzinfo)):
-        raise KeyError(field.name)
-    return value
+        return super(EncryptedField, field).sql_format
+    return field.sql_format
+
+
+def known(value):
+    "Whether a formatted value is what read gives back."
+    return not (isinstance(value, (Query, Expression))
+        or (isinstance(value, (dt.datetime, dt.time)) and value.tzinfo))
 
 
 class CreatedFromValues:
     "Mixin of a ModelSQL validated after create from its values (PostgreSQL)."
     __slots__ = ()
+
+    @classmethod
+    def __post_setup__(cls):
+        super().__post_setup__()
+        # Worked out once, not per field of every create: the fields whose
+        # stored value is known, and the many2one ones among them that
+        # become records as Model.__init__ makes them (one with a context
+        # or a datetime field is left to read).
+        cls._stored_formats = []
+        cls._given_targets = {}
+        # The fields ModelSQL.create would give a default.
+        cls._defaulted = [name for name, field in cls._fields.items()
+            if name not in SKIPPED and not (
+                isinstance(field, fields.Function) and not field.setter)]
+        for name, field in cls._fields.items():
+            format_ = stored_format(field)
+            if name in SKIPPED or format_ is None:
+                continue
+            cls._stored_formats.append((name, format_))
+        for name in ['create_uid', *(n for n, _ in cls._stored_formats)]:
+            field = cls._fields[name]
+            if field.context or getattr(field, 'datetime_field', None):
+                cls._given_targets[name] = False
+            elif field._type == 'many2one':
+                cls._given_targets[name] = field.model_name
 
     @classmethod
     def _before_create(cls, vlist):
@@ -82,10 +109,8 @@ class CreatedFromValues:
         in hand are the whole row."""
         defaults = {}
         for values in vlist:
-            missing = [name for name, field in cls._fields.items()
-                if name not in values and name not in SKIPPED
-                and not (isinstance(field, fields.Function)
-                    and not field.setter)]
+            missing = [name for name in cls._defaulted
+                if name not in values]
             unknown = [name for name in missing if name not in defaults]
             if unknown:
                 defaults.update(cls._clean_defaults(
@@ -115,17 +140,23 @@ class CreatedFromValues:
     @classmethod
     def _validate(cls, records, field_names=None):
         in_hand = _in_hand.get(Transaction(), {})
+        pool = Pool()
+        targets = cls._given_targets
         given = []
         for record in records:
             row = in_hand.get((cls.__name__, record.id))
-            if row is not None and record._values is None:
-                record._values = record._record()
-                for name, value in row.items():
-                    # As Model.__init__ sets them: a many2one's id becomes
-                    # its record. A field with a context is left to read.
-                    if not cls._fields[name].context:
-                        setattr(record, name, value)
-                given.append(record)
+            if row is None or record._values is not None:
+                continue
+            values = {}
+            for name, value in row.items():
+                target = targets.get(name)
+                if target is None:
+                    values[name] = value
+                elif target:
+                    values[name] = (pool.get(target)(value)
+                        if value is not None else None)
+            record._values = cls._record(**values)
+            given.append(record)
         try:
             super()._validate(records, field_names=field_names)
         finally:
@@ -141,15 +172,12 @@ class CreatedFromValues:
         rows = {}
         for id_, values in zip(ids, vlist):
             row = {'create_uid': user, 'write_uid': None, 'write_date': None}
-            for name, field in cls._fields.items():
-                if name in SKIPPED:
-                    continue
+            for name, format_ in cls._stored_formats:
                 # A column without value nor default is NULL: trytond
                 # gives columns no default of the database's.
-                try:
-                    row[name] = stored_value(field, values.get(name))
-                except KeyError:
-                    continue
+                value = format_(values.get(name))
+                if known(value):
+                    row[name] = value
             cache[id_]._update(**row)
             rows[id_] = row
         return rows
