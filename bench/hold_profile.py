@@ -2,10 +2,11 @@
 per hold (by statement), and a cProfile of the worker's side.
 
     .venv/bin/python -m bench.hold_profile [--holds 400] [--profile]
-        [--top 40] [--sql] [--instructions]
+        [--top 40] [--sql] [--instructions] [--studio]
 
 Same data as bench.booking (40 photographers, returning clients among
-2,000 others, the plain service), but POST /holds goes through trytond's
+2,000 others, the plain service or --studio the one with a room and a
+light), but POST /holds goes through trytond's
 WSGI application in this process (werkzeug's test client): no gunicorn,
 no socket, so the figures are the worker's own work plus its round trips
 to PostgreSQL. CPU time (time.process_time) is what the machine being
@@ -22,6 +23,7 @@ import cProfile
 import ctypes
 import glob
 import io
+import itertools
 import json
 import os
 import pstats
@@ -31,7 +33,7 @@ import tempfile
 import time
 from collections import Counter
 
-from bench.booking import Slots, hold_body
+from bench.booking import STUDIO_DAYS, Slots, hold_body, local_starts
 from bench.common import (
     API, RELAXED_ABUSE, build_world, copy_clients, database, progress)
 
@@ -62,7 +64,11 @@ def main():
         help="distinct returning clients (as bench.booking's 8)")
     parser.add_argument('--instructions', action='store_true',
         help="instructions per hold, counted by callgrind")
+    parser.add_argument('--studio', action='store_true',
+        help="the service with a room and a light (at most %d holds)"
+        % (len(STUDIO_DAYS) * 9 - WARM - 1))
     args = parser.parse_args()
+    service = 'full_service' if args.studio else 'plain_service'
     if args.instructions and CALLGRIND_HELPER not in os.environ:
         return count_instructions(args)
 
@@ -89,10 +95,16 @@ def main():
             return original(self, sql, params, *a, **k)
         LoggingCursor.execute = recording
 
+        if args.studio:
+            # bench.booking's studio holds: one light, one hold an hour.
+            studio_starts = local_starts(world, STUDIO_DAYS)
+            photographers = itertools.cycle(world['photographers'])
+            slots.take = lambda: (next(photographers), next(studio_starts))
+
         def hold(i):
             photographer, start = slots.take()
             response = client.post(url, data=json.dumps(hold_body(
-                        world, 'plain_service', photographer, start,
+                        world, service, photographer, start,
                         i % args.clients)),
                 headers={'Content-Type': 'application/json',
                     'Accept-Language': 'en'})
