@@ -1507,11 +1507,12 @@ class EquipmentLine(
             for _ in range(needed):
                 unit = cls._free_unit(equipment_id, owned, booking, taken)
                 taken.add(unit)
-                lines.append(cls(
-                        booking=booking, equipment=equipment_id, unit=unit,
-                        extra=False, **cls._booking_values(booking)))
-        cls.save(lines)
-        return lines
+                lines.append({
+                        'booking': booking.id, 'equipment': equipment_id,
+                        'unit': unit, 'extra': False,
+                        **cls._booking_values(booking)})
+        # create, not save: the values are all given, none to diff.
+        return cls.create(lines) if lines else []
 
 
 class BookingLog(ModelSQL, ModelView):
