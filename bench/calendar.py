@@ -25,8 +25,8 @@ import time
 from bench.availability import window_bookings
 from bench.common import (
     build_world, copy_bookings, database, http_server, measure_floor,
-    parse_quick_only, percentile, progress, run_concurrently, sized, summary,
-    verdict)
+    parse_quick_only, percentile, progress, read_afresh, run_concurrently,
+    settle, sized, summary, verdict)
 
 DAYS = 30
 CALENDARS = 3
@@ -44,6 +44,7 @@ def in_process_slots(db, world, day_from):
     from trytond.pool import Pool
     from trytond.transaction import Transaction
     with Transaction().start(db.name, 0, readonly=True):
+        read_afresh()  # park_busy committed just now
         pool = Pool()
         Booking = pool.get('photo.booking')
         return len(Booking.available_slots(
@@ -71,20 +72,6 @@ def park_busy(db, world, synced):
         transaction.commit()
 
 
-def settle(client, path, slots, deadline=30):
-    """Ask until both workers answer slots 20 times in a row: the caches'
-    clear reaches them through PostgreSQL's NOTIFY, a moment after the
-    commit; this warms their caches too."""
-    started, right = time.monotonic(), 0
-    while right < 20:
-        status, body, _ = client.request('GET', path)
-        right = right + 1 if (status == 200
-            and len(body['slots']) == slots) else 0
-        if time.monotonic() - started > deadline:
-            raise AssertionError("the server does not see the busy time",
-                status, body)
-
-
 def over_http(db, world, day_from, slots, floor):
     """{(synced, clients): samples} of the availability of the window,
     ROUNDS times without then with the calendars' busy time, on the same
@@ -100,6 +87,11 @@ def over_http(db, world, day_from, slots, floor):
             for synced in [False, True]:
                 park_busy(db, world, synced)
 
+                def right():
+                    status, body, _ = client.request('GET', path)
+                    return (status == 200
+                        and len(body['slots']) == slots[synced])
+
                 def get(c, i):
                     status, body, elapsed = client.request('GET', path)
                     assert status == 200, (status, body)
@@ -107,7 +99,7 @@ def over_http(db, world, day_from, slots, floor):
                         "HTTP and in process disagree",
                         len(body['slots']), slots[synced])
                     return elapsed
-                settle(client, path, slots[synced])
+                settle(right, f"{slots[synced]} slots")
                 for clients, runs in [(1, HTTP_RUNS),
                         (CONCURRENT, HTTP_CONCURRENT_RUNS)]:
                     samples.setdefault((synced, clients), []).extend(

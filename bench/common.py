@@ -338,6 +338,28 @@ class Client:
             json.loads(payload) if payload else None, elapsed)
 
 
+def read_afresh():
+    """This transaction reads availability's setup and answers from the
+    database, not from this process's caches: a commit's clear of them
+    reaches every process, this one too, through PostgreSQL's NOTIFY, a
+    moment later (longer on a loaded machine)."""
+    from trytond.modules.photo_booking import setup_cache
+    setup_cache.cache.clear()
+    setup_cache.answers.clear()
+
+
+def settle(ask, what, deadline=30):
+    """Ask until ask() is right 20 times in a row: a commit's clear of the
+    caches reaches the server's workers through PostgreSQL's NOTIFY, a
+    moment later, and the workers' caches warm up meanwhile."""
+    started, right = time.monotonic(), 0
+    while right < 20:
+        right = right + 1 if ask() else 0
+        if time.monotonic() - started > deadline:
+            raise AssertionError(f"after {deadline} s, the server still "
+                f"does not show {what}")
+
+
 def run_concurrently(clients, function, duration=None, count=None):
     """Run function(client_index, iteration) in clients threads, either
     count times each or for duration seconds. Returns the results."""

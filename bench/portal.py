@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo
 
 from bench.common import (
     add_quick_option, build_world, copy_bookings, database, http_server,
-    measure_floor, past_bookings, percentile, progress, run_concurrently,
-    sized, summary, team_bookings, verdict)
+    measure_floor, past_bookings, percentile, progress, read_afresh,
+    run_concurrently, settle, sized, summary, team_bookings, verdict)
 
 FREE_DAY_RE = re.compile(r'data-day="([0-9-]+)"')
 SLOT_RE = re.compile(r'name="start" value="([0-9T:-]+)"')
@@ -63,6 +63,7 @@ def expected(db, world, day):
     first = max(day.replace(day=1), dt.datetime.now(tz).date())
     last = day.replace(day=calendar.monthrange(day.year, day.month)[1])
     with Transaction().start(db.name, 0, readonly=True):
+        read_afresh()  # offer_only committed just now
         pool = Pool()
         Booking = pool.get('photo.booking')
         service = pool.get('photo.service')(world['plain_service'])
@@ -74,14 +75,14 @@ def expected(db, world, day):
             for s in times})
 
 
-def run(port, path, clients, check):
-    "TTFB seconds of the responses that passed check, and the failures."
+def run(port, path, clients, check, what):
+    """TTFB seconds of the responses that passed check, and the failures,
+    once the server shows what."""
     def one(client, i):
         status, html, elapsed = get(port, path)
         return elapsed, (None if status == 200 and check(html)
             else f"status {status}")
-    for _ in range(10):  # warm both workers
-        one(0, 0)
+    settle(lambda: one(0, 0)[1] is None, what)
     results = run_concurrently(clients, one, count=REQUESTS // clients)
     failures = [f for _, f in results if f]
     return [e for e, f in results if not f], failures
@@ -142,11 +143,12 @@ def measure(photographer_counts, bookings, floor=None):
                             f"{clients} client(s)")
                         report(client.port, path, clients, check, label,
                             GOALS[page, clients], floor and (floor.p95
-                                if clients == 1 else floor.p95_concurrent))
+                                if clients == 1 else floor.p95_concurrent),
+                            shown)
 
 
-def report(port, path, clients, check, label, goal, floor):
-    ok, failures = run(port, path, clients, check)
+def report(port, path, clients, check, label, goal, floor, what):
+    ok, failures = run(port, path, clients, check, what)
     if failures:
         progress(f"{label}: {len(failures)} of {len(failures) + len(ok)} "
             f"FAILED, first: {failures[0]}")
