@@ -1453,18 +1453,24 @@ class EquipmentLine(
         table = cls.__table__()
         booking = Pool().get('photo.booking').__table__()
         cursor = Transaction().connection.cursor()
-        where = (one_of(table.equipment, equipment_ids)
-            & (table.blocking == Literal(True))
-            & RangeOverlap(
-                TSRange(table.busy_start, table.busy_end, '[)'),
-                TSRange(*window, '[)')))
-        if exclude_booking_ids:
-            where &= ~table.booking.in_(exclude_booking_ids)
-        cursor.execute(*table.join(booking,
+
+        def used(equipment, start, end, exclude):
+            where = (one_of(table.equipment, equipment)
+                & (table.blocking == Literal(True))
+                & RangeOverlap(
+                    TSRange(table.busy_start, table.busy_end, '[)'),
+                    TSRange(start, end, '[)')))
+            if exclude:
+                where &= ~table.booking.in_(exclude)
+            return table.join(booking,
                 condition=table.booking == booking.id).select(
                 table.equipment, table.busy_start, table.busy_end,
                 booking.id, booking.state, booking.hold_expires,
-                where=where))
+                where=where)
+        # one_of's form depends on INDEX_SCANS too.
+        sqlcache.execute(cursor, ('equipment usage', INDEX_SCANS), used,
+            equipment=list(equipment_ids), start=window[0], end=window[1],
+            exclude=list(exclude_booking_ids))
         result = defaultdict(list)
         expired = {}
         for (equipment, start, end, booking_id, state,
@@ -1481,13 +1487,18 @@ class EquipmentLine(
         "The lowest unit number free over the booking's blocked range."
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(table.unit,
-                where=one_of(table.equipment, [equipment_id])
+
+        def units(equipment, booking, start, end):
+            return table.select(table.unit,
+                where=one_of(table.equipment, [equipment])
                 & (table.blocking == Literal(True))
-                & (table.booking != booking.id)
+                & (table.booking != booking)
                 & RangeOverlap(
                     TSRange(table.busy_start, table.busy_end, '[)'),
-                    TSRange(booking.busy_start, booking.busy_end, '[)'))))
+                    TSRange(start, end, '[)')))
+        sqlcache.execute(cursor, 'units in use', units,
+            equipment=equipment_id, booking=booking.id,
+            start=booking.busy_start, end=booking.busy_end)
         used = {unit for unit, in cursor} | set(taken)
         return next(
             (u for u in range(1, owned + 1) if u not in used),
