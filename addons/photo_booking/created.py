@@ -72,11 +72,12 @@ class CreatedFromValues:
     def __post_setup__(cls):
         super().__post_setup__()
         # Worked out once, not per field of every create: the fields whose
-        # stored value is known, and the many2one ones among them that
-        # become records as Model.__init__ makes them (one with a context
-        # or a datetime field is left to read).
+        # stored value is known; among them, those left to read (a context
+        # or a datetime field changes what read gives) and the target of
+        # each many2one, which becomes a record as Model.__init__ makes it.
         cls._stored_formats = []
-        cls._given_targets = {}
+        cls._left_to_read = set()
+        cls._many2one_targets = {}
         # The fields ModelSQL.create would give a default.
         cls._defaulted = [name for name, field in cls._fields.items()
             if name not in SKIPPED and not (
@@ -89,9 +90,9 @@ class CreatedFromValues:
         for name in ['create_uid', *(n for n, _ in cls._stored_formats)]:
             field = cls._fields[name]
             if field.context or getattr(field, 'datetime_field', None):
-                cls._given_targets[name] = False
+                cls._left_to_read.add(name)
             elif field._type == 'many2one':
-                cls._given_targets[name] = field.model_name
+                cls._many2one_targets[name] = field.model_name
 
     @classmethod
     def _before_create(cls, vlist):
@@ -141,7 +142,7 @@ class CreatedFromValues:
     def _validate(cls, records, field_names=None):
         in_hand = _in_hand.get(Transaction(), {})
         pool = Pool()
-        targets = cls._given_targets
+        targets = cls._many2one_targets
         given = []
         for record in records:
             row = in_hand.get((cls.__name__, record.id))
@@ -149,12 +150,11 @@ class CreatedFromValues:
                 continue
             values = {}
             for name, value in row.items():
+                if name in cls._left_to_read:
+                    continue
                 target = targets.get(name)
-                if target is None:
-                    values[name] = value
-                elif target:
-                    values[name] = (pool.get(target)(value)
-                        if value is not None else None)
+                values[name] = (pool.get(target)(value)
+                    if target and value is not None else value)
             record._values = cls._record(**values)
             given.append(record)
         try:
