@@ -360,6 +360,12 @@ OPEN_FIRST_RECORD = """async () => {
 OPEN_FORM = """async ([model, id]) => {
     await Sao.Tab.create({model: model, res_id: id || undefined,
         mode: ['form'], context: {}, name: model});
+    // Open once the form shows its record: a new one comes after the tab,
+    // with its defaults (closing before would find no record to let go).
+    const screen = Sao.Tab.tabs.get_current().screen;
+    while (!screen.current_record) {
+        await new Promise(resolve => setTimeout(resolve, 50));
+    }
 }"""
 CLOSE_TABS = """async () => {
     for (const tab of [...Sao.Tab.tabs]) {
